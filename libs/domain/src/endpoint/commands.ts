@@ -1,0 +1,46 @@
+import type { EndpointConfigInput } from './config.js';
+import type { EventDataInput, HintSource, HintSlot } from '../events/catalogue.js';
+import type { Millis } from '../time.js';
+
+/** A hint as requested, before the decider turns TTLs into instants and clamps it. */
+export type HintRequest =
+  | { readonly slot: 'interval'; readonly intervalMs: number; readonly ttlMs: number }
+  /** `runAt` in the past (or omitted) means "as soon as allowed". */
+  | { readonly slot: 'oneShot'; readonly runAt?: Millis; readonly ttlMs: number };
+
+/** What can be asked of one endpoint. Ids are inputs, like time: the caller makes them. */
+export type EndpointCommand =
+  | {
+      readonly type: 'Register';
+      readonly endpointId: string;
+      readonly jobId: string;
+      readonly tenantId: string;
+      readonly config: EndpointConfigInput;
+    }
+  | { readonly type: 'Reconfigure'; readonly config: EndpointConfigInput }
+  | { readonly type: 'Archive'; readonly reason?: string }
+  | { readonly type: 'Pause'; readonly until: Millis | null; readonly reason?: string }
+  | { readonly type: 'Resume'; readonly reason?: string }
+  | {
+      readonly type: 'RecordDispatch';
+      readonly runId: string;
+      readonly scheduledFor: Millis;
+      readonly leaseMs: number;
+      readonly reason: string;
+      readonly hintId?: string;
+    }
+  | {
+      readonly type: 'RecordResponse';
+      readonly response: EventDataInput<'ResponseRecorded'>;
+    }
+  | {
+      readonly type: 'ProposeHint';
+      readonly hintId: string;
+      readonly hint: HintRequest;
+      readonly source: HintSource;
+      readonly sourceId: string;
+      readonly reason: string;
+      readonly basedOnPosition?: number;
+    }
+  | { readonly type: 'ExpireHint'; readonly slot: HintSlot }
+  | { readonly type: 'ClearHints'; readonly slots?: readonly HintSlot[]; readonly reason?: string };

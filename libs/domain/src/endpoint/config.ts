@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { Cron } from 'croner';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** A header value; `secret` values are stored encrypted and shown as "***". */
+export const HeaderValue = z.strictObject({
+  value: z.string(),
+  secret: z.boolean().default(false),
+});
+
+export const HttpRequest = z.strictObject({
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
+  url: z.url({ protocol: /^https?$/ }),
+  headers: z.record(z.string().min(1), HeaderValue).default({}),
+  body: z.string().optional(),
+});
+export type HttpRequest = z.infer<typeof HttpRequest>;
+
+const isValidZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const isValidCron = (expression: string): boolean => {
+  try {
+    new Cron(expression, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Baseline schedule: a fixed interval, or a cron expression in UTC or an IANA zone. */
+export const Baseline = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('interval'),
+    everyMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(30 * DAY),
+  }),
+  z.strictObject({
+    kind: z.literal('cron'),
+    expression: z.string().refine(isValidCron, 'not a valid cron expression'),
+    timezone: z.string().refine(isValidZone, 'not a known IANA time zone').default('UTC'),
+  }),
+]);
+export type Baseline = z.infer<typeof Baseline>;
+
+/**
+ * Everything that shapes an endpoint's schedule and call. Defaults: 10 s
+ * timeout, 64 KiB response cap, failure backoff doubling up to 1 h, no jitter.
+ */
+export const EndpointConfig = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000).default(''),
+    request: HttpRequest,
+    baseline: Baseline,
+    /** Runs are never closer together than this, measured from the last run. */
+    minIntervalMs: z.number().int().min(0).default(0),
+    /** Runs are never further apart than this (unless paused). */
+    maxIntervalMs: z
+      .number()
+      .int()
+      .positive()
+      .max(366 * DAY)
+      .optional(),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(5 * MINUTE)
+      .default(10_000),
+    responseCapBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(10 * 1024 * 1024)
+      .default(64 * 1024),
+    /** Upper bound of the deterministic jitter added to baseline runs. */
+    jitterMs: z.number().int().min(0).max(DAY).default(0),
+    backoff: z
+      .strictObject({
+        factor: z.number().min(1).max(10).default(2),
+        maxMs: z
+          .number()
+          .int()
+          .positive()
+          .default(60 * MINUTE),
+      })
+      .default({ factor: 2, maxMs: 60 * MINUTE }),
+  })
+  .refine((c) => c.maxIntervalMs === undefined || c.maxIntervalMs >= c.minIntervalMs, {
+    message: 'maxIntervalMs must be at least minIntervalMs',
+    path: ['maxIntervalMs'],
+  });
+export type EndpointConfig = z.infer<typeof EndpointConfig>;
+export type EndpointConfigInput = z.input<typeof EndpointConfig>;

@@ -1,0 +1,156 @@
+import { catalogue, type EventDataInput, type EventType } from '../events/catalogue.js';
+import { makeEvent, type DomainEvent } from '../events/event.js';
+import type { EventMetadata } from '../events/metadata.js';
+import { fail, ok, type Result } from '../errors.js';
+import { toIso, type Millis } from '../time.js';
+import type { EndpointCommand } from './commands.js';
+import { EndpointConfig } from './config.js';
+import { decideHint, expireHint, clearHints } from './decide-hints.js';
+import type { EndpointState } from './state.js';
+
+/** What a decision needs besides the command and the state: the time and who asks. */
+export interface DecideContext {
+  readonly now: Millis;
+  readonly metadata: EventMetadata;
+}
+
+export type Decision = Result<readonly DomainEvent[]>;
+
+/**
+ * Decides what a command on an endpoint means, as events to append (possibly
+ * none, when the command is already satisfied), or a coded error. Pure: the
+ * same command, state and context always give the same answer.
+ */
+export function decide(
+  command: EndpointCommand,
+  state: EndpointState,
+  ctx: DecideContext,
+): Decision {
+  if (command.type === 'Register') {
+    if (state.status !== 'unregistered') {
+      return fail('conflict', `endpoint ${state.endpointId} is already registered`);
+    }
+    const config = parseConfig(command.config);
+    if (!config.ok) return config;
+    return ok([
+      makeEvent(
+        'EndpointRegistered',
+        {
+          endpointId: command.endpointId,
+          jobId: command.jobId,
+          tenantId: command.tenantId,
+          config: config.value,
+          registeredAt: toIso(ctx.now),
+        },
+        ctx.metadata,
+      ),
+    ]);
+  }
+  if (state.status === 'unregistered') return fail('not_found', 'endpoint not found');
+  if (state.status === 'archived') {
+    if (command.type === 'Archive') return ok([]);
+    if (command.type === 'RecordResponse' && state.inFlight === null) return ok([]);
+    return fail('conflict', `endpoint ${state.endpointId} is archived`);
+  }
+  const event = <T extends EventType>(type: T, data: EventDataInput<T>) =>
+    ok([makeEvent(type, data, ctx.metadata)]);
+
+  switch (command.type) {
+    case 'Reconfigure': {
+      const config = parseConfig(command.config);
+      return config.ok ? event('EndpointReconfigured', { config: config.value }) : config;
+    }
+    case 'Archive':
+      return event('EndpointArchived', { reason: command.reason ?? '' });
+    case 'Pause':
+      if (command.until !== null && command.until <= ctx.now) {
+        return fail('validation', 'pause must end in the future', { field: 'until' });
+      }
+      return event('Paused', {
+        until: command.until === null ? null : toIso(command.until),
+        reason: command.reason ?? '',
+      });
+    case 'Resume':
+      return state.pause === null ? ok([]) : event('Resumed', { reason: command.reason ?? '' });
+    case 'RecordDispatch':
+      return recordDispatch(command, state, ctx);
+    case 'RecordResponse':
+      return recordResponse(command, state, ctx);
+    case 'ProposeHint':
+      return decideHint(command, state, ctx);
+    case 'ExpireHint':
+      return expireHint(command.slot, state, ctx);
+    case 'ClearHints':
+      return clearHints(command.slots ?? ['interval', 'oneShot'], command.reason ?? '', state, ctx);
+  }
+}
+
+function parseConfig(input: unknown): Result<EndpointConfig> {
+  const parsed = EndpointConfig.safeParse(input);
+  if (parsed.success) return ok(parsed.data);
+  const issue = parsed.error.issues[0];
+  const field = ['config', ...(issue?.path ?? [])].join('.');
+  return fail('validation', `${field}: ${issue?.message ?? 'invalid'}`, { field });
+}
+
+function recordDispatch(
+  command: Extract<EndpointCommand, { type: 'RecordDispatch' }>,
+  state: EndpointState,
+  ctx: DecideContext,
+): Decision {
+  const inFlight = state.inFlight;
+  let attempt = 1;
+  if (inFlight) {
+    if (inFlight.leaseUntil > ctx.now) {
+      return fail(
+        'conflict',
+        `run ${inFlight.runId} is in flight until ${toIso(inFlight.leaseUntil)}`,
+      );
+    }
+    // A lapsed lease re-dispatches the same slot under the same run id (and
+    // so the same Idempotency-Key): at-least-once execution, one dispatch per slot.
+    if (inFlight.runId !== command.runId) {
+      return fail('precondition', `run ${inFlight.runId} lapsed and must be re-dispatched first`, {
+        field: 'runId',
+      });
+    }
+    attempt = inFlight.attempt + 1;
+  }
+  if (command.leaseMs <= 0)
+    return fail('validation', 'leaseMs must be positive', { field: 'leaseMs' });
+  return ok([
+    makeEvent(
+      'RunDispatched',
+      {
+        runId: command.runId,
+        scheduledFor: toIso(inFlight ? inFlight.scheduledFor : command.scheduledFor),
+        dispatchedAt: toIso(ctx.now),
+        leaseUntil: toIso(ctx.now + command.leaseMs),
+        attempt,
+        reason: inFlight ? 'lease_expired' : command.reason,
+        ...(command.hintId === undefined ? {} : { hintId: command.hintId }),
+      },
+      ctx.metadata,
+    ),
+  ]);
+}
+
+function recordResponse(
+  command: Extract<EndpointCommand, { type: 'RecordResponse' }>,
+  state: EndpointState,
+  ctx: DecideContext,
+): Decision {
+  const { response } = command;
+  const isTest = response.test === true;
+  if (!isTest && state.inFlight?.runId !== response.runId) {
+    // Recording is idempotent per run id: the run's response is already in.
+    if (state.lastRun?.runId === response.runId) return ok([]);
+    return fail('not_found', `run ${response.runId} was not dispatched`, { field: 'runId' });
+  }
+  const parsed = catalogue.ResponseRecorded.schema.safeParse(response);
+  if (!parsed.success) {
+    const field = parsed.error.issues[0]?.path.join('.') ?? '';
+    return fail('validation', `response.${field}: ${parsed.error.issues[0]?.message}`, { field });
+  }
+  return ok([makeEvent('ResponseRecorded', parsed.data, ctx.metadata)]);
+}

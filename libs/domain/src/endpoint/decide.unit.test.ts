@@ -1,0 +1,243 @@
+import { describe, expect, it } from 'vitest';
+import { makeEvent } from '../events/event.js';
+import { fold } from './evolve.js';
+import { given, userMeta } from './decider-spec.test-support.js';
+
+const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+const config = {
+  name: 'orders',
+  request: { url: 'http://127.0.0.1:8080/orders' },
+  baseline: { kind: 'interval' as const, everyMs: 60_000 },
+  minIntervalMs: 10_000,
+  maxIntervalMs: 600_000,
+};
+const registered = makeEvent(
+  'EndpointRegistered',
+  { endpointId: 'e1', jobId: 'j1', tenantId: 't1', config, registeredAt: iso(T0) },
+  userMeta,
+);
+const dispatched = (runId: string, at: number, leaseMs = 30_000) =>
+  makeEvent(
+    'RunDispatched',
+    {
+      runId,
+      scheduledFor: iso(at),
+      dispatchedAt: iso(at),
+      leaseUntil: iso(at + leaseMs),
+      attempt: 1,
+      reason: 'baseline_interval',
+    },
+    userMeta,
+  );
+const response = (runId: string, ok: boolean) => ({
+  runId,
+  startedAt: iso(T0),
+  finishedAt: iso(T0 + 5),
+  durationMs: 5,
+  status: ok ? 200 : 500,
+  ok,
+  headers: {},
+  body: null,
+  bodyTruncated: false,
+});
+
+describe('Register', () => {
+  it('registers with defaults applied', () => {
+    const [event] = given([])
+      .when({ type: 'Register', endpointId: 'e1', jobId: 'j1', tenantId: 't1', config }, T0)
+      .then([{ type: 'EndpointRegistered', data: registered.data }]);
+    expect(event?.data).toMatchObject({
+      config: { timeoutMs: 10_000, request: { method: 'GET' } },
+    });
+  });
+
+  it('names the offending field of a bad config', () => {
+    given([])
+      .when(
+        {
+          type: 'Register',
+          endpointId: 'e1',
+          jobId: 'j1',
+          tenantId: 't1',
+          config: {
+            ...config,
+            baseline: { kind: 'cron', expression: 'every tuesday', timezone: 'UTC' },
+          },
+        },
+        T0,
+      )
+      .thenFails('validation', /cron/, 'config.baseline.expression');
+  });
+
+  it('refuses min above max', () => {
+    given([])
+      .when(
+        {
+          type: 'Register',
+          endpointId: 'e1',
+          jobId: 'j1',
+          tenantId: 't1',
+          config: { ...config, minIntervalMs: 700_000 },
+        },
+        T0,
+      )
+      .thenFails('validation', /maxIntervalMs/, 'config.maxIntervalMs');
+  });
+
+  it('refuses a second registration', () => {
+    given([registered])
+      .when({ type: 'Register', endpointId: 'e1', jobId: 'j1', tenantId: 't1', config }, T0)
+      .thenFails('conflict');
+  });
+});
+
+describe('commands on an unknown or archived endpoint', () => {
+  it('answers not_found before registration', () => {
+    given([]).when({ type: 'Pause', until: null }, T0).thenFails('not_found');
+  });
+
+  it('refuses changes once archived, and archiving again is a no-op', () => {
+    const archived = makeEvent('EndpointArchived', { reason: 'gone' }, userMeta);
+    given([registered, archived])
+      .when({ type: 'Resume' }, T0)
+      .thenFails('conflict', /archived/);
+    given([registered, archived]).when({ type: 'Archive' }, T0).then([]);
+  });
+});
+
+describe('Pause and Resume', () => {
+  it('pauses until a future instant', () => {
+    given([registered])
+      .when({ type: 'Pause', until: T0 + 3_600_000, reason: 'maintenance' }, T0)
+      .then([{ type: 'Paused', data: { until: iso(T0 + 3_600_000), reason: 'maintenance' } }]);
+  });
+
+  it('refuses a pause that ends in the past', () => {
+    given([registered])
+      .when({ type: 'Pause', until: T0 - 1 }, T0)
+      .thenFails('validation', /future/, 'until');
+  });
+
+  it('resumes a paused endpoint; resuming a running one changes nothing', () => {
+    const paused = makeEvent('Paused', { until: null, reason: '' }, userMeta);
+    given([registered, paused])
+      .when({ type: 'Resume' }, T0)
+      .then([{ type: 'Resumed', data: { reason: '' } }]);
+    given([registered]).when({ type: 'Resume' }, T0).then([]);
+  });
+});
+
+describe('RecordDispatch', () => {
+  it('dispatches a slot with a lease', () => {
+    given([registered])
+      .when(
+        {
+          type: 'RecordDispatch',
+          runId: 'r1',
+          scheduledFor: T0,
+          leaseMs: 30_000,
+          reason: 'first_run',
+        },
+        T0 + 7,
+      )
+      .then([
+        {
+          type: 'RunDispatched',
+          data: {
+            runId: 'r1',
+            scheduledFor: iso(T0),
+            dispatchedAt: iso(T0 + 7),
+            leaseUntil: iso(T0 + 30_007),
+            attempt: 1,
+            reason: 'first_run',
+          },
+        },
+      ]);
+  });
+
+  it('refuses a second dispatch while a lease is live', () => {
+    given([registered, dispatched('r1', T0)])
+      .when(
+        {
+          type: 'RecordDispatch',
+          runId: 'r2',
+          scheduledFor: T0 + 60_000,
+          leaseMs: 30_000,
+          reason: 'x',
+        },
+        T0 + 1_000,
+      )
+      .thenFails('conflict', /in flight/);
+  });
+
+  it('re-dispatches the same slot and run id after the lease lapses', () => {
+    given([registered, dispatched('r1', T0)])
+      .when(
+        {
+          type: 'RecordDispatch',
+          runId: 'r1',
+          scheduledFor: T0 + 99,
+          leaseMs: 30_000,
+          reason: 'x',
+        },
+        T0 + 31_000,
+      )
+      .then([
+        {
+          type: 'RunDispatched',
+          data: {
+            runId: 'r1',
+            scheduledFor: iso(T0),
+            dispatchedAt: iso(T0 + 31_000),
+            leaseUntil: iso(T0 + 61_000),
+            attempt: 2,
+            reason: 'lease_expired',
+          },
+        },
+      ]);
+  });
+
+  it('refuses a new slot while a lapsed run awaits re-dispatch', () => {
+    given([registered, dispatched('r1', T0)])
+      .when(
+        { type: 'RecordDispatch', runId: 'r2', scheduledFor: T0, leaseMs: 1, reason: 'x' },
+        T0 + 31_000,
+      )
+      .thenFails('precondition', /lapsed/, 'runId');
+  });
+});
+
+describe('RecordResponse', () => {
+  it('records the in-flight run and is idempotent per run id', () => {
+    const [recorded] = given([registered, dispatched('r1', T0)])
+      .when({ type: 'RecordResponse', response: response('r1', true) }, T0 + 10)
+      .then([{ type: 'ResponseRecorded', data: { ...response('r1', true), test: false } }]);
+    given([registered, dispatched('r1', T0), recorded!])
+      .when({ type: 'RecordResponse', response: response('r1', true) }, T0 + 20)
+      .then([]);
+  });
+
+  it('refuses a response for a run that was never dispatched', () => {
+    given([registered])
+      .when({ type: 'RecordResponse', response: response('nope', true) }, T0)
+      .thenFails('not_found');
+  });
+
+  it('counts consecutive failures and resets them on success', () => {
+    const fail1 = makeEvent('ResponseRecorded', response('r1', false), userMeta);
+    const fail2 = makeEvent('ResponseRecorded', response('r2', false), userMeta);
+    const ok3 = makeEvent('ResponseRecorded', response('r3', true), userMeta);
+    const history = [registered, dispatched('r1', T0), fail1, dispatched('r2', T0 + 60_000), fail2];
+    expect(fold(history).consecutiveFailures).toBe(2);
+    expect(fold([...history, dispatched('r3', T0 + 120_000), ok3]).consecutiveFailures).toBe(0);
+  });
+
+  it('records a test run without touching the schedule', () => {
+    const test = { ...response('t-1', false), test: true };
+    const events = given([registered])
+      .when({ type: 'RecordResponse', response: test }, T0)
+      .then([{ type: 'ResponseRecorded', data: test }]);
+    expect(fold([registered, ...events]).consecutiveFailures).toBe(0);
+  });
+});

@@ -1,0 +1,128 @@
+import type { DomainEvent } from '../events/event.js';
+import { fromIso } from '../time.js';
+import { initialState, type EndpointState } from './state.js';
+
+/**
+ * Folds one event of an endpoint's stream into its state. Pure and total:
+ * events that do not concern the endpoint's schedule leave it as it is, but
+ * still advance `version`. Time comes from the events, never the clock.
+ */
+export function evolve(state: EndpointState, event: DomainEvent): EndpointState {
+  const next = apply(state, event);
+  return { ...next, version: state.version + 1 };
+}
+
+/** Folds a whole stream, starting from the initial state. */
+export const fold = (events: readonly DomainEvent[]): EndpointState =>
+  events.reduce(evolve, initialState());
+
+function apply(state: EndpointState, event: DomainEvent): EndpointState {
+  switch (event.type) {
+    case 'EndpointRegistered':
+      return {
+        ...state,
+        status: 'active',
+        endpointId: event.data.endpointId,
+        tenantId: event.data.tenantId,
+        jobId: event.data.jobId,
+        config: event.data.config,
+        registeredAt: fromIso(event.data.registeredAt),
+      };
+    case 'EndpointReconfigured':
+      return { ...state, config: event.data.config };
+    case 'EndpointArchived':
+      return { ...state, status: 'archived', inFlight: null };
+    case 'Paused':
+      return {
+        ...state,
+        pause: {
+          until: event.data.until === null ? null : fromIso(event.data.until),
+          reason: event.data.reason,
+        },
+      };
+    case 'Resumed':
+      return { ...state, pause: null };
+    case 'RunDispatched': {
+      const run = {
+        runId: event.data.runId,
+        scheduledFor: fromIso(event.data.scheduledFor),
+        dispatchedAt: fromIso(event.data.dispatchedAt),
+      };
+      // A one-shot hint is spent by the run it caused.
+      const spent =
+        event.data.hintId !== undefined && state.hints.oneShot?.hintId === event.data.hintId;
+      return {
+        ...state,
+        lastRun: event.data.attempt === 1 ? run : (state.lastRun ?? run),
+        inFlight: {
+          ...run,
+          leaseUntil: fromIso(event.data.leaseUntil),
+          attempt: event.data.attempt,
+        },
+        hints: spent ? { ...state.hints, oneShot: null } : state.hints,
+      };
+    }
+    case 'ResponseRecorded': {
+      if (event.data.test) return state;
+      const inFlight = state.inFlight?.runId === event.data.runId ? null : state.inFlight;
+      return {
+        ...state,
+        inFlight,
+        consecutiveFailures: event.data.ok ? 0 : state.consecutiveFailures + 1,
+      };
+    }
+    case 'HintProposed':
+      return event.data.slot === 'interval'
+        ? {
+            ...state,
+            hints: {
+              ...state.hints,
+              interval: {
+                hintId: event.data.hintId,
+                source: event.data.source,
+                sourceId: event.data.sourceId,
+                intervalMs: event.data.intervalMs,
+                expiresAt: fromIso(event.data.expiresAt),
+                reason: event.data.reason,
+              },
+            },
+          }
+        : {
+            ...state,
+            hints: {
+              ...state.hints,
+              oneShot: {
+                hintId: event.data.hintId,
+                source: event.data.source,
+                sourceId: event.data.sourceId,
+                runAt: fromIso(event.data.runAt),
+                expiresAt: fromIso(event.data.expiresAt),
+                reason: event.data.reason,
+              },
+            },
+          };
+    case 'HintExpired': {
+      const slot = event.data.slot;
+      if (state.hints[slot]?.hintId !== event.data.hintId) return state;
+      return { ...state, hints: { ...state.hints, [slot]: null } };
+    }
+    case 'HintsCleared': {
+      const hints = { ...state.hints };
+      for (const slot of event.data.slots) hints[slot] = null;
+      return { ...state, hints };
+    }
+    case 'DependencyDeclared':
+    case 'DependencyRemoved':
+    case 'RunSkipped':
+    case 'HintRejected':
+    case 'CascadeTriggered':
+    case 'PlannerSessionRecorded':
+      return state;
+    default:
+      return assertNever(event);
+  }
+}
+
+function assertNever(event: never): never {
+  throw new Error(`unhandled event ${JSON.stringify(event)}`);
+}

@@ -1,0 +1,70 @@
+import type { EndpointConfig } from './config.js';
+import type { HintSource } from '../events/catalogue.js';
+import type { Millis } from '../time.js';
+
+/** A live hint in its slot. Ignored by the governor once `expiresAt <= now`. */
+export interface IntervalHint {
+  readonly hintId: string;
+  readonly source: HintSource;
+  readonly sourceId: string;
+  readonly intervalMs: number;
+  readonly expiresAt: Millis;
+  readonly reason: string;
+}
+
+export interface OneShotHint {
+  readonly hintId: string;
+  readonly source: HintSource;
+  readonly sourceId: string;
+  readonly runAt: Millis;
+  readonly expiresAt: Millis;
+  readonly reason: string;
+}
+
+export interface LastRun {
+  readonly runId: string;
+  /** The slot the run was dispatched for. */
+  readonly scheduledFor: Millis;
+  /** When the dispatcher actually dispatched it: clamps are measured from here. */
+  readonly dispatchedAt: Millis;
+}
+
+export interface InFlightRun extends LastRun {
+  readonly leaseUntil: Millis;
+  readonly attempt: number;
+}
+
+export interface EndpointState {
+  readonly status: 'unregistered' | 'active' | 'archived';
+  readonly endpointId: string;
+  readonly tenantId: string;
+  readonly jobId: string;
+  /** Present once registered. */
+  readonly config: EndpointConfig | null;
+  readonly registeredAt: Millis;
+  /** `until: null` means paused until resumed. */
+  readonly pause: { readonly until: Millis | null; readonly reason: string } | null;
+  readonly hints: { readonly interval: IntervalHint | null; readonly oneShot: OneShotHint | null };
+  readonly lastRun: LastRun | null;
+  /** A dispatched run without a recorded response. */
+  readonly inFlight: InFlightRun | null;
+  /** Failed responses since the last success; drives the baseline backoff. */
+  readonly consecutiveFailures: number;
+  /** Stream version of the last folded event (0 before any). */
+  readonly version: number;
+}
+
+export const initialState = (): EndpointState => ({
+  status: 'unregistered',
+  endpointId: '',
+  tenantId: '',
+  jobId: '',
+  config: null,
+  registeredAt: 0,
+  pause: null,
+  hints: { interval: null, oneShot: null },
+  lastRun: null,
+  inFlight: null,
+  consecutiveFailures: 0,
+  version: 0,
+});

@@ -1,0 +1,72 @@
+import { catalogue, type EventData, type EventDataInput, type EventType } from './catalogue.js';
+import { EventMetadata } from './metadata.js';
+import { fail, ok, type Result } from '../errors.js';
+
+/** A domain event as written: readonly type, data and metadata. */
+export type DomainEvent = {
+  readonly [T in EventType]: {
+    readonly type: T;
+    readonly data: Readonly<EventData<T>>;
+    readonly metadata: Readonly<EventMetadata>;
+  };
+}[EventType];
+
+export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
+
+/** A domain event as read back from the log, with its place in it. */
+export type RecordedEvent = DomainEvent & {
+  readonly position: number;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly recordedAt: string;
+};
+
+/** Builds an event, applying the catalogue's defaults; throws on invalid data (a programming error). */
+export function makeEvent<T extends EventType>(
+  type: T,
+  data: EventDataInput<T>,
+  metadata: EventMetadata,
+): EventOf<T> {
+  const parsed = catalogue[type].schema.parse(data);
+  return { type, data: parsed, metadata } as unknown as EventOf<T>;
+}
+
+/**
+ * Validates raw `{type, version, data, metadata}` read from storage against the catalogue.
+ * Unknown types and newer versions than this code knows are errors, not silent passes.
+ */
+export function parseEvent(raw: {
+  type: string;
+  version: number;
+  data: unknown;
+  metadata: unknown;
+}): Result<DomainEvent> {
+  if (!Object.hasOwn(catalogue, raw.type)) {
+    return fail('validation', `unknown event type ${raw.type}`, { field: 'type' });
+  }
+  const entry = catalogue[raw.type as EventType];
+  if (raw.version !== entry.version) {
+    return fail(
+      'validation',
+      `${raw.type} v${raw.version} is not readable (known: v${entry.version})`,
+      {
+        field: 'version',
+      },
+    );
+  }
+  const data = entry.schema.safeParse(raw.data);
+  if (!data.success) {
+    return fail('validation', `${raw.type}: ${data.error.issues[0]?.message ?? 'invalid data'}`, {
+      field: `data.${data.error.issues[0]?.path.join('.') ?? ''}`,
+    });
+  }
+  const metadata = EventMetadata.safeParse(raw.metadata);
+  if (!metadata.success) {
+    return fail('validation', `${raw.type}: invalid metadata`, {
+      field: `metadata.${metadata.error.issues[0]?.path.join('.') ?? ''}`,
+    });
+  }
+  return ok({ type: raw.type, data: data.data, metadata: metadata.data } as DomainEvent);
+}
+
+export const schemaVersionOf = (type: EventType): number => catalogue[type].version;

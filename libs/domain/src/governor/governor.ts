@@ -1,0 +1,175 @@
+import type { EndpointConfig } from '../endpoint/config.js';
+import type { EndpointState } from '../endpoint/state.js';
+import type { Millis } from '../time.js';
+import { cronCadence, intervalCadence, nextOnGrid, type Cadence } from './baseline.js';
+import { clampToBounds } from './clamp.js';
+import type { Anchor, Decision, DecisionInputs, ScheduledReason } from './decision.js';
+import { liveHints, type LiveHints } from './hints.js';
+import { jitterOffset } from './jitter.js';
+
+/**
+ * When should this endpoint run next, and why. Pure: the same state and `now` always give the
+ * same decision (jitter is a hash, not a random draw). Rules, in order:
+ *
+ * 1. Unregistered or archived: never. Paused until T > now: T; paused until resumed: never.
+ *    Pause wins over everything below (no clamp, no jitter); a pause with T <= now has lapsed.
+ * 2. A live interval hint replaces the baseline interval and its failure backoff.
+ * 3. A live one-shot hint competes with the baseline (or interval hint): the earlier wins.
+ * 4. Baseline: a fixed interval or cron, with exponential failure backoff (see `baseline.ts`).
+ * 5. Clamp to `[lastRun.dispatchedAt + minIntervalMs, lastRun.dispatchedAt + maxIntervalMs]`.
+ * 6. Jitter in `[0, jitterMs)` on baseline times only. It is added before the one-shot
+ *    competition and before the clamp, so the clamp bounds always hold for the final `at`.
+ *
+ * A run in flight does not change the answer (the dispatcher's lease handles it); it is only
+ * recorded in `inputs`. `at` may lie before `now`: the run is overdue and due at once.
+ *
+ * @throws Error when an active endpoint has no config (a broken invariant of `evolve`).
+ * @example
+ * const d = nextRun(state, now);
+ * if (d.at !== null && d.at <= now) dispatch({ scheduledFor: d.slot, reason: d.reason });
+ */
+export function nextRun(state: EndpointState, now: Millis): Decision {
+  const base = initialInputs(state, now);
+  if (state.status === 'unregistered' || state.status === 'archived') {
+    return { at: null, slot: null, reason: state.status, inputs: base };
+  }
+  const config = state.config;
+  if (config === null) throw new Error(`active endpoint ${state.endpointId} has no config`);
+
+  const { pause } = state;
+  if (pause !== null && pause.until === null) {
+    return { at: null, slot: null, reason: 'paused_indefinitely', inputs: base };
+  }
+  if (pause !== null && pause.until !== null && pause.until > now) {
+    return { at: pause.until, slot: pause.until, reason: 'paused', inputs: base };
+  }
+
+  const hints = liveHints(state, now);
+  const { lastRun } = state;
+  const [cadence, cadenceReason] = cadenceOf(state, config, hints);
+
+  // Jitter belongs to the baseline slot only: hints ask for a precise time and get it.
+  const jitter =
+    hints.interval === null && cadence.at !== null && config.jitterMs > 0
+      ? {
+          slot: cadence.at,
+          offsetMs: jitterOffset(state.endpointId, cadence.at, config.jitterMs),
+          jitterMs: config.jitterMs,
+        }
+      : null;
+  const cadenceAt = cadence.at === null ? null : cadence.at + (jitter?.offsetMs ?? 0);
+
+  // Strictly earlier: on a tie the cadence keeps the slot (and the one-shot is then satisfied).
+  const { oneShot } = hints;
+  const oneShotWins = oneShot !== null && (cadenceAt === null || oneShot.runAt < cadenceAt);
+  const candidate = oneShotWins ? oneShot.runAt : cadenceAt;
+  const { at, clamp } = clampToBounds(candidate, lastRun, config);
+
+  const inputs: DecisionInputs = {
+    ...base,
+    anchor: anchorOf(state),
+    backoff: cadence.backoff,
+    intervalHint:
+      hints.interval === null
+        ? null
+        : {
+            hintId: hints.interval.hintId,
+            source: hints.interval.source,
+            sourceId: hints.interval.sourceId,
+            intervalMs: hints.interval.intervalMs,
+            expiresAt: hints.interval.expiresAt,
+          },
+    oneShotHint:
+      oneShot === null
+        ? null
+        : {
+            hintId: oneShot.hintId,
+            source: oneShot.source,
+            sourceId: oneShot.sourceId,
+            runAt: oneShot.runAt,
+            expiresAt: oneShot.expiresAt,
+            won: oneShotWins,
+          },
+    ignoredHints: hints.ignored,
+    cadenceAt: cadence.at,
+    jitter,
+    candidate,
+    clamp,
+  };
+  if (at === null) return { at: null, slot: null, reason: 'cron_exhausted', inputs };
+
+  // The slot is the time without jitter. A min clamp only delays the slot's run, so the slot
+  // (and the grid anchored on it) stays; a max clamp pulls in a run the schedule did not have,
+  // so that run is its own slot.
+  const unjittered = oneShotWins ? oneShot.runAt : cadence.at;
+  const slot = clamp?.bound === 'max' || unjittered === null ? at : unjittered;
+  return { at, slot, reason: oneShotWins ? 'one_shot_hint' : cadenceReason, inputs };
+}
+
+/** Rules 2 and 4: the interval hint, or else the baseline with its backoff. */
+function cadenceOf(
+  state: EndpointState,
+  config: EndpointConfig,
+  hints: LiveHints,
+): [Cadence, ScheduledReason] {
+  const { lastRun, registeredAt, consecutiveFailures } = state;
+  if (hints.interval !== null) {
+    // A hint replaces the interval and its backoff; never run yet means due right away.
+    const at = lastRun === null ? registeredAt : nextOnGrid(lastRun, hints.interval.intervalMs);
+    return [{ at, backoff: null }, 'interval_hint'];
+  }
+  const { baseline, backoff } = config;
+  if (baseline.kind === 'interval') {
+    const cadence = intervalCadence(
+      baseline.everyMs,
+      lastRun,
+      registeredAt,
+      consecutiveFailures,
+      backoff,
+    );
+    return [cadence, lastRun === null ? 'first_run' : 'baseline_interval'];
+  }
+  const cadence = cronCadence(baseline, lastRun, registeredAt, consecutiveFailures, backoff);
+  return [cadence, lastRun === null ? 'first_run' : 'baseline_cron'];
+}
+
+function anchorOf({ lastRun, registeredAt }: EndpointState): Anchor {
+  return lastRun === null
+    ? { kind: 'registeredAt', at: registeredAt }
+    : {
+        kind: 'lastRun',
+        runId: lastRun.runId,
+        scheduledFor: lastRun.scheduledFor,
+        dispatchedAt: lastRun.dispatchedAt,
+      };
+}
+
+function initialInputs(state: EndpointState, now: Millis): DecisionInputs {
+  const { pause, inFlight } = state;
+  return {
+    now,
+    status: state.status,
+    pause:
+      pause === null
+        ? null
+        : {
+            until: pause.until,
+            reason: pause.reason,
+            lapsed: pause.until !== null && pause.until <= now,
+          },
+    baseline: state.config?.baseline ?? null,
+    anchor: null,
+    backoff: null,
+    intervalHint: null,
+    oneShotHint: null,
+    ignoredHints: [],
+    cadenceAt: null,
+    jitter: null,
+    candidate: null,
+    clamp: null,
+    inFlight:
+      inFlight === null
+        ? null
+        : { runId: inFlight.runId, leaseUntil: inFlight.leaseUntil, attempt: inFlight.attempt },
+  };
+}

@@ -1,0 +1,17 @@
+export { nextRun } from './governor.js';
+export type {
+  Anchor,
+  BackoffInput,
+  ClampInput,
+  Decision,
+  DecisionInputs,
+  DecisionReason,
+  IgnoredHint,
+  InFlightInput,
+  IntervalHintInput,
+  JitterInput,
+  NeverReason,
+  OneShotHintInput,
+  ScheduledReason,
+} from './decision.js';
+export { jitterOffset } from './jitter.js';

@@ -1,0 +1,90 @@
+import type { DomainEvent, RecordedEvent } from '../events/event.js';
+
+/**
+ * What an append expects of the stream: its exact current version (0 = the
+ * stream has no events yet), or `'any'` to skip the check.
+ */
+export type ExpectedVersion = number | 'any';
+
+export interface AppendRequest {
+  readonly streamId: string;
+  readonly expectedVersion: ExpectedVersion;
+  readonly events: readonly DomainEvent[];
+  /** Instant to record instead of the store's clock (ISO-8601); replays and tests pin it. */
+  readonly recordedAt?: string;
+}
+
+export interface AppendResult {
+  readonly streamId: string;
+  /** The stream's version after the append: pass it as the next expectedVersion. */
+  readonly streamVersion: number;
+  /** Global positions of the appended events, in order. */
+  readonly positions: readonly number[];
+}
+
+/** The stream was not at the expected version: re-read, re-decide, retry. */
+export class ConcurrencyError extends Error {
+  override readonly name = 'ConcurrencyError';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId} is at version ${actual}, expected ${String(expected)}`);
+  }
+}
+
+export interface ReadAllOptions {
+  /** Exclusive lower bound: events with a greater position are returned. */
+  readonly after: number;
+  readonly limit?: number;
+}
+
+export interface SubscribeOptions {
+  /** Checkpoint: delivery starts after this position. */
+  readonly after: number;
+  readonly batchSize?: number;
+  /**
+   * Called with consecutive batches in position order. The next batch is
+   * delivered only after the returned promise settles, so a handler that
+   * stores its checkpoint with its work never sees an event twice.
+   */
+  readonly onEvents: (events: readonly RecordedEvent[]) => Promise<void>;
+  /** A failed handler or read stops the subscription and reports here. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface Subscription {
+  /** Position of the last event handed to `onEvents` successfully. */
+  readonly position: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The append-only event log. One global order (`position`); one version
+ * sequence per stream. Readers never observe a gap that later fills: every
+ * event visible at position p was committed before any event at a position
+ * above p became visible.
+ */
+export interface EventStore {
+  /** Appends to one stream, failing with ConcurrencyError on a version mismatch. */
+  append(
+    streamId: string,
+    events: readonly DomainEvent[],
+    options: { expectedVersion: ExpectedVersion; recordedAt?: string },
+  ): Promise<AppendResult>;
+  /** Appends to many streams atomically in one round trip; one mismatch fails them all. */
+  appendMany(requests: readonly AppendRequest[]): Promise<readonly AppendResult[]>;
+  /** The stream's events in version order (empty if it does not exist). */
+  readStream(
+    streamId: string,
+    options?: { fromVersion?: number },
+  ): Promise<readonly RecordedEvent[]>;
+  /** Events of all streams in position order. */
+  readAll(options: ReadAllOptions): Promise<readonly RecordedEvent[]>;
+  /** Follows the log from a checkpoint, in position order, each event once. */
+  subscribe(options: SubscribeOptions): Subscription;
+  /** The highest position that readers can see. */
+  headPosition(): Promise<number>;
+  close(): Promise<void>;
+}

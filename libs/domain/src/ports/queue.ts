@@ -1,0 +1,38 @@
+import type { JobPayload, QueueName } from '../jobs.js';
+
+export interface QueuedJob<Q extends QueueName> {
+  /** Unique per queue: adding a job whose id is already queued is a no-op. */
+  readonly id: string;
+  readonly data: JobPayload<Q>;
+}
+
+export interface ReceivedJob<Q extends QueueName> extends QueuedJob<Q> {
+  /** 1 on the first delivery, more on redelivery. */
+  readonly attempt: number;
+}
+
+export interface ConsumeOptions {
+  /** Jobs handled at once by this consumer. Default 1. */
+  readonly concurrency?: number;
+}
+
+export interface Consumer {
+  /** Stops taking jobs and waits for the ones in hand to finish. */
+  close(): Promise<void>;
+}
+
+/**
+ * Transport between services. Never the source of truth: a job lost here is
+ * recovered from the event log (a dispatched run whose lease lapses without a
+ * recorded response is dispatched again). Delivery is at-least-once; a job
+ * whose handler throws is retried with backoff.
+ */
+export interface QueuePort {
+  enqueue<Q extends QueueName>(queue: Q, jobs: readonly QueuedJob<Q>[]): Promise<void>;
+  consume<Q extends QueueName>(
+    queue: Q,
+    handler: (job: ReceivedJob<Q>) => Promise<void>,
+    options?: ConsumeOptions,
+  ): Consumer;
+  close(): Promise<void>;
+}
