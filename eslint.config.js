@@ -5,30 +5,42 @@ import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
 /** Nx tags: the domain is pure, adapters build on it, services wire and never import each other. */
-const boundaries = (/** @type {string[]} */ testOnly) => [
-  'error',
-  {
-    enforceBuildableLibDependency: false,
-    allow: [],
-    depConstraints: [
-      // The pure core: no adapters, no I/O. Only zod and the cron library (plus test tools in tests).
-      {
-        sourceTag: 'type:domain',
-        onlyDependOnLibsWithTags: [],
-        allowedExternalImports: ['zod', 'croner', ...testOnly],
-      },
-      {
-        sourceTag: 'type:adapter',
-        onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:testkit'],
-      },
-      { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter'] },
-      {
-        sourceTag: 'type:service',
-        onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:testkit'],
-      },
-    ],
-  },
-];
+const boundaries = (/** @type {string[]} */ testOnly) => {
+  const tests = testOnly.length > 0 ? ['type:testkit'] : [];
+  return [
+    'error',
+    {
+      enforceBuildableLibDependency: false,
+      allow: [],
+      depConstraints: [
+        // The pure core: no adapters, no I/O. Only zod and the cron library (plus test tools in tests).
+        {
+          sourceTag: 'type:domain',
+          onlyDependOnLibsWithTags: [],
+          allowedExternalImports: ['zod', 'croner', ...testOnly],
+        },
+        // Adapters and app libs may use the testkit only from their tests.
+        {
+          sourceTag: 'type:adapter',
+          onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', ...tests],
+        },
+        {
+          sourceTag: 'type:app',
+          onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:app', ...tests],
+        },
+        { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter'] },
+        {
+          sourceTag: 'type:script',
+          onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:app'],
+        },
+        {
+          sourceTag: 'type:service',
+          onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:app'],
+        },
+      ],
+    },
+  ];
+};
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', '.orrery/**', 'bench/results/**'] },
@@ -69,7 +81,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', '**/*.test-support.ts'],
+    files: [
+      '**/*.test.ts',
+      '**/*.test-support.ts',
+      '**/*.contract.ts',
+      '**/*test-helpers.ts',
+      '**/contract-helpers.ts',
+    ],
     rules: { '@nx/enforce-module-boundaries': boundaries(['vitest', 'fast-check']) },
   },
   prettier,

@@ -1,0 +1,21 @@
+export {
+  PostgresEventStore,
+  createPostgresEventStore,
+  ORDERING_LOCK_KEY,
+  type PostgresEventStoreOptions,
+} from './postgres-event-store.js';
+export { InMemoryEventStore, type InMemoryEventStoreOptions } from './memory-event-store.js';
+export { UnreadableEventError } from './stored-event.js';
+export { migrateToLatest, migrateDatabase, type MigrationLog } from './migrator.js';
+export {
+  createEventStorePool,
+  createEventStoreDb,
+  eventStoreTypes,
+} from './postgres-connection.js';
+export {
+  EVENTS_CHANNEL,
+  type EventStoreSchema,
+  type EventsTable,
+  type EventRow,
+  type NewEventRow,
+} from './schema.js';

@@ -1,0 +1,131 @@
+import {
+  schemaVersionOf,
+  type AppendRequest,
+  type AppendResult,
+  type DomainEvent,
+  type EventStore,
+  type ExpectedVersion,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '@orrery/domain';
+import { planAppend, resultsOf } from './append-plan.js';
+import { decodeEvent, type StoredEvent } from './stored-event.js';
+import { SubscriptionLoop } from './subscription-loop.js';
+
+export interface InMemoryEventStoreOptions {
+  /** Clock for `recordedAt` when an append does not pin it. Default: the system clock. */
+  readonly now?: () => Date;
+}
+
+const DEFAULT_READ_LIMIT = 1000;
+
+/**
+ * An EventStore in memory with the Postgres adapter's semantics, for unit
+ * tests of other libs: one global position order starting at 1, expected
+ * versions, atomic `appendMany`, events stored as JSON and validated against
+ * the catalogue when read, and subscriptions woken on append.
+ *
+ * @example
+ * const store = new InMemoryEventStore({ now: () => clock.now() });
+ */
+export class InMemoryEventStore implements EventStore {
+  readonly #events: StoredEvent[] = [];
+  readonly #versions = new Map<string, number>();
+  readonly #listeners = new Set<() => void>();
+  readonly #subscriptions = new Set<Subscription>();
+  #closing: Promise<void> | undefined;
+  readonly #now: () => Date;
+
+  constructor(options: InMemoryEventStoreOptions = {}) {
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async append(
+    streamId: string,
+    events: readonly DomainEvent[],
+    options: { expectedVersion: ExpectedVersion; recordedAt?: string },
+  ): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ streamId, events, ...options }]);
+    if (!result) throw new Error('appendMany returned no result for one request');
+    return result;
+  }
+
+  async appendMany(requests: readonly AppendRequest[]): Promise<readonly AppendResult[]> {
+    const plan = planAppend(requests, this.#versions);
+    const rows = plan.events.map(({ streamId, streamVersion, event, recordedAt }, index) => ({
+      position: this.#events.length + index + 1,
+      streamId,
+      streamVersion,
+      type: event.type,
+      typeVersion: schemaVersionOf(event.type),
+      data: JSON.parse(JSON.stringify(event.data)) as unknown,
+      metadata: JSON.parse(JSON.stringify(event.metadata)) as unknown,
+      recordedAt: recordedAt === undefined ? this.#now() : parseInstant(recordedAt),
+    }));
+    // Nothing below can fail: the append is all or nothing.
+    this.#events.push(...rows);
+    const positions = rows.map((row) => row.position);
+    for (const request of plan.requests)
+      this.#versions.set(request.streamId, request.streamVersion);
+    if (positions.length > 0) for (const listener of this.#listeners) listener();
+    return resultsOf(plan, positions);
+  }
+
+  async readStream(
+    streamId: string,
+    options: { fromVersion?: number } = {},
+  ): Promise<readonly RecordedEvent[]> {
+    const from = options.fromVersion ?? 1;
+    return this.#events
+      .filter((e) => e.streamId === streamId && e.streamVersion >= from)
+      .map(decodeEvent);
+  }
+
+  async readAll({
+    after,
+    limit = DEFAULT_READ_LIMIT,
+  }: ReadAllOptions): Promise<readonly RecordedEvent[]> {
+    // Positions are 1..n without gaps, so position p sits at index p - 1.
+    const start = Math.max(0, Math.floor(after));
+    return this.#events.slice(start, start + limit).map(decodeEvent);
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    const subscription: Subscription = new SubscriptionLoop(options, {
+      onEnded: () => this.#subscriptions.delete(subscription),
+      readAll: (after, limit) => this.readAll({ after, limit }),
+      wakeSource: {
+        open: async (wake) => {
+          this.#listeners.add(wake);
+          return async () => void this.#listeners.delete(wake);
+        },
+      },
+    });
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<number> {
+    return this.#events.length;
+  }
+
+  /** Stops open subscriptions; the events stay readable. */
+  async close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const open = [...this.#subscriptions];
+    this.#subscriptions.clear();
+    await Promise.allSettled(open.map((s) => s.stop()));
+  }
+}
+
+function parseInstant(value: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new TypeError(`recordedAt is not an instant: ${value}`);
+  return date;
+}

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import { eventsTable } from './0001-events.js';
+
+/** The event store's migrations, applied in name order. Never edit one that has shipped. */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001_events': eventsTable,
+};

@@ -1,0 +1,90 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import { migrations } from './migrations/index.js';
+import { createEventStoreDb, createEventStorePool } from './postgres-connection.js';
+
+/** Receives one line per step of a migration run. */
+export type MigrationLog = (message: string) => void;
+
+/**
+ * Brings the database to the latest event-store schema. Pending migrations run
+ * in name order inside one transaction (under Kysely's migration lock, so
+ * concurrent callers are safe); a failure rolls back the whole run and throws
+ * an error naming the failing migration.
+ *
+ * @returns the names of the migrations applied by this call (empty when up to date).
+ * @example
+ * const applied = await migrateToLatest(db, (line) => console.log(line));
+ */
+export async function migrateToLatest<DB>(
+  db: Kysely<DB>,
+  log: MigrationLog = () => {},
+): Promise<readonly string[]> {
+  return runMigrations(db, migrations, log);
+}
+
+/**
+ * {@link migrateToLatest} on the database behind a connection string, with a
+ * short-lived connection of its own.
+ *
+ * @example
+ * await migrateDatabase(process.env.DATABASE_URL, console.log);
+ */
+export async function migrateDatabase(
+  connectionString: string,
+  log?: MigrationLog,
+): Promise<readonly string[]> {
+  const db = createEventStoreDb(createEventStorePool({ connectionString, max: 1 }));
+  try {
+    return await migrateToLatest(db, log);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** {@link migrateToLatest} with an explicit migration set; internal, for tests. */
+export async function runMigrations<DB>(
+  db: Kysely<DB>,
+  set: Readonly<Record<string, Migration>>,
+  log: MigrationLog,
+): Promise<readonly string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => withProgress(set, log) },
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error')?.migrationName;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      failed
+        ? `migration ${failed} failed: ${reason} (the run was rolled back)`
+        : `migrating failed: ${reason}`,
+      { cause: error },
+    );
+  }
+  const applied = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (const name of applied) log(`applied ${name}`);
+  if (applied.length === 0) log('schema is up to date');
+  return applied;
+}
+
+/** Wraps each migration so the log shows which one is running (and how long it took). */
+function withProgress(
+  set: Readonly<Record<string, Migration>>,
+  log: MigrationLog,
+): Record<string, Migration> {
+  return Object.fromEntries(
+    Object.entries(set).map(([name, migration]) => [
+      name,
+      {
+        ...migration,
+        async up(db: Kysely<unknown>) {
+          const started = performance.now();
+          log(`running ${name}…`);
+          await migration.up(db);
+          log(`ran ${name} in ${Math.round(performance.now() - started)} ms`);
+        },
+      },
+    ]),
+  );
+}

@@ -1,0 +1,125 @@
+import { ConcurrencyError } from '@orrery/domain';
+// Test-only edge: testkit imports this lib (embedded Postgres) for its global setup.
+import { useTestDatabase, waitFor } from '@orrery/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { follow, paused, uniqueStream } from './contract-helpers.js';
+import { eventStoreContract } from './event-store.contract.js';
+import { migrateDatabase } from './migrator.js';
+import { createPostgresEventStore } from './postgres-event-store.js';
+import { LISTENER_APPLICATION } from './postgres-listener.js';
+import { closeAfterEach, blockedSessions, insertRaw, withClient } from './postgres-test-helpers.js';
+
+const db = useTestDatabase();
+const closing = closeAfterEach();
+
+beforeAll(async () => {
+  await migrateDatabase(db().url);
+});
+
+eventStoreContract('PostgresEventStore', async () =>
+  createPostgresEventStore({ connectionString: db().url }),
+);
+
+describe('PostgresEventStore', () => {
+  it('wakes a subscriber by notification, long before its poll', async () => {
+    const store = closing(
+      createPostgresEventStore({ connectionString: db().url, pollIntervalMs: 60_000 }),
+    );
+    const head = await store.headPosition();
+    const follower = follow(store, head);
+    await waitFor('the listener to connect', async () =>
+      (await listeners(db().url)) > 0 ? true : undefined,
+    );
+    await store.append(uniqueStream('endpoint'), [paused()], { expectedVersion: 0 });
+    await waitFor('the notified delivery', () => (follower.seen.length > 0 ? true : undefined), {
+      timeoutMs: 5_000,
+    });
+  });
+
+  it('still delivers, by polling, an event whose notification never came', async () => {
+    const store = closing(
+      createPostgresEventStore({ connectionString: db().url, pollIntervalMs: 50 }),
+    );
+    const head = await store.headPosition();
+    const follower = follow(store, head);
+    const stream = uniqueStream('silent');
+    await withClient(db().url, (client) =>
+      insertRaw(client, { streamId: stream, version: 1, type: 'Resumed', data: { reason: '' } }),
+    );
+    await waitFor('the polled delivery', () => (follower.seen.length > 0 ? true : undefined));
+    expect(follower.seen.map((e) => e.streamId)).toEqual([stream]);
+  });
+
+  it('releases the listening connection on stop() and close()', async () => {
+    const store = closing(createPostgresEventStore({ connectionString: db().url }));
+    const before = await listeners(db().url);
+    const a = follow(store, 0);
+    follow(store, 0);
+    await waitFor('two listeners', async () =>
+      (await listeners(db().url)) === before + 2 ? true : undefined,
+    );
+    await a.subscription.stop();
+    await waitFor('one listener left', async () =>
+      (await listeners(db().url)) === before + 1 ? true : undefined,
+    );
+    await store.close();
+    await waitFor('no listener left', async () =>
+      (await listeners(db().url)) === before ? true : undefined,
+    );
+    expect(a.errors).toEqual([]);
+  });
+
+  it('stops and reports when its listening connection is lost', async () => {
+    const store = closing(createPostgresEventStore({ connectionString: db().url }));
+    const follower = follow(store, await store.headPosition());
+    await waitFor('the listener', async () => ((await listeners(db().url)) > 0 ? true : undefined));
+    await withClient(db().url, (client) =>
+      client.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+         where datname = current_database() and application_name = $1`,
+        [LISTENER_APPLICATION],
+      ),
+    );
+    await waitFor('the reported failure', () => (follower.errors.length > 0 ? true : undefined));
+    expect(String(follower.errors[0])).toMatch(/terminat/);
+  });
+
+  it('maps a unique violation from a writer outside the lock to ConcurrencyError', async () => {
+    const store = closing(createPostgresEventStore({ connectionString: db().url }));
+    const stream = uniqueStream('raced');
+    await withClient(db().url, async (client) => {
+      await client.query('begin');
+      await insertRaw(client, {
+        streamId: stream,
+        version: 1,
+        type: 'Resumed',
+        data: { reason: '' },
+      });
+      // The store's check cannot see the uncommitted row; its insert waits on the unique index.
+      const append = store.append(stream, [paused()], { expectedVersion: 0 });
+      const settled = append.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await waitFor('the append to block on the index', async () =>
+        (await blockedSessions(db().url, 'transactionid')) > 0 ? true : undefined,
+      );
+      await client.query('commit');
+      const error = await settled;
+      expect(error).toBeInstanceOf(ConcurrencyError);
+      expect(error).toMatchObject({ streamId: stream, expected: 0, actual: 1 });
+    });
+    expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['Resumed']);
+  });
+});
+
+async function listeners(url: string): Promise<number> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity
+       where datname = current_database() and application_name = $1`,
+      [LISTENER_APPLICATION],
+    );
+    return rows[0]?.n ?? 0;
+  });
+}

@@ -1,0 +1,193 @@
+/**
+ * PostgreSQL EventStore (Kysely + pg).
+ *
+ * Ordering: position assignment is SERIALIZED. Every append transaction first
+ * takes `pg_advisory_xact_lock(ORDERING_LOCK_KEY)`, then checks the expected
+ * versions, then inserts (the identity column hands out positions) and
+ * commits. The lock is released only after the commit is visible, so append
+ * transactions commit one after another, in position order: when a reader
+ * sees position p, every lower position is already committed (or rolled back
+ * for good). A reader doing `WHERE position > $checkpoint ORDER BY position`
+ * therefore never skips an event that commits late with a lower position.
+ * The version check is a separate statement after the lock so its snapshot
+ * includes the previous holder's commit. The cost is one writer at a time,
+ * which `appendMany` amortises (one transaction, one INSERT for a batch).
+ */
+import {
+  ConcurrencyError,
+  type AppendRequest,
+  type AppendResult,
+  type DomainEvent,
+  type EventStore,
+  type ExpectedVersion,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '@orrery/domain';
+import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
+import { planAppend, resultsOf } from './append-plan.js';
+import { createEventStoreDb, createEventStorePool, toPosition } from './postgres-connection.js';
+import { notificationWakeSource } from './postgres-listener.js';
+import {
+  currentVersions,
+  fromRow,
+  insertEvents,
+  isStreamVersionConflict,
+} from './postgres-statements.js';
+import type { EventStoreSchema } from './schema.js';
+import { SubscriptionLoop } from './subscription-loop.js';
+
+/** Advisory lock key that serializes appends ("orr" in ASCII, then 0001). */
+export const ORDERING_LOCK_KEY = 0x6f7272_0001;
+const DEFAULT_READ_LIMIT = 1000;
+
+export interface PostgresEventStoreOptions {
+  /** Server and database of the log; subscriptions open their LISTEN connection with it. */
+  readonly connectionString: string;
+  /** Use this pool instead of creating one (then `close()` leaves it open). */
+  readonly pool?: pg.Pool;
+  /** Pool size when the store creates its pool. Default 10. */
+  readonly maxConnections?: number;
+  /** Subscriptions re-read at least this often, even without a notification. Default 500 ms. */
+  readonly pollIntervalMs?: number;
+  /**
+   * Internal test hooks, not part of the EventStore port. `beforeCommit` runs
+   * inside the append transaction after the insert (holding the ordering lock)
+   * to stage late commits; `skipOrderingLock` removes the lock to show what it
+   * prevents. Never set them in production code.
+   */
+  readonly testHooks?: {
+    readonly beforeCommit?: (positions: readonly number[]) => Promise<void>;
+    readonly skipOrderingLock?: boolean;
+  };
+}
+
+/**
+ * The event log in PostgreSQL (table `events`, see `migrateToLatest`).
+ *
+ * @example
+ * const store = createPostgresEventStore({ connectionString: process.env.DATABASE_URL });
+ * await store.append('endpoint-e1', [event], { expectedVersion: 0 });
+ */
+export class PostgresEventStore implements EventStore {
+  readonly #db: Kysely<EventStoreSchema>;
+  readonly #ownsPool: boolean;
+  readonly #subscriptions = new Set<Subscription>();
+  #closing: Promise<void> | undefined;
+
+  constructor(private readonly options: PostgresEventStoreOptions) {
+    this.#ownsPool = options.pool === undefined;
+    const pool =
+      options.pool ??
+      createEventStorePool({
+        connectionString: options.connectionString,
+        max: options.maxConnections ?? 10,
+      });
+    this.#db = createEventStoreDb(pool);
+  }
+
+  async append(
+    streamId: string,
+    events: readonly DomainEvent[],
+    options: { expectedVersion: ExpectedVersion; recordedAt?: string },
+  ): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ streamId, events, ...options }]);
+    if (!result) throw new Error('appendMany returned no result for one request');
+    return result;
+  }
+
+  async appendMany(requests: readonly AppendRequest[]): Promise<readonly AppendResult[]> {
+    if (requests.length === 0) return [];
+    const hooks = this.options.testHooks;
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        if (!hooks?.skipOrderingLock) {
+          await sql`select pg_advisory_xact_lock(${sql.lit(ORDERING_LOCK_KEY)})`.execute(trx);
+        }
+        const plan = planAppend(requests, await currentVersions(trx, requests));
+        const positions = plan.events.length > 0 ? await insertEvents(trx, plan.events) : [];
+        await hooks?.beforeCommit?.(positions);
+        return resultsOf(plan, positions);
+      });
+    } catch (error) {
+      if (!isStreamVersionConflict(error)) throw error;
+      // Backstop: a writer outside this store's lock took the version first.
+      const actual = await currentVersions(this.#db, requests);
+      const culprit =
+        requests.find(
+          (r) => r.expectedVersion !== 'any' && r.expectedVersion !== (actual.get(r.streamId) ?? 0),
+        ) ?? requests[0];
+      if (!culprit) throw error;
+      throw new ConcurrencyError(
+        culprit.streamId,
+        culprit.expectedVersion,
+        actual.get(culprit.streamId) ?? 0,
+      );
+    }
+  }
+
+  async readStream(
+    streamId: string,
+    options: { fromVersion?: number } = {},
+  ): Promise<readonly RecordedEvent[]> {
+    const rows = await this.#db
+      .selectFrom('events')
+      .selectAll()
+      .where('stream_id', '=', streamId)
+      .where('stream_version', '>=', options.fromVersion ?? 1)
+      .orderBy('stream_version')
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  async readAll({
+    after,
+    limit = DEFAULT_READ_LIMIT,
+  }: ReadAllOptions): Promise<readonly RecordedEvent[]> {
+    const rows = await this.#db
+      .selectFrom('events')
+      .selectAll()
+      .where('position', '>', after)
+      .orderBy('position')
+      .limit(limit)
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    const subscription: Subscription = new SubscriptionLoop(options, {
+      onEnded: () => this.#subscriptions.delete(subscription),
+      readAll: (after, limit) => this.readAll({ after, limit }),
+      wakeSource: notificationWakeSource(this.options.connectionString),
+      pollIntervalMs: this.options.pollIntervalMs ?? 500,
+    });
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<number> {
+    const { rows } = await sql<{ head: unknown }>`
+      select coalesce(max(position), 0) as head from events`.execute(this.#db);
+    return toPosition(rows[0]?.head ?? 0);
+  }
+
+  /** Stops the store's subscriptions, then ends its pool (not a pool passed in). */
+  async close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const open = [...this.#subscriptions];
+    this.#subscriptions.clear();
+    await Promise.allSettled(open.map((s) => s.stop()));
+    if (this.#ownsPool) await this.#db.destroy();
+  }
+}
+
+/** Builds a {@link PostgresEventStore}. */
+export function createPostgresEventStore(options: PostgresEventStoreOptions): PostgresEventStore {
+  return new PostgresEventStore(options);
+}

@@ -1,0 +1,82 @@
+import { schemaVersionOf, type AppendRequest, type RecordedEvent } from '@orrery/domain';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { PlannedEvent } from './append-plan.js';
+import { toPosition } from './postgres-connection.js';
+import { EVENTS_CHANNEL, type EventRow, type EventStoreSchema } from './schema.js';
+import { decodeEvent } from './stored-event.js';
+
+// The statements behind PostgresEventStore (see its file for the ordering technique).
+const STREAM_VERSION_CONSTRAINT = 'events_stream_version_key';
+
+/** The current version of each stream the requests touch, in one statement. */
+export async function currentVersions(
+  db: Kysely<EventStoreSchema> | Transaction<EventStoreSchema>,
+  requests: readonly AppendRequest[],
+): Promise<Map<string, number>> {
+  const streamIds = [...new Set(requests.map((r) => r.streamId))];
+  const rows = await db
+    .selectFrom('events')
+    .select(['stream_id', (eb) => eb.fn.max('stream_version').as('version')])
+    .where('stream_id', '=', sql<string>`any(${streamIds}::text[])`)
+    .groupBy('stream_id')
+    .execute();
+  return new Map(rows.map((row) => [row.stream_id, row.version]));
+}
+
+/**
+ * Inserts all planned events with one statement (arrays unnested in order, so
+ * positions follow the plan) and notifies subscribers with the last position.
+ * The notification is delivered at commit, and only if the transaction commits.
+ */
+export async function insertEvents(
+  trx: Transaction<EventStoreSchema>,
+  events: readonly PlannedEvent[],
+): Promise<number[]> {
+  const column = <T>(pick: (e: PlannedEvent) => T): T[] => events.map(pick);
+  const { rows } = await sql<{ position: unknown }>`
+    with inserted as (
+      insert into events
+        (stream_id, stream_version, type, type_version, data, metadata, tenant_id, recorded_at)
+      select s, v, t, tv, d::jsonb, m::jsonb, tenant, coalesce(r, clock_timestamp())
+      from unnest(
+        ${column((e) => e.streamId)}::text[], ${column((e) => e.streamVersion)}::int4[],
+        ${column((e) => e.event.type)}::text[],
+        ${column((e) => schemaVersionOf(e.event.type))}::int4[],
+        ${column((e) => JSON.stringify(e.event.data))}::text[],
+        ${column((e) => JSON.stringify(e.event.metadata))}::text[],
+        ${column((e) => e.event.metadata.tenantId)}::text[],
+        ${column((e) => e.recordedAt ?? null)}::timestamptz[]
+      ) with ordinality as u(s, v, t, tv, d, m, tenant, r, n)
+      order by n
+      returning position
+    ),
+    notified as (
+      select pg_notify(${EVENTS_CHANNEL}, max(position)::text) from inserted
+    )
+    select position from inserted, notified order by position`.execute(trx);
+  return rows.map((row) => toPosition(row.position));
+}
+
+export function fromRow(row: EventRow): RecordedEvent {
+  return decodeEvent({
+    position: toPosition(row.position),
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    type: row.type,
+    typeVersion: row.type_version,
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: row.recorded_at,
+  });
+}
+
+export function isStreamVersionConflict(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    error.code === '23505' &&
+    'constraint' in error &&
+    error.constraint === STREAM_VERSION_CONSTRAINT
+  );
+}

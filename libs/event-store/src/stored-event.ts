@@ -1,0 +1,54 @@
+import { parseEvent, type RecordedEvent } from '@orrery/domain';
+
+/** An event as the store keeps it: catalogue type and version, raw JSON data and metadata. */
+export interface StoredEvent {
+  readonly position: number;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly type: string;
+  readonly typeVersion: number;
+  readonly data: unknown;
+  readonly metadata: unknown;
+  readonly recordedAt: Date;
+}
+
+/**
+ * A stored event that the catalogue cannot read (unknown type, unknown
+ * version, invalid data or metadata). Writers only store valid events, so this
+ * is a broken invariant: it stops readers rather than being skipped.
+ */
+export class UnreadableEventError extends Error {
+  override readonly name = 'UnreadableEventError';
+  constructor(
+    readonly position: number,
+    readonly type: string,
+    readonly reason: string,
+  ) {
+    super(`event at position ${position} (${type}) is unreadable: ${reason}`);
+  }
+}
+
+/** Validates a stored event against the catalogue and gives it its place in the log. */
+export function decodeEvent(row: StoredEvent): RecordedEvent {
+  if (!Number.isSafeInteger(row.position)) {
+    throw new UnreadableEventError(
+      Number(row.position),
+      row.type,
+      'position is not a safe integer',
+    );
+  }
+  const parsed = parseEvent({
+    type: row.type,
+    version: row.typeVersion,
+    data: row.data,
+    metadata: row.metadata,
+  });
+  if (!parsed.ok) throw new UnreadableEventError(row.position, row.type, parsed.error.message);
+  return {
+    ...parsed.value,
+    position: row.position,
+    streamId: row.streamId,
+    streamVersion: row.streamVersion,
+    recordedAt: row.recordedAt.toISOString(),
+  };
+}

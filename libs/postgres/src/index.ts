@@ -1,0 +1,5 @@
+export {
+  startEmbeddedPostgres,
+  freePort,
+  type EmbeddedPostgresHandle,
+} from './embedded-postgres.js';
