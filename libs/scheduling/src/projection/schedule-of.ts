@@ -1,0 +1,51 @@
+import { nextRun, type Decision, type EndpointState, type Millis } from '@orrery/domain';
+
+/** When an endpoint is next due for the dispatcher, and why. */
+export interface ScheduleView {
+  /** When to dispatch (null: never, until an event changes that). */
+  readonly dueAt: Millis | null;
+  /** The slot to record as RunDispatched.scheduledFor. */
+  readonly slot: Millis | null;
+  readonly reason: string;
+  /** A run to dispatch again (its lease lapsed), instead of a new slot. */
+  readonly redispatchRunId: string | null;
+  readonly decision: Decision;
+  /** Earliest expiry among live hints: the projection appends HintExpired then. */
+  readonly hintExpiresAt: Millis | null;
+}
+
+/**
+ * The governor's decision, plus what dispatch adds: a run in flight holds the
+ * endpoint until its lease lapses, and then the same run (same id, same slot)
+ * is due again — at-least-once execution without a second slot.
+ */
+export function scheduleOf(state: EndpointState, now: Millis): ScheduleView {
+  const decision = nextRun(state, now);
+  const expiries = [state.hints.interval?.expiresAt, state.hints.oneShot?.expiresAt].filter(
+    (t): t is number => t !== undefined,
+  );
+  const hintExpiresAt = expiries.length > 0 ? Math.min(...expiries) : null;
+  const inFlight = state.inFlight;
+  if (inFlight && state.status === 'active') {
+    return {
+      dueAt: inFlight.leaseUntil,
+      slot: inFlight.scheduledFor,
+      reason: 'lease_expired',
+      redispatchRunId: inFlight.runId,
+      decision,
+      hintExpiresAt,
+    };
+  }
+  return {
+    dueAt: decision.at,
+    slot: decision.slot,
+    reason: decision.reason,
+    redispatchRunId: null,
+    decision,
+    hintExpiresAt,
+  };
+}
+
+/** The run id of a slot: one slot of one endpoint has exactly one run id. */
+export const runIdFor = (endpointId: string, slot: Millis): string =>
+  `run-${endpointId}-${slot.toString(36)}`;
