@@ -1,5 +1,6 @@
 import {
   ConcurrencyError,
+  type AppendOutcome,
   type AppendRequest,
   type DomainEvent,
   type ExpectedVersion,
@@ -11,60 +12,106 @@ export interface PlannedEvent {
   readonly streamVersion: number;
   readonly event: DomainEvent;
   readonly recordedAt: string | undefined;
+  /** Set on the first event of a request that carries an idempotency key. */
+  readonly idempotencyKey: string | null;
 }
+
+type PlannedRequest =
+  | { kind: 'append'; streamId: string; streamVersion: number; count: number }
+  | { kind: 'duplicate'; streamId: string; streamVersion: number }
+  | { kind: 'conflict'; error: ConcurrencyError };
 
 export interface AppendPlan {
   /** Every event to insert, in request order (positions are assigned in this order). */
   readonly events: readonly PlannedEvent[];
-  /** Per request: the stream version after it and how many events it adds. */
-  readonly requests: readonly { streamId: string; streamVersion: number; count: number }[];
+  /** Per request, what becomes of it. */
+  readonly requests: readonly PlannedRequest[];
+}
+
+export interface PlanContext {
+  /** The streams' versions before the append (absent: 0, no stream). */
+  readonly current: ReadonlyMap<string, number>;
+  /** Idempotency keys the log already holds. */
+  readonly existingKeys?: ReadonlySet<string>;
+  /** `atomic`: the first mismatch throws, nothing is planned. `each`: it skips that request. */
+  readonly mode: 'atomic' | 'each';
 }
 
 /**
  * Checks each request's expected version against the streams' current
  * versions and numbers the new events. Requests are applied in order, so two
  * requests for one stream chain (the second expects the version after the
- * first). Throws ConcurrencyError on the first mismatch: nothing is planned.
- *
- * @param current the streams' versions before the append (absent: 0, no stream)
+ * first). A request whose idempotency key is known (in the log, or earlier in
+ * the batch) is a duplicate and plans nothing.
  */
-export function planAppend(
-  requests: readonly AppendRequest[],
-  current: ReadonlyMap<string, number>,
-): AppendPlan {
-  const versions = new Map(current);
+export function planAppend(requests: readonly AppendRequest[], ctx: PlanContext): AppendPlan {
+  const versions = new Map(ctx.current);
+  const keys = new Set(ctx.existingKeys);
   const events: PlannedEvent[] = [];
-  const planned: { streamId: string; streamVersion: number; count: number }[] = [];
+  const planned: PlannedRequest[] = [];
   for (const request of requests) {
     assertValidExpectedVersion(request.expectedVersion);
     const actual = versions.get(request.streamId) ?? 0;
-    if (request.expectedVersion !== 'any' && request.expectedVersion !== actual) {
-      throw new ConcurrencyError(request.streamId, request.expectedVersion, actual);
+    const key = request.idempotencyKey ?? null;
+    if (key !== null && keys.has(key)) {
+      planned.push({ kind: 'duplicate', streamId: request.streamId, streamVersion: actual });
+      continue;
     }
+    if (request.expectedVersion !== 'any' && request.expectedVersion !== actual) {
+      const error = new ConcurrencyError(request.streamId, request.expectedVersion, actual);
+      if (ctx.mode === 'atomic') throw error;
+      planned.push({ kind: 'conflict', error });
+      continue;
+    }
+    if (key !== null) keys.add(key);
     request.events.forEach((event, index) =>
       events.push({
         streamId: request.streamId,
         streamVersion: actual + index + 1,
         event,
         recordedAt: request.recordedAt,
+        idempotencyKey: index === 0 ? key : null,
       }),
     );
     const streamVersion = actual + request.events.length;
     versions.set(request.streamId, streamVersion);
-    planned.push({ streamId: request.streamId, streamVersion, count: request.events.length });
+    planned.push({
+      kind: 'append',
+      streamId: request.streamId,
+      streamVersion,
+      count: request.events.length,
+    });
   }
   return { events, requests: planned };
 }
 
-/** Splits the positions of a plan's events into per-request append results. */
-export function resultsOf(plan: AppendPlan, positions: readonly number[]) {
+/** Splits the positions of a plan's events into per-request outcomes. */
+export function outcomesOf(plan: AppendPlan, positions: readonly number[]): AppendOutcome[] {
   let offset = 0;
-  return plan.requests.map(({ streamId, streamVersion, count }) => {
-    const slice = positions.slice(offset, offset + count);
-    offset += count;
-    return { streamId, streamVersion, positions: slice };
+  return plan.requests.map((request) => {
+    if (request.kind === 'conflict') return request.error;
+    if (request.kind === 'duplicate') {
+      return {
+        streamId: request.streamId,
+        streamVersion: request.streamVersion,
+        positions: [],
+        duplicate: true,
+      };
+    }
+    const slice = positions.slice(offset, offset + request.count);
+    offset += request.count;
+    return {
+      streamId: request.streamId,
+      streamVersion: request.streamVersion,
+      positions: slice,
+      duplicate: false,
+    };
   });
 }
+
+/** The idempotency keys a batch carries (to look up in the log before planning). */
+export const keysOf = (requests: readonly AppendRequest[]): string[] =>
+  requests.flatMap((r) => (r.idempotencyKey === undefined ? [] : [r.idempotencyKey]));
 
 function assertValidExpectedVersion(expected: ExpectedVersion): void {
   if (expected !== 'any' && !(Number.isSafeInteger(expected) && expected >= 0)) {

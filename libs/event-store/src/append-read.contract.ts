@@ -52,6 +52,7 @@ export function appendReadContract(store: () => EventStore): void {
       streamId: stream,
       streamVersion: 2,
       positions: [],
+      duplicate: false,
     });
     await expect(store().append(stream, [], { expectedVersion: 1 })).rejects.toBeInstanceOf(
       ConcurrencyError,

@@ -1,3 +1,4 @@
+import { idempotencyContract } from './idempotency.contract.js';
 import type { EventStore } from '@orrery/domain';
 import { afterEach, beforeEach, describe } from 'vitest';
 import { appendReadContract } from './append-read.contract.js';
@@ -28,5 +29,6 @@ export function eventStoreContract(name: string, create: () => Promise<EventStor
     };
     describe('append and read', () => appendReadContract(store));
     describe('subscribe', () => subscribeContract(store));
+    describe('idempotency and appendEach', () => idempotencyContract(store));
   });
 }

@@ -6,7 +6,12 @@ export {
 } from './postgres-event-store.js';
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './memory-event-store.js';
 export { UnreadableEventError } from './stored-event.js';
-export { migrateToLatest, migrateDatabase, type MigrationLog } from './migrator.js';
+export {
+  migrateToLatest,
+  migrateDatabase,
+  type MigrationLog,
+  type MigrationSet,
+} from './migrator.js';
 export {
   createEventStorePool,
   createEventStoreDb,

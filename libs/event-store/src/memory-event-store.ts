@@ -1,5 +1,6 @@
 import {
   schemaVersionOf,
+  type AppendOutcome,
   type AppendRequest,
   type AppendResult,
   type DomainEvent,
@@ -10,7 +11,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@orrery/domain';
-import { planAppend, resultsOf } from './append-plan.js';
+import { outcomesOf, planAppend, type PlanContext } from './append-plan.js';
 import { decodeEvent, type StoredEvent } from './stored-event.js';
 import { SubscriptionLoop } from './subscription-loop.js';
 
@@ -33,6 +34,7 @@ const DEFAULT_READ_LIMIT = 1000;
 export class InMemoryEventStore implements EventStore {
   readonly #events: StoredEvent[] = [];
   readonly #versions = new Map<string, number>();
+  readonly #keys = new Set<string>();
   readonly #listeners = new Set<() => void>();
   readonly #subscriptions = new Set<Subscription>();
   #closing: Promise<void> | undefined;
@@ -53,7 +55,15 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async appendMany(requests: readonly AppendRequest[]): Promise<readonly AppendResult[]> {
-    const plan = planAppend(requests, this.#versions);
+    return this.#append(requests, 'atomic') as AppendResult[];
+  }
+
+  async appendEach(requests: readonly AppendRequest[]): Promise<readonly AppendOutcome[]> {
+    return this.#append(requests, 'each');
+  }
+
+  #append(requests: readonly AppendRequest[], mode: PlanContext['mode']): AppendOutcome[] {
+    const plan = planAppend(requests, { current: this.#versions, existingKeys: this.#keys, mode });
     const rows = plan.events.map(({ streamId, streamVersion, event, recordedAt }, index) => ({
       position: this.#events.length + index + 1,
       streamId,
@@ -67,10 +77,13 @@ export class InMemoryEventStore implements EventStore {
     // Nothing below can fail: the append is all or nothing.
     this.#events.push(...rows);
     const positions = rows.map((row) => row.position);
-    for (const request of plan.requests)
-      this.#versions.set(request.streamId, request.streamVersion);
+    for (const request of plan.requests) {
+      if (request.kind === 'append') this.#versions.set(request.streamId, request.streamVersion);
+    }
+    for (const { idempotencyKey } of plan.events)
+      if (idempotencyKey) this.#keys.add(idempotencyKey);
     if (positions.length > 0) for (const listener of this.#listeners) listener();
-    return resultsOf(plan, positions);
+    return outcomesOf(plan, positions);
   }
 
   async readStream(

@@ -18,8 +18,23 @@ export type MigrationLog = (message: string) => void;
 export async function migrateToLatest<DB>(
   db: Kysely<DB>,
   log: MigrationLog = () => {},
+  more: MigrationSet = {},
 ): Promise<readonly string[]> {
-  return runMigrations(db, migrations, log);
+  return runMigrations(db, withEventStore(more), log);
+}
+
+/** Named migrations; names are unique across every library's set. */
+export type MigrationSet = Readonly<Record<string, Migration>>;
+
+/**
+ * The event store's migrations plus those of libraries that keep read models
+ * in the same database (one migration table, one lock, one transaction).
+ */
+function withEventStore(more: MigrationSet): MigrationSet {
+  for (const name of Object.keys(more)) {
+    if (name in migrations) throw new Error(`migration ${name} is defined twice`);
+  }
+  return { ...migrations, ...more };
 }
 
 /**
@@ -32,10 +47,11 @@ export async function migrateToLatest<DB>(
 export async function migrateDatabase(
   connectionString: string,
   log?: MigrationLog,
+  more: MigrationSet = {},
 ): Promise<readonly string[]> {
   const db = createEventStoreDb(createEventStorePool({ connectionString, max: 1 }));
   try {
-    return await migrateToLatest(db, log);
+    return await migrateToLatest(db, log, more);
   } finally {
     await db.destroy();
   }
@@ -49,6 +65,9 @@ export async function runMigrations<DB>(
 ): Promise<readonly string[]> {
   const migrator = new Migrator({
     db,
+    // Each library numbers its own migrations; a library's new migration may
+    // sort before another library's applied one.
+    allowUnorderedMigrations: true,
     provider: { getMigrations: async () => withProgress(set, log) },
   });
   const { error, results = [] } = await migrator.migrateToLatest();

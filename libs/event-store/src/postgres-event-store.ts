@@ -15,6 +15,7 @@
  */
 import {
   ConcurrencyError,
+  type AppendOutcome,
   type AppendRequest,
   type AppendResult,
   type DomainEvent,
@@ -27,11 +28,12 @@ import {
 } from '@orrery/domain';
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
-import { planAppend, resultsOf } from './append-plan.js';
+import { keysOf, outcomesOf, planAppend, type PlanContext } from './append-plan.js';
 import { createEventStoreDb, createEventStorePool, toPosition } from './postgres-connection.js';
 import { notificationWakeSource } from './postgres-listener.js';
 import {
   currentVersions,
+  existingIdempotencyKeys,
   fromRow,
   insertEvents,
   isStreamVersionConflict,
@@ -99,6 +101,17 @@ export class PostgresEventStore implements EventStore {
   }
 
   async appendMany(requests: readonly AppendRequest[]): Promise<readonly AppendResult[]> {
+    return (await this.#append(requests, 'atomic')) as AppendResult[];
+  }
+
+  async appendEach(requests: readonly AppendRequest[]): Promise<readonly AppendOutcome[]> {
+    return this.#append(requests, 'each');
+  }
+
+  async #append(
+    requests: readonly AppendRequest[],
+    mode: PlanContext['mode'],
+  ): Promise<AppendOutcome[]> {
     if (requests.length === 0) return [];
     const hooks = this.options.testHooks;
     try {
@@ -106,10 +119,14 @@ export class PostgresEventStore implements EventStore {
         if (!hooks?.skipOrderingLock) {
           await sql`select pg_advisory_xact_lock(${sql.lit(ORDERING_LOCK_KEY)})`.execute(trx);
         }
-        const plan = planAppend(requests, await currentVersions(trx, requests));
+        const [current, existingKeys] = await Promise.all([
+          currentVersions(trx, requests),
+          existingIdempotencyKeys(trx, keysOf(requests)),
+        ]);
+        const plan = planAppend(requests, { current, existingKeys, mode });
         const positions = plan.events.length > 0 ? await insertEvents(trx, plan.events) : [];
         await hooks?.beforeCommit?.(positions);
-        return resultsOf(plan, positions);
+        return outcomesOf(plan, positions);
       });
     } catch (error) {
       if (!isStreamVersionConflict(error)) throw error;

@@ -23,6 +23,22 @@ export async function currentVersions(
   return new Map(rows.map((row) => [row.stream_id, row.version]));
 }
 
+/** Which of `keys` the log already holds, in one statement (none asked: no query). */
+export async function existingIdempotencyKeys(
+  db: Kysely<EventStoreSchema> | Transaction<EventStoreSchema>,
+  keys: readonly string[],
+): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('events')
+    .select('idempotency_key')
+    .where('idempotency_key', '=', sql<string>`any(${keys}::text[])`)
+    .execute();
+  return new Set(
+    rows.flatMap((row) => (row.idempotency_key === null ? [] : [row.idempotency_key])),
+  );
+}
+
 /**
  * Inserts all planned events with one statement (arrays unnested in order, so
  * positions follow the plan) and notifies subscribers with the last position.
@@ -36,8 +52,9 @@ export async function insertEvents(
   const { rows } = await sql<{ position: unknown }>`
     with inserted as (
       insert into events
-        (stream_id, stream_version, type, type_version, data, metadata, tenant_id, recorded_at)
-      select s, v, t, tv, d::jsonb, m::jsonb, tenant, coalesce(r, clock_timestamp())
+        (stream_id, stream_version, type, type_version, data, metadata, tenant_id, recorded_at,
+         idempotency_key)
+      select s, v, t, tv, d::jsonb, m::jsonb, tenant, coalesce(r, clock_timestamp()), k
       from unnest(
         ${column((e) => e.streamId)}::text[], ${column((e) => e.streamVersion)}::int4[],
         ${column((e) => e.event.type)}::text[],
@@ -45,8 +62,9 @@ export async function insertEvents(
         ${column((e) => JSON.stringify(e.event.data))}::text[],
         ${column((e) => JSON.stringify(e.event.metadata))}::text[],
         ${column((e) => e.event.metadata.tenantId)}::text[],
-        ${column((e) => e.recordedAt ?? null)}::timestamptz[]
-      ) with ordinality as u(s, v, t, tv, d, m, tenant, r, n)
+        ${column((e) => e.recordedAt ?? null)}::timestamptz[],
+        ${column((e) => e.idempotencyKey)}::text[]
+      ) with ordinality as u(s, v, t, tv, d, m, tenant, r, k, n)
       order by n
       returning position
     ),

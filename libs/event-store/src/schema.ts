@@ -16,6 +16,8 @@ export interface EventsTable {
   /** Copied from `metadata.tenantId` so tenant-scoped reads can use an index. */
   tenant_id: string;
   recorded_at: ColumnType<Date, string | undefined, never>;
+  /** Unique when set: a request appended under a key already present appends nothing. */
+  idempotency_key: ColumnType<string | null, string | null | undefined, never>;
 }
 
 /** Kysely database type of the event store. */

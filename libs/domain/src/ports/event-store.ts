@@ -12,6 +12,11 @@ export interface AppendRequest {
   readonly events: readonly DomainEvent[];
   /** Instant to record instead of the store's clock (ISO-8601); replays and tests pin it. */
   readonly recordedAt?: string;
+  /**
+   * Makes the append idempotent: a request whose key the log already holds
+   * appends nothing and reports `duplicate: true` (e.g. `response:<runId>`).
+   */
+  readonly idempotencyKey?: string;
 }
 
 export interface AppendResult {
@@ -20,7 +25,12 @@ export interface AppendResult {
   readonly streamVersion: number;
   /** Global positions of the appended events, in order. */
   readonly positions: readonly number[];
+  /** True when the idempotency key was already in the log: nothing was appended. */
+  readonly duplicate: boolean;
 }
+
+/** Per request of `appendEach`: its result, or the conflict that skipped it. */
+export type AppendOutcome = AppendResult | ConcurrencyError;
 
 /** The stream was not at the expected version: re-read, re-decide, retry. */
 export class ConcurrencyError extends Error {
@@ -75,6 +85,13 @@ export interface EventStore {
   ): Promise<AppendResult>;
   /** Appends to many streams atomically in one round trip; one mismatch fails them all. */
   appendMany(requests: readonly AppendRequest[]): Promise<readonly AppendResult[]>;
+  /**
+   * Appends many requests in one transaction, each on its own: a request whose
+   * expected version mismatches is skipped and reported as a ConcurrencyError
+   * in its place, the others are appended. For batching independent writers
+   * (dispatch, recording) without one conflict failing the batch.
+   */
+  appendEach(requests: readonly AppendRequest[]): Promise<readonly AppendOutcome[]>;
   /** The stream's events in version order (empty if it does not exist). */
   readStream(
     streamId: string,
