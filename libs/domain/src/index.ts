@@ -13,3 +13,4 @@ export { isPaused } from './endpoint/decide-hints.js';
 export * from './jobs.js';
 export * from './ports/queue.js';
 export * from './governor/index.js';
+export * from './streams.js';

@@ -3,3 +3,4 @@ export {
   freePort,
   type EmbeddedPostgresHandle,
 } from './embedded-postgres.js';
+export { listen, type Listener } from './listen.js';

@@ -1,3 +1,4 @@
 export { createTestDatabase, useTestDatabase, type TestDatabase } from './database.js';
 export { waitFor } from './wait-for.js';
 export * from './redis.js';
+export { startTargetServer, type TargetServer, type TargetOptions } from './target-server.js';

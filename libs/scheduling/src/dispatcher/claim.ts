@@ -1,0 +1,78 @@
+import type { EndpointState } from '@orrery/domain';
+import { sql } from 'kysely';
+import type { SchedulingDb } from '../db.js';
+
+export interface ClaimedEndpoint {
+  readonly endpointId: string;
+  readonly tenantId: string;
+  readonly streamVersion: number;
+  readonly state: EndpointState;
+}
+
+/**
+ * Claims up to `limit` due endpoints in ONE statement: the rows are locked
+ * with FOR UPDATE SKIP LOCKED and stamped `claimed_until` in the same UPDATE,
+ * so concurrent dispatchers never claim the same row and never wait on each
+ * other. A claim only keeps other dispatchers away; the slot itself is
+ * protected by the stream's expected version when RunDispatched is appended.
+ */
+export async function claimDue(
+  db: SchedulingDb,
+  now: number,
+  claimTtlMs: number,
+  limit: number,
+): Promise<ClaimedEndpoint[]> {
+  const at = new Date(now);
+  const { rows } = await sql<{
+    endpoint_id: string;
+    tenant_id: string;
+    stream_version: number;
+    state: EndpointState;
+  }>`
+    with due as (
+      select endpoint_id from schedule
+      where status = 'active' and next_run_at <= ${at}
+        and (claimed_until is null or claimed_until <= ${at})
+      order by next_run_at
+      limit ${limit}
+      for update skip locked
+    )
+    update schedule s set claimed_until = ${new Date(now + claimTtlMs)}
+    from due where s.endpoint_id = due.endpoint_id
+    returning s.endpoint_id, s.tenant_id, s.stream_version, s.state`.execute(db);
+  return rows.map((row) => ({
+    endpointId: row.endpoint_id,
+    tenantId: row.tenant_id,
+    streamVersion: row.stream_version,
+    state: row.state,
+  }));
+}
+
+/** Defers a claimed row that turned out not to be due until `until` (null: until it changes). */
+export async function deferClaims(
+  db: SchedulingDb,
+  deferrals: readonly { endpointId: string; streamVersion: number; until: number | null }[],
+): Promise<void> {
+  if (deferrals.length === 0) return;
+  const values = JSON.stringify(
+    deferrals.map((d) => ({
+      endpoint_id: d.endpointId,
+      stream_version: d.streamVersion,
+      until: d.until === null ? 'infinity' : new Date(d.until).toISOString(),
+    })),
+  );
+  // Only if the projection has not rewritten the row meanwhile (it clears claims).
+  await sql`
+    update schedule s set claimed_until = d.until
+    from jsonb_to_recordset(${values}::jsonb) as d(endpoint_id text, stream_version int, until timestamptz)
+    where s.endpoint_id = d.endpoint_id and s.stream_version = d.stream_version`.execute(db);
+}
+
+/** When the next endpoint becomes claimable (null: none is scheduled). */
+export async function nextClaimableAt(db: SchedulingDb): Promise<number | null> {
+  const { rows } = await sql<{ at: Date | null }>`
+    select min(greatest(next_run_at, coalesce(claimed_until, next_run_at))) as at
+    from schedule where status = 'active' and next_run_at is not null`.execute(db);
+  const at = rows[0]?.at;
+  return at ? new Date(at).getTime() : null;
+}

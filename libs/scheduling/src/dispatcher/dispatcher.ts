@@ -1,0 +1,93 @@
+import { ConcurrencyError, type EventStore, type QueuePort } from '@orrery/domain';
+import type { Logger } from 'pino';
+import { SCHEDULE_CHANNEL, type SchedulingDb } from '../db.js';
+import { WakeLoop } from '../wake-loop.js';
+import { claimDue, deferClaims, nextClaimableAt } from './claim.js';
+import { planDispatch, type DispatchSettings } from './plan-dispatch.js';
+
+export interface DispatcherOptions extends Partial<DispatchSettings> {
+  readonly db: SchedulingDb;
+  readonly store: EventStore;
+  readonly queue: QueuePort;
+  readonly log: Logger;
+  readonly connectionString: string;
+  readonly now?: () => number;
+  /** Endpoints claimed per round. Default 200. */
+  readonly batchSize?: number;
+  /** How long a claim keeps other dispatchers away. Default 5 s. */
+  readonly claimTtlMs?: number;
+  /** Longest sleep when nothing is due (a safety net; notifications wake it). Default 5 s. */
+  readonly maxSleepMs?: number;
+}
+
+export interface DispatchStats {
+  dispatched: number;
+  stale: number;
+  deferred: number;
+  refused: number;
+}
+
+/**
+ * Claims due endpoints, appends RunDispatched for each (at the claimed stream
+ * version, under an idempotency key per run and attempt) and enqueues the
+ * execute jobs. Sleeps until the earliest next-due time, or until the
+ * projection announces a change, so a hint that moves a run earlier takes
+ * effect at once. Any number of dispatchers may run.
+ */
+export class Dispatcher {
+  readonly #loop: WakeLoop;
+  readonly #now: () => number;
+  readonly #settings: DispatchSettings;
+  readonly stats: DispatchStats = { dispatched: 0, stale: 0, deferred: 0, refused: 0 };
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.#now = options.now ?? Date.now;
+    this.#settings = {
+      dispatcherId: options.dispatcherId ?? `dispatcher-${process.pid}`,
+      leaseMarginMs: options.leaseMarginMs ?? 15_000,
+    };
+    this.#loop = new WakeLoop({
+      name: 'dispatcher',
+      log: options.log,
+      listenTo: { connectionString: options.connectionString, channel: SCHEDULE_CHANNEL },
+      tick: () => this.tick(),
+    });
+  }
+
+  start = () => this.#loop.start();
+  stop = () => this.#loop.stop();
+  wake = () => this.#loop.wake();
+
+  /** One round: dispatch everything due; returns ms until the next claimable time. */
+  async tick(): Promise<number> {
+    const { db, store, queue, log } = this.options;
+    const batchSize = this.options.batchSize ?? 200;
+    for (;;) {
+      const now = this.#now();
+      const claimed = await claimDue(db, now, this.options.claimTtlMs ?? 5_000, batchSize);
+      if (claimed.length === 0) break;
+      const plan = planDispatch(claimed, now, this.#settings);
+      for (const refusal of plan.refusals) log.warn(refusal, 'dispatch refused by the decider');
+      const outcomes = plan.appends.length > 0 ? await store.appendEach(plan.appends) : [];
+      const jobs = plan.jobs.filter((_, i) => {
+        const outcome = outcomes[i];
+        return (
+          outcome !== undefined && !(outcome instanceof ConcurrencyError) && !outcome.duplicate
+        );
+      });
+      // The log is the truth: a crash between append and enqueue is recovered
+      // when the lease lapses and the same run is dispatched again.
+      if (jobs.length > 0) await queue.enqueue('execute', jobs);
+      await deferClaims(db, plan.deferrals);
+      this.stats.dispatched += jobs.length;
+      this.stats.stale += plan.appends.length - jobs.length;
+      this.stats.deferred += plan.deferrals.length;
+      this.stats.refused += plan.refusals.length;
+      if (jobs.length > 0) log.debug({ dispatched: jobs.length }, 'dispatched');
+      if (claimed.length < batchSize) break;
+    }
+    const next = await nextClaimableAt(db);
+    const maxSleep = this.options.maxSleepMs ?? 5_000;
+    return next === null ? maxSleep : Math.min(Math.max(next - this.#now(), 0), maxSleep);
+  }
+}

@@ -1,0 +1,115 @@
+import {
+  ConcurrencyError,
+  endpointStream,
+  makeEvent,
+  toIso,
+  type Consumer,
+  type EventStore,
+  type JobPayload,
+  type QueuePort,
+} from '@orrery/domain';
+import {
+  createHttpCaller,
+  type CallOutcome,
+  type HttpCaller,
+  type HttpCallerOptions,
+} from '@orrery/http';
+import type { Logger } from 'pino';
+import { AppendBatcher } from './append-batcher.js';
+
+export interface ExecutorOptions {
+  readonly store: EventStore;
+  readonly queue: QueuePort;
+  readonly log: Logger;
+  readonly executorId?: string;
+  /** Calls in flight at once. Default 32. */
+  readonly concurrency?: number;
+  readonly http?: HttpCallerOptions;
+  /** Observes each recorded run (metrics, tests). */
+  readonly onRecorded?: (
+    job: JobPayload<'execute'>,
+    outcome: CallOutcome,
+    startLagMs: number,
+  ) => void;
+}
+
+/**
+ * Takes execute jobs, calls the target, and appends ResponseRecorded under
+ * the key `response:<runId>`, so a redelivered job (a crashed executor, a
+ * lapsed lease) records a run at most once. Appends from concurrent calls are
+ * batched into one round trip.
+ */
+export class Executor {
+  readonly #caller: HttpCaller;
+  readonly #batcher: AppendBatcher;
+  #consumer: Consumer | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.#caller = createHttpCaller(options.http ?? {});
+    this.#batcher = new AppendBatcher(options.store);
+  }
+
+  start(): void {
+    this.#consumer = this.options.queue.consume('execute', (job) => this.execute(job.data), {
+      concurrency: this.options.concurrency ?? 32,
+    });
+  }
+
+  async execute(job: JobPayload<'execute'>): Promise<void> {
+    const startLagMs = Date.now() - Date.parse(job.scheduledFor);
+    const outcome = await this.#caller.call({
+      method: job.request.method,
+      url: job.request.url,
+      headers: Object.fromEntries(
+        Object.entries(job.request.headers).map(([k, h]) => [k, h.value]),
+      ),
+      ...(job.request.body === undefined ? {} : { body: job.request.body }),
+      timeoutMs: job.timeoutMs,
+      responseCapBytes: job.responseCapBytes,
+      runId: job.runId,
+      ...(job.traceparent === undefined ? {} : { traceparent: job.traceparent }),
+    });
+    const event = makeEvent(
+      'ResponseRecorded',
+      {
+        runId: job.runId,
+        startedAt: toIso(outcome.startedAt),
+        finishedAt: toIso(outcome.finishedAt),
+        durationMs: outcome.durationMs,
+        status: outcome.status,
+        ok: outcome.ok,
+        headers: outcome.headers,
+        body: outcome.body ?? null,
+        bodyTruncated: outcome.bodyTruncated,
+        ...(outcome.error ? { error: outcome.error } : {}),
+      },
+      {
+        tenantId: job.tenantId,
+        actor: { kind: 'system', id: this.options.executorId ?? `executor-${process.pid}` },
+        causationId: job.runId,
+        ...(job.traceparent === undefined ? {} : { traceparent: job.traceparent }),
+      },
+    );
+    const result = await this.#batcher.append({
+      streamId: endpointStream(job.endpointId),
+      expectedVersion: 'any',
+      events: [event],
+      idempotencyKey: `response:${job.runId}`,
+    });
+    if (result instanceof ConcurrencyError) throw result; // cannot happen with 'any'
+    this.options.onRecorded?.(job, outcome, startLagMs);
+  }
+
+  /** Stops taking jobs, finishes the calls in hand and their recording. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    await this.#consumer?.close();
+    await this.#batcher.drain();
+    await this.#caller.close();
+  }
+}

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import { schedulingTables } from './0100-scheduling.js';
+
+/** The scheduling read models' migrations, run with the event store's (see migrateDatabase). */
+export const schedulingMigrations: Readonly<Record<string, Migration>> = {
+  '0100_scheduling': schedulingTables,
+};

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { endpointStream, fold, type EndpointConfigInput, type RecordedEvent } from '@orrery/domain';
+import { InProcessQueue } from '@orrery/queue';
+import { startTargetServer, useTestDatabase, waitFor, type TargetServer } from '@orrery/testkit';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { executeEndpointCommand } from './commands/execute-command.js';
+import { startRuntime, type Runtime } from './runtime.js';
+
+const db = useTestDatabase();
+const log = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+const user = { tenantId: 't1', actor: { kind: 'user' as const, id: 'u1' } };
+let target: TargetServer;
+let runtime: Runtime | undefined;
+
+beforeAll(async () => {
+  target = await startTargetServer();
+});
+afterAll(async () => {
+  await target.close();
+});
+afterEach(async () => {
+  await runtime?.stop();
+  runtime = undefined;
+});
+
+const start = (roles: ('projection' | 'dispatcher' | 'executor')[], leaseMarginMs = 15_000) =>
+  startRuntime({
+    connectionString: db().url,
+    queue: new InProcessQueue({ prefix: `t-${randomUUID().slice(0, 8)}` }),
+    log,
+    roles,
+    migrate: true,
+    dispatcher: { leaseMarginMs },
+    executor: { http: { allowLoopback: true } },
+  });
+
+async function register(store: Runtime['store'], config: Partial<EndpointConfigInput> = {}) {
+  const endpointId = `e${randomUUID().slice(0, 8)}`;
+  const outcome = await executeEndpointCommand(
+    store,
+    endpointId,
+    {
+      type: 'Register',
+      endpointId,
+      jobId: 'j1',
+      tenantId: 't1',
+      config: {
+        name: endpointId,
+        request: { url: `${target.url}/${endpointId}` },
+        baseline: { kind: 'interval', everyMs: 200 },
+        ...config,
+      },
+    },
+    { now: Date.now, metadata: user },
+  );
+  expect(outcome.ok).toBe(true);
+  return endpointId;
+}
+
+const eventsOf = async (store: Runtime['store'], endpointId: string) =>
+  store.readStream(endpointStream(endpointId));
+const ofType = <T extends RecordedEvent['type']>(events: readonly RecordedEvent[], type: T) =>
+  events.filter((e): e is Extract<RecordedEvent, { type: T }> => e.type === type);
+
+describe('the scheduling pipeline, in one process', () => {
+  it('runs every endpoint on its interval, once per slot, and the read model equals a fresh fold', async () => {
+    runtime = await start(['projection', 'dispatcher', 'executor']);
+    const store = runtime.store;
+    const ids = await Promise.all(Array.from({ length: 20 }, () => register(store)));
+
+    await waitFor(
+      '3 recorded responses per endpoint',
+      async () => {
+        const counts = await Promise.all(
+          ids.map(async (id) => ofType(await eventsOf(store, id), 'ResponseRecorded').length),
+        );
+        return counts.every((n) => n >= 3) ? true : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
+    await runtime.dispatcher?.stop();
+    await runtime.executor?.stop();
+
+    for (const id of ids) {
+      const events = await eventsOf(store, id);
+      const dispatched = ofType(events, 'RunDispatched');
+      const slots = dispatched.filter((e) => e.data.attempt === 1).map((e) => e.data.scheduledFor);
+      expect(new Set(slots).size).toBe(slots.length); // no slot dispatched twice
+      for (const response of ofType(events, 'ResponseRecorded')) {
+        expect(dispatched.some((d) => d.data.runId === response.data.runId)).toBe(true);
+        expect(target.hits.get(response.data.runId)).toBeGreaterThanOrEqual(1);
+      }
+      // Interval cadence: consecutive slots 200 ms apart.
+      const times = slots.map(Date.parse);
+      for (let i = 1; i < times.length; i++)
+        expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(200);
+    }
+    for (const [, count] of target.hits) expect(count).toBe(1);
+
+    await waitFor('the projection to catch up', async () =>
+      (await runtime!.projection!.checkpoint()) >= (await store.headPosition()) ? true : undefined,
+    );
+    const rows = await runtime.db
+      .selectFrom('schedule')
+      .select(['endpoint_id', 'state', 'stream_version'])
+      .execute();
+    expect(rows).toHaveLength(ids.length);
+    for (const row of rows) {
+      const folded = fold(await eventsOf(store, row.endpoint_id));
+      expect(row.state).toEqual(JSON.parse(JSON.stringify(folded)));
+      expect(row.stream_version).toBe(folded.version);
+    }
+    const runs = await runtime.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('endpoint_id', 'in', ids)
+      .execute();
+    expect(runs.every((r) => r.status === 'succeeded' && r.http_status === 200)).toBe(true);
+  });
+
+  it('runs a one-shot hint at once, long before the baseline', async () => {
+    runtime = await start(['projection', 'dispatcher', 'executor']);
+    const store = runtime.store;
+    const id = await register(store, { baseline: { kind: 'interval', everyMs: 3_600_000 } });
+    await waitFor('the first run', async () =>
+      ofType(await eventsOf(store, id), 'ResponseRecorded').length === 1 ? true : undefined,
+    );
+    const hinted = await executeEndpointCommand(
+      store,
+      id,
+      {
+        type: 'ProposeHint',
+        hintId: 'h1',
+        hint: { slot: 'oneShot', ttlMs: 60_000 },
+        source: 'user',
+        sourceId: 'u1',
+        reason: 'now please',
+      },
+      { now: Date.now, metadata: user },
+    );
+    expect(hinted.ok).toBe(true);
+    const second = await waitFor(
+      'the hinted run',
+      async () => {
+        const runs = ofType(await eventsOf(store, id), 'RunDispatched');
+        return runs.length === 2 ? runs[1] : undefined;
+      },
+      { timeoutMs: 5_000 },
+    );
+    expect(second.data).toMatchObject({ reason: 'one_shot_hint', hintId: 'h1', attempt: 1 });
+  });
+
+  it('re-dispatches the same run after its lease lapses, and records it once', async () => {
+    // No executor: the run is dispatched and never answered.
+    runtime = await start(['projection', 'dispatcher'], 300);
+    const store = runtime.store;
+    const id = await register(store, {
+      baseline: { kind: 'interval', everyMs: 3_600_000 },
+      timeoutMs: 200,
+    });
+    const redispatch = await waitFor(
+      'a second attempt',
+      async () => {
+        const runs = ofType(await eventsOf(store, id), 'RunDispatched');
+        return runs.find((r) => r.data.attempt === 2);
+      },
+      { timeoutMs: 10_000 },
+    );
+    const first = ofType(await eventsOf(store, id), 'RunDispatched')[0];
+    expect(redispatch.data.runId).toBe(first?.data.runId);
+    expect(redispatch.data.scheduledFor).toBe(first?.data.scheduledFor);
+    expect(redispatch.data.reason).toBe('lease_expired');
+    await runtime.stop();
+
+    // The in-process queue died with that runtime, jobs and all. The log still
+    // says the run is in flight, so a new runtime re-dispatches it when the
+    // lease lapses, and it is recorded exactly once.
+    runtime = await start(['projection', 'dispatcher', 'executor'], 300);
+    const recorded = await waitFor(
+      'the response',
+      async () => {
+        const responses = ofType(await eventsOf(runtime!.store, id), 'ResponseRecorded');
+        return responses.length > 0 ? responses : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
+    expect(recorded.map((r) => r.data.runId)).toEqual([first?.data.runId]);
+    expect(target.hits.get(first?.data.runId ?? '')).toBe(1);
+  });
+});

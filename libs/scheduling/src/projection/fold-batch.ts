@@ -1,0 +1,98 @@
+import {
+  endpointIdOf,
+  evolve,
+  fromIso,
+  initialState,
+  type EndpointState,
+  type Millis,
+  type RecordedEvent,
+} from '@orrery/domain';
+
+/** An endpoint touched by a batch: its state after the batch, and when its last event happened. */
+export interface FoldedEndpoint {
+  readonly state: EndpointState;
+  /** recorded_at of its last event in the batch: the projection's `now` for it (replayable). */
+  readonly asOf: Millis;
+  readonly position: number;
+}
+
+export interface DispatchedRun {
+  readonly runId: string;
+  readonly endpointId: string;
+  readonly scheduledFor: Millis;
+  readonly dispatchedAt: Millis;
+  readonly attempt: number;
+  readonly reason: string;
+  readonly position: number;
+}
+
+export interface RecordedRun {
+  readonly runId: string;
+  readonly endpointId: string;
+  readonly ok: boolean;
+  readonly test: boolean;
+  readonly startedAt: Millis;
+  readonly finishedAt: Millis;
+  readonly durationMs: number;
+  readonly status: number | null;
+  readonly error: string | null;
+  readonly position: number;
+}
+
+export interface FoldedBatch {
+  readonly endpoints: ReadonlyMap<string, FoldedEndpoint>;
+  readonly dispatched: readonly DispatchedRun[];
+  readonly recorded: readonly RecordedRun[];
+}
+
+/**
+ * Folds a batch of log events into the endpoints' states (starting from
+ * `loaded`, the states the read model holds) and collects run changes. Pure:
+ * the projection's only inputs are the events.
+ */
+export function foldBatch(
+  loaded: ReadonlyMap<string, EndpointState>,
+  events: readonly RecordedEvent[],
+): FoldedBatch {
+  const endpoints = new Map<string, FoldedEndpoint>();
+  const dispatched: DispatchedRun[] = [];
+  const recorded: RecordedRun[] = [];
+  for (const event of events) {
+    const endpointId = endpointIdOf(event.streamId);
+    if (endpointId === null) continue;
+    const before = endpoints.get(endpointId)?.state ?? loaded.get(endpointId) ?? initialState();
+    if (event.streamVersion <= before.version) continue; // already folded
+    if (event.streamVersion !== before.version + 1) {
+      throw new Error(
+        `stream ${event.streamId}: version ${event.streamVersion} follows ${before.version} (a gap)`,
+      );
+    }
+    const state = evolve(before, event);
+    endpoints.set(endpointId, { state, asOf: fromIso(event.recordedAt), position: event.position });
+    if (event.type === 'RunDispatched') {
+      dispatched.push({
+        runId: event.data.runId,
+        endpointId,
+        scheduledFor: fromIso(event.data.scheduledFor),
+        dispatchedAt: fromIso(event.data.dispatchedAt),
+        attempt: event.data.attempt,
+        reason: event.data.reason,
+        position: event.position,
+      });
+    } else if (event.type === 'ResponseRecorded') {
+      recorded.push({
+        runId: event.data.runId,
+        endpointId,
+        ok: event.data.ok,
+        test: event.data.test,
+        startedAt: fromIso(event.data.startedAt),
+        finishedAt: fromIso(event.data.finishedAt),
+        durationMs: event.data.durationMs,
+        status: event.data.status,
+        error: event.data.error ? `${event.data.error.kind}: ${event.data.error.message}` : null,
+        position: event.position,
+      });
+    }
+  }
+  return { endpoints, dispatched, recorded };
+}

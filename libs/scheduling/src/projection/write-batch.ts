@@ -1,0 +1,154 @@
+import type { EndpointState } from '@orrery/domain';
+import { sql, type Transaction } from 'kysely';
+import { SCHEDULE_CHANNEL } from '../db.js';
+import type { NewScheduleRow, SchedulingSchema } from '../read-model/schema.js';
+import type { FoldedBatch } from './fold-batch.js';
+import { scheduleOf } from './schedule-of.js';
+
+type Trx = Transaction<SchedulingSchema>;
+const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+/** The endpoints' states as the read model holds them. */
+export async function loadStates(
+  trx: Trx,
+  endpointIds: readonly string[],
+): Promise<Map<string, EndpointState>> {
+  if (endpointIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom('schedule')
+    .select(['endpoint_id', 'state'])
+    .where('endpoint_id', 'in', endpointIds)
+    .execute();
+  return new Map(rows.map((row) => [row.endpoint_id, row.state as EndpointState]));
+}
+
+/**
+ * Writes a folded batch: one upsert for the schedule rows, one for runs, one
+ * update for responses, the checkpoint, and a notification for dispatchers —
+ * all in the caller's transaction, so a crash applies the batch wholly or not at all.
+ */
+export async function writeBatch(
+  trx: Trx,
+  name: string,
+  batch: FoldedBatch,
+  position: number,
+): Promise<void> {
+  const rows: NewScheduleRow[] = [];
+  for (const [endpointId, { state, asOf, position: at }] of batch.endpoints) {
+    if (state.status === 'unregistered') continue;
+    const view = scheduleOf(state, asOf);
+    rows.push({
+      endpoint_id: endpointId,
+      tenant_id: state.tenantId,
+      job_id: state.jobId,
+      stream_version: state.version,
+      status: state.status,
+      next_run_at: toDate(view.dueAt),
+      slot_at: toDate(view.slot),
+      reason: view.reason,
+      decision: JSON.stringify(view.decision),
+      state: JSON.stringify(state),
+      claimed_until: null,
+      in_flight_run_id: state.inFlight?.runId ?? null,
+      hint_expires_at: toDate(view.hintExpiresAt),
+      updated_position: at,
+    });
+  }
+  if (rows.length > 0) {
+    await trx
+      .insertInto('schedule')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('endpoint_id').doUpdateSet((eb) => ({
+          stream_version: eb.ref('excluded.stream_version'),
+          status: eb.ref('excluded.status'),
+          next_run_at: eb.ref('excluded.next_run_at'),
+          slot_at: eb.ref('excluded.slot_at'),
+          reason: eb.ref('excluded.reason'),
+          decision: eb.ref('excluded.decision'),
+          state: eb.ref('excluded.state'),
+          claimed_until: null,
+          in_flight_run_id: eb.ref('excluded.in_flight_run_id'),
+          hint_expires_at: eb.ref('excluded.hint_expires_at'),
+          updated_position: eb.ref('excluded.updated_position'),
+        })),
+      )
+      .execute();
+  }
+  await writeRuns(trx, batch);
+  await trx
+    .insertInto('projection_checkpoints')
+    .values({ name, position, updated_at: new Date() })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: new Date() }))
+    .execute();
+  if (rows.length > 0) await sql`select pg_notify(${SCHEDULE_CHANNEL}, '')`.execute(trx);
+}
+
+async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
+  const stateOf = (endpointId: string) => batch.endpoints.get(endpointId)?.state;
+  const dispatched = batch.dispatched.map((run) => ({
+    run_id: run.runId,
+    endpoint_id: run.endpointId,
+    tenant_id: stateOf(run.endpointId)?.tenantId ?? '',
+    job_id: stateOf(run.endpointId)?.jobId ?? '',
+    scheduled_for: new Date(run.scheduledFor),
+    dispatched_at: new Date(run.dispatchedAt),
+    attempt: run.attempt,
+    reason: run.reason,
+    status: 'dispatched' as const,
+    lateness_ms: Math.round(run.dispatchedAt - run.scheduledFor),
+    dispatch_position: run.position,
+  }));
+  // Test runs were never dispatched: they get their row with their response.
+  const tests = batch.recorded
+    .filter((run) => run.test)
+    .map((run) => ({
+      run_id: run.runId,
+      endpoint_id: run.endpointId,
+      tenant_id: stateOf(run.endpointId)?.tenantId ?? '',
+      job_id: stateOf(run.endpointId)?.jobId ?? '',
+      scheduled_for: new Date(run.startedAt),
+      dispatched_at: new Date(run.startedAt),
+      attempt: 1,
+      reason: 'test',
+      status: 'dispatched' as const,
+      lateness_ms: 0,
+      dispatch_position: run.position,
+      test: true,
+    }));
+  const inserts = [...dispatched, ...tests];
+  if (inserts.length > 0) {
+    await trx
+      .insertInto('runs')
+      .values(inserts)
+      .onConflict((oc) =>
+        // A re-dispatch after a lapsed lease: same run, next attempt; lateness stays the first's.
+        oc.column('run_id').doUpdateSet((eb) => ({
+          attempt: eb.ref('excluded.attempt'),
+          dispatched_at: eb.ref('excluded.dispatched_at'),
+        })),
+      )
+      .execute();
+  }
+  if (batch.recorded.length === 0) return;
+  const responses = JSON.stringify(
+    batch.recorded.map((run) => ({
+      run_id: run.runId,
+      status: run.ok ? 'succeeded' : 'failed',
+      started_at: new Date(run.startedAt).toISOString(),
+      finished_at: new Date(run.finishedAt).toISOString(),
+      duration_ms: run.durationMs,
+      http_status: run.status,
+      error: run.error,
+      response_position: run.position,
+    })),
+  );
+  await sql`
+    update runs set status = r.status, started_at = r.started_at, finished_at = r.finished_at,
+      duration_ms = r.duration_ms, http_status = r.http_status, error = r.error,
+      response_position = r.response_position
+    from jsonb_to_recordset(${responses}::jsonb) as r(run_id text, status text,
+      started_at timestamptz, finished_at timestamptz, duration_ms double precision,
+      http_status int, error text, response_position bigint)
+    where runs.run_id = r.run_id and runs.response_position is null`.execute(trx);
+}

@@ -1,0 +1,59 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TargetServer {
+  /** Base URL, e.g. http://127.0.0.1:PORT */
+  readonly url: string;
+  /** Requests seen per Idempotency-Key. */
+  readonly hits: Map<string, number>;
+  /** Request paths in arrival order (bounded by the test's own traffic). */
+  readonly paths: string[];
+  total(): number;
+  close(): Promise<void>;
+}
+
+export interface TargetOptions {
+  /** Response status per request path (default 200). */
+  readonly status?: (path: string) => number;
+  /** Delay before answering, in ms (default 0). */
+  readonly delayMs?: (path: string) => number;
+}
+
+/**
+ * A real HTTP target on 127.0.0.1 (port 0) that counts requests per
+ * Idempotency-Key and answers JSON `{ ok, path, n }`.
+ */
+export async function startTargetServer(options: TargetOptions = {}): Promise<TargetServer> {
+  const hits = new Map<string, number>();
+  const paths: string[] = [];
+  let total = 0;
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const key = String(req.headers['idempotency-key'] ?? '');
+    const path = req.url ?? '/';
+    hits.set(key, (hits.get(key) ?? 0) + 1);
+    paths.push(path);
+    total++;
+    const status = options.status?.(path) ?? 200;
+    const answer = () => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: status < 400, path, n: total }));
+    };
+    const delay = options.delayMs?.(path) ?? 0;
+    if (delay > 0) setTimeout(answer, delay);
+    else answer();
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits,
+    paths,
+    total: () => total,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
