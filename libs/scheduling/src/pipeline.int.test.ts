@@ -27,7 +27,7 @@ afterEach(async () => {
 const start = (roles: ('projection' | 'dispatcher' | 'executor')[], leaseMarginMs = 15_000) =>
   startRuntime({
     connectionString: db().url,
-    queue: new InProcessQueue({ prefix: `t-${randomUUID().slice(0, 8)}` }),
+    queue: new InProcessQueue(),
     log,
     roles,
     migrate: true,

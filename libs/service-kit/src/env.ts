@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** A configuration problem, with every offending variable named. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Parses the environment once, at boot, against a service's zod schema and
+ * freezes the result. A bad or missing value throws a ConfigError naming the
+ * variable, e.g. `EXECUTOR_CONCURRENCY: expected number, received "lots"`.
+ *
+ * @example
+ * const config = parseEnv(z.object({ DATABASE_URL: z.url() }));
+ */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<z.output<S>> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map(
+        (issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+      ),
+    );
+  }
+  return Object.freeze(result.data);
+}
+
+/** Environment booleans: `true`/`false`/`1`/`0` (anything else is an error naming the variable). */
+export const envBoolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1'));
+
+/** Environment integers in [min, max], with a default. */
+export const envInt = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** Settings every service shares. */
+export const commonEnv = {
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** BullMQ key prefix: services that talk to each other share it. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('orrery'),
+  /** Apply pending database migrations at start. */
+  MIGRATE: envBoolean(false),
+};

@@ -1,0 +1,35 @@
+import { createQueue } from '@orrery/queue';
+import { startRuntime } from '@orrery/scheduling';
+import { createLogger, distributedEnv, envInt, parseEnv, runService } from '@orrery/service-kit';
+import { z } from 'zod';
+
+// Claims due endpoints, appends RunDispatched, enqueues execute jobs. Run any number.
+await runService('dispatcher', async () => {
+  const config = parseEnv(
+    z.object({
+      ...distributedEnv,
+      DISPATCH_BATCH_SIZE: envInt(200, 1, 5000),
+      LEASE_MARGIN_MS: envInt(15_000, 100),
+      DISPATCHER_ID: z.string().min(1).optional(),
+    }),
+  );
+  const log = createLogger('dispatcher', config.LOG_LEVEL);
+  const queue = createQueue({
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    onError: (error, context) => log.error({ err: error, ...context }, 'queue error'),
+  });
+  const runtime = await startRuntime({
+    connectionString: config.DATABASE_URL,
+    queue,
+    log,
+    roles: ['dispatcher'],
+    migrate: config.MIGRATE,
+    dispatcher: {
+      batchSize: config.DISPATCH_BATCH_SIZE,
+      leaseMarginMs: config.LEASE_MARGIN_MS,
+      dispatcherId: config.DISPATCHER_ID ?? `dispatcher-${process.pid}`,
+    },
+  });
+  return { log, stop: async () => (await runtime.stop(), await queue.close()) };
+});
