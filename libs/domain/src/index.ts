@@ -14,3 +14,5 @@ export * from './jobs.js';
 export * from './ports/queue.js';
 export * from './governor/index.js';
 export * from './streams.js';
+export * from './tenant/tenant.js';
+export * from './job/job.js';

@@ -11,7 +11,7 @@ export class ConfigError extends Error {
 /**
  * Parses the environment once, at boot, against a service's zod schema and
  * freezes the result. A bad or missing value throws a ConfigError naming the
- * variable, e.g. `EXECUTOR_CONCURRENCY: expected number, received "lots"`.
+ * variable, e.g. `EXECUTOR_CONCURRENCY: Invalid input: expected number, received NaN`.
  *
  * @example
  * const config = parseEnv(z.object({ DATABASE_URL: z.url() }));
@@ -40,7 +40,11 @@ export const envBoolean = (fallback: boolean) =>
 
 /** Environment integers in [min, max], with a default. */
 export const envInt = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+  z.preprocess(
+    // An empty value (`N=`) means "not set", not 0.
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().int().min(min).max(max).default(fallback),
+  );
 
 /** Settings every service shares. */
 export const commonEnv = {

@@ -118,6 +118,15 @@ function apply(state: EndpointState, event: DomainEvent): EndpointState {
     case 'CascadeTriggered':
     case 'PlannerSessionRecorded':
       return state;
+    case 'TenantCreated':
+    case 'ApiKeyCreated':
+    case 'ApiKeyRevoked':
+    case 'JobCreated':
+    case 'JobUpdated':
+    case 'JobArchived':
+    case 'JobPaused':
+    case 'JobResumed':
+      throw new Error(`${event.type} does not belong on an endpoint stream`);
     default:
       return assertNever(event);
   }

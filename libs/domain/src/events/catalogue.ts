@@ -164,6 +164,46 @@ export const catalogue = {
       summary: z.string(),
     }),
   },
+  TenantCreated: {
+    version: 1,
+    schema: z.strictObject({ tenantId: Id, name: z.string().min(1).max(200) }),
+  },
+  ApiKeyCreated: {
+    version: 1,
+    schema: z.strictObject({
+      keyId: Id,
+      name: z.string().max(200),
+      /** SHA-256 of the key's secret part (hex); the key itself is shown once and never stored. */
+      secretHash: z.string().regex(/^[0-9a-f]{64}$/),
+    }),
+  },
+  ApiKeyRevoked: {
+    version: 1,
+    schema: z.strictObject({ keyId: Id, reason: z.string().default('') }),
+  },
+  JobCreated: {
+    version: 1,
+    schema: z.strictObject({
+      jobId: Id,
+      tenantId: Id,
+      name: z.string().min(1).max(200),
+      description: z.string().max(2000).default(''),
+    }),
+  },
+  JobUpdated: {
+    version: 1,
+    schema: z.strictObject({
+      name: z.string().min(1).max(200).optional(),
+      description: z.string().max(2000).optional(),
+    }),
+  },
+  JobArchived: { version: 1, schema: z.strictObject({ reason: z.string().default('') }) },
+  /** Recorded on the job stream; each endpoint of the job gets its own Paused. */
+  JobPaused: {
+    version: 1,
+    schema: z.strictObject({ until: Instant.nullable(), reason: z.string().default('') }),
+  },
+  JobResumed: { version: 1, schema: z.strictObject({ reason: z.string().default('') }) },
 } as const;
 
 type Catalogue = typeof catalogue;

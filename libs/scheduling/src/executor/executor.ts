@@ -14,6 +14,7 @@ import {
   type HttpCaller,
   type HttpCallerOptions,
 } from '@orrery/http';
+import { openHeaders, type SecretBox } from '@orrery/secrets';
 import type { Logger } from 'pino';
 import { AppendBatcher } from './append-batcher.js';
 
@@ -25,6 +26,8 @@ export interface ExecutorOptions {
   /** Calls in flight at once. Default 32. */
   readonly concurrency?: number;
   readonly http?: HttpCallerOptions;
+  /** Opens sealed (secret) header values; without it, an endpoint with secrets fails its runs. */
+  readonly secrets?: SecretBox | null;
   /** Observes each recorded run (metrics, tests). */
   readonly onRecorded?: (
     job: JobPayload<'execute'>,
@@ -58,18 +61,7 @@ export class Executor {
 
   async execute(job: JobPayload<'execute'>): Promise<void> {
     const startLagMs = Date.now() - Date.parse(job.scheduledFor);
-    const outcome = await this.#caller.call({
-      method: job.request.method,
-      url: job.request.url,
-      headers: Object.fromEntries(
-        Object.entries(job.request.headers).map(([k, h]) => [k, h.value]),
-      ),
-      ...(job.request.body === undefined ? {} : { body: job.request.body }),
-      timeoutMs: job.timeoutMs,
-      responseCapBytes: job.responseCapBytes,
-      runId: job.runId,
-      ...(job.traceparent === undefined ? {} : { traceparent: job.traceparent }),
-    });
+    const outcome = await this.#call(job);
     const event = makeEvent(
       'ResponseRecorded',
       {
@@ -99,6 +91,40 @@ export class Executor {
     });
     if (result instanceof ConcurrencyError) throw result; // cannot happen with 'any'
     this.options.onRecorded?.(job, outcome, startLagMs);
+  }
+
+  async #call(job: JobPayload<'execute'>): Promise<CallOutcome> {
+    let headers: Record<string, string>;
+    try {
+      headers = openHeaders(this.options.secrets ?? null, job.request.headers);
+    } catch (error) {
+      // A misconfigured key is the run's outcome, visible to the user, not a retry loop.
+      const now = Date.now();
+      return {
+        startedAt: now,
+        finishedAt: now,
+        durationMs: 0,
+        status: null,
+        ok: false,
+        headers: {},
+        body: null,
+        bodyTruncated: false,
+        error: {
+          kind: 'internal',
+          message: error instanceof Error ? error.message : String(error),
+        },
+      };
+    }
+    return this.#caller.call({
+      method: job.request.method,
+      url: job.request.url,
+      headers,
+      ...(job.request.body === undefined ? {} : { body: job.request.body }),
+      timeoutMs: job.timeoutMs,
+      responseCapBytes: job.responseCapBytes,
+      runId: job.runId,
+      ...(job.traceparent === undefined ? {} : { traceparent: job.traceparent }),
+    });
   }
 
   /** Stops taking jobs, finishes the calls in hand and their recording. Idempotent. */

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import { schedulingTables } from './0100-scheduling.js';
+import { jobsTable } from './0101-jobs.js';
 
 /** The scheduling read models' migrations, run with the event store's (see migrateDatabase). */
 export const schedulingMigrations: Readonly<Record<string, Migration>> = {
   '0100_scheduling': schedulingTables,
+  '0101_jobs': jobsTable,
 };

@@ -1,4 +1,4 @@
-import { nextRun, type Decision, type EndpointState, type Millis } from '@orrery/domain';
+import { isPaused, nextRun, type Decision, type EndpointState, type Millis } from '@orrery/domain';
 
 /** When an endpoint is next due for the dispatcher, and why. */
 export interface ScheduleView {
@@ -26,6 +26,17 @@ export function scheduleOf(state: EndpointState, now: Millis): ScheduleView {
   );
   const hintExpiresAt = expiries.length > 0 ? Math.min(...expiries) : null;
   const inFlight = state.inFlight;
+  if (inFlight && state.status === 'active' && isPaused(state, now)) {
+    // Pause wins even over a lost run: it is re-dispatched when the pause ends.
+    return {
+      dueAt: state.pause?.until ?? null,
+      slot: inFlight.scheduledFor,
+      reason: 'paused',
+      redispatchRunId: inFlight.runId,
+      decision,
+      hintExpiresAt,
+    };
+  }
   if (inFlight && state.status === 'active') {
     return {
       dueAt: inFlight.leaseUntil,

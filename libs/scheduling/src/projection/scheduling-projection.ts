@@ -1,5 +1,6 @@
 import {
   endpointIdOf,
+  jobIdOf,
   type EventStore,
   type RecordedEvent,
   type Subscription,
@@ -7,7 +8,9 @@ import {
 import type { Logger } from 'pino';
 import type { SchedulingDb } from '../db.js';
 import { foldBatch } from './fold-batch.js';
+import { foldJobs } from './fold-jobs.js';
 import { loadStates, writeBatch } from './write-batch.js';
+import { loadJobStates, writeJobs } from './write-jobs.js';
 
 export interface SchedulingProjectionOptions {
   readonly db: SchedulingDb;
@@ -64,10 +67,27 @@ export class SchedulingProjection {
     const endpointIds = [
       ...new Set(events.map((e) => endpointIdOf(e.streamId)).filter((id) => id !== null)),
     ];
+    const jobIds = [...new Set(events.map((e) => jobIdOf(e.streamId)).filter((id) => id !== null))];
     await this.options.db.transaction().execute(async (trx) => {
       const batch = foldBatch(await loadStates(trx, endpointIds), events);
+      await writeJobs(trx, foldJobs(await loadJobStates(trx, jobIds), events));
       await writeBatch(trx, this.#name, batch, last.position);
     });
+  }
+
+  /**
+   * Applies everything up to the log's head now, without a subscription:
+   * for rebuilds, one-off tools and tests that need the read model current.
+   */
+  async catchUp(): Promise<number> {
+    const batchSize = this.options.batchSize ?? 500;
+    let position = await this.checkpoint();
+    for (;;) {
+      const events = await this.options.store.readAll({ after: position, limit: batchSize });
+      if (events.length === 0) return position;
+      await this.apply(events);
+      position = events.at(-1)?.position ?? position;
+    }
   }
 
   async stop(): Promise<void> {

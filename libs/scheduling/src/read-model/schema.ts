@@ -60,7 +60,19 @@ export interface ProjectionCheckpointsTable {
   updated_at: Timestamp;
 }
 
+/** One row per job: its folded JobState, for listing. */
+export interface JobsTable {
+  job_id: string;
+  tenant_id: string;
+  name: string;
+  status: 'active' | 'archived';
+  state: Json<unknown>;
+  stream_version: number;
+  created_position: number;
+}
+
 export interface SchedulingSchema {
+  jobs: JobsTable;
   schedule: ScheduleTable;
   runs: RunsTable;
   projection_checkpoints: ProjectionCheckpointsTable;

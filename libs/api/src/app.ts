@@ -1,0 +1,109 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { createHash } from 'node:crypto';
+import { authenticate } from './auth/authenticate.js';
+import type { ApiDeps } from './deps.js';
+import { errorHandler } from './error-handler.js';
+import { problem } from './problem.js';
+import { v1Routes } from './routes/index.js';
+import { healthRoutes } from './routes/health.js';
+import { adminRoutes } from './routes/admin.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: ApiDeps;
+  }
+}
+
+/**
+ * Builds the control-plane API (not listening: `main` listens, tests inject).
+ * Every /v1 route is scoped to the tenant of the request's API key; requests
+ * and answers are validated by the same zod schemas the OpenAPI document is
+ * generated from.
+ */
+export async function buildApp(
+  deps: ApiDeps,
+  options: { logger?: FastifyBaseLogger | boolean } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(typeof options.logger === 'object'
+      ? { loggerInstance: options.logger }
+      : { logger: options.logger ?? false }),
+    bodyLimit: deps.bodyLimitBytes ?? 256 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.decorate('deps', deps);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .type('application/problem+json')
+      .send(problem('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  await app.register(helmet, {
+    // The docs UI loads its own scripts and styles; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
+    },
+  });
+  await app.register(rateLimit, {
+    max: deps.rateLimitPerMinute ?? 600,
+    timeWindow: '1 minute',
+    // Per key (hashed, so raw keys never sit in memory as map keys); per address without one.
+    keyGenerator: (request) => {
+      const auth = request.headers.authorization;
+      return auth ? createHash('sha256').update(auth).digest('hex') : request.ip;
+    },
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      message: `rate limit of ${context.max} requests per ${context.after} exceeded`,
+    }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Orrery control plane',
+        version: '1.0.0',
+        description:
+          'Adaptive HTTP job scheduler. Every request needs `Authorization: Bearer <API key>`; ' +
+          'errors are RFC 9457 problem JSON.',
+      },
+      servers: deps.publicUrl ? [{ url: deps.publicUrl }] : [],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'ork_… API key' },
+        },
+      },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes);
+  await app.register(adminRoutes, { prefix: '/v1/admin' });
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', async (request) => authenticate(deps.store, request));
+      await v1.register(v1Routes);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,54 @@
+import crypto from 'node:crypto';
+import { foldTenant, tenantStream, type EventStore } from '@orrery/domain';
+import type { FastifyRequest } from 'fastify';
+import { ProblemError } from '../problem.js';
+import { parseApiKey, secretMatches } from './api-keys.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The tenant of the request's API key; every read and write is scoped to it. */
+    tenantId: string;
+    /** The key that authenticated the request (the actor of the events it causes). */
+    keyId: string;
+  }
+}
+
+const bearer = (request: FastifyRequest): string | null => {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1] ?? null;
+};
+
+/**
+ * Resolves `Authorization: Bearer ork_…` to a tenant by reading the tenant's
+ * stream (a handful of events), so a key works the moment it is created and
+ * stops the moment it is revoked.
+ */
+export async function authenticate(store: EventStore, request: FastifyRequest): Promise<void> {
+  const token = bearer(request);
+  if (!token)
+    throw new ProblemError('unauthorized', 'send an API key: Authorization: Bearer <key>');
+  const parsed = parseApiKey(token);
+  if (!parsed) throw new ProblemError('unauthorized', 'the API key is malformed');
+  const tenant = foldTenant(await store.readStream(tenantStream(parsed.tenantId)));
+  const key = tenant.keys[parsed.keyId];
+  if (!tenant.exists || !key || !secretMatches(parsed.secret, key.secretHash)) {
+    throw new ProblemError('unauthorized', 'the API key is not valid');
+  }
+  if (key.revoked) throw new ProblemError('unauthorized', 'the API key has been revoked');
+  request.tenantId = parsed.tenantId;
+  request.keyId = parsed.keyId;
+}
+
+/** `Authorization: Bearer <admin key>` for /v1/admin routes, compared in constant time. */
+export function authenticateAdmin(adminKey: string | undefined, request: FastifyRequest): void {
+  if (!adminKey)
+    throw new ProblemError('forbidden', 'admin routes are disabled (set ORRERY_ADMIN_KEY)');
+  const token = bearer(request);
+  const a = Buffer.from(token ?? '');
+  const b = Buffer.from(adminKey);
+  if (!token || a.length !== b.length || !crypto.timingSafeEqual(a, b)) {
+    throw new ProblemError('unauthorized', 'admin routes need the admin key');
+  }
+}

@@ -1,0 +1,27 @@
+import type { EventStore } from '@orrery/domain';
+import type { HttpCaller } from '@orrery/http';
+import type { SchedulingDb } from '@orrery/scheduling';
+import type { SecretBox } from '@orrery/secrets';
+import type { Kysely } from 'kysely';
+import type { EventStoreSchema } from '@orrery/event-store';
+
+/** What the API needs, built by the service (or a test) and passed to buildApp. */
+export interface ApiDeps {
+  readonly store: EventStore;
+  /** Read models (jobs, schedule, runs). */
+  readonly db: SchedulingDb;
+  /** The event table, for filtered reads of the log (GET /v1/events). */
+  readonly events: Kysely<EventStoreSchema>;
+  readonly secrets: SecretBox;
+  /** Calls targets for test runs. */
+  readonly caller: HttpCaller;
+  readonly now: () => number;
+  /** Guards /v1/admin routes; without it they answer 403. */
+  readonly adminKey?: string;
+  /** Per-key rate limit (requests per minute). Default 600. */
+  readonly rateLimitPerMinute?: number;
+  /** Largest accepted request body in bytes. Default 256 KiB. */
+  readonly bodyLimitBytes?: number;
+  /** Base URL announced in the OpenAPI document's `servers`. */
+  readonly publicUrl?: string;
+}

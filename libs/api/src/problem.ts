@@ -1,0 +1,61 @@
+import type { DomainError, DomainErrorCode } from '@orrery/domain';
+
+/** Stable problem types (RFC 9457 `type`, relative URIs) and their HTTP status. */
+export const problemTypes = {
+  validation: { status: 400, title: 'Invalid request' },
+  unauthorized: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  not_found: { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  precondition: { status: 412, title: 'Precondition failed' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal error' },
+  unavailable: { status: 503, title: 'Unavailable' },
+} as const;
+
+export type ProblemCode = keyof typeof problemTypes;
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  /** For validation problems: the offending fields, as dotted paths. */
+  errors?: { field: string; message: string }[];
+}
+
+/** An error the API answers as problem JSON. Throw it from handlers; the error handler maps it. */
+export class ProblemError extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    detail: string,
+    readonly errors?: { field: string; message: string }[],
+  ) {
+    super(detail);
+  }
+}
+
+export const problemType = (code: ProblemCode) => `/problems/${code.replaceAll('_', '-')}`;
+
+export function problem(code: ProblemCode, detail: string, extra: Partial<Problem> = {}): Problem {
+  const { status, title } = problemTypes[code];
+  return { type: problemType(code), title, status, detail, ...extra };
+}
+
+/** A domain error (a refused command) as a ProblemError: validation 400, not_found 404, … */
+export function fromDomainError(error: DomainError): ProblemError {
+  const code: Record<DomainErrorCode, ProblemCode> = {
+    validation: 'validation',
+    not_found: 'not_found',
+    conflict: 'conflict',
+    precondition: 'precondition',
+  };
+  return new ProblemError(
+    code[error.code],
+    error.message,
+    error.field ? [{ field: error.field, message: error.message }] : undefined,
+  );
+}

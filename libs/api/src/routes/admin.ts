@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { authenticateAdmin } from '../auth/authenticate.js';
+import { problemResponses, ProblemSchema } from '../schemas/common.js';
+import { createApiKey, createTenant, revokeApiKey } from '../tenants.js';
+
+const TenantId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
+const KeyId = z.string().regex(/^[0-9a-f]{12}$/, '12 hex digits');
+const responses = { ...problemResponses, 403: ProblemSchema };
+
+/** Tenants and API keys, guarded by the admin key (ORRERY_ADMIN_KEY). */
+export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { store } = app.deps;
+  app.addHook('onRequest', async (request) => authenticateAdmin(app.deps.adminKey, request));
+
+  app.post(
+    '/tenants',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create a tenant',
+        body: z.strictObject({ id: TenantId, name: z.string().min(1).max(200) }),
+        response: {
+          201: z.object({ id: z.string(), name: z.string() }).meta({ id: 'Tenant' }),
+          ...responses,
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await createTenant(store, request.body.id, request.body.name)),
+  );
+
+  app.post(
+    '/tenants/:tenantId/keys',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create an API key for a tenant (the key is shown once)',
+        params: z.strictObject({ tenantId: TenantId }),
+        body: z.strictObject({ name: z.string().max(200).default('') }),
+        response: {
+          201: z
+            .object({ keyId: z.string(), key: z.string(), name: z.string() })
+            .meta({ id: 'NewApiKey' }),
+          ...responses,
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await createApiKey(store, request.params.tenantId, request.body.name)),
+  );
+
+  app.delete(
+    '/tenants/:tenantId/keys/:keyId',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Revoke an API key (effective immediately)',
+        params: z.strictObject({ tenantId: TenantId, keyId: KeyId }),
+        response: { 200: z.object({ keyId: z.string(), revoked: z.literal(true) }), ...responses },
+      },
+    },
+    async (request) => revokeApiKey(store, request.params.tenantId, request.params.keyId),
+  );
+};

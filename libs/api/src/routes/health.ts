@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { ProblemSchema } from '../schemas/common.js';
+
+/** Liveness (the process answers) and readiness (the database answers; projection lag). */
+export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness',
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: database reachable, and how far the projection lags the log',
+        security: [],
+        response: {
+          200: z.object({
+            status: z.literal('ready'),
+            head: z.number(),
+            projected: z.number(),
+            lag: z.number(),
+          }),
+          503: ProblemSchema,
+        },
+      },
+    },
+    async (_request, reply) => {
+      const { store, db } = app.deps;
+      try {
+        const head = await store.headPosition();
+        const row = await db
+          .selectFrom('projection_checkpoints')
+          .select('position')
+          .where('name', '=', 'scheduling')
+          .executeTakeFirst();
+        await sql`select 1`.execute(db);
+        const projected = row?.position ?? 0;
+        return { status: 'ready' as const, head, projected, lag: Math.max(0, head - projected) };
+      } catch (error) {
+        reply.log.warn({ err: error }, 'not ready');
+        return reply.status(503).type('application/problem+json').send({
+          type: '/problems/unavailable',
+          title: 'Unavailable',
+          status: 503,
+          detail: 'the database does not answer',
+        });
+      }
+    },
+  );
+};

@@ -1,0 +1,17 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { endpointsRoutes } from './endpoints.js';
+import { eventsRoutes } from './events.js';
+import { explainRoutes } from './explain.js';
+import { hintsRoutes } from './hints.js';
+import { jobRoutes } from './jobs.js';
+import { runsRoutes } from './runs.js';
+
+/** Every tenant-scoped /v1 route. */
+export const v1Routes: FastifyPluginAsyncZod = async (app) => {
+  await app.register(jobRoutes);
+  await app.register(endpointsRoutes);
+  await app.register(hintsRoutes);
+  await app.register(runsRoutes);
+  await app.register(eventsRoutes);
+  await app.register(explainRoutes);
+};

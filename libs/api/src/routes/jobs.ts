@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import {
+  decideJob,
+  foldJob,
+  fromIso,
+  jobStream,
+  toIso,
+  type JobCommand,
+  type JobState,
+} from '@orrery/domain';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { runCommand } from '../commands/run-command.js';
+import { forEachEndpointOfJob, readJob } from '../reads/jobs.js';
+import { ProblemError } from '../problem.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  page,
+  PageQuery,
+  problemResponses,
+} from '../schemas/common.js';
+import {
+  JobCreateSchema,
+  JobParams,
+  JobSchema,
+  JobUpdateSchema,
+  PauseSchema,
+  ReasonSchema,
+  type JobView,
+} from '../schemas/jobs.js';
+import { actor } from './actor.js';
+
+export const jobView = (state: JobState): JobView => ({
+  id: state.jobId,
+  name: state.name,
+  description: state.description,
+  status: state.status === 'archived' ? 'archived' : 'active',
+  paused: state.pause && {
+    until: state.pause.until === null ? null : toIso(state.pause.until),
+    reason: state.pause.reason,
+  },
+  createdAt: state.createdAt > 0 ? toIso(state.createdAt) : null,
+});
+
+/** Jobs: create, list, get, update, pause/resume (all endpoints), archive. */
+export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { store, db, now } = app.deps;
+  const command = async (
+    tenantId: string,
+    jobId: string,
+    cmd: JobCommand,
+    metadata: ReturnType<typeof actor>,
+  ) => {
+    const result = await runCommand(store, jobStream(jobId), foldJob, (state) => {
+      if (state.status !== 'unregistered' && state.tenantId !== tenantId) {
+        return { ok: false, error: { code: 'not_found', message: 'job not found' } };
+      }
+      return decideJob(cmd, state, { now: now(), metadata });
+    });
+    return result;
+  };
+
+  app.post(
+    '/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Create a job',
+        body: JobCreateSchema,
+        response: { 201: JobSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const jobId = request.body.id ?? randomUUID();
+      const { state } = await command(
+        request.tenantId,
+        jobId,
+        {
+          type: 'CreateJob',
+          jobId,
+          tenantId: request.tenantId,
+          name: request.body.name,
+          ...(request.body.description === undefined
+            ? {}
+            : { description: request.body.description }),
+        },
+        actor(request),
+      );
+      return reply.status(201).send(jobView({ ...state, createdAt: state.createdAt || now() }));
+    },
+  );
+
+  app.get(
+    '/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'List jobs (oldest first, cursor-paginated)',
+        querystring: PageQuery.extend({ status: z.enum(['active', 'archived']).optional() }),
+        response: { 200: page(JobSchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, status } = request.query;
+      const after = decodeCursor(cursor, z.number().int());
+      if (cursor !== undefined && after === undefined)
+        throw new ProblemError('validation', 'cursor is not valid', [
+          { field: 'querystring.cursor', message: 'not a cursor from this API' },
+        ]);
+      let query = db
+        .selectFrom('jobs')
+        .select(['state', 'created_position'])
+        .where('tenant_id', '=', request.tenantId)
+        .orderBy('created_position')
+        .limit(limit + 1);
+      if (after !== undefined) query = query.where('created_position', '>', after);
+      if (status) query = query.where('status', '=', status);
+      const rows = await query.execute();
+      const items = rows.slice(0, limit).map((row) => jobView(row.state as JobState));
+      const last = rows[limit - 1];
+      return {
+        items,
+        nextCursor: rows.length > limit && last ? encodeCursor(last.created_position) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/jobs/:jobId',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Get a job',
+        params: JobParams,
+        response: { 200: JobSchema, ...problemResponses },
+      },
+    },
+    async (request) => jobView(await readJob(store, request.tenantId, request.params.jobId)),
+  );
+
+  app.patch(
+    '/jobs/:jobId',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Update a job',
+        params: JobParams,
+        body: JobUpdateSchema,
+        response: { 200: JobSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { name, description } = request.body;
+      await command(
+        request.tenantId,
+        request.params.jobId,
+        {
+          type: 'UpdateJob',
+          ...(name === undefined ? {} : { name }),
+          ...(description === undefined ? {} : { description }),
+        },
+        actor(request),
+      );
+      return jobView(await readJob(store, request.tenantId, request.params.jobId));
+    },
+  );
+
+  app.post(
+    '/jobs/:jobId/pause',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Pause a job and every endpoint in it',
+        params: JobParams,
+        body: PauseSchema,
+        response: { 200: JobSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const until = request.body.until === null ? null : fromIso(request.body.until);
+      const reason = request.body.reason ?? `job ${request.params.jobId} paused`;
+      await command(
+        request.tenantId,
+        request.params.jobId,
+        { type: 'PauseJob', until, reason },
+        actor(request),
+      );
+      await forEachEndpointOfJob(
+        app.deps,
+        request.tenantId,
+        request.params.jobId,
+        { type: 'Pause', until, reason },
+        actor(request),
+      );
+      return jobView(await readJob(store, request.tenantId, request.params.jobId));
+    },
+  );
+
+  app.post(
+    '/jobs/:jobId/resume',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Resume a job and every endpoint in it',
+        params: JobParams,
+        body: ReasonSchema.optional(),
+        response: { 200: JobSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const reason = request.body?.reason ?? '';
+      await command(
+        request.tenantId,
+        request.params.jobId,
+        { type: 'ResumeJob', reason },
+        actor(request),
+      );
+      await forEachEndpointOfJob(
+        app.deps,
+        request.tenantId,
+        request.params.jobId,
+        { type: 'Resume', reason },
+        actor(request),
+      );
+      return jobView(await readJob(store, request.tenantId, request.params.jobId));
+    },
+  );
+
+  app.delete(
+    '/jobs/:jobId',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Archive a job and every endpoint in it',
+        params: JobParams,
+        response: { 200: JobSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      await command(
+        request.tenantId,
+        request.params.jobId,
+        { type: 'ArchiveJob', reason: 'archived by API' },
+        actor(request),
+      );
+      await forEachEndpointOfJob(
+        app.deps,
+        request.tenantId,
+        request.params.jobId,
+        { type: 'Archive', reason: 'job archived' },
+        actor(request),
+      );
+      return jobView(await readJob(store, request.tenantId, request.params.jobId));
+    },
+  );
+};

@@ -1,0 +1,1 @@
+export { SecretBox, REDACTED, sealHeaders, redactHeaders, openHeaders } from './secret-box.js';

@@ -1,0 +1,186 @@
+/**
+ * `npm run bench`: Orrery's full pipeline against a raw BullMQ + undici
+ * baseline, on this machine, in one run.
+ *
+ *   1. baseline   — a producer fills a BullMQ queue; a Worker (same concurrency as
+ *                   Orrery's executor) calls the loopback target with undici. No event log.
+ *   2. throughput — Orrery (projection + dispatcher + executor over Postgres and BullMQ)
+ *                   with BENCH_ENDPOINTS endpoints on a 100 ms interval, kept saturated.
+ *   3. lateness   — Orrery at a fixed offered load (BENCH_RATE runs/s, slots spread
+ *                   evenly): dispatch lateness percentiles from the `runs` read model.
+ *
+ * Prints runs/s for both, the ratio, lateness p50/p95/p99, where the time goes
+ * (per-run stages, per-operation timings and batch sizes, SQL by statement,
+ * ordering-lock utilisation, CPU per process), and writes the same as JSON
+ * under bench/results/. Each Orrery phase gets a fresh database (dropped at
+ * the end) and a unique BullMQ prefix (keys deleted). Only 127.0.0.1.
+ *
+ * Environment (all optional): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
+ * BENCH_ENDPOINTS (2000), BENCH_EVERY_MS (100), BENCH_RATE (500),
+ * BENCH_LATENESS_EVERY_MS (1000), BENCH_CONCURRENCY (32), BENCH_BATCH_SIZE (200),
+ * BENCH_PHASES (baseline,throughput,lateness), BENCH_TRACE_SQL (1),
+ * BENCH_PROFILE (0: 1 adds a main-thread CPU profile per window),
+ * BENCH_TARGET (thread | inline), BENCH_LOG_LEVEL (warn), DATABASE_URL
+ * (unset: embedded PostgreSQL), REDIS_URL (redis://127.0.0.1:6379).
+ *
+ * Exit codes: 0 done (targets met or not), 1 failed, 2 Redis unreachable.
+ */
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { redisAvailable } from '@orrery/testkit';
+import { runBaseline, type BaselineResult } from './baseline.js';
+import { readConfig } from './config.js';
+import { adminDatabaseUrl, Cleanup, serverVersion } from './infra.js';
+import { PhaseMeters } from './meters.js';
+import {
+  runLateness,
+  runThroughput,
+  type LatenessResult,
+  type ThroughputResult,
+} from './orrery.js';
+import { Progress } from './progress.js';
+import { printResults, TARGETS, writeResults, type BenchResults } from './report.js';
+import { SqlTrace } from './sql-trace.js';
+import { sleep } from './time.js';
+import { startTarget } from './target.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+
+function assertLoopback(url: string, what: string): void {
+  const host = new URL(url).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+    throw new Error(`${what} must be on this machine (127.0.0.1), got ${host}`);
+  }
+}
+
+async function main(): Promise<number> {
+  const cfg = readConfig();
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg();
+  const progress = new Progress();
+  const controller = new AbortController();
+  const { signal } = controller;
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    console.log('\ninterrupted: stopping and cleaning up (Ctrl-C again to quit at once)…');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+
+  assertLoopback(cfg.redisUrl, 'REDIS_URL');
+  if (cfg.databaseUrl) assertLoopback(cfg.databaseUrl, 'DATABASE_URL');
+  if (!(await redisAvailable(cfg.redisUrl, 2_000))) {
+    console.error(
+      `Redis is unreachable at ${cfg.redisUrl}. The bench needs Redis for BullMQ: start one (e.g. redis-server) or set REDIS_URL.`,
+    );
+    return 2;
+  }
+
+  const cleanup = new Cleanup();
+  const sqlTrace = cfg.traceSql ? new SqlTrace() : undefined;
+  try {
+    sqlTrace?.install();
+    cleanup.add('uninstall the SQL trace', async () => sqlTrace?.uninstall());
+    const admin = await adminDatabaseUrl(cfg.databaseUrl, cleanup);
+    const postgres = await serverVersion(admin.url);
+    const target = await startTarget(cfg.target);
+    cleanup.add('close the target', () => target.close());
+    const total = cfg.phases.size * (cfg.warmupSeconds + cfg.seconds + 5);
+    console.log(
+      `Orrery bench: phases ${[...cfg.phases].join(', ')} · ~${Math.round(total + 5)} s · target ${target.url} (${target.where}) · PostgreSQL ${postgres}${admin.embedded ? ' (embedded)' : ''} · Redis ${cfg.redisUrl}`,
+    );
+
+    let baseline: BaselineResult | null = null;
+    let throughput: ThroughputResult | null = null;
+    let lateness: LatenessResult | null = null;
+    const meters = () => new PhaseMeters(sqlTrace, cfg.profile);
+    const cores = availableParallelism();
+    if ((loadAtStart[0] ?? 0) > cores) {
+      console.log(
+        `note: load average ${loadAtStart[0]?.toFixed(1)} on ${cores} cores — other work competes for the CPU; figures will be noisy.`,
+      );
+    }
+    if (cfg.experiments.size > 0) {
+      console.log(
+        `EXPERIMENT ${[...cfg.experiments].join(', ')}: a bench-side simulation of a suggested fix; Orrery figures are NOT Orrery as shipped.`,
+      );
+    }
+
+    if (cfg.phases.has('baseline') && !signal.aborted) {
+      console.log(
+        `\n[1/3] baseline: BullMQ + undici, concurrency ${cfg.concurrency}, no event log`,
+      );
+      baseline = await runBaseline(cfg, target.url, progress, meters(), signal);
+      await sleep(1_000, signal);
+    }
+    if (cfg.phases.has('throughput') && !signal.aborted) {
+      console.log(
+        `\n[2/3] orrery max throughput: ${cfg.endpoints} endpoints every ${cfg.everyMs} ms, executor concurrency ${cfg.concurrency}`,
+      );
+      throughput = await runThroughput(cfg, admin.url, target.url, progress, meters(), signal);
+      await sleep(1_000, signal);
+    }
+    if (cfg.phases.has('lateness') && !signal.aborted) {
+      console.log(`\n[3/3] orrery lateness at ${cfg.rate} runs/s offered`);
+      lateness = await runLateness(cfg, admin.url, target.url, progress, meters(), signal);
+    }
+
+    const ratio =
+      baseline && throughput && baseline.runsPerSecond > 0
+        ? throughput.runsPerSecond / baseline.runsPerSecond
+        : null;
+    const p99 = lateness ? lateness.dispatchLateness.p99 : null;
+    const { phases, experiments, databaseUrl: _databaseUrl, ...rest } = cfg;
+    const results: BenchResults = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      machine: {
+        cores,
+        cpuModel: cpus()[0]?.model.trim() ?? '?',
+        loadAverageAtStart: loadAtStart,
+        loadAverageAtEnd: loadavg(),
+        node: process.version,
+        postgres,
+        embeddedPostgres: admin.embedded,
+        redisUrl: cfg.redisUrl,
+        target: target.where,
+      },
+      config: { ...rest, phases: [...phases], experiments: [...experiments] },
+      baseline,
+      throughput,
+      lateness,
+      ratio,
+      verdict: {
+        ratio: {
+          target: TARGETS.ratio,
+          reached: ratio,
+          met: ratio === null ? null : ratio >= TARGETS.ratio,
+        },
+        p99LatenessMs: {
+          target: TARGETS.p99LatenessMs,
+          reached: p99,
+          met: p99 === null ? null : p99 <= TARGETS.p99LatenessMs,
+        },
+      },
+    };
+    printResults(results);
+    const file = await writeResults(RESULTS_DIR, results);
+    console.log(`\nresults: ${file}`);
+    if (signal.aborted) console.log('(interrupted: partial results)');
+    return 0;
+  } finally {
+    progress.done();
+    await cleanup.runAll();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+const code = await main().catch((error: unknown) => {
+  console.error(error);
+  return 1;
+});
+process.exitCode = code;
+// Anything still holding the loop (a driver's reconnect timer) must not keep a finished bench alive.
+setTimeout(() => process.exit(code), 2_000).unref();

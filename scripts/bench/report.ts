@@ -1,0 +1,248 @@
+/** The bench's results: one JSON document, and tables on stdout. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BaselineResult } from './baseline.js';
+import type { BenchConfig } from './config.js';
+import type { WindowMeters } from './meters.js';
+import { STAGES, type LatenessResult, type ThroughputResult } from './orrery.js';
+import { round, type Summary } from './stats.js';
+import { pct, table, type Cell } from './table.js';
+
+export const TARGETS = { ratio: 0.6, p99LatenessMs: 50 } as const;
+
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: {
+    readonly cores: number;
+    readonly cpuModel: string;
+    readonly loadAverageAtStart: readonly number[];
+    readonly loadAverageAtEnd: readonly number[];
+    readonly node: string;
+    readonly postgres: string;
+    readonly embeddedPostgres: boolean;
+    readonly redisUrl: string;
+    readonly target: string;
+  };
+  readonly config: Omit<BenchConfig, 'phases' | 'experiments' | 'databaseUrl'> & {
+    phases: string[];
+    experiments: string[];
+  };
+  readonly baseline: BaselineResult | null;
+  readonly throughput: ThroughputResult | null;
+  readonly lateness: LatenessResult | null;
+  readonly ratio: number | null;
+  readonly verdict: {
+    readonly ratio: { target: number; reached: number | null; met: boolean | null };
+    readonly p99LatenessMs: { target: number; reached: number | null; met: boolean | null };
+  };
+}
+
+/** Rounds every float in the document to 0.1 (smaller, stable JSON). */
+function tidy(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : round(value, 2);
+  if (Array.isArray(value)) return value.map(tidy);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, tidy(v)]));
+  }
+  return value;
+}
+
+export async function writeResults(dir: string, results: BenchResults): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`);
+  const body = `${JSON.stringify(tidy(results), null, 2)}\n`;
+  await writeFile(file, body);
+  await writeFile(join(dir, 'latest.json'), body);
+  return file;
+}
+
+const summaryCells = (s: Summary | undefined): Cell[] =>
+  s ? [s.count, s.p50, s.p95, s.p99, s.max, s.mean] : [0, null, null, null, null, null];
+
+function cpuRow(label: string, meters: WindowMeters | undefined): Cell[] {
+  const cpu = meters?.cpu;
+  return [
+    label,
+    pct(cpu?.nodeProcessPct),
+    cpu ? cpu.mainLoopUtilisation.toFixed(2) : null,
+    pct(cpu?.postgresPct),
+    pct(cpu?.redisPct),
+    pct(cpu?.machineBusyPct),
+  ];
+}
+
+const verdictText = (met: boolean | null) =>
+  met === null ? 'not measured' : met ? 'MET' : 'MISSED';
+
+export function printResults(results: BenchResults): void {
+  const { baseline, throughput, lateness, machine, config } = results;
+  const out: string[] = [];
+  out.push('');
+  out.push(
+    `Orrery bench — ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, PostgreSQL ${machine.postgres}${machine.embeddedPostgres ? ' (embedded)' : ''}, load avg ${machine.loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')} at start, ${machine.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')} at end`,
+  );
+  if (config.experiments.length > 0) {
+    out.push(
+      `EXPERIMENT ${config.experiments.join(', ')}: Orrery figures below are a simulation of a suggested fix, NOT Orrery as shipped`,
+    );
+  }
+  out.push(
+    `window ${config.seconds} s after ${config.warmupSeconds} s warm-up · concurrency ${config.concurrency} · dispatcher batch ${config.batchSize} · target in ${machine.target}`,
+  );
+
+  out.push('\nTHROUGHPUT (runs recorded per second in the window)');
+  out.push(
+    table(
+      ['pipeline', 'runs/s', 'runs', 'detail'],
+      [
+        [
+          'baseline: BullMQ + undici',
+          baseline?.runsPerSecond,
+          baseline?.completedInWindow,
+          baseline
+            ? `call p50 ${baseline.callMs.p50.toFixed(1)} ms, failed ${baseline.failed}`
+            : '',
+        ],
+        [
+          `orrery: ${throughput?.endpoints ?? '?'} endpoints every ${throughput?.everyMs ?? '?'} ms`,
+          throughput?.runsPerSecond,
+          throughput?.recorded,
+          throughput
+            ? `dispatched ${throughput.dispatchedPerSecond.toFixed(0)}/s, due backlog ${throughput.dueBacklog.min.toFixed(0)}…${throughput.dueBacklog.max.toFixed(0)}, failed calls ${throughput.failedCalls}`
+            : '',
+        ],
+      ],
+    ),
+  );
+  out.push(
+    `  ratio orrery / baseline: ${results.ratio === null ? '–' : results.ratio.toFixed(2)}  (target ≥ ${TARGETS.ratio}: ${verdictText(results.verdict.ratio.met)})`,
+  );
+
+  out.push(
+    "\nCPU during each window (% of one core; main loop = event-loop utilisation; postgres = the bench database's backends + background processes; redis and machine include other users)",
+  );
+  out.push(
+    table(
+      ['window', 'node proc', 'main loop', 'postgres', 'redis', 'machine'],
+      [
+        cpuRow('baseline', baseline?.meters),
+        cpuRow('orrery max', throughput?.meters),
+        cpuRow('orrery lateness', lateness?.meters),
+      ],
+    ),
+  );
+
+  if (lateness) {
+    out.push(
+      `\nLATENESS at ${lateness.offeredPerSecond.toFixed(0)} runs/s offered (${lateness.endpoints} endpoints every ${lateness.everyMs} ms): achieved ${lateness.achievedPerSecond.toFixed(0)}/s, ${lateness.slotsDispatched}/${lateness.slotsOffered} slots dispatched`,
+    );
+    const stage = (name: string) => lateness.stages[name];
+    out.push(
+      table(
+        ['ms', 'runs', 'p50', 'p95', 'p99', 'max', 'mean'],
+        [
+          ['dispatch lateness (runs.lateness_ms)', ...summaryCells(lateness.dispatchLateness)],
+          ['slot → job enqueued', ...summaryCells(stage(STAGES.enqueueLateness))],
+          ['slot → HTTP call starts', ...summaryCells(stage(STAGES.startLateness))],
+          ['slot → response recorded', ...summaryCells(stage(STAGES.endToEnd))],
+        ],
+      ),
+    );
+    out.push(
+      `  p99 dispatch lateness ${lateness.dispatchLateness.p99} ms (target ≤ ${TARGETS.p99LatenessMs} ms: ${verdictText(results.verdict.p99LatenessMs.met)})`,
+    );
+  }
+
+  out.push('\nSTAGES per run, ms (p50 / p95 / p99)');
+  const triple = (s: Summary | undefined) =>
+    s && s.count > 0 ? `${s.p50.toFixed(1)} / ${s.p95.toFixed(1)} / ${s.p99.toFixed(1)}` : '–';
+  const stageNames = [
+    STAGES.tickLag,
+    STAGES.dispatchWork,
+    STAGES.queueWait,
+    STAGES.call,
+    STAGES.record,
+  ];
+  out.push(
+    table(
+      ['stage', 'orrery max', 'orrery lateness'],
+      stageNames.map((name) => [
+        name,
+        triple(throughput?.stages[name]),
+        triple(lateness?.stages[name]),
+      ]),
+    ),
+  );
+
+  out.push('\nOPERATIONS (count, then p50 / p95 / p99 / mean)');
+  const opNames = [
+    ...new Set([...Object.keys(throughput?.ops ?? {}), ...Object.keys(lateness?.ops ?? {})]),
+  ].sort();
+  const opCell = (s: Summary | undefined) =>
+    s && s.count > 0
+      ? `${s.count} · ${s.p50.toFixed(1)} / ${s.p95.toFixed(1)} / ${s.p99.toFixed(1)} / ${s.mean.toFixed(1)}`
+      : '–';
+  out.push(
+    table(
+      ['operation', 'orrery max', 'orrery lateness'],
+      opNames.map((name) => [name, opCell(throughput?.ops[name]), opCell(lateness?.ops[name])]),
+    ),
+  );
+
+  for (const [label, result] of [
+    ['orrery max', throughput],
+    ['orrery lateness', lateness],
+  ] as const) {
+    const meters = result?.meters;
+    if (!meters || meters.sql.length === 0) continue;
+    const seconds = result.windowSeconds;
+    out.push(`\nSQL in the ${label} window (${seconds.toFixed(1)} s), by total time`);
+    out.push(
+      table(
+        ['statement', 'count', '/s', 'total ms', 'mean', 'p95', 'p99', 'rows'],
+        meters.sql
+          .slice(0, 24)
+          .map((s) => [
+            s.kind,
+            s.count,
+            s.count / seconds,
+            s.totalMs,
+            s.meanMs,
+            s.p95Ms,
+            s.p99Ms,
+            s.rows,
+          ]),
+      ),
+    );
+    const lock = meters.orderingLock;
+    if (lock) {
+      out.push(
+        `  event-log ordering lock: held ${(lock.utilisation * 100).toFixed(0)}% of the window, ${lock.holds} holds, p50 ${lock.p50Ms.toFixed(1)} ms, p99 ${lock.p99Ms.toFixed(1)} ms`,
+      );
+    }
+  }
+
+  for (const [label, meters] of [
+    ['baseline', baseline?.meters],
+    ['orrery max', throughput?.meters],
+    ['orrery lateness', lateness?.meters],
+  ] as const) {
+    const profile = meters?.profile;
+    if (!profile) continue;
+    out.push(`\nCPU PROFILE of the main thread, ${label} window (${profile.sampledMs} ms sampled)`);
+    out.push(
+      table(
+        ['package (self time)', 'ms', '%'],
+        profile.byPackage.slice(0, 14).map((p) => [p.name, p.ms, `${p.pct}%`]),
+      ),
+    );
+    out.push(
+      table(
+        ['hottest functions (self time)', 'ms', '%'],
+        profile.topFunctions.slice(0, 12).map((p) => [p.name, p.ms, `${p.pct}%`]),
+      ),
+    );
+  }
+  console.log(out.join('\n'));
+}

@@ -1,0 +1,83 @@
+import { endpointStream, makeEvent, toIso, type AppendRequest } from '@orrery/domain';
+
+export type FleetBaseline =
+  | { readonly kind: 'interval'; readonly everyMs: number }
+  | { readonly kind: 'cron'; readonly expression: string };
+
+/** One endpoint of the fleet and how the target treats it. */
+export interface FleetEndpoint {
+  readonly id: string;
+  readonly baseline: FleetBaseline;
+  /** Distance between consecutive slots (a cron every second: 1000). */
+  readonly stepMs: number;
+  /** The target answers after `SLOW_MS`, so calls are in flight at any moment. */
+  readonly slow: boolean;
+  /** The target answers 500. */
+  readonly failing: boolean;
+}
+
+export const SLOW_MS = 200;
+const INTERVALS = [500, 1_000, 2_000, 3_000] as const;
+
+/**
+ * `count` endpoints: every 20th a cron every second, the others on intervals
+ * of 0.5, 1, 2 and 3 s in turn; a third answer slowly, a tenth (never a cron) fail.
+ */
+export function planFleet(count: number): FleetEndpoint[] {
+  return Array.from({ length: count }, (_, i) => {
+    const cron = i % 20 === 19;
+    const everyMs = INTERVALS[i % INTERVALS.length] ?? 1_000;
+    return {
+      id: `ep${i.toString().padStart(4, '0')}`,
+      baseline: cron ? { kind: 'cron', expression: '* * * * * *' } : { kind: 'interval', everyMs },
+      stepMs: cron ? 1_000 : everyMs,
+      slow: i % 3 === 0,
+      failing: !cron && i % 10 === 7,
+    };
+  });
+}
+
+/** `EndpointRegistered` for each endpoint, as one `appendMany` batch (new streams). */
+export function registrations(
+  fleet: readonly FleetEndpoint[],
+  targetUrl: string,
+  registeredAt: number,
+): AppendRequest[] {
+  const metadata = { tenantId: 't1', actor: { kind: 'user' as const, id: 'e2e' } };
+  return fleet.map((endpoint) => ({
+    streamId: endpointStream(endpoint.id),
+    expectedVersion: 0,
+    events: [
+      makeEvent(
+        'EndpointRegistered',
+        {
+          endpointId: endpoint.id,
+          jobId: `job-${endpoint.stepMs}`,
+          tenantId: 't1',
+          config: {
+            name: endpoint.id,
+            request: { url: `${targetUrl}/${endpoint.id}` },
+            baseline: endpoint.baseline,
+            timeoutMs: 1_000,
+            // No backoff growth: a failing endpoint keeps its cadence, so its
+            // expected slot count is the same as a healthy one's.
+            backoff: { factor: 1 },
+          },
+          registeredAt: toIso(registeredAt),
+        },
+        metadata,
+      ),
+    ],
+  }));
+}
+
+/**
+ * How many slots the baseline has in [from, to]: an interval runs at
+ * registration and then on its grid; a cron every second runs on each whole
+ * second after registration.
+ */
+export function slotsBetween(endpoint: FleetEndpoint, from: number, to: number): number {
+  if (to < from) return 0;
+  if (endpoint.baseline.kind === 'cron') return Math.floor(to / 1_000) - Math.floor(from / 1_000);
+  return Math.floor((to - from) / endpoint.stepMs) + 1;
+}
