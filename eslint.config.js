@@ -87,6 +87,7 @@ export default tseslint.config(
       '**/*.contract.ts',
       '**/*test-helpers.ts',
       '**/contract-helpers.ts',
+      '**/test-support/**',
     ],
     rules: { '@nx/enforce-module-boundaries': boundaries(['vitest', 'fast-check']) },
   },
