@@ -59,7 +59,7 @@ export class CpuProfiler {
   }
 }
 
-export function summarizeProfile(profile: Profile, top = 15): ProfileSummary {
+export function summarizeProfile(profile: Profile, top = 40): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];

@@ -39,6 +39,18 @@ const KINDS: readonly [RegExp, string][] = [
   [/^listen /i, 'listen'],
 ];
 
+const kindCache = new Map<string, string>();
+
+/** `kindOf`, memoised (the libs' statements are few distinct strings; bounded anyway). */
+function cachedKindOf(text: string): string {
+  let kind = kindCache.get(text);
+  if (kind === undefined) {
+    kind = kindOf(text);
+    if (kindCache.size < 10_000) kindCache.set(text, kind);
+  }
+  return kind;
+}
+
 export function kindOf(text: string): string {
   const trimmed = text.trimStart();
   for (const [pattern, kind] of KINDS) if (pattern.test(trimmed)) return kind;
@@ -129,7 +141,7 @@ export class SqlTrace {
 
   #record(client: object, text: string, params: unknown, started: number, rows: number): void {
     const ended = performance.now();
-    let kind = kindOf(text);
+    let kind = cachedKindOf(text);
     const txn = this.#txns.get(client);
     if (kind === 'begin') {
       this.#txns.set(client, { startedAt: started, label: null, lockedAt: null });

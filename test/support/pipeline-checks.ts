@@ -22,21 +22,23 @@ export async function unansweredRuns(db: SchedulingDb, until?: Date): Promise<nu
 }
 
 /**
- * (a) Each endpoint ran at least `minShare` of the slots its baseline has in
- * the window. Time during which a re-dispatched run held the endpoint (from
+ * (a) Each endpoint ran at least `minShare` of the slots its baseline has
+ * from its registration to `windowEnd`. Time during which a re-dispatched run held the endpoint (from
  * its first dispatch to its response: one run in flight at a time, by design)
  * is taken out first: those slots are lost on purpose, not by a fault.
  */
 export function slotShortfalls(
   fleet: readonly FleetEndpoint[],
   log: RunLog,
-  window: { from: number; to: number },
+  windowEnd: number,
   minShare: number,
-) {
+): string[] {
   return fleet.flatMap((endpoint) => {
+    const registeredAt = log.registeredAt.get(endpoint.id);
+    if (registeredAt === undefined) return [`${endpoint.id}: not registered`];
     const runs = log.byEndpoint.get(endpoint.id) ?? [];
     const ran = runs.filter((run) => run.responses.length > 0).length;
-    const expected = slotsBetween(endpoint, window.from, window.to);
+    const expected = slotsBetween(endpoint, registeredAt, windowEnd);
     let heldMs = 0;
     for (const run of runs) {
       const first = run.dispatches[0];
@@ -47,7 +49,12 @@ export function slotShortfalls(
     }
     const lost = Math.ceil(heldMs / endpoint.stepMs);
     const minimum = Math.floor(minShare * Math.max(0, expected - lost));
-    return ran >= minimum ? [] : [{ endpoint: endpoint.id, ran, expected, lost, minimum }];
+    return ran >= minimum
+      ? []
+      : [
+          `${endpoint.id} (every ${endpoint.stepMs} ms): ran ${ran} of ${expected} slots` +
+            ` (${lost} held by a re-dispatched run), minimum ${minimum}`,
+        ];
   });
 }
 

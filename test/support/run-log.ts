@@ -20,6 +20,8 @@ export interface RunLog {
   readonly byEndpoint: ReadonlyMap<string, LoggedRun[]>;
   /** Responses whose run id was never dispatched on their stream. */
   readonly orphanResponses: readonly Response[];
+  /** Per endpoint id, its `registeredAt` (epoch ms). */
+  readonly registeredAt: ReadonlyMap<string, number>;
 }
 
 /** The whole log, in position order, read in pages (bounded by `maxEvents`). */
@@ -43,10 +45,13 @@ export function indexRuns(events: readonly RecordedEvent[]): RunLog {
   const runs = new Map<string, LoggedRun>();
   const byEndpoint = new Map<string, LoggedRun[]>();
   const orphanResponses: Response[] = [];
+  const registeredAt = new Map<string, number>();
   for (const event of events) {
     const endpointId = endpointIdOf(event.streamId);
     if (endpointId === null) continue;
-    if (event.type === 'RunDispatched') {
+    if (event.type === 'EndpointRegistered') {
+      registeredAt.set(endpointId, Date.parse(event.data.registeredAt));
+    } else if (event.type === 'RunDispatched') {
       let run = runs.get(event.data.runId);
       if (!run) {
         run = { runId: event.data.runId, endpointId, dispatches: [], responses: [] };
@@ -60,7 +65,7 @@ export function indexRuns(events: readonly RecordedEvent[]): RunLog {
       else orphanResponses.push(event);
     }
   }
-  return { events, runs, byEndpoint, orphanResponses };
+  return { events, runs, byEndpoint, orphanResponses, registeredAt };
 }
 
 /** The q-quantile (0..1) of `values` by nearest rank; NaN when empty. */

@@ -3,3 +3,5 @@ export type { ApiDeps } from './deps.js';
 export { createTenant, createApiKey, revokeApiKey, tenantExists } from './tenants.js';
 export { generateApiKey, parseApiKey } from './auth/api-keys.js';
 export { problem, ProblemError, type Problem } from './problem.js';
+export { createApiDeps } from './create-deps.js';
+export { runCommand } from './commands/run-command.js';

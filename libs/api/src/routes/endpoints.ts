@@ -1,4 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import {
+  decide,
+  EndpointConfig,
+  endpointStream,
+  evolve,
+  fold,
+  fromIso,
+  ok,
+  type EndpointConfigInput,
+  type EndpointState,
+} from '@orrery/domain';
+import { REDACTED, SecretBox, sealHeaders } from '@orrery/secrets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { runCommand } from '../commands/run-command.js';
+import { ProblemError } from '../problem.js';
+import { commandEndpoint, endpointView, pageAfter, readEndpoint } from '../reads/endpoints.js';
+import { readJob } from '../reads/jobs.js';
+import { encodeCursor, Id, page, problemResponses } from '../schemas/common.js';
+import {
+  EndpointCreateSchema,
+  EndpointListQuery,
+  EndpointParams,
+  EndpointSchema,
+  EndpointUpdateSchema,
+  type EndpointUpdate,
+} from '../schemas/endpoints.js';
+import { JobParams, PauseSchema, ReasonSchema } from '../schemas/jobs.js';
+import { actor } from './actor.js';
 
-/** Placeholder: routes land here. */
-export const endpointsRoutes: FastifyPluginAsyncZod = async () => {};
+type Headers = EndpointConfig['request']['headers'];
+
+const invalid = (field: string, message: string) =>
+  new ProblemError('validation', `${field}: ${message}`, [{ field, message }]);
+
+/**
+ * Headers as they go into the log: secret values sealed. A secret sent back as
+ * "***" keeps the stored value of the same header; a value that looks sealed is
+ * refused (only this API seals, so it can only be a copy or a mistake).
+ */
+function sealForLog(box: SecretBox, incoming: Headers, stored: Headers | null): Headers {
+  const out: Headers = {};
+  for (const [name, header] of Object.entries(incoming)) {
+    const field = `body.request.headers.${name}.value`;
+    if (SecretBox.isSealed(header.value)) throw invalid(field, 'must not start with enc:v1:');
+    if (header.secret && header.value === REDACTED) {
+      const kept = Object.entries(stored ?? {}).find(
+        ([storedName, h]) => h.secret && storedName.toLowerCase() === name.toLowerCase(),
+      );
+      if (!kept) throw invalid(field, `"${REDACTED}" keeps a stored secret, and ${name} has none`);
+      out[name] = kept[1];
+    } else {
+      out[name] = header;
+    }
+  }
+  return sealHeaders(box, out);
+}
+
+/** The update merged over the current config, validated as a whole (paths name the body). */
+function mergeConfig(current: EndpointConfig, patch: EndpointUpdate, headers: Headers | undefined) {
+  const { request, backoff, maxIntervalMs, ...rest } = patch;
+  const { body, headers: _headers, ...requestRest } = request ?? {};
+  const { body: currentBody, ...currentRequest } = current.request;
+  const { maxIntervalMs: currentMax, ...currentRest } = current;
+  const nextBody = body === null ? undefined : (body ?? currentBody);
+  const nextMax = maxIntervalMs === null ? undefined : (maxIntervalMs ?? currentMax);
+  const merged: EndpointConfigInput = {
+    ...currentRest,
+    ...rest,
+    request: {
+      ...currentRequest,
+      ...requestRest,
+      headers: headers ?? current.request.headers,
+      ...(nextBody === undefined ? {} : { body: nextBody }),
+    },
+    ...(nextMax === undefined ? {} : { maxIntervalMs: nextMax }),
+    backoff: { ...current.backoff, ...backoff },
+  };
+  const parsed = EndpointConfig.safeParse(merged);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw invalid(['body', ...(issue?.path ?? [])].join('.'), issue?.message ?? 'invalid');
+}
+
+/** Endpoints: register in a job, list, get, update, pause/resume, archive. */
+export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { deps } = app;
+  const { store, db, now, secrets } = deps;
+  const tags = ['endpoints'];
+  const one = { params: EndpointParams, response: { 200: EndpointSchema, ...problemResponses } };
+
+  app.post(
+    '/jobs/:jobId/endpoints',
+    {
+      schema: {
+        tags,
+        summary: 'Register an endpoint in a job (paused at once when the job is paused)',
+        params: JobParams,
+        body: EndpointCreateSchema,
+        response: { 201: EndpointSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { jobId } = request.params;
+      const job = await readJob(store, request.tenantId, jobId);
+      if (job.status !== 'active') throw new ProblemError('conflict', `job ${jobId} is archived`);
+      const { id, ...config } = request.body;
+      const endpointId = id ?? randomUUID();
+      const headers = sealForLog(secrets, config.request.headers, null);
+      const metadata = actor(request);
+      const { state } = await runCommand(store, endpointStream(endpointId), fold, (current) => {
+        const ctx = { now: now(), metadata };
+        const registered = decide(
+          {
+            type: 'Register',
+            endpointId,
+            jobId,
+            tenantId: request.tenantId,
+            config: { ...config, request: { ...config.request, headers } },
+          },
+          current,
+          ctx,
+        );
+        const pause = job.pause;
+        if (!registered.ok || !pause || (pause.until !== null && pause.until <= ctx.now)) {
+          return registered;
+        }
+        // A paused job pauses its endpoints, new ones too: both events in one append.
+        const paused = decide(
+          { type: 'Pause', until: pause.until, reason: pause.reason },
+          registered.value.reduce(evolve, current),
+          ctx,
+        );
+        return paused.ok ? ok([...registered.value, ...paused.value]) : paused;
+      });
+      return reply.status(201).send(endpointView(state, now()));
+    },
+  );
+
+  app.get(
+    '/jobs/:jobId/endpoints',
+    {
+      schema: {
+        tags,
+        summary: 'List the endpoints of a job (by id, cursor-paginated)',
+        params: JobParams,
+        querystring: EndpointListQuery,
+        response: { 200: page(EndpointSchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, status } = request.query;
+      await readJob(store, request.tenantId, request.params.jobId);
+      const after = pageAfter(cursor, Id);
+      let query = db
+        .selectFrom('schedule')
+        .select(['endpoint_id', 'state'])
+        .where('tenant_id', '=', request.tenantId)
+        .where('job_id', '=', request.params.jobId)
+        .orderBy('endpoint_id')
+        .limit(limit + 1);
+      if (after !== undefined) query = query.where('endpoint_id', '>', after);
+      if (status) query = query.where('status', '=', status);
+      const rows = await query.execute();
+      const at = now();
+      const last = rows[limit - 1];
+      return {
+        items: rows.slice(0, limit).map((row) => endpointView(row.state as EndpointState, at)),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.endpoint_id) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/endpoints/:endpointId',
+    { schema: { tags, summary: 'Get an endpoint, its schedule and live hints', ...one } },
+    async (request) =>
+      endpointView(await readEndpoint(deps, request.tenantId, request.params.endpointId), now()),
+  );
+
+  app.patch(
+    '/endpoints/:endpointId',
+    {
+      schema: {
+        tags,
+        summary: 'Update an endpoint (merged over its config; "***" keeps a secret header)',
+        body: EndpointUpdateSchema,
+        ...one,
+      },
+    },
+    async (request) => {
+      const patch = request.body;
+      const { state } = await commandEndpoint(
+        deps,
+        request.tenantId,
+        request.params.endpointId,
+        (current) => {
+          if (!current.config) throw new Error(`endpoint ${current.endpointId} has no config`);
+          const incoming = patch.request?.headers;
+          const headers = incoming && sealForLog(secrets, incoming, current.config.request.headers);
+          return { type: 'Reconfigure', config: mergeConfig(current.config, patch, headers) };
+        },
+        actor(request),
+      );
+      return endpointView(state, now());
+    },
+  );
+
+  app.delete(
+    '/endpoints/:endpointId',
+    { schema: { tags, summary: 'Archive an endpoint (it never runs again)', ...one } },
+    async (request) => {
+      const { state } = await commandEndpoint(
+        deps,
+        request.tenantId,
+        request.params.endpointId,
+        { type: 'Archive', reason: 'archived by API' },
+        actor(request),
+      );
+      return endpointView(state, now());
+    },
+  );
+
+  app.post(
+    '/endpoints/:endpointId/pause',
+    {
+      schema: {
+        tags,
+        summary: 'Pause an endpoint (pause wins over hints)',
+        body: PauseSchema,
+        ...one,
+      },
+    },
+    async (request) => {
+      const until = request.body.until === null ? null : fromIso(request.body.until);
+      if (until !== null && until <= now()) throw invalid('body.until', 'must be in the future');
+      const { state } = await commandEndpoint(
+        deps,
+        request.tenantId,
+        request.params.endpointId,
+        { type: 'Pause', until, reason: request.body.reason ?? '' },
+        actor(request),
+      );
+      return endpointView(state, now());
+    },
+  );
+
+  app.post(
+    '/endpoints/:endpointId/resume',
+    {
+      schema: { tags, summary: 'Resume a paused endpoint', body: ReasonSchema.optional(), ...one },
+    },
+    async (request) => {
+      const { state } = await commandEndpoint(
+        deps,
+        request.tenantId,
+        request.params.endpointId,
+        { type: 'Resume', reason: request.body?.reason ?? '' },
+        actor(request),
+      );
+      return endpointView(state, now());
+    },
+  );
+};

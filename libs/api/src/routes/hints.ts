@@ -1,4 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import {
+  fromIso,
+  toIso,
+  type DomainEvent,
+  type EventOf,
+  type HintRequest,
+  type Millis,
+} from '@orrery/domain';
+import { openHeaders } from '@orrery/secrets';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import { ProblemError } from '../problem.js';
+import { commandEndpoint, proposedHintView, readEndpoint } from '../reads/endpoints.js';
+import { problemResponses } from '../schemas/common.js';
+import {
+  ClearedHintsSchema,
+  ClearHintsQuery,
+  EndpointParams,
+  HintCreateSchema,
+  HintSchema,
+  RunNowSchema,
+  TestRunResultSchema,
+  TestRunSchema,
+} from '../schemas/endpoints.js';
+import { actor } from './actor.js';
 
-/** Placeholder: routes land here. */
-export const hintsRoutes: FastifyPluginAsyncZod = async () => {};
+/** A one-shot hint lives until this long after its run time unless a TTL is given. */
+const ONE_SHOT_GRACE_MS = 10 * 60_000;
+
+const isHintProposed = (event: DomainEvent): event is EventOf<'HintProposed'> =>
+  event.type === 'HintProposed';
+
+/** The body as the decider's hint request: `inMs`/`runAt`/now resolved, the default TTL applied. */
+function hintRequest(body: z.infer<typeof HintCreateSchema>, now: Millis): HintRequest {
+  if (body.kind === 'interval') {
+    return { slot: 'interval', intervalMs: body.intervalMs, ttlMs: body.ttlMs };
+  }
+  const runAt = body.runAt !== undefined ? fromIso(body.runAt) : now + (body.inMs ?? 0);
+  const ttlMs = body.ttlMs ?? Math.max(runAt - now, 0) + ONE_SHOT_GRACE_MS;
+  if (runAt >= now + ttlMs) {
+    const message = 'the hint would expire before its run time';
+    throw new ProblemError('validation', `body.ttlMs: ${message}`, [
+      { field: 'body.ttlMs', message },
+    ]);
+  }
+  return { slot: 'oneShot', runAt, ttlMs };
+}
+
+/** User hints (they outrank planner and cascade hints), run now, and test runs. */
+export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { deps } = app;
+  const { now, secrets, caller } = deps;
+  const tags = ['hints'];
+
+  const propose = async (
+    request: FastifyRequest,
+    endpointId: string,
+    hint: HintRequest,
+    reason: string,
+  ) => {
+    const metadata = actor(request);
+    const { events } = await commandEndpoint(
+      deps,
+      request.tenantId,
+      endpointId,
+      {
+        type: 'ProposeHint',
+        hintId: randomUUID(),
+        hint,
+        source: 'user',
+        sourceId: metadata.actor.id,
+        reason,
+      },
+      metadata,
+    );
+    const proposed = events.find(isHintProposed);
+    if (!proposed) throw new Error('ProposeHint appended no HintProposed');
+    return proposedHintView(proposed.data);
+  };
+
+  app.post(
+    '/endpoints/:endpointId/hints',
+    {
+      schema: {
+        tags,
+        summary: 'Set a hint: an interval that replaces the baseline, or a one-shot run',
+        description:
+          'Interval hints are clamped to the endpoint bounds (the clamp is in the answer). ' +
+          'A one-shot hint runs at `runAt`, in `inMs`, or now; it competes with the baseline.',
+        params: EndpointParams,
+        body: HintCreateSchema,
+        response: { 201: HintSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const hint = hintRequest(request.body, now());
+      const reason = request.body.reason ?? 'set by user';
+      return reply
+        .status(201)
+        .send(await propose(request, request.params.endpointId, hint, reason));
+    },
+  );
+
+  app.delete(
+    '/endpoints/:endpointId/hints',
+    {
+      schema: {
+        tags,
+        summary: 'Clear hints (both slots, or one with ?slot=)',
+        params: EndpointParams,
+        querystring: ClearHintsQuery,
+        response: { 200: ClearedHintsSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { slot } = request.query;
+      const { events } = await commandEndpoint(
+        deps,
+        request.tenantId,
+        request.params.endpointId,
+        { type: 'ClearHints', slots: slot ? [slot] : undefined, reason: 'cleared by user' },
+        actor(request),
+      );
+      const cleared = events.find((event) => event.type === 'HintsCleared');
+      return { cleared: cleared?.type === 'HintsCleared' ? [...cleared.data.slots] : [] };
+    },
+  );
+
+  app.post(
+    '/endpoints/:endpointId/run',
+    {
+      schema: {
+        tags,
+        summary: 'Run now (a user one-shot hint at the current time)',
+        params: EndpointParams,
+        body: RunNowSchema.optional(),
+        response: { 202: HintSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const hint = { slot: 'oneShot', runAt: now(), ttlMs: ONE_SHOT_GRACE_MS } as const;
+      const reason = request.body?.reason ?? 'run now';
+      return reply
+        .status(202)
+        .send(await propose(request, request.params.endpointId, hint, reason));
+    },
+  );
+
+  app.post(
+    '/endpoints/:endpointId/test-run',
+    {
+      schema: {
+        tags,
+        summary: 'Call the target once and record the response (no effect on the schedule)',
+        params: EndpointParams,
+        body: TestRunSchema.optional(),
+        response: { 200: TestRunResultSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { endpointId } = request.params;
+      const state = await readEndpoint(deps, request.tenantId, endpointId);
+      if (state.status !== 'active' || !state.config) {
+        throw new ProblemError('conflict', `endpoint ${endpointId} is archived`);
+      }
+      const { request: target, timeoutMs, responseCapBytes } = state.config;
+      const runId = `test-${randomUUID()}`;
+      const outcome = await caller.call({
+        method: target.method,
+        url: target.url,
+        headers: openHeaders(secrets, target.headers),
+        ...(target.body === undefined ? {} : { body: target.body }),
+        timeoutMs,
+        responseCapBytes,
+        runId,
+      });
+      const result = {
+        runId,
+        startedAt: toIso(outcome.startedAt),
+        finishedAt: toIso(outcome.finishedAt),
+        status: outcome.status,
+        ok: outcome.ok,
+        durationMs: outcome.durationMs,
+        headers: outcome.headers,
+        body: outcome.body,
+        bodyTruncated: outcome.bodyTruncated,
+        ...(outcome.error ? { error: outcome.error } : {}),
+      };
+      await commandEndpoint(
+        deps,
+        request.tenantId,
+        endpointId,
+        { type: 'RecordResponse', response: { ...result, test: true } },
+        actor(request),
+      );
+      return result;
+    },
+  );
+};

@@ -1,0 +1,191 @@
+import { EndpointConfig, HeaderValue, HintSlot, HintSource, HttpRequest } from '@orrery/domain';
+import { z } from 'zod';
+import { Id, Instant, PageQuery } from './common.js';
+
+const DAY = 24 * 60 * 60_000;
+
+export const EndpointParams = z.strictObject({ endpointId: Id });
+
+/** The stored config as answers show it: secret header values are always "***". */
+export const EndpointConfigSchema = EndpointConfig.meta({
+  id: 'EndpointConfig',
+  description: 'An endpoint: its request and schedule. Secret header values read back as "***".',
+});
+
+export const EndpointCreateSchema = EndpointConfig.safeExtend({
+  id: Id.optional().describe('Client-chosen id; generated if absent'),
+}).meta({ id: 'EndpointCreate' });
+
+const config = EndpointConfig.shape;
+const request = HttpRequest.shape;
+const backoff = config.backoff.unwrap().shape;
+
+/**
+ * A partial config merged over the current one. `request` and `backoff` merge
+ * field by field; `headers` replaces the whole map, where a secret header sent
+ * back as "***" keeps its stored value. `null` removes `maxIntervalMs` or `request.body`.
+ */
+export const EndpointUpdateSchema = z
+  .strictObject({
+    name: config.name.optional(),
+    description: config.description.unwrap().optional(),
+    request: z
+      .strictObject({
+        method: request.method.unwrap().optional(),
+        url: request.url.optional(),
+        headers: z.record(z.string().min(1), HeaderValue).optional(),
+        body: z.string().nullable().optional(),
+      })
+      .optional(),
+    baseline: config.baseline.optional(),
+    minIntervalMs: config.minIntervalMs.unwrap().optional(),
+    maxIntervalMs: config.maxIntervalMs.unwrap().nullable().optional(),
+    timeoutMs: config.timeoutMs.unwrap().optional(),
+    responseCapBytes: config.responseCapBytes.unwrap().optional(),
+    jitterMs: config.jitterMs.unwrap().optional(),
+    backoff: z
+      .strictObject({
+        factor: backoff.factor.unwrap().optional(),
+        maxMs: backoff.maxMs.unwrap().optional(),
+      })
+      .optional(),
+  })
+  .meta({ id: 'EndpointUpdate' });
+export type EndpointUpdate = z.infer<typeof EndpointUpdateSchema>;
+
+const hintCommon = {
+  hintId: z.string(),
+  source: HintSource,
+  sourceId: z.string(),
+  expiresAt: Instant,
+  reason: z.string(),
+};
+
+export const IntervalHintSchema = z
+  .object({
+    kind: z.literal('interval'),
+    intervalMs: z.number().int(),
+    ...hintCommon,
+    clamped: z
+      .object({ requested: z.number(), applied: z.number(), bound: z.enum(['min', 'max']) })
+      .optional()
+      .describe('Present when the requested interval was clamped to the endpoint bounds'),
+  })
+  .meta({ id: 'IntervalHint' });
+export type IntervalHintView = z.infer<typeof IntervalHintSchema>;
+
+export const OneShotHintSchema = z
+  .object({ kind: z.literal('oneShot'), runAt: Instant, ...hintCommon })
+  .meta({ id: 'OneShotHint' });
+export type OneShotHintView = z.infer<typeof OneShotHintSchema>;
+
+export const HintSchema = z
+  .discriminatedUnion('kind', [IntervalHintSchema, OneShotHintSchema])
+  .meta({ id: 'Hint' });
+export type HintView = z.infer<typeof HintSchema>;
+
+const RunRef = { runId: z.string(), scheduledFor: Instant, dispatchedAt: Instant };
+
+export const EndpointSchema = z
+  .object({
+    id: Id,
+    jobId: Id,
+    status: z.enum(['active', 'archived']),
+    config: EndpointConfigSchema,
+    paused: z
+      .object({ until: Instant.nullable(), reason: z.string() })
+      .nullable()
+      .describe('The pause in force now (a lapsed pause reads as null)'),
+    hints: z
+      .object({ interval: IntervalHintSchema.nullable(), oneShot: OneShotHintSchema.nullable() })
+      .describe('Live hints only'),
+    schedule: z.object({
+      nextRunAt: Instant.nullable().describe('null: never, until something changes'),
+      reason: z.string(),
+    }),
+    lastRun: z.object(RunRef).nullable(),
+    inFlight: z.object({ ...RunRef, leaseUntil: Instant, attempt: z.number().int() }).nullable(),
+    consecutiveFailures: z.number().int(),
+    registeredAt: Instant,
+  })
+  .meta({ id: 'Endpoint' });
+export type EndpointView = z.infer<typeof EndpointSchema>;
+
+export const EndpointListQuery = PageQuery.extend({
+  status: z.enum(['active', 'archived']).optional(),
+});
+
+const reason = z.string().max(500).optional();
+
+export const HintCreateSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('interval'),
+      intervalMs: z
+        .number()
+        .int()
+        .positive()
+        .max(366 * DAY),
+      ttlMs: z
+        .number()
+        .int()
+        .positive()
+        .max(30 * DAY),
+      reason,
+    }),
+    z
+      .strictObject({
+        kind: z.literal('oneShot'),
+        runAt: Instant.optional().describe('When to run; omit both runAt and inMs to run now'),
+        inMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(366 * DAY)
+          .optional()
+          .describe('Run this long from now'),
+        ttlMs: z
+          .number()
+          .int()
+          .positive()
+          .max(30 * DAY)
+          .optional()
+          .describe('Default: until 10 minutes after the run time'),
+        reason,
+      })
+      .refine((h) => h.runAt === undefined || h.inMs === undefined, {
+        message: 'give runAt or inMs, not both',
+        path: ['inMs'],
+      }),
+  ])
+  .meta({ id: 'HintCreate' });
+
+export const ClearHintsQuery = z.strictObject({ slot: HintSlot.optional() });
+export const ClearedHintsSchema = z
+  .object({ cleared: z.array(HintSlot).describe('The slots that held a hint') })
+  .meta({ id: 'ClearedHints' });
+
+export const RunNowSchema = z.strictObject({ reason }).meta({ id: 'RunNow' });
+export const TestRunSchema = z.strictObject({}).meta({ id: 'TestRun' });
+
+export const RunErrorSchema = z
+  .object({
+    kind: z.enum(['timeout', 'network', 'too_large', 'refused', 'internal']),
+    message: z.string(),
+  })
+  .meta({ id: 'RunError' });
+
+export const TestRunResultSchema = z
+  .object({
+    runId: z.string(),
+    startedAt: Instant,
+    finishedAt: Instant,
+    status: z.number().int().nullable().describe('HTTP status; null when no response arrived'),
+    ok: z.boolean(),
+    durationMs: z.number(),
+    headers: z.record(z.string(), z.string()).describe('A lower-cased subset'),
+    body: z.unknown().describe('JSON when the answer was complete JSON, else text'),
+    bodyTruncated: z.boolean(),
+    error: RunErrorSchema.optional(),
+  })
+  .meta({ id: 'TestRunResult' });

@@ -1,0 +1,111 @@
+import { catalogue, type EventType } from '@orrery/domain';
+import { z } from 'zod';
+import { Id, Instant, page } from './common.js';
+
+const isEventType = (name: string): name is EventType => Object.hasOwn(catalogue, name);
+
+/** `HintProposed,HintRejected` → the validated list; names outside the catalogue are refused. */
+const EventTypeList = z
+  .string()
+  .max(2000)
+  .describe('One or more event types of the catalogue, comma-separated (e.g. `Paused,Resumed`)')
+  .transform((value, ctx): EventType[] => {
+    const names = value
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
+    const unknown = names.filter((name) => !isEventType(name));
+    if (names.length === 0 || unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          names.length === 0
+            ? 'name at least one event type'
+            : `unknown event type ${unknown.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return names.filter(isEventType);
+  });
+
+const Position = z
+  .string()
+  .regex(/^\d{1,15}$/, 'a log position (a non-negative integer)')
+  .transform(Number);
+
+export const ActorKindSchema = z.enum(['user', 'planner', 'cascade', 'system']);
+
+/** The filters shared by the page and the live tail. */
+export const EventFilterQuery = z.strictObject({
+  streamId: z.string().min(1).max(200).optional().describe('Only this stream, e.g. `job-nightly`'),
+  endpointId: Id.optional().describe("Only the endpoint's stream (`endpoint-<id>`)"),
+  jobId: Id.optional().describe("The job's stream and the streams of its endpoints"),
+  type: EventTypeList.optional(),
+  actorKind: ActorKindSchema.optional().describe('Only events caused by this kind of actor'),
+  from: Instant.optional().describe('Recorded at or after this instant'),
+  to: Instant.optional().describe('Recorded before this instant'),
+  after: Position.optional().describe(
+    'Position cursor (exclusive): only events after it; pass the previous page\'s `nextCursor`',
+  ),
+});
+
+const fromBeforeTo = (query: { from?: string | undefined; to?: string | undefined }) =>
+  query.from === undefined || query.to === undefined || Date.parse(query.from) <= Date.parse(query.to);
+const fromBeforeToError = { message: 'must not be before from', path: ['to'] };
+
+export const EventsQuery = EventFilterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+}).refine(fromBeforeTo, fromBeforeToError);
+
+export const EventStreamQuery = EventFilterQuery.refine(fromBeforeTo, fromBeforeToError);
+
+export const EventStreamHeaders = z.object({
+  'last-event-id': Position.optional().describe(
+    'Resume after this position (sent by EventSource on reconnect; wins over `after`)',
+  ),
+});
+
+export const EventMetadataSchema = z
+  .object({
+    tenantId: z.string(),
+    actor: z.object({ kind: ActorKindSchema, id: z.string() }),
+    causationId: z.string().optional(),
+    correlationId: z.string().optional(),
+    traceparent: z.string().optional(),
+  })
+  .meta({ id: 'EventMetadata', description: 'Who caused an event and how it chains to others' });
+
+export const EventSchema = z
+  .object({
+    position: z.number().int().describe('Global position in the log'),
+    streamId: z.string(),
+    streamVersion: z.number().int(),
+    type: z.string().describe('A type of the event catalogue'),
+    data: z
+      .record(z.string(), z.unknown())
+      .describe('The data of the type (catalogue schema); secret values read "***"'),
+    metadata: EventMetadataSchema,
+    recordedAt: Instant,
+  })
+  .meta({ id: 'Event', description: 'An event of the log, as recorded (secrets redacted)' });
+export type EventView = z.infer<typeof EventSchema>;
+
+export const EventPageSchema = page(EventSchema).meta({
+  id: 'EventPage',
+  description: '`nextCursor` is the last position of the page, null when no more events follow',
+});
+
+/** The live tail as documented: the body is a stream of Server-Sent Events. */
+export const EventStreamResponse = {
+  description:
+    'Server-Sent Events: each event is `id: <position>`, `event: <type>`, `data: <Event JSON>`; ' +
+    'a `: heartbeat` comment every 15 s. Reconnect with `Last-Event-ID` to resume.',
+  content: {
+    'text/event-stream': {
+      schema: z.string().meta({
+        example:
+          'id: 42\nevent: Paused\ndata: {"position":42,"streamId":"endpoint-e1","type":"Paused",…}\n\n',
+      }),
+    },
+  },
+};
