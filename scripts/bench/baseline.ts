@@ -28,6 +28,25 @@ export interface BaselineResult {
   readonly keysDeleted: number;
 }
 
+/** The baseline's runs (before and after Orrery's max phase) and their mean. */
+export interface BaselineSummary {
+  readonly runsPerSecond: number;
+  readonly min: number;
+  readonly max: number;
+  readonly runs: readonly BaselineResult[];
+}
+
+export function summarizeBaselines(runs: readonly BaselineResult[]): BaselineSummary | null {
+  if (runs.length === 0) return null;
+  const rates = runs.map((r) => r.runsPerSecond);
+  return {
+    runsPerSecond: rates.reduce((a, b) => a + b, 0) / rates.length,
+    min: Math.min(...rates),
+    max: Math.max(...rates),
+    runs,
+  };
+}
+
 interface BaselineJob {
   runId: string;
   endpointId: string;

@@ -23,6 +23,8 @@ export interface BenchConfig {
   readonly latenessEveryMs: number;
   /** Worker concurrency, for the baseline and Orrery's executor alike (BENCH_CONCURRENCY, default 32). */
   readonly concurrency: number;
+  /** Baseline runs: 2 = before and after Orrery's max phase, compared with their mean (BENCH_BASELINE_RUNS, 1..2). */
+  readonly baselineRuns: number;
   /** Dispatcher claim batch (BENCH_BATCH_SIZE, default 200, Orrery's default). */
   readonly batchSize: number;
   /** Phases to run, comma-separated (BENCH_PHASES, default all three). */
@@ -93,6 +95,7 @@ export function readConfig(): BenchConfig {
     latenessEveryMs: Math.round(num('BENCH_LATENESS_EVERY_MS', 1000, 100, 60_000)),
     concurrency: Math.round(num('BENCH_CONCURRENCY', 32, 1, 512)),
     batchSize: Math.round(num('BENCH_BATCH_SIZE', 200, 1, 5000)),
+    baselineRuns: Math.round(num('BENCH_BASELINE_RUNS', 2, 1, 2)),
     phases: phases(),
     traceSql: flag('BENCH_TRACE_SQL', true),
     profile: flag('BENCH_PROFILE', false),

@@ -28,7 +28,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { redisAvailable } from '@orrery/testkit';
-import { runBaseline, type BaselineResult } from './baseline.js';
+import { runBaseline, summarizeBaselines, type BaselineResult } from './baseline.js';
 import { readConfig } from './config.js';
 import { adminDatabaseUrl, Cleanup, serverVersion } from './infra.js';
 import { PhaseMeters } from './meters.js';
@@ -39,7 +39,7 @@ import {
   type ThroughputResult,
 } from './orrery.js';
 import { Progress } from './progress.js';
-import { printResults, TARGETS, writeResults, type BenchResults } from './report.js';
+import { analyse, printResults, TARGETS, writeResults, type BenchResults } from './report.js';
 import { SqlTrace } from './sql-trace.js';
 import { sleep } from './time.js';
 import { startTarget } from './target.js';
@@ -87,14 +87,17 @@ async function main(): Promise<number> {
     const postgres = await serverVersion(admin.url);
     const target = await startTarget(cfg.target);
     cleanup.add('close the target', () => target.close());
-    const total = cfg.phases.size * (cfg.warmupSeconds + cfg.seconds + 5);
+    const runs =
+      cfg.phases.size +
+      (cfg.phases.has('baseline') && cfg.phases.has('throughput') ? cfg.baselineRuns - 1 : 0);
+    const total = runs * (cfg.warmupSeconds + cfg.seconds + 5);
     console.log(
       `Orrery bench: phases ${[...cfg.phases].join(', ')} · ~${Math.round(total + 5)} s · target ${target.url} (${target.where}) · PostgreSQL ${postgres}${admin.embedded ? ' (embedded)' : ''} · Redis ${cfg.redisUrl}`,
     );
 
-    let baseline: BaselineResult | null = null;
-    let throughput: ThroughputResult | null = null;
-    let lateness: LatenessResult | null = null;
+    const baselines: BaselineResult[] = [];
+    let throughput = null as ThroughputResult | null;
+    let lateness = null as LatenessResult | null;
     const meters = () => new PhaseMeters(sqlTrace, cfg.profile);
     const cores = availableParallelism();
     if ((loadAtStart[0] ?? 0) > cores) {
@@ -108,24 +111,50 @@ async function main(): Promise<number> {
       );
     }
 
-    if (cfg.phases.has('baseline') && !signal.aborted) {
-      console.log(
-        `\n[1/3] baseline: BullMQ + undici, concurrency ${cfg.concurrency}, no event log`,
-      );
-      baseline = await runBaseline(cfg, target.url, progress, meters(), signal);
-      await sleep(1_000, signal);
+    // The baseline runs before and after Orrery's max-throughput phase: on a shared
+    // machine the spread between the two shows how much the background moved.
+    const steps: { label: string; run: () => Promise<void> }[] = [];
+    const baselineRun = (n: number) => ({
+      label: `baseline #${n}: BullMQ + undici, concurrency ${cfg.concurrency}, no event log`,
+      run: async () => {
+        const result = await runBaseline(cfg, target.url, progress, meters(), signal);
+        if (!signal.aborted) baselines.push(result);
+      },
+    });
+    if (cfg.phases.has('baseline')) steps.push(baselineRun(1));
+    if (cfg.phases.has('throughput')) {
+      steps.push({
+        label: `orrery max throughput: ${cfg.endpoints} endpoints every ${cfg.everyMs} ms, executor concurrency ${cfg.concurrency}`,
+        run: async () => {
+          const result = await runThroughput(
+            cfg,
+            admin.url,
+            target.url,
+            progress,
+            meters(),
+            signal,
+          );
+          if (!signal.aborted) throughput = result;
+        },
+      });
+      if (cfg.phases.has('baseline') && cfg.baselineRuns > 1) steps.push(baselineRun(2));
     }
-    if (cfg.phases.has('throughput') && !signal.aborted) {
-      console.log(
-        `\n[2/3] orrery max throughput: ${cfg.endpoints} endpoints every ${cfg.everyMs} ms, executor concurrency ${cfg.concurrency}`,
-      );
-      throughput = await runThroughput(cfg, admin.url, target.url, progress, meters(), signal);
-      await sleep(1_000, signal);
+    if (cfg.phases.has('lateness')) {
+      steps.push({
+        label: `orrery lateness at ${cfg.rate} runs/s offered`,
+        run: async () => {
+          const result = await runLateness(cfg, admin.url, target.url, progress, meters(), signal);
+          if (!signal.aborted) lateness = result;
+        },
+      });
     }
-    if (cfg.phases.has('lateness') && !signal.aborted) {
-      console.log(`\n[3/3] orrery lateness at ${cfg.rate} runs/s offered`);
-      lateness = await runLateness(cfg, admin.url, target.url, progress, meters(), signal);
+    for (const [i, step] of steps.entries()) {
+      if (signal.aborted) break;
+      if (i > 0) await sleep(1_000, signal);
+      console.log(`\n[${i + 1}/${steps.length}] ${step.label}`);
+      await step.run();
     }
+    const baseline = summarizeBaselines(baselines);
 
     const ratio =
       baseline && throughput && baseline.runsPerSecond > 0
@@ -152,6 +181,7 @@ async function main(): Promise<number> {
       throughput,
       lateness,
       ratio,
+      analysis: analyse(cfg.concurrency, baseline, throughput),
       verdict: {
         ratio: {
           target: TARGETS.ratio,

@@ -1,7 +1,7 @@
 /** The bench's results: one JSON document, and tables on stdout. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BaselineResult } from './baseline.js';
+import type { BaselineSummary } from './baseline.js';
 import type { BenchConfig } from './config.js';
 import type { WindowMeters } from './meters.js';
 import { STAGES, type LatenessResult, type ThroughputResult } from './orrery.js';
@@ -9,6 +9,41 @@ import { round, type Summary } from './stats.js';
 import { pct, table, type Cell } from './table.js';
 
 export const TARGETS = { ratio: 0.6, p99LatenessMs: 50 } as const;
+
+/** Derived bounds that explain the throughput (from the max-throughput window). */
+export interface Analysis {
+  /** Mean time a run holds an executor slot: HTTP call + recording its response. */
+  readonly executorSlotMs: number | null;
+  /** concurrency / executorSlotMs: the executor's ceiling in runs/s. */
+  readonly executorBoundRunsPerSecond: number | null;
+  /** Same for the baseline worker (its slot is only the call, plus BullMQ). */
+  readonly baselineCallMs: number | null;
+  /** Share of the window the event log's ordering lock was held. */
+  readonly orderingLockUtilisation: number | null;
+  readonly appendTransactionsPerSecond: number | null;
+  readonly responsesPerAppendTransaction: number | null;
+}
+
+export function analyse(
+  concurrency: number,
+  baseline: BaselineSummary | null,
+  throughput: ThroughputResult | null,
+): Analysis {
+  const call = throughput?.stages[STAGES.call];
+  const record = throughput?.stages[STAGES.record];
+  const slot = call && record && call.count > 0 ? call.mean + record.mean : null;
+  const lock = throughput?.meters.orderingLock;
+  const perCall = throughput?.ops['append ResponseRecorded: requests per appendEach'];
+  const calls = baseline?.runs.map((r) => r.callMs.mean) ?? [];
+  return {
+    executorSlotMs: slot,
+    executorBoundRunsPerSecond: slot ? (concurrency * 1000) / slot : null,
+    baselineCallMs: calls.length > 0 ? calls.reduce((a, b) => a + b, 0) / calls.length : null,
+    orderingLockUtilisation: lock ? lock.utilisation : null,
+    appendTransactionsPerSecond: lock && throughput ? lock.holds / throughput.windowSeconds : null,
+    responsesPerAppendTransaction: perCall ? perCall.mean : null,
+  };
+}
 
 export interface BenchResults {
   readonly startedAt: string;
@@ -28,10 +63,11 @@ export interface BenchResults {
     phases: string[];
     experiments: string[];
   };
-  readonly baseline: BaselineResult | null;
+  readonly baseline: BaselineSummary | null;
   readonly throughput: ThroughputResult | null;
   readonly lateness: LatenessResult | null;
   readonly ratio: number | null;
+  readonly analysis: Analysis;
   readonly verdict: {
     readonly ratio: { target: number; reached: number | null; met: boolean | null };
     readonly p99LatenessMs: { target: number; reached: number | null; met: boolean | null };
@@ -96,12 +132,18 @@ export function printResults(results: BenchResults): void {
     table(
       ['pipeline', 'runs/s', 'runs', 'detail'],
       [
+        ...(baseline?.runs ?? []).map((run, i): Cell[] => [
+          `baseline #${i + 1}: BullMQ + undici`,
+          run.runsPerSecond,
+          run.completedInWindow,
+          `call p50 ${run.callMs.p50.toFixed(1)} ms, failed ${run.failed}`,
+        ]),
         [
-          'baseline: BullMQ + undici',
+          'baseline (mean)',
           baseline?.runsPerSecond,
-          baseline?.completedInWindow,
-          baseline
-            ? `call p50 ${baseline.callMs.p50.toFixed(1)} ms, failed ${baseline.failed}`
+          null,
+          baseline && baseline.runs.length > 1
+            ? `spread ${baseline.min.toFixed(0)}…${baseline.max.toFixed(0)}`
             : '',
         ],
         [
@@ -119,6 +161,20 @@ export function printResults(results: BenchResults): void {
     `  ratio orrery / baseline: ${results.ratio === null ? '–' : results.ratio.toFixed(2)}  (target ≥ ${TARGETS.ratio}: ${verdictText(results.verdict.ratio.met)})`,
   );
 
+  const a = results.analysis;
+  if (a.executorSlotMs !== null && a.executorBoundRunsPerSecond !== null) {
+    out.push(
+      `  why: an executor slot is held for the call AND the recording: ${a.executorSlotMs.toFixed(1)} ms per run → ≤ ${config.concurrency} / ${a.executorSlotMs.toFixed(1)} ms ≈ ${a.executorBoundRunsPerSecond.toFixed(0)} runs/s` +
+        (a.baselineCallMs !== null
+          ? ` (a baseline worker slot: ${a.baselineCallMs.toFixed(1)} ms)`
+          : ''),
+    );
+  }
+  if (a.orderingLockUtilisation !== null) {
+    out.push(
+      `       the event-log ordering lock was held ${(a.orderingLockUtilisation * 100).toFixed(0)}% of the window: ${a.appendTransactionsPerSecond?.toFixed(0) ?? '?'} append transactions/s, ${a.responsesPerAppendTransaction?.toFixed(1) ?? '?'} ResponseRecorded per executor append`,
+    );
+  }
   out.push(
     "\nCPU during each window (% of one core; main loop = event-loop utilisation; postgres = the bench database's backends + background processes; redis and machine include other users)",
   );
@@ -126,7 +182,7 @@ export function printResults(results: BenchResults): void {
     table(
       ['window', 'node proc', 'main loop', 'postgres', 'redis', 'machine'],
       [
-        cpuRow('baseline', baseline?.meters),
+        ...(baseline?.runs ?? []).map((run, i) => cpuRow(`baseline #${i + 1}`, run.meters)),
         cpuRow('orrery max', throughput?.meters),
         cpuRow('orrery lateness', lateness?.meters),
       ],
@@ -224,7 +280,7 @@ export function printResults(results: BenchResults): void {
   }
 
   for (const [label, meters] of [
-    ['baseline', baseline?.meters],
+    ...(baseline?.runs ?? []).map((run, i) => [`baseline #${i + 1}`, run.meters] as const),
     ['orrery max', throughput?.meters],
     ['orrery lateness', lateness?.meters],
   ] as const) {

@@ -41,6 +41,8 @@ export async function buildApp(
       : { logger: options.logger ?? false }),
     bodyLimit: deps.bodyLimitBytes ?? 256 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
+    // SSE tails and idle keep-alive sockets must not hold up a shutdown.
+    forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.decorate('deps', deps);
   app.setValidatorCompiler(validatorCompiler);

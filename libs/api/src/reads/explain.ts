@@ -35,7 +35,7 @@ export async function explainEndpoint(
   deps: Pick<ApiDeps, 'store' | 'events' | 'now'>,
   tenantId: string,
   endpointId: string,
-  { at, recent }: { at?: number | string | undefined; recent: number },
+  { at, recent }: { at?: string | undefined; recent: number },
 ): Promise<ExplanationView> {
   const stream = await deps.store.readStream(endpointStream(endpointId));
   let time: Millis | null;
@@ -43,9 +43,10 @@ export async function explainEndpoint(
   if (at === undefined) {
     time = deps.now();
     upTo = () => true;
-  } else if (typeof at === 'number') {
-    time = await logTimeAt(deps, tenantId, at);
-    upTo = (event) => event.position <= at;
+  } else if (/^\d+$/.test(at)) {
+    const position = Number(at);
+    time = await logTimeAt(deps, tenantId, position);
+    upTo = (event) => event.position <= position;
   } else {
     const instant = Date.parse(at);
     time = instant;
@@ -61,7 +62,7 @@ export async function explainEndpoint(
       'not_found',
       at === undefined
         ? `endpoint ${endpointId} not found`
-        : `endpoint ${endpointId} not found at ${String(at)}`,
+        : `endpoint ${endpointId} not found at ${at}`,
     );
   }
   const decision = nextRun(state, time);

@@ -248,7 +248,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/endpoints/:endpointId/resume',
     {
-      schema: { tags, summary: 'Resume a paused endpoint', body: ReasonSchema.optional(), ...one },
+      schema: { tags, summary: 'Resume a paused endpoint', body: ReasonSchema.nullish(), ...one },
     },
     async (request) => {
       const { state } = await commandEndpoint(

@@ -114,7 +114,10 @@ export const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
           raw.end();
         },
       });
-      const heartbeat = setInterval(() => void write(': heartbeat\n\n'), HEARTBEAT_MS);
+      // A reader that is behind needs no heartbeat: events are already waiting for it.
+      const heartbeat = setInterval(() => {
+        if (!raw.writableNeedDrain) raw.write(': heartbeat\n\n');
+      }, HEARTBEAT_MS);
       const stop = () => {
         closed.abort();
         clearInterval(heartbeat);

@@ -51,28 +51,30 @@ function hintRequest(body: z.infer<typeof HintCreateSchema>, now: Millis): HintR
 /** User hints (they outrank planner and cascade hints), run now, and test runs. */
 export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { deps } = app;
-  const { now, secrets, caller } = deps;
+  const { secrets, caller } = deps;
   const tags = ['hints'];
 
   const propose = async (
     request: FastifyRequest,
     endpointId: string,
-    hint: HintRequest,
+    /** Built with the decision's clock, so TTLs and delays measure from the same instant. */
+    hint: (now: Millis) => HintRequest,
     reason: string,
   ) => {
     const metadata = actor(request);
+    const hintId = randomUUID();
     const { events } = await commandEndpoint(
       deps,
       request.tenantId,
       endpointId,
-      {
+      (_state, now) => ({
         type: 'ProposeHint',
-        hintId: randomUUID(),
-        hint,
+        hintId,
+        hint: hint(now),
         source: 'user',
         sourceId: metadata.actor.id,
         reason,
-      },
+      }),
       metadata,
     );
     const proposed = events.find(isHintProposed);
@@ -95,8 +97,9 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const hint = hintRequest(request.body, now());
-      const reason = request.body.reason ?? 'set by user';
+      const { body } = request;
+      const hint = (at: Millis) => hintRequest(body, at);
+      const reason = body.reason ?? 'set by user';
       return reply
         .status(201)
         .send(await propose(request, request.params.endpointId, hint, reason));
@@ -135,12 +138,16 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Run now (a user one-shot hint at the current time)',
         params: EndpointParams,
-        body: RunNowSchema.optional(),
+        body: RunNowSchema.nullish(),
         response: { 202: HintSchema, ...problemResponses },
       },
     },
     async (request, reply) => {
-      const hint = { slot: 'oneShot', runAt: now(), ttlMs: ONE_SHOT_GRACE_MS } as const;
+      const hint = (at: Millis): HintRequest => ({
+        slot: 'oneShot',
+        runAt: at,
+        ttlMs: ONE_SHOT_GRACE_MS,
+      });
       const reason = request.body?.reason ?? 'run now';
       return reply
         .status(202)
@@ -155,7 +162,7 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Call the target once and record the response (no effect on the schedule)',
         params: EndpointParams,
-        body: TestRunSchema.optional(),
+        body: TestRunSchema.nullish(),
         response: { 200: TestRunResultSchema, ...problemResponses },
       },
     },

@@ -53,7 +53,12 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     metadata: ReturnType<typeof actor>,
   ) => {
     const result = await runCommand(store, jobStream(jobId), foldJob, (state) => {
-      if (state.status !== 'unregistered' && state.tenantId !== tenantId) {
+      // An id taken by another tenant answers 409 on create (ids are global), 404 otherwise.
+      if (
+        cmd.type !== 'CreateJob' &&
+        state.status !== 'unregistered' &&
+        state.tenantId !== tenantId
+      ) {
         return { ok: false, error: { code: 'not_found', message: 'job not found' } };
       }
       return decideJob(cmd, state, { now: now(), metadata });
@@ -204,7 +209,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['jobs'],
         summary: 'Resume a job and every endpoint in it',
         params: JobParams,
-        body: ReasonSchema.optional(),
+        body: ReasonSchema.nullish(),
         response: { 200: JobSchema, ...problemResponses },
       },
     },

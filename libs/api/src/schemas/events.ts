@@ -1,4 +1,4 @@
-import { catalogue, type EventType } from '@orrery/domain';
+import { catalogue, eventTypes, type EventType } from '@orrery/domain';
 import { z } from 'zod';
 import { Id, Instant, page } from './common.js';
 
@@ -45,12 +45,14 @@ export const EventFilterQuery = z.strictObject({
   from: Instant.optional().describe('Recorded at or after this instant'),
   to: Instant.optional().describe('Recorded before this instant'),
   after: Position.optional().describe(
-    'Position cursor (exclusive): only events after it; pass the previous page\'s `nextCursor`',
+    "Position cursor (exclusive): only events after it; pass the previous page's `nextCursor`",
   ),
 });
 
 const fromBeforeTo = (query: { from?: string | undefined; to?: string | undefined }) =>
-  query.from === undefined || query.to === undefined || Date.parse(query.from) <= Date.parse(query.to);
+  query.from === undefined ||
+  query.to === undefined ||
+  Date.parse(query.from) <= Date.parse(query.to);
 const fromBeforeToError = { message: 'must not be before from', path: ['to'] };
 
 export const EventsQuery = EventFilterQuery.extend({
@@ -80,7 +82,7 @@ export const EventSchema = z
     position: z.number().int().describe('Global position in the log'),
     streamId: z.string(),
     streamVersion: z.number().int(),
-    type: z.string().describe('A type of the event catalogue'),
+    type: z.enum(eventTypes).describe('A type of the event catalogue'),
     data: z
       .record(z.string(), z.unknown())
       .describe('The data of the type (catalogue schema); secret values read "***"'),

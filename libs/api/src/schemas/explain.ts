@@ -6,9 +6,18 @@ export const ExplainParams = z.strictObject({ endpointId: Id });
 
 export const ExplainQuery = z.strictObject({
   at: z
-    .union([z.string().regex(/^\d{1,15}$/).transform(Number), Instant], {
-      error: 'a log position (a non-negative integer) or an ISO-8601 instant',
-    })
+    .union(
+      [
+        z
+          .string()
+          .regex(/^\d{1,15}$/)
+          .describe('A log position'),
+        Instant,
+      ],
+      {
+        error: 'a log position (a non-negative integer) or an ISO-8601 instant',
+      },
+    )
     .optional()
     .describe(
       'Replay: fold the log only up to this position (inclusive) or instant (recorded at or ' +
@@ -45,9 +54,12 @@ const Inputs = z
   .object({
     now: Instant,
     status: z.enum(['unregistered', 'active', 'archived']),
-    pause: z.object({ until: Instant.nullable(), reason: z.string(), lapsed: z.boolean() }).nullable(),
+    pause: z
+      .object({ until: Instant.nullable(), reason: z.string(), lapsed: z.boolean() })
+      .nullable(),
     baseline: Baseline.nullable(),
-    anchor: z.discriminatedUnion('kind', [
+    anchor: z
+      .discriminatedUnion('kind', [
         z.object({
           kind: z.literal('lastRun'),
           runId: z.string(),
@@ -55,30 +67,37 @@ const Inputs = z
           dispatchedAt: Instant,
         }),
         z.object({ kind: z.literal('registeredAt'), at: Instant }),
-      ]).nullable(),
-    backoff: z.object({
+      ])
+      .nullable(),
+    backoff: z
+      .object({
         failures: z.number().int(),
         factor: z.number(),
         maxMs: z.number(),
         baseMs: z.number(),
         delayMs: z.number(),
         notBefore: Instant.nullable(),
-      }).nullable(),
-    intervalHint: z.object({
+      })
+      .nullable(),
+    intervalHint: z
+      .object({
         hintId: z.string(),
         source: HintSource,
         sourceId: z.string(),
         intervalMs: z.number(),
         expiresAt: Instant,
-      }).nullable(),
-    oneShotHint: z.object({
+      })
+      .nullable(),
+    oneShotHint: z
+      .object({
         hintId: z.string(),
         source: HintSource,
         sourceId: z.string(),
         runAt: Instant,
         expiresAt: Instant,
         won: z.boolean(),
-      }).nullable(),
+      })
+      .nullable(),
     ignoredHints: z.array(
       z.object({
         slot: HintSlot,
@@ -90,7 +109,9 @@ const Inputs = z
     cadenceAt: Instant.nullable().describe('The baseline or interval-hint time, before jitter'),
     jitter: z.object({ slot: Instant, offsetMs: z.number(), jitterMs: z.number() }).nullable(),
     candidate: Instant.nullable().describe('The time before the min/max clamp'),
-    clamp: z.object({ bound: z.enum(['min', 'max']), limit: Instant, intervalMs: z.number() }).nullable(),
+    clamp: z
+      .object({ bound: z.enum(['min', 'max']), limit: Instant, intervalMs: z.number() })
+      .nullable(),
     inFlight: z.object({ runId: z.string(), leaseUntil: Instant, attempt: z.number() }).nullable(),
   })
   .meta({ id: 'ExplanationInputs', description: 'Everything the governor looked at' });
