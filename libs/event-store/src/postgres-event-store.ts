@@ -33,10 +33,10 @@ import { createEventStoreDb, createEventStorePool, toPosition } from './postgres
 import { notificationWakeSource } from './postgres-listener.js';
 import {
   currentVersions,
-  existingIdempotencyKeys,
   fromRow,
   insertEvents,
   isStreamVersionConflict,
+  versionsAndKeys,
 } from './postgres-statements.js';
 import type { EventStoreSchema } from './schema.js';
 import { SubscriptionLoop } from './subscription-loop.js';
@@ -115,18 +115,28 @@ export class PostgresEventStore implements EventStore {
     if (requests.length === 0) return [];
     const hooks = this.options.testHooks;
     try {
-      return await this.#db.transaction().execute(async (trx) => {
-        if (!hooks?.skipOrderingLock) {
-          await sql`select pg_advisory_xact_lock(${sql.lit(ORDERING_LOCK_KEY)})`.execute(trx);
+      // One connection, four round trips: BEGIN with the lock (one simple
+      // query), versions and keys, the insert, COMMIT. The version check runs
+      // after the lock is granted, so its snapshot sees the previous holder's commit.
+      return await this.#db.connection().execute(async (conn) => {
+        const lock = hooks?.skipOrderingLock
+          ? 'begin'
+          : `begin; select pg_advisory_xact_lock(${ORDERING_LOCK_KEY})`;
+        await sql.raw(lock).execute(conn);
+        try {
+          const { current, existingKeys } = await versionsAndKeys(conn, requests, keysOf(requests));
+          const plan = planAppend(requests, { current, existingKeys, mode });
+          const positions = plan.events.length > 0 ? await insertEvents(conn, plan.events) : [];
+          await hooks?.beforeCommit?.(positions);
+          await sql.raw('commit').execute(conn);
+          return outcomesOf(plan, positions);
+        } catch (error) {
+          await sql
+            .raw('rollback')
+            .execute(conn)
+            .catch(() => {});
+          throw error;
         }
-        const [current, existingKeys] = await Promise.all([
-          currentVersions(trx, requests),
-          existingIdempotencyKeys(trx, keysOf(requests)),
-        ]);
-        const plan = planAppend(requests, { current, existingKeys, mode });
-        const positions = plan.events.length > 0 ? await insertEvents(trx, plan.events) : [];
-        await hooks?.beforeCommit?.(positions);
-        return outcomesOf(plan, positions);
       });
     } catch (error) {
       if (!isStreamVersionConflict(error)) throw error;

@@ -23,20 +23,29 @@ export async function currentVersions(
   return new Map(rows.map((row) => [row.stream_id, row.version]));
 }
 
-/** Which of `keys` the log already holds, in one statement (none asked: no query). */
-export async function existingIdempotencyKeys(
+/**
+ * The streams' current versions and which idempotency keys the log already
+ * holds, in ONE statement (one round trip while the ordering lock is held).
+ */
+export async function versionsAndKeys(
   db: Kysely<EventStoreSchema> | Transaction<EventStoreSchema>,
+  requests: readonly AppendRequest[],
   keys: readonly string[],
-): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('events')
-    .select('idempotency_key')
-    .where('idempotency_key', '=', sql<string>`any(${keys}::text[])`)
-    .execute();
-  return new Set(
-    rows.flatMap((row) => (row.idempotency_key === null ? [] : [row.idempotency_key])),
-  );
+): Promise<{ current: Map<string, number>; existingKeys: Set<string> }> {
+  const streamIds = [...new Set(requests.map((r) => r.streamId))];
+  const { rows } = await sql<{ kind: 'v' | 'k'; id: string; version: number }>`
+    select 'v' as kind, stream_id as id, max(stream_version) as version
+      from events where stream_id = any(${streamIds}::text[]) group by stream_id
+    union all
+    select 'k', idempotency_key, 0
+      from events where idempotency_key = any(${keys}::text[])`.execute(db);
+  const current = new Map<string, number>();
+  const existingKeys = new Set<string>();
+  for (const row of rows) {
+    if (row.kind === 'v') current.set(row.id, Number(row.version));
+    else existingKeys.add(row.id);
+  }
+  return { current, existingKeys };
 }
 
 /**
@@ -45,7 +54,7 @@ export async function existingIdempotencyKeys(
  * The notification is delivered at commit, and only if the transaction commits.
  */
 export async function insertEvents(
-  trx: Transaction<EventStoreSchema>,
+  trx: Kysely<EventStoreSchema> | Transaction<EventStoreSchema>,
   events: readonly PlannedEvent[],
 ): Promise<number[]> {
   const column = <T>(pick: (e: PlannedEvent) => T): T[] => events.map(pick);

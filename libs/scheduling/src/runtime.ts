@@ -3,6 +3,7 @@ import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
 import type { Logger } from 'pino';
 import { createSchedulingDb, type SchedulingDb } from './db.js';
 import { Dispatcher, type DispatcherOptions } from './dispatcher/dispatcher.js';
+import { AppendBatcher } from './executor/append-batcher.js';
 import { Executor, type ExecutorOptions } from './executor/executor.js';
 import { schedulingMigrations } from './migrations/index.js';
 import { HintExpirer } from './projection/hint-expirer.js';
@@ -47,15 +48,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       schedulingMigrations,
     );
   }
+  const has = (role: Role) => options.roles.includes(role);
   const store = createPostgresEventStore({ connectionString, maxConnections: 8 });
+  // The projection reads with its own pool: appends queued on the ordering
+  // lock must never starve the reader that turns them into due times.
+  const projectionStore = has('projection')
+    ? createPostgresEventStore({ connectionString, maxConnections: 3 })
+    : undefined;
+  const batcher = new AppendBatcher(store);
   const db = createSchedulingDb({ connectionString, max: 6 });
   const now = options.now ?? Date.now;
-  const has = (role: Role) => options.roles.includes(role);
 
   const projection = has('projection')
     ? new SchedulingProjection({
         db,
-        store,
+        store: projectionStore ?? store,
         log,
         onFailure: () => log.fatal('projection failed; restart the service'),
       })
@@ -64,7 +71,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ? new HintExpirer({ db, store, log, connectionString, now })
     : undefined;
   const dispatcher = has('dispatcher')
-    ? new Dispatcher({ db, store, queue, log, connectionString, now, ...options.dispatcher })
+    ? new Dispatcher({
+        db,
+        store,
+        queue,
+        log,
+        connectionString,
+        now,
+        batcher,
+        ...options.dispatcher,
+      })
     : undefined;
   const executor = has('executor')
     ? new Executor({ store, queue, log, ...options.executor })
@@ -87,7 +103,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await executor?.stop();
       await expirer?.stop();
       await projection?.stop();
+      await batcher.drain();
       await store.close();
+      await projectionStore?.close();
       await db.destroy();
     },
   };

@@ -71,8 +71,10 @@ export async function deferClaims(
 /** When the next endpoint becomes claimable (null: none is scheduled). */
 export async function nextClaimableAt(db: SchedulingDb): Promise<number | null> {
   const { rows } = await sql<{ at: Date | null }>`
-    select min(greatest(next_run_at, coalesce(claimed_until, next_run_at))) as at
-    from schedule where status = 'active' and next_run_at is not null`.execute(db);
+    select greatest(next_run_at, coalesce(claimed_until, next_run_at)) as at
+    from schedule where status = 'active' and next_run_at is not null
+    order by greatest(next_run_at, coalesce(claimed_until, next_run_at))
+    limit 1`.execute(db);
   const at = rows[0]?.at;
   return at ? new Date(at).getTime() : null;
 }

@@ -1,6 +1,7 @@
 import { ConcurrencyError, type EventStore, type QueuePort } from '@orrery/domain';
 import type { Logger } from 'pino';
 import { SCHEDULE_CHANNEL, type SchedulingDb } from '../db.js';
+import type { AppendBatcher } from '../executor/append-batcher.js';
 import { WakeLoop } from '../wake-loop.js';
 import { claimDue, deferClaims, nextClaimableAt } from './claim.js';
 import { planDispatch, type DispatchSettings } from './plan-dispatch.js';
@@ -18,6 +19,8 @@ export interface DispatcherOptions extends Partial<DispatchSettings> {
   readonly claimTtlMs?: number;
   /** Longest sleep when nothing is due (a safety net; notifications wake it). Default 5 s. */
   readonly maxSleepMs?: number;
+  /** Shared group-commit appender (one per process), so dispatches and responses share round trips. */
+  readonly batcher?: AppendBatcher;
 }
 
 export interface DispatchStats {
@@ -68,7 +71,12 @@ export class Dispatcher {
       if (claimed.length === 0) break;
       const plan = planDispatch(claimed, now, this.#settings);
       for (const refusal of plan.refusals) log.warn(refusal, 'dispatch refused by the decider');
-      const outcomes = plan.appends.length > 0 ? await store.appendEach(plan.appends) : [];
+      const outcomes =
+        plan.appends.length === 0
+          ? []
+          : this.options.batcher
+            ? await this.options.batcher.appendAll(plan.appends)
+            : await store.appendEach(plan.appends);
       const jobs = plan.jobs.filter((_, i) => {
         const outcome = outcomes[i];
         return (

@@ -1,51 +1,73 @@
 import type { AppendOutcome, AppendRequest, EventStore } from '@orrery/domain';
 
+interface Pending {
+  readonly request: AppendRequest;
+  readonly resolve: (outcome: AppendOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
- * Gathers appends from concurrent callers into one `appendEach` round trip.
- * The first append of a batch waits at most `maxDelayMs` for company; a batch
- * never exceeds `maxBatch`. Each caller gets its own outcome.
+ * Group commit for independent appends. At most one `appendEach` is in flight;
+ * everything that arrives meanwhile leaves together in the next one. Under
+ * load, batches grow by themselves and the event log's ordering lock is taken
+ * once per batch instead of once per append; when idle, an append leaves after
+ * `lingerMs` (0: on the next turn of the event loop). Each caller gets its own
+ * outcome (a result, a duplicate, or a ConcurrencyError for a stale version).
  */
 export class AppendBatcher {
-  #pending: { request: AppendRequest; settle: (o: AppendOutcome | Error) => void }[] = [];
+  #pending: Pending[] = [];
+  #inFlight: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly store: EventStore,
-    private readonly maxDelayMs = 2,
-    private readonly maxBatch = 200,
+    private readonly lingerMs = 0,
+    private readonly maxBatch = 500,
   ) {}
 
   append(request: AppendRequest): Promise<AppendOutcome> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({
-        request,
-        settle: (o) =>
-          o instanceof Error && !('streamId' in o) ? reject(o) : resolve(o as AppendOutcome),
-      });
-      if (this.#pending.length >= this.maxBatch) this.#flush();
-      else this.#timer ??= setTimeout(() => this.#flush(), this.maxDelayMs);
+      this.#pending.push({ request, resolve, reject });
+      this.#schedule();
     });
+  }
+
+  /** Appends several requests; their outcomes in order. */
+  appendAll(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+    return Promise.all(requests.map((request) => this.append(request)));
+  }
+
+  #schedule(): void {
+    if (this.#inFlight) return; // the batch in flight takes the next one along when it ends
+    if (this.#pending.length >= this.maxBatch) return this.#flush();
+    this.#timer ??= setTimeout(() => this.#flush(), this.lingerMs);
   }
 
   #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const batch = this.#pending;
-    this.#pending = [];
-    if (batch.length === 0) return;
-    const done = this.store.appendEach(batch.map((p) => p.request)).then(
-      (outcomes) => batch.forEach((p, i) => p.settle(outcomes[i] ?? new Error('no outcome'))),
-      (error: unknown) =>
-        batch.forEach((p) => p.settle(error instanceof Error ? error : new Error(String(error)))),
+    if (this.#inFlight || this.#pending.length === 0) return;
+    const batch = this.#pending.splice(0, this.maxBatch);
+    this.#inFlight = this.store.appendEach(batch.map((p) => p.request)).then(
+      (outcomes) =>
+        batch.forEach((p, i) => {
+          const outcome = outcomes[i];
+          if (outcome) p.resolve(outcome);
+          else p.reject(new Error('appendEach returned fewer outcomes than requests'));
+        }),
+      (error: unknown) => batch.forEach((p) => p.reject(error)),
     );
-    this.#inFlight.add(done);
-    void done.finally(() => this.#inFlight.delete(done));
+    void this.#inFlight.finally(() => {
+      this.#inFlight = undefined;
+      if (this.#pending.length > 0) this.#flush();
+    });
   }
 
-  /** Flushes what is pending and waits for every batch in flight. */
+  /** Sends what is pending now and waits until nothing is pending or in flight. */
   async drain(): Promise<void> {
-    this.#flush();
-    await Promise.all(this.#inFlight);
+    while (this.#inFlight || this.#pending.length > 0) {
+      this.#flush();
+      await this.#inFlight;
+    }
   }
 }

@@ -73,21 +73,29 @@ describe('AppendBatcher', () => {
     expect(results[0]).toMatchObject({ reason: { message: 'connection terminated' } });
   });
 
-  it('sends a full batch at once and starts the next one', async () => {
-    const { store, appendEach, batchSizes } = countingStore();
-    const batcher = new AppendBatcher(store, 60_000, 2);
+  it('keeps one round trip in flight and sends what arrived meanwhile together (group commit)', async () => {
+    const { store, batchSizes } = countingStore();
+    const batcher = new AppendBatcher(store, 0, 2);
 
     const first = [batcher.append(request('endpoint-a')), batcher.append(request('endpoint-b'))];
-    expect(appendEach).toHaveBeenCalledTimes(1);
-    const second = [batcher.append(request('endpoint-c')), batcher.append(request('endpoint-d'))];
-    const tail = batcher.append(request('endpoint-e'));
-    expect(batchSizes()).toEqual([2, 2]);
+    expect(batchSizes()).toEqual([2]); // full: sent at once
+    const later = ['c', 'd', 'e'].map((s) => batcher.append(request(`endpoint-${s}`)));
+    expect(batchSizes()).toEqual([2]); // one in flight: the rest waits for it
 
-    await batcher.drain();
-    const outcomes = await Promise.all([...first, ...second, tail]);
+    const outcomes = await Promise.all([...first, ...later]);
 
     expect(batchSizes()).toEqual([2, 2, 1]);
     expect(outcomes.every((o) => !(o instanceof Error) && o.streamVersion === 1)).toBe(true);
+  });
+
+  it('appendAll gives the outcomes of several requests in order', async () => {
+    const { store } = countingStore();
+    const outcomes = await new AppendBatcher(store).appendAll([
+      request('endpoint-x'),
+      request('endpoint-x', 0),
+    ]);
+    expect(outcomes[0]).toMatchObject({ streamVersion: 1 });
+    expect(outcomes[1]).toBeInstanceOf(ConcurrencyError);
   });
 
   it('drain() sends what is pending without waiting for the delay, and waits for it', async () => {

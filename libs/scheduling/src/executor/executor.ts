@@ -28,6 +28,10 @@ export interface ExecutorOptions {
   readonly http?: HttpCallerOptions;
   /** Opens sealed (secret) header values; without it, an endpoint with secrets fails its runs. */
   readonly secrets?: SecretBox | null;
+  /** Shared group-commit appender (one per process); default: the executor's own. */
+  readonly batcher?: AppendBatcher;
+  /** Responses being recorded at once before calls wait. Default 1000. */
+  readonly maxUnrecorded?: number;
   /** Observes each recorded run (metrics, tests). */
   readonly onRecorded?: (
     job: JobPayload<'execute'>,
@@ -40,17 +44,23 @@ export interface ExecutorOptions {
  * Takes execute jobs, calls the target, and appends ResponseRecorded under
  * the key `response:<runId>`, so a redelivered job (a crashed executor, a
  * lapsed lease) records a run at most once. Appends from concurrent calls are
- * batched into one round trip.
+ * batched into one round trip (group commit).
+ *
+ * A job's queue slot is released as soon as the call returns; recording goes
+ * on in the background (at most `maxUnrecorded` at once, beyond which calls
+ * wait). A crash before a response is recorded loses nothing: the log still
+ * shows the run in flight, and its lease lapsing dispatches it again.
  */
 export class Executor {
   readonly #caller: HttpCaller;
   readonly #batcher: AppendBatcher;
+  readonly #recording = new Set<Promise<void>>();
   #consumer: Consumer | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(private readonly options: ExecutorOptions) {
     this.#caller = createHttpCaller(options.http ?? {});
-    this.#batcher = new AppendBatcher(options.store);
+    this.#batcher = options.batcher ?? new AppendBatcher(options.store);
   }
 
   start(): void {
@@ -59,9 +69,30 @@ export class Executor {
     });
   }
 
+  /** Calls the target and starts recording; resolves once the call is done. */
   async execute(job: JobPayload<'execute'>): Promise<void> {
     const startLagMs = Date.now() - Date.parse(job.scheduledFor);
     const outcome = await this.#call(job);
+    const recording = this.#record(job, outcome, startLagMs).catch((error: unknown) =>
+      this.options.log.error(
+        { err: error, run: job.runId },
+        'recording failed; the run is dispatched again when its lease lapses',
+      ),
+    );
+    this.#recording.add(recording);
+    void recording.finally(() => this.#recording.delete(recording));
+    // Backpressure: a slow log slows the calls down instead of piling up responses.
+    while (this.#recording.size > (this.options.maxUnrecorded ?? 1000)) {
+      await Promise.race(this.#recording);
+    }
+  }
+
+  /** Resolves once every response taken so far is in the log. */
+  async idle(): Promise<void> {
+    while (this.#recording.size > 0) await Promise.all(this.#recording);
+  }
+
+  async #record(job: JobPayload<'execute'>, outcome: CallOutcome, startLagMs: number) {
     const event = makeEvent(
       'ResponseRecorded',
       {
@@ -135,6 +166,7 @@ export class Executor {
 
   async #stop(): Promise<void> {
     await this.#consumer?.close();
+    await this.idle();
     await this.#batcher.drain();
     await this.#caller.close();
   }

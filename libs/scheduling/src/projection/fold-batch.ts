@@ -41,6 +41,8 @@ export interface RecordedRun {
 
 export interface FoldedBatch {
   readonly endpoints: ReadonlyMap<string, FoldedEndpoint>;
+  /** A hint was proposed in the batch: the hint expirer has a new expiry to wait for. */
+  readonly hintsChanged: boolean;
   readonly dispatched: readonly DispatchedRun[];
   readonly recorded: readonly RecordedRun[];
 }
@@ -57,6 +59,7 @@ export function foldBatch(
   const endpoints = new Map<string, FoldedEndpoint>();
   const dispatched: DispatchedRun[] = [];
   const recorded: RecordedRun[] = [];
+  let hintsChanged = false;
   for (const event of events) {
     const endpointId = endpointIdOf(event.streamId);
     if (endpointId === null) continue;
@@ -69,6 +72,7 @@ export function foldBatch(
     }
     const state = evolve(before, event);
     endpoints.set(endpointId, { state, asOf: fromIso(event.recordedAt), position: event.position });
+    if (event.type === 'HintProposed') hintsChanged = true;
     if (event.type === 'RunDispatched') {
       dispatched.push({
         runId: event.data.runId,
@@ -94,5 +98,5 @@ export function foldBatch(
       });
     }
   }
-  return { endpoints, dispatched, recorded };
+  return { endpoints, dispatched, recorded, hintsChanged };
 }

@@ -7,7 +7,7 @@ import {
   type HintSlot,
 } from '@orrery/domain';
 import type { Logger } from 'pino';
-import { SCHEDULE_CHANNEL, type SchedulingDb } from '../db.js';
+import { HINTS_CHANNEL, type SchedulingDb } from '../db.js';
 import { WakeLoop } from '../wake-loop.js';
 
 export interface HintExpirerOptions {
@@ -37,7 +37,7 @@ export class HintExpirer {
     this.#loop = new WakeLoop({
       name: 'hint-expirer',
       log: options.log,
-      listenTo: { connectionString: options.connectionString, channel: SCHEDULE_CHANNEL },
+      listenTo: { connectionString: options.connectionString, channel: HINTS_CHANNEL },
       tick: () => this.tick(),
     });
   }

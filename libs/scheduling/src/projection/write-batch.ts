@@ -1,6 +1,6 @@
 import type { EndpointState } from '@orrery/domain';
 import { sql, type Transaction } from 'kysely';
-import { SCHEDULE_CHANNEL } from '../db.js';
+import { HINTS_CHANNEL, SCHEDULE_CHANNEL } from '../db.js';
 import type { NewScheduleRow, SchedulingSchema } from '../read-model/schema.js';
 import type { FoldedBatch } from './fold-batch.js';
 import { scheduleOf } from './schedule-of.js';
@@ -82,6 +82,7 @@ export async function writeBatch(
     .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: new Date() }))
     .execute();
   if (rows.length > 0) await sql`select pg_notify(${SCHEDULE_CHANNEL}, '')`.execute(trx);
+  if (batch.hintsChanged) await sql`select pg_notify(${HINTS_CHANNEL}, '')`.execute(trx);
 }
 
 async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
