@@ -144,7 +144,9 @@ export class SqlTrace {
     let kind = cachedKindOf(text);
     const txn = this.#txns.get(client);
     if (kind === 'begin') {
-      this.#txns.set(client, { startedAt: started, label: null, lockedAt: null });
+      // The event store sends `begin; select pg_advisory_xact_lock(…)` as one query.
+      const locked = text.includes('pg_advisory_xact_lock') ? ended : null;
+      this.#txns.set(client, { startedAt: started, label: null, lockedAt: locked });
     } else if (kind === 'commit' || kind === 'rollback') {
       if (txn) {
         const label = txn.label ?? 'empty';

@@ -34,8 +34,14 @@ export async function versionsAndKeys(
 ): Promise<{ current: Map<string, number>; existingKeys: Set<string> }> {
   const streamIds = [...new Set(requests.map((r) => r.streamId))];
   const { rows } = await sql<{ kind: 'v' | 'k'; id: string; version: number }>`
-    select 'v' as kind, stream_id as id, max(stream_version) as version
-      from events where stream_id = any(${streamIds}::text[]) group by stream_id
+    select 'v' as kind, s.id, v.version
+      from unnest(${streamIds}::text[]) as s(id)
+      cross join lateral (
+        -- one backwards probe of the (stream_id, stream_version) index per stream,
+        -- however long the stream has grown
+        select stream_version as version from events
+        where stream_id = s.id order by stream_version desc limit 1
+      ) v
     union all
     select 'k', idempotency_key, 0
       from events where idempotency_key = any(${keys}::text[])`.execute(db);

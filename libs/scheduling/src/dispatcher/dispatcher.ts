@@ -57,15 +57,25 @@ export class Dispatcher {
     });
   }
 
-  start = () => this.#loop.start();
-  stop = () => this.#loop.stop();
+  #running = false;
+
+  start = () => {
+    this.#running = true;
+    return this.#loop.start();
+  };
+
+  /** Stops after the batch in hand (a backlog of due rows does not hold it up). */
+  stop = () => {
+    this.#running = false;
+    return this.#loop.stop();
+  };
   wake = () => this.#loop.wake();
 
   /** One round: dispatch everything due; returns ms until the next claimable time. */
   async tick(): Promise<number> {
     const { db, store, queue, log } = this.options;
     const batchSize = this.options.batchSize ?? 200;
-    for (;;) {
+    while (this.#running) {
       const now = this.#now();
       const claimed = await claimDue(db, now, this.options.claimTtlMs ?? 5_000, batchSize);
       if (claimed.length === 0) break;

@@ -13,7 +13,6 @@ export const schedulingTables: Migration = {
       .addColumn('next_run_at', 'timestamptz')
       .addColumn('slot_at', 'timestamptz')
       .addColumn('reason', 'text', (c) => c.notNull())
-      .addColumn('decision', 'jsonb', (c) => c.notNull())
       .addColumn('state', 'jsonb', (c) => c.notNull())
       .addColumn('claimed_until', 'timestamptz')
       .addColumn('in_flight_run_id', 'text')

@@ -16,8 +16,6 @@ export interface ScheduleTable {
   /** The slot `next_run_at` belongs to (without jitter): RunDispatched.scheduledFor. */
   slot_at: Timestamp | null;
   reason: string;
-  /** The governor's decision with all inputs, for explain. */
-  decision: Json<unknown>;
   /** The folded EndpointState. */
   state: Json<unknown>;
   /** A dispatcher's claim: other dispatchers leave the row alone until then. */
