@@ -28,12 +28,6 @@ import { ServiceGroup, type ServiceProcess } from './support/service-process.js'
 const db = useTestDatabase();
 
 const ENDPOINTS = 300;
-/**
- * Endpoints are registered in waves over the first 3 s, as users would, so
- * their slots are spread in phase instead of all falling on the same instants.
- */
-const WAVES = 30;
-const WAVE_EVERY_MS = 100;
 /** How long dispatch runs (at least; longer only if the killed executor's runs are slow to return). */
 const WINDOW_MS = 8_000;
 const KILL_AFTER_MS = 4_000;
@@ -47,6 +41,16 @@ const LEASE_MARGIN_MS = 1_500;
  * by the stop. 70 % still fails for an endpoint that is stuck or starved.
  */
 const MIN_SHARE = 0.7;
+
+/**
+ * Fails (softly: every check still runs and reports) listing the first
+ * offenders and how many there are.
+ */
+function expectNone(what: string, problems: readonly string[]): void {
+  const shown =
+    problems.length === 0 ? [] : [`${problems.length} ${what}`, ...problems.slice(0, 15)];
+  expect.soft(shown, what).toEqual([]);
+}
 
 const sleepUntil = (at: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
@@ -120,13 +124,9 @@ describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 exec
   }) => {
     onTestFailed(() => console.error(services.report()));
     if (!store || !sdb || !target) throw new Error('beforeAll did not finish');
+    // All at once, in one transaction: every slot boundary is a burst (the harder case).
     const started = Date.now();
-    const perWave = Math.ceil(ENDPOINTS / WAVES);
-    for (let wave = 0; wave < WAVES; wave++) {
-      await sleepUntil(started + wave * WAVE_EVERY_MS);
-      const endpoints = fleet.slice(wave * perWave, (wave + 1) * perWave);
-      await store.appendMany(registrations(endpoints, target.url, Date.now()));
-    }
+    await store.appendMany(registrations(fleet, target.url, started));
 
     // Mid-window, while the target holds slow calls, the first executor dies outright.
     await waitFor(
@@ -173,50 +173,46 @@ describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 exec
     expect(await store.headPosition()).toBe(head); // nothing writes any more
 
     const log = indexRuns(await readWholeLog(store));
-    expect(slotShortfalls(fleet, log, windowEnd, MIN_SHARE)).toEqual([]); // (a)
-    expect(doubleDispatches(log)).toEqual([]); // (b)
-    expect(unexplainedDeliveries(target.hits, log, killedAt)).toEqual([]); // (c)
-    expect(responseCountProblems(log)).toEqual([]); // (d)
-    expect(
-      await projectionDrift(
-        sdb,
-        store,
-        fleet.map((e) => e.id),
-      ),
-    ).toEqual([]); // (e)
-    expect(await runsTableProblems(sdb, log)).toEqual([]); // (f)
+    expectNone('endpoints short of slots', slotShortfalls(fleet, log, windowEnd, MIN_SHARE)); // (a)
+    expectNone('double dispatches', doubleDispatches(log)); // (b)
+    expectNone('unexplained deliveries', unexplainedDeliveries(target.hits, log, killedAt)); // (c)
+    expectNone('runs without exactly one response', responseCountProblems(log)); // (d)
+    const ids = fleet.map((endpoint) => endpoint.id);
+    expectNone('schedule rows unlike a fold', await projectionDrift(sdb, store, ids)); // (e)
+    expectNone('runs rows unlike the log', await runsTableProblems(sdb, log)); // (f)
 
     const redispatched = [...log.runs.values()].filter((run) => run.dispatches.length > 1);
-    // The kill happened with calls in flight: some run must have come back.
-    expect(redispatched.length).toBeGreaterThan(0);
-
-    // The survivors stop cleanly too.
-    const survivorExits = await Promise.all(
-      [projection, ...executors.slice(1)].map((s) => s.stop(10_000)),
+    const afterKill = redispatched.filter((run) =>
+      run.dispatches.some((d) => d.data.attempt > 1 && Date.parse(d.data.dispatchedAt) > killedAt),
     );
-    expect(survivorExits.every((exit) => exit.code === 0)).toBe(true);
-
     const lateness = (await sdb.selectFrom('runs').select('lateness_ms').execute()).map(
       (row) => row.lateness_ms,
     );
     const byDispatcher = new Map<string, number>();
-    for (const run of log.runs.values()) {
-      for (const d of run.dispatches) {
-        byDispatcher.set(d.metadata.actor.id, (byDispatcher.get(d.metadata.actor.id) ?? 0) + 1);
-      }
+    for (const d of [...log.runs.values()].flatMap((run) => run.dispatches)) {
+      byDispatcher.set(d.metadata.actor.id, (byDispatcher.get(d.metadata.actor.id) ?? 0) + 1);
     }
-    const duplicates = [...target.hits.values()].filter((n) => n > 1).length;
+    const twice = [...target.hits.values()].filter((n) => n > 1).length;
     const failed = [...log.runs.values()].filter((run) => run.responses[0]?.data.ok === false);
+    const ms = (q: number) => `${quantile(lateness, q)} ms`;
     console.log(
       [
-        `pipeline e2e: ${log.runs.size} runs of ${ENDPOINTS} endpoints in a ${windowEnd - started} ms window` +
-          ` (${log.events.length} events, ${failed.length} failed runs by design)`,
-        `  re-dispatched after the kill: ${redispatched.length}; keys the target saw twice: ${duplicates}`,
-        `  dispatch lateness p50 ${quantile(lateness, 0.5)} ms, p95 ${quantile(lateness, 0.95)} ms, max ${quantile(lateness, 1)} ms`,
+        `pipeline e2e: ${log.runs.size} runs of ${ENDPOINTS} endpoints in a ${windowEnd - started} ms` +
+          ` window (${log.events.length} events; ${failed.length} runs failed, by design)`,
+        `  re-dispatched runs: ${redispatched.length} (${afterKill.length} after the kill);` +
+          ` keys the target saw more than once: ${twice}`,
+        `  dispatch lateness p50 ${ms(0.5)}, p95 ${ms(0.95)}, max ${ms(1)}`,
         `  dispatches per dispatcher: ${JSON.stringify(Object.fromEntries(byDispatcher))}`,
-        `  warnings/errors logged: ${services.all.map((s) => `${s.label} ${s.problems().length}`).join(', ')}`,
+        `  warn/error lines: ${services.all.map((s) => `${s.label} ${s.problems().length}`).join(', ')}`,
         `  test body ${Date.now() - started} ms`,
       ].join('\n'),
     );
+
+    // The kill happened with calls in flight: some of its runs must have come back.
+    expect(afterKill.length).toBeGreaterThan(0);
+    // The survivors stop cleanly too.
+    const survivors = [projection, ...executors.slice(1)];
+    const survivorExits = await Promise.all(survivors.map((s) => s.stop(10_000)));
+    expect(survivorExits).toEqual(survivors.map(() => ({ code: 0, signal: null })));
   });
 });

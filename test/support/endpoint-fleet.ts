@@ -17,11 +17,13 @@ export interface FleetEndpoint {
 }
 
 export const SLOW_MS = 200;
+
 const INTERVALS = [500, 1_000, 2_000, 3_000] as const;
 
 /**
  * `count` endpoints: every 20th a cron every second, the others on intervals
- * of 0.5, 1, 2 and 3 s in turn; a third answer slowly, a tenth (never a cron) fail.
+ * of 0.5, 1, 2 and 3 s in turn (300 endpoints ask for about 300 runs/s); a
+ * third answer slowly, a tenth (never a cron) fail.
  */
 export function planFleet(count: number): FleetEndpoint[] {
   return Array.from({ length: count }, (_, i) => {

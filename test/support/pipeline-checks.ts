@@ -23,9 +23,10 @@ export async function unansweredRuns(db: SchedulingDb, until?: Date): Promise<nu
 
 /**
  * (a) Each endpoint ran at least `minShare` of the slots its baseline has
- * from its registration to `windowEnd`. Time during which a re-dispatched run held the endpoint (from
- * its first dispatch to its response: one run in flight at a time, by design)
- * is taken out first: those slots are lost on purpose, not by a fault.
+ * from its registration to `windowEnd`. Time during which a re-dispatched run
+ * held the endpoint (from its first dispatch to its response: one run in
+ * flight at a time, by design) is taken out first: those slots are lost on
+ * purpose, not by a fault.
  */
 export function slotShortfalls(
   fleet: readonly FleetEndpoint[],

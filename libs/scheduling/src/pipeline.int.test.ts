@@ -5,6 +5,7 @@ import { startTargetServer, useTestDatabase, waitFor, type TargetServer } from '
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { executeEndpointCommand } from './commands/execute-command.js';
+import { SchedulingProjection } from './projection/scheduling-projection.js';
 import { startRuntime, type Runtime } from './runtime.js';
 
 const db = useTestDatabase();
@@ -187,5 +188,43 @@ describe('the scheduling pipeline, in one process', () => {
     );
     expect(recorded.map((r) => r.data.runId)).toEqual([first?.data.runId]);
     expect(target.hits.get(first?.data.runId ?? '')).toBe(1);
+  });
+
+  it('rebuilds the read models from position 0, in one batch, to exactly the live state', async () => {
+    runtime = await start(['projection', 'dispatcher', 'executor'], 300);
+    const store = runtime.store;
+    const id = await register(store, { baseline: { kind: 'interval', everyMs: 3_600_000 } });
+    await waitFor('its first response', async () =>
+      ofType(await eventsOf(store, id), 'ResponseRecorded').length > 0 ? true : undefined,
+    );
+    await runtime.dispatcher?.stop();
+    await runtime.executor?.stop();
+    await waitFor('the projection to reach the head', async () =>
+      (await runtime!.projection!.checkpoint()) >= (await store.headPosition()) ? true : undefined,
+    );
+    const snapshot = async () => ({
+      schedule: await runtime!.db
+        .selectFrom('schedule')
+        .select(['endpoint_id', 'state', 'stream_version', 'next_run_at', 'reason'])
+        .orderBy('endpoint_id')
+        .execute(),
+      runs: await runtime!.db.selectFrom('runs').selectAll().orderBy('run_id').execute(),
+    });
+    const live = await snapshot();
+    // Every test of this file wrote here, including a run dispatched twice (attempts 1 and 2).
+    expect(live.runs.some((r) => r.attempt > 1)).toBe(true);
+    await runtime.db.deleteFrom('schedule').execute();
+    await runtime.db.deleteFrom('runs').execute();
+
+    const rebuild = new SchedulingProjection({
+      db: runtime.db,
+      store,
+      log,
+      name: 'rebuild',
+      batchSize: 100_000,
+    });
+    await rebuild.catchUp();
+
+    expect(await snapshot()).toEqual(live);
   });
 });

@@ -70,7 +70,7 @@ export function intervalCadence(
  * Backoff: cron has no single interval, so the base is the local gap between slots — from the
  * nominal next slot to the one after it (for `0 * * * *` one hour; for `0 9 * * MON-FRI` one day
  * or three). With failures the run waits for the first occurrence at or after
- * `dispatchedAt + delay`, so it always lands on a slot of the expression. When the gap already
+ * `scheduledFor + delay`, so it always lands on a slot of the expression. When the gap already
  * reaches `backoff.maxMs` (e.g. a daily cron with the default 1 h cap) backoff changes nothing.
  */
 export function cronCadence(
@@ -88,7 +88,9 @@ export function cronCadence(
   if (following === null) return { at: nominal, backoff: null };
   const baseMs = following - nominal;
   const delayMs = backoffDelay(baseMs, failures, backoff);
-  const notBefore = lastRun.dispatchedAt + delayMs;
+  // Measured from the slot, not the dispatch: a run dispatched a few ms late
+  // must not push a factor-1 backoff past the next slot.
+  const notBefore = lastRun.scheduledFor + delayMs;
   const at = notBefore <= nominal ? nominal : cronAtOrAfter(spec, notBefore);
   return { at, backoff: { failures, ...backoff, baseMs, delayMs, notBefore } };
 }

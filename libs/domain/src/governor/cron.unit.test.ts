@@ -3,6 +3,10 @@ import type { EndpointState } from '../endpoint/state.js';
 import type { Millis } from '../time.js';
 import { DAY, HOUR, active, at, config, lastRun } from './arbitraries.test-support.js';
 import { nextRun } from './governor.js';
+import { fold } from '../endpoint/evolve.js';
+import { makeEvent } from '../events/event.js';
+
+const meta = { tenantId: 't1', actor: { kind: 'system' as const, id: 'test' } };
 
 const cron = (expression: string, timezone = 'UTC', overrides: Parameters<typeof config>[0] = {}) =>
   config({ baseline: { kind: 'cron', expression, timezone }, ...overrides });
@@ -81,9 +85,59 @@ describe('cron baseline: failure backoff grows from the gap between slots', () =
     });
   });
 
-  it('given the same but dispatched 2 s late, then the backoff waits for the following slot', () => {
+  it('given the same but dispatched 2 s late, then the backoff still counts from the slot', () => {
+    // Counting from the dispatch would push the run a whole slot further for 2 s of lateness.
     const d = nextRun(hourly(6 * HOUR, 3, '2026-01-01T10:00:02Z'), at('2026-01-01T10:01:00Z'));
-    expect(d.at).toBe(at('2026-01-01T17:00:00Z'));
+    expect(d.at).toBe(at('2026-01-01T16:00:00Z'));
+  });
+
+  it('given a per-second cron, factor 1 and one failure dispatched 20 ms late, then the next slot runs', () => {
+    const state = fold([
+      makeEvent(
+        'EndpointRegistered',
+        {
+          endpointId: 'e1',
+          jobId: 'j1',
+          tenantId: 't1',
+          registeredAt: '2026-01-01T00:00:00.000Z',
+          config: {
+            name: 'c',
+            request: { url: 'http://127.0.0.1:9/x' },
+            baseline: { kind: 'cron', expression: '* * * * * *', timezone: 'UTC' },
+            backoff: { factor: 1, maxMs: 60_000 },
+          },
+        },
+        meta,
+      ),
+      makeEvent(
+        'RunDispatched',
+        {
+          runId: 'r1',
+          scheduledFor: '2026-01-01T00:00:05.000Z',
+          dispatchedAt: '2026-01-01T00:00:05.020Z',
+          leaseUntil: '2026-01-01T00:00:35.020Z',
+          attempt: 1,
+          reason: 'baseline_cron',
+        },
+        meta,
+      ),
+      makeEvent(
+        'ResponseRecorded',
+        {
+          runId: 'r1',
+          startedAt: '2026-01-01T00:00:05.020Z',
+          finishedAt: '2026-01-01T00:00:05.030Z',
+          durationMs: 10,
+          status: 500,
+          ok: false,
+          headers: {},
+          body: null,
+          bodyTruncated: false,
+        },
+        meta,
+      ),
+    ]);
+    expect(nextRun(state, at('2026-01-01T00:00:05.100Z')).at).toBe(at('2026-01-01T00:00:06Z'));
   });
 
   it('given the default 1 h cap on an hourly cron, then backoff changes nothing', () => {

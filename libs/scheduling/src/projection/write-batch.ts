@@ -85,14 +85,26 @@ export async function writeBatch(
 
 async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
   const stateOf = (endpointId: string) => batch.endpoints.get(endpointId)?.state;
-  const dispatched = batch.dispatched.map((run) => ({
+  // One row per run: a rebuild can meet both attempts of a re-dispatched run
+  // in one batch, and one INSERT ... ON CONFLICT may touch a row only once.
+  // The first attempt keeps the slot, lateness and dispatch position; the
+  // last one gives the attempt number and dispatch time.
+  const byRun = new Map<
+    string,
+    { first: (typeof batch.dispatched)[number]; last: (typeof batch.dispatched)[number] }
+  >();
+  for (const run of batch.dispatched) {
+    const seen = byRun.get(run.runId);
+    byRun.set(run.runId, seen ? { first: seen.first, last: run } : { first: run, last: run });
+  }
+  const dispatched = [...byRun.values()].map(({ first: run, last }) => ({
     run_id: run.runId,
     endpoint_id: run.endpointId,
     tenant_id: stateOf(run.endpointId)?.tenantId ?? '',
     job_id: stateOf(run.endpointId)?.jobId ?? '',
     scheduled_for: new Date(run.scheduledFor),
-    dispatched_at: new Date(run.dispatchedAt),
-    attempt: run.attempt,
+    dispatched_at: new Date(last.dispatchedAt),
+    attempt: last.attempt,
     reason: run.reason,
     status: 'dispatched' as const,
     lateness_ms: Math.round(run.dispatchedAt - run.scheduledFor),
