@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { authenticate } from './auth/authenticate.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './error-handler.js';
+import { guardInput } from './input-guard.js';
 import { problem } from './problem.js';
 import { v1Routes } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
@@ -40,7 +41,33 @@ export async function buildApp(
       ? { loggerInstance: options.logger }
       : { logger: options.logger ?? false }),
     bodyLimit: deps.bodyLimitBytes ?? 256 * 1024,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      // Ids are up to 200 characters in the schemas; the router must not refuse them first.
+      maxParamLength: 256,
+    },
+    // Malformed HTTP (oversized headers, a broken request line) never reaches a
+    // route: answer it as problem JSON on the socket and close.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return socket.destroy(error);
+      const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify({
+        type: '/problems/validation',
+        title: status === 431 ? 'Request header fields too large' : 'Malformed request',
+        status,
+        detail:
+          status === 431 ? 'the request headers are too large' : 'the request is not valid HTTP',
+      });
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+          `content-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+          `connection: close\r\n\r\n${body}`,
+      );
+    },
+    // Errors the router raises before any route runs (a malformed %-escape, …) are problems too.
+    frameworkErrors: (error, request, reply) => {
+      errorHandler(error, request, reply);
+    },
     // SSE tails and idle keep-alive sockets must not hold up a shutdown.
     forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
@@ -48,6 +75,7 @@ export async function buildApp(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  app.addHook('preValidation', guardInput);
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)

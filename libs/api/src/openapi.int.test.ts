@@ -160,10 +160,7 @@ describe('the OpenAPI document (GET /openapi.json)', () => {
     ]);
   });
 
-  // Known gap: the error handler answers `application/problem+json`, but
-  // `problemResponses` (schemas/common.ts) documents problems as `application/json`.
-  // Expected to fail until they agree; then drop `.fails`.
-  it.fails('documents problem answers with the media type they are sent with', () => {
+  it('documents problem answers with the media type they are sent with', () => {
     const wrong = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.entries(item)
         .filter(([, operation]) =>

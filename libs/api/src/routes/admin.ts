@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authenticateAdmin } from '../auth/authenticate.js';
-import { problemResponses, ProblemSchema } from '../schemas/common.js';
+import { problemAnswer, problemResponses } from '../schemas/common.js';
 import { createApiKey, createTenant, revokeApiKey } from '../tenants.js';
 
 const TenantId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
 const KeyId = z.string().regex(/^[0-9a-f]{12}$/, '12 hex digits');
-const responses = { ...problemResponses, 403: ProblemSchema };
+const responses = { ...problemResponses, 403: problemAnswer('Admin routes are disabled') };
 
 /** Tenants and API keys, guarded by the admin key (ORRERY_ADMIN_KEY). */
 export const adminRoutes: FastifyPluginAsyncZod = async (app) => {

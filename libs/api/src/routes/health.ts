@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { ProblemSchema } from '../schemas/common.js';
+import { problemAnswer } from '../schemas/common.js';
 
 /** Liveness (the process answers) and readiness (the database answers; projection lag). */
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -31,7 +31,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
             projected: z.number(),
             lag: z.number(),
           }),
-          503: ProblemSchema,
+          503: problemAnswer('The database does not answer'),
         },
       },
     },

@@ -11,14 +11,22 @@ export const ProblemSchema = z
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
+/** A problem answer, documented with the media type it is sent with. */
+export const problemAnswer = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
+
 /** The problem answers every authenticated route may give. */
 export const problemResponses = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  412: ProblemSchema,
-  429: ProblemSchema,
+  400: problemAnswer('Invalid request: the field paths are in `errors`'),
+  401: problemAnswer('Missing, invalid or revoked API key'),
+  404: problemAnswer("Not found (another tenant's ids answer this too)"),
+  409: problemAnswer('Conflict with the current state'),
+  412: problemAnswer('The state does not allow this now'),
+  413: problemAnswer('Request body too large'),
+  415: problemAnswer('Unsupported content type'),
+  429: problemAnswer('Rate limit exceeded'),
 } as const;
 
 export const Id = z

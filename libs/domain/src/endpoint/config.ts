@@ -6,14 +6,19 @@ const DAY = 24 * 60 * MINUTE;
 
 /** A header value; `secret` values are stored encrypted and shown as "***". */
 export const HeaderValue = z.strictObject({
-  value: z.string(),
+  value: z.string().regex(/^[^\r\n\0]*$/, 'a header value cannot contain CR, LF or NUL'),
   secret: z.boolean().default(false),
 });
 
 export const HttpRequest = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
   url: z.url({ protocol: /^https?$/ }),
-  headers: z.record(z.string().min(1), HeaderValue).default({}),
+  headers: z
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name is an HTTP token'),
+      HeaderValue,
+    )
+    .default({}),
   body: z.string().optional(),
 });
 export type HttpRequest = z.infer<typeof HttpRequest>;

@@ -90,7 +90,9 @@ function parseConfig(input: unknown): Result<EndpointConfig> {
   if (parsed.success) return ok(parsed.data);
   const issue = parsed.error.issues[0];
   const field = ['config', ...(issue?.path ?? [])].join('.');
-  return fail('validation', `${field}: ${issue?.message ?? 'invalid'}`, { field });
+  // A bad record key reports "Invalid key in record"; the key's own rule says why.
+  const inner = issue && 'issues' in issue ? issue.issues[0]?.message : undefined;
+  return fail('validation', `${field}: ${inner ?? issue?.message ?? 'invalid'}`, { field });
 }
 
 function recordDispatch(

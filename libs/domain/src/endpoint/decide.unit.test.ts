@@ -241,3 +241,22 @@ describe('RecordResponse', () => {
     expect(fold([registered, ...events]).consecutiveFailures).toBe(0);
   });
 });
+
+describe('Register: request headers', () => {
+  const withHeaders = (headers: Record<string, { value: string; secret?: boolean }>) => ({
+    type: 'Register' as const,
+    endpointId: 'e1',
+    jobId: 'j1',
+    tenantId: 't1',
+    config: { ...config, request: { url: 'http://127.0.0.1:8080/x', headers } },
+  });
+
+  it('refuses a header name that is not an HTTP token, and a value with a line break', () => {
+    given([])
+      .when(withHeaders({ 'bad name:': { value: 'v' } }), T0)
+      .thenFails('validation', /HTTP token/);
+    given([])
+      .when(withHeaders({ 'x-ok': { value: 'v\r\nx-injected: 1' } }), T0)
+      .thenFails('validation', /CR, LF/, 'config.request.headers.x-ok.value');
+  });
+});
