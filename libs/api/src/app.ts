@@ -86,7 +86,12 @@ export async function buildApp(
   await app.register(helmet, {
     // The docs UI loads its own scripts and styles; everything else is JSON.
     contentSecurityPolicy: {
-      directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
+      directives: {
+        'script-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        // Orrery often runs on plain HTTP (embedded mode, behind a proxy): do not upgrade.
+        'upgrade-insecure-requests': null,
+      },
     },
   });
   await app.register(rateLimit, {
