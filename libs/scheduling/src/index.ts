@@ -17,3 +17,4 @@ export { WakeLoop } from './wake-loop.js';
 export { Sleeper } from './sleeper.js';
 export { executeEndpointCommand, type CommandOutcome } from './commands/execute-command.js';
 export { startRuntime, type Runtime, type RuntimeOptions, type Role } from './runtime.js';
+export { startRoleService, type DistributedConfig } from './service-runtime.js';

@@ -1,5 +1,4 @@
-import { createQueue } from '@orrery/queue';
-import { startRuntime } from '@orrery/scheduling';
+import { startRoleService } from '@orrery/scheduling';
 import { createLogger, distributedEnv, envInt, parseEnv, runService } from '@orrery/service-kit';
 import { z } from 'zod';
 
@@ -13,23 +12,11 @@ await runService('dispatcher', async () => {
       DISPATCHER_ID: z.string().min(1).optional(),
     }),
   );
-  const log = createLogger('dispatcher', config.LOG_LEVEL);
-  const queue = createQueue({
-    redisUrl: config.REDIS_URL,
-    prefix: config.QUEUE_PREFIX,
-    onError: (error, context) => log.error({ err: error, ...context }, 'queue error'),
-  });
-  const runtime = await startRuntime({
-    connectionString: config.DATABASE_URL,
-    queue,
-    log,
-    roles: ['dispatcher'],
-    migrate: config.MIGRATE,
+  return startRoleService('dispatcher', config, createLogger('dispatcher', config.LOG_LEVEL), {
     dispatcher: {
       batchSize: config.DISPATCH_BATCH_SIZE,
       leaseMarginMs: config.LEASE_MARGIN_MS,
       dispatcherId: config.DISPATCHER_ID ?? `dispatcher-${process.pid}`,
     },
   });
-  return { log, stop: async () => (await runtime.stop(), await queue.close()) };
 });

@@ -1,5 +1,5 @@
-import { createQueue } from '@orrery/queue';
-import { startRuntime } from '@orrery/scheduling';
+import { startRoleService } from '@orrery/scheduling';
+import { SecretBox } from '@orrery/secrets';
 import {
   createLogger,
   distributedEnv,
@@ -7,6 +7,7 @@ import {
   envInt,
   parseEnv,
   runService,
+  secretKeyEnv,
 } from '@orrery/service-kit';
 import { z } from 'zod';
 
@@ -21,23 +22,18 @@ await runService('executor', async () => {
       ALLOW_PRIVATE_NETWORKS: envBoolean(false),
       SIGNING_SECRET: z.string().min(16).optional(),
       EXECUTOR_ID: z.string().min(1).optional(),
+      /** Opens secret header values; without it, runs of endpoints with secrets fail (and say why). */
+      ORRERY_SECRET_KEY: secretKeyEnv.optional(),
     }),
   );
   const log = createLogger('executor', config.LOG_LEVEL);
-  const queue = createQueue({
-    redisUrl: config.REDIS_URL,
-    prefix: config.QUEUE_PREFIX,
-    onError: (error, context) => log.error({ err: error, ...context }, 'queue error'),
-  });
-  const runtime = await startRuntime({
-    connectionString: config.DATABASE_URL,
-    queue,
-    log,
-    roles: ['executor'],
-    migrate: config.MIGRATE,
+  if (!config.ORRERY_SECRET_KEY)
+    log.warn('ORRERY_SECRET_KEY unset: endpoints with secret headers will fail');
+  return startRoleService('executor', config, log, {
     executor: {
       concurrency: config.EXECUTOR_CONCURRENCY,
       executorId: config.EXECUTOR_ID ?? `executor-${process.pid}`,
+      secrets: config.ORRERY_SECRET_KEY ? SecretBox.fromBase64(config.ORRERY_SECRET_KEY) : null,
       http: {
         allowLoopback: config.ALLOW_LOOPBACK,
         allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS,
@@ -45,5 +41,4 @@ await runService('executor', async () => {
       },
     },
   });
-  return { log, stop: async () => (await runtime.stop(), await queue.close()) };
 });
