@@ -53,6 +53,7 @@ interface BaselineJob {
   tenantId: string;
   scheduledFor: string;
   dispatchedAt: string;
+  leaseUntil: string;
   attempt: number;
   request: { method: 'GET'; url: string; headers: Record<string, never> };
   timeoutMs: number;
@@ -149,6 +150,7 @@ export async function runBaseline(
           tenantId: 'bench',
           scheduledFor: now,
           dispatchedAt: now,
+          leaseUntil: now,
           attempt: 1,
           request: { method: 'GET', url: `${origin}/e/${i % cfg.endpoints}`, headers: {} },
           timeoutMs: 10_000,

@@ -14,6 +14,8 @@ export const jobCatalogue = {
     tenantId: z.string().min(1),
     scheduledFor: z.iso.datetime({ offset: true }),
     dispatchedAt: z.iso.datetime({ offset: true }),
+    /** After this the run counts as lost and is dispatched again: a job still queued then is stale. */
+    leaseUntil: z.iso.datetime({ offset: true }),
     attempt: z.number().int().positive(),
     request: HttpRequest,
     timeoutMs: z.number().int().positive(),

@@ -32,6 +32,7 @@ export const executePayload = (runId: string): JobPayload<'execute'> => ({
   tenantId: 't1',
   scheduledFor: '2026-01-01T00:00:00.000Z',
   dispatchedAt: '2026-01-01T00:00:00.000Z',
+  leaseUntil: '2026-01-01T00:00:30.000Z',
   attempt: 1,
   request: { method: 'GET', url: 'http://127.0.0.1:1/x', headers: {} },
   timeoutMs: 1000,

@@ -65,7 +65,7 @@ export function planDispatch(
     }
     const dispatched = result.value[0];
     if (dispatched?.type !== 'RunDispatched') continue;
-    const { attempt, scheduledFor } = dispatched.data;
+    const { attempt, scheduledFor, leaseUntil } = dispatched.data;
     plan.appends.push({
       streamId: endpointStream(endpointId),
       expectedVersion: streamVersion,
@@ -78,6 +78,7 @@ export function planDispatch(
       tenantId,
       scheduledFor,
       dispatchedAt: toIso(now),
+      leaseUntil,
       attempt,
       request: config.request,
       timeoutMs: config.timeoutMs,

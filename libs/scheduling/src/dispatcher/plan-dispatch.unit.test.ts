@@ -95,6 +95,8 @@ describe('planDispatch', () => {
           tenantId: 't1',
           scheduledFor: iso(T0),
           dispatchedAt: iso(now),
+          // The same lease as the RunDispatched: an executor taking the job later skips it.
+          leaseUntil: iso(now + 2 * SECOND + 5 * SECOND),
           attempt: 1,
           request: {
             method: 'POST',

@@ -51,7 +51,12 @@ export interface ExecutorOptions {
  * wait). A crash before a response is recorded loses nothing: the log still
  * shows the run in flight, and its lease lapsing dispatches it again.
  */
+/** A job whose lease lapsed before an executor took it. */
+export const isStale = (job: JobPayload<'execute'>, now: number): boolean =>
+  now >= Date.parse(job.leaseUntil);
+
 export class Executor {
+  readonly stats = { stale: 0 };
   readonly #caller: HttpCaller;
   readonly #batcher: AppendBatcher;
   readonly #recording = new Set<Promise<void>>();
@@ -71,6 +76,14 @@ export class Executor {
 
   /** Calls the target and starts recording; resolves once the call is done. */
   async execute(job: JobPayload<'execute'>): Promise<void> {
+    if (isStale(job, Date.now())) {
+      // The lease lapsed while the job waited in the queue: the run has been (or
+      // is about to be) dispatched again, and that job will call. Calling here
+      // too would only add a duplicate request.
+      this.options.log.warn({ run: job.runId, attempt: job.attempt }, 'skipped a stale job');
+      this.stats.stale++;
+      return;
+    }
     const startLagMs = Date.now() - Date.parse(job.scheduledFor);
     const outcome = await this.#call(job);
     const recording = this.#record(job, outcome, startLagMs).catch((error: unknown) =>
