@@ -8,41 +8,16 @@
  * Uses DATABASE_URL; without it, the embedded server of `npm start` (its URL
  * is in .orrery/pg.url while it runs), or starts the embedded server itself.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApiKey, createTenant, ProblemError, revokeApiKey } from '@orrery/api';
 import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@orrery/postgres';
 import { schedulingMigrations } from '@orrery/scheduling';
-import pg from 'pg';
+import { connectForTool } from './lib/connect.js';
 
 const usage = `usage:
   orrery tenant create <id> [--name <name>]
   orrery key create <tenantId> [--name <name>]
   orrery key revoke <tenantId> <keyId>`;
-
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function connect(): Promise<{ url: string; embedded: EmbeddedPostgresHandle | null }> {
-  if (process.env['DATABASE_URL']) return { url: process.env['DATABASE_URL'], embedded: null };
-  const dataDir = resolve(process.env['ORRERY_DATA_DIR'] ?? '.orrery');
-  const urlFile = join(dataDir, 'pg.url');
-  const running = existsSync(urlFile) ? readFileSync(urlFile, 'utf8').trim() : '';
-  if (running && (await reachable(running))) return { url: running, embedded: null };
-  const embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), persistent: true });
-  return { url: embedded.url, embedded };
-}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -56,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(usage);
     return values.help ? 0 : 2;
   }
-  const { url, embedded } = await connect();
+  const { url, embedded } = await connectForTool();
   const store = createPostgresEventStore({ connectionString: url, maxConnections: 2 });
   try {
     await migrateDatabase(url, undefined, schedulingMigrations);

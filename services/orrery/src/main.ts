@@ -117,6 +117,7 @@ await runService('orrery', async () => {
       await queue.close();
       await demo?.close();
       await pg?.stop();
+      await writePgUrl(dataDir, null);
     },
   };
 });
