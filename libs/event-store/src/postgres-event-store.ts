@@ -28,7 +28,13 @@ import {
 } from '@orrery/domain';
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
-import { keysOf, outcomesOf, planAppend, type PlanContext } from './append-plan.js';
+import {
+  keysOf,
+  outcomesOf,
+  planAppend,
+  type AppendPlan,
+  type PlanContext,
+} from './append-plan.js';
 import { createEventStoreDb, createEventStorePool, toPosition } from './postgres-connection.js';
 import { notificationWakeSource } from './postgres-listener.js';
 import {
@@ -115,18 +121,31 @@ export class PostgresEventStore implements EventStore {
     if (requests.length === 0) return [];
     const hooks = this.options.testHooks;
     try {
-      // One connection, four round trips: BEGIN with the lock (one simple
-      // query), versions and keys, the insert, COMMIT. The version check runs
-      // after the lock is granted, so its snapshot sees the previous holder's commit.
       return await this.#db.connection().execute(async (conn) => {
+        // Plan before taking the lock. Under the lock, the insert runs only if
+        // every stream is still at the version the plan saw and no key has
+        // appeared (then the plan is exact): the lock is held for one statement
+        // and the commit. Otherwise re-read and re-plan under the lock.
+        const keys = keysOf(requests);
+        const early = await versionsAndKeys(conn, requests, keys);
+        let plan = planOptimistically(requests, early, mode);
         const lock = hooks?.skipOrderingLock
           ? 'begin'
           : `begin; select pg_advisory_xact_lock(${ORDERING_LOCK_KEY})`;
         await sql.raw(lock).execute(conn);
         try {
-          const { current, existingKeys } = await versionsAndKeys(conn, requests, keysOf(requests));
-          const plan = planAppend(requests, { current, existingKeys, mode });
-          const positions = plan.events.length > 0 ? await insertEvents(conn, plan.events) : [];
+          const versions = new Map(
+            [...new Set(requests.map((r) => r.streamId))].map((id) => [
+              id,
+              early.current.get(id) ?? 0,
+            ]),
+          );
+          let positions = plan ? await insertEvents(conn, plan.events, { versions, keys }) : [];
+          if (!plan || positions.length === 0) {
+            const { current, existingKeys } = await versionsAndKeys(conn, requests, keys);
+            plan = planAppend(requests, { current, existingKeys, mode });
+            positions = plan.events.length > 0 ? await insertEvents(conn, plan.events) : [];
+          }
           await hooks?.beforeCommit?.(positions);
           await sql.raw('commit').execute(conn);
           return outcomesOf(plan, positions);
@@ -211,6 +230,24 @@ export class PostgresEventStore implements EventStore {
     this.#subscriptions.clear();
     await Promise.allSettled(open.map((s) => s.stop()));
     if (this.#ownsPool) await this.#db.destroy();
+  }
+}
+
+/**
+ * A plan from a read taken before the lock, or null when only the locked path
+ * can decide: a refusal (it may be stale) or nothing to insert.
+ */
+function planOptimistically(
+  requests: readonly AppendRequest[],
+  early: { current: Map<string, number>; existingKeys: Set<string> },
+  mode: PlanContext['mode'],
+): AppendPlan | null {
+  try {
+    const plan = planAppend(requests, { ...early, mode });
+    return plan.events.length > 0 && plan.requests.every((r) => r.kind === 'append') ? plan : null;
+  } catch (error) {
+    if (error instanceof ConcurrencyError) return null;
+    throw error;
   }
 }
 

@@ -33,8 +33,8 @@ export async function versionsAndKeys(
   keys: readonly string[],
 ): Promise<{ current: Map<string, number>; existingKeys: Set<string> }> {
   const streamIds = [...new Set(requests.map((r) => r.streamId))];
-  const { rows } = await sql<{ kind: 'v' | 'k'; id: string; version: number }>`
-    select 'v' as kind, s.id, v.version
+  const { rows } = await sql<{ kind: 'v' | 'k'; id: string; version: unknown }>`
+    select 'v' as kind, s.id, v.version::bigint
       from unnest(${streamIds}::text[]) as s(id)
       cross join lateral (
         -- one backwards probe of the (stream_id, stream_version) index per stream,
@@ -44,7 +44,8 @@ export async function versionsAndKeys(
       ) v
     union all
     select 'k', idempotency_key, 0
-      from events where idempotency_key = any(${keys}::text[])`.execute(db);
+      from events where idempotency_key = any(${keys}::text[])
+`.execute(db);
   const current = new Map<string, number>();
   const existingKeys = new Set<string>();
   for (const row of rows) {
@@ -62,7 +63,21 @@ export async function versionsAndKeys(
 export async function insertEvents(
   trx: Kysely<EventStoreSchema> | Transaction<EventStoreSchema>,
   events: readonly PlannedEvent[],
+  /**
+   * Insert only if every stream is still at the version the plan was made
+   * from and none of the keys has appeared (else nothing, and []).
+   */
+  unchanged?: { readonly versions: ReadonlyMap<string, number>; readonly keys: readonly string[] },
 ): Promise<number[]> {
+  const guard =
+    unchanged === undefined
+      ? sql``
+      : sql`where not exists (
+          select 1 from unnest(${[...unchanged.versions.keys()]}::text[],
+                               ${[...unchanged.versions.values()]}::int4[]) as g(id, v)
+          where coalesce((select stream_version from events where stream_id = g.id
+                          order by stream_version desc limit 1), 0) <> g.v)
+        and not exists (select 1 from events where idempotency_key = any(${unchanged.keys}::text[]))`;
   const column = <T>(pick: (e: PlannedEvent) => T): T[] => events.map(pick);
   const { rows } = await sql<{ position: unknown }>`
     with inserted as (
@@ -80,6 +95,7 @@ export async function insertEvents(
         ${column((e) => e.recordedAt ?? null)}::timestamptz[],
         ${column((e) => e.idempotencyKey)}::text[]
       ) with ordinality as u(s, v, t, tv, d, m, tenant, r, k, n)
+      ${guard}
       order by n
       returning position
     ),
