@@ -17,11 +17,9 @@ import {
   type OneShotHint,
 } from '@orrery/domain';
 import { redactHeaders } from '@orrery/secrets';
-import type { z } from 'zod';
 import { runCommand } from '../commands/run-command.js';
 import type { ApiDeps } from '../deps.js';
 import { ProblemError } from '../problem.js';
-import { decodeCursor } from '../schemas/common.js';
 import type {
   EndpointView,
   HintView,
@@ -180,15 +178,4 @@ export function endpointView(state: EndpointState, now: Millis): EndpointView {
     consecutiveFailures: state.consecutiveFailures,
     registeredAt: toIso(state.registeredAt),
   };
-}
-
-/** The position a page starts after, from its cursor; a cursor this API did not make is a 400. */
-export function pageAfter<T>(cursor: string | undefined, schema: z.ZodType<T>): T | undefined {
-  const after = decodeCursor(cursor, schema);
-  if (cursor !== undefined && after === undefined) {
-    throw new ProblemError('validation', 'cursor is not valid', [
-      { field: 'querystring.cursor', message: 'not a cursor from this API' },
-    ]);
-  }
-  return after;
 }

@@ -5,7 +5,7 @@ import type { ApiDeps } from '../deps.js';
 import { ProblemError } from '../problem.js';
 import { encodeCursor } from '../schemas/common.js';
 import type { RunDetailView, RunView } from '../schemas/runs.js';
-import { pageAfter } from './endpoints.js';
+import { pageAfter } from '../schemas/common.js';
 
 const iso = (date: Date | null) => (date === null ? null : date.toISOString());
 

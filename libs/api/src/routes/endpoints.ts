@@ -14,7 +14,8 @@ import { REDACTED, SecretBox, sealHeaders } from '@orrery/secrets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { runCommand } from '../commands/run-command.js';
 import { ProblemError } from '../problem.js';
-import { commandEndpoint, endpointView, pageAfter, readEndpoint } from '../reads/endpoints.js';
+import { commandEndpoint, endpointView, readEndpoint } from '../reads/endpoints.js';
+import { pageAfter } from '../schemas/common.js';
 import { readJob } from '../reads/jobs.js';
 import { encodeCursor, Id, page, problemResponses } from '../schemas/common.js';
 import {

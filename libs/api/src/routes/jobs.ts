@@ -12,14 +12,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { runCommand } from '../commands/run-command.js';
 import { forEachEndpointOfJob, readJob } from '../reads/jobs.js';
-import { ProblemError } from '../problem.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  page,
-  PageQuery,
-  problemResponses,
-} from '../schemas/common.js';
+import { encodeCursor, pageAfter, page, PageQuery, problemResponses } from '../schemas/common.js';
 import {
   JobCreateSchema,
   JobParams,
@@ -108,11 +101,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { limit, cursor, status } = request.query;
-      const after = decodeCursor(cursor, z.number().int());
-      if (cursor !== undefined && after === undefined)
-        throw new ProblemError('validation', 'cursor is not valid', [
-          { field: 'querystring.cursor', message: 'not a cursor from this API' },
-        ]);
+      const after = pageAfter(cursor, z.number().int());
       let query = db
         .selectFrom('jobs')
         .select(['state', 'created_position'])

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProblemError } from '../problem.js';
 
 export const ProblemSchema = z
   .object({
@@ -57,4 +58,15 @@ export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>
     // fall through
   }
   return undefined;
+}
+
+/** The position a page starts after; a cursor this API did not make is a 400 naming it. */
+export function pageAfter<T>(cursor: string | undefined, schema: z.ZodType<T>): T | undefined {
+  const after = decodeCursor(cursor, schema);
+  if (cursor !== undefined && after === undefined) {
+    throw new ProblemError('validation', 'cursor is not valid', [
+      { field: 'querystring.cursor', message: 'not a cursor from this API' },
+    ]);
+  }
+  return after;
 }
