@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { endpointStream, fold, type EndpointConfigInput, type RecordedEvent } from '@orrery/domain';
 import { InProcessQueue } from '@orrery/queue';
 import { startTargetServer, useTestDatabase, waitFor, type TargetServer } from '@orrery/testkit';
@@ -226,5 +228,32 @@ describe('the scheduling pipeline, in one process', () => {
     await rebuild.catchUp();
 
     expect(await snapshot()).toEqual(live);
+  });
+
+  it('records a response whose JSON the database could not store as it is (NUL, lone surrogate)', async () => {
+    const odd = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"note":"a\\u0000b","broken":"\\ud800"}');
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    const { port } = odd.address() as AddressInfo;
+    try {
+      runtime = await start(['projection', 'dispatcher', 'executor']);
+      const store = runtime.store;
+      const id = await register(store, {
+        baseline: { kind: 'interval', everyMs: 3_600_000 },
+        request: { url: `http://127.0.0.1:${port}/odd` },
+      });
+      const [response] = await waitFor('the odd response to be recorded', async () => {
+        const responses = ofType(await eventsOf(store, id), 'ResponseRecorded');
+        return responses.length > 0 ? responses : undefined;
+      });
+      expect(response?.data).toMatchObject({
+        ok: true,
+        body: { note: 'a\ufffdb', broken: '\ufffd' },
+      });
+    } finally {
+      await new Promise<void>((resolve) => odd.close(() => resolve()));
+    }
   });
 });

@@ -17,6 +17,7 @@ import {
 import { openHeaders, type SecretBox } from '@orrery/secrets';
 import type { Logger } from 'pino';
 import { AppendBatcher } from './append-batcher.js';
+import { storable } from './storable.js';
 
 export interface ExecutorOptions {
   readonly store: EventStore;
@@ -115,8 +116,8 @@ export class Executor {
         durationMs: outcome.durationMs,
         status: outcome.status,
         ok: outcome.ok,
-        headers: outcome.headers,
-        body: outcome.body ?? null,
+        headers: storable(outcome.headers) as Record<string, string>,
+        body: storable(outcome.body ?? null),
         bodyTruncated: outcome.bodyTruncated,
         ...(outcome.error ? { error: outcome.error } : {}),
       },
