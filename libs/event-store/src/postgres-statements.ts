@@ -78,23 +78,30 @@ export async function insertEvents(
           where coalesce((select stream_version from events where stream_id = g.id
                           order by stream_version desc limit 1), 0) <> g.v)
         and not exists (select 1 from events where idempotency_key = any(${unchanged.keys}::text[]))`;
-  const column = <T>(pick: (e: PlannedEvent) => T): T[] => events.map(pick);
+  // The batch travels as ONE JSON document (one native JSON.stringify, parsed once by
+  // Postgres) rather than text arrays, which the driver escapes character by character.
+  const batch = JSON.stringify(
+    events.map((e, n) => ({
+      s: e.streamId,
+      v: e.streamVersion,
+      t: e.event.type,
+      tv: schemaVersionOf(e.event.type),
+      d: e.event.data,
+      m: e.event.metadata,
+      tenant: e.event.metadata.tenantId,
+      r: e.recordedAt ?? null,
+      k: e.idempotencyKey,
+      n,
+    })),
+  );
   const { rows } = await sql<{ position: unknown }>`
     with inserted as (
       insert into events
         (stream_id, stream_version, type, type_version, data, metadata, tenant_id, recorded_at,
          idempotency_key)
-      select s, v, t, tv, d::jsonb, m::jsonb, tenant, coalesce(r, clock_timestamp()), k
-      from unnest(
-        ${column((e) => e.streamId)}::text[], ${column((e) => e.streamVersion)}::int4[],
-        ${column((e) => e.event.type)}::text[],
-        ${column((e) => schemaVersionOf(e.event.type))}::int4[],
-        ${column((e) => JSON.stringify(e.event.data))}::text[],
-        ${column((e) => JSON.stringify(e.event.metadata))}::text[],
-        ${column((e) => e.event.metadata.tenantId)}::text[],
-        ${column((e) => e.recordedAt ?? null)}::timestamptz[],
-        ${column((e) => e.idempotencyKey)}::text[]
-      ) with ordinality as u(s, v, t, tv, d, m, tenant, r, k, n)
+      select s, v, t, tv, d, m, tenant, coalesce(r, clock_timestamp()), k
+      from jsonb_to_recordset(${batch}::jsonb) as u(s text, v int4, t text, tv int4, d jsonb,
+        m jsonb, tenant text, r timestamptz, k text, n int4)
       ${guard}
       order by n
       returning position
