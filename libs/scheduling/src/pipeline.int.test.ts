@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { endpointStream, fold, type EndpointConfigInput, type RecordedEvent } from '@orrery/domain';
 import { InProcessQueue } from '@orrery/queue';
 import { startTargetServer, useTestDatabase, waitFor, type TargetServer } from '@orrery/testkit';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { executeEndpointCommand } from './commands/execute-command.js';
@@ -255,5 +256,31 @@ describe('the scheduling pipeline, in one process', () => {
     } finally {
       await new Promise<void>((resolve) => odd.close(() => resolve()));
     }
+  });
+
+  it('keeps following the log after its connection to the database is killed', async () => {
+    runtime = await start(['projection']);
+    const { store, db: readModels } = runtime;
+    const { rows } = await sql<{ killed: boolean }>`
+      select pg_terminate_backend(pid) as killed from pg_stat_activity
+      where datname = current_database() and application_name = 'orrery-event-store-listener'`.execute(
+      readModels,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+
+    const id = await register(store, { baseline: { kind: 'interval', everyMs: 3_600_000 } });
+
+    await waitFor(
+      'the new endpoint in the read model',
+      async () =>
+        (await readModels
+          .selectFrom('schedule')
+          .select('endpoint_id')
+          .where('endpoint_id', '=', id)
+          .executeTakeFirst())
+          ? true
+          : undefined,
+      { timeoutMs: 10_000 },
+    );
   });
 });

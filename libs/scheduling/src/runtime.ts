@@ -64,7 +64,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         db,
         store: projectionStore ?? store,
         log,
-        onFailure: () => log.fatal('projection failed; restart the service'),
       })
     : undefined;
   const expirer = has('projection')

@@ -19,7 +19,7 @@ export interface SchedulingProjectionOptions {
   /** Checkpoint name; two projections with one name must not run at once. Default 'scheduling'. */
   readonly name?: string;
   readonly batchSize?: number;
-  /** Called when the subscription fails (the service should exit and restart). */
+  /** Told of each failure of the subscription (it restarts by itself from the checkpoint). */
   readonly onFailure?: (error: unknown) => void;
 }
 
@@ -30,6 +30,9 @@ export interface SchedulingProjectionOptions {
  */
 export class SchedulingProjection {
   #subscription: Subscription | undefined;
+  #running = false;
+  #failures = 0;
+  #retry: NodeJS.Timeout | undefined;
   readonly #name: string;
 
   constructor(private readonly options: SchedulingProjectionOptions) {
@@ -47,17 +50,44 @@ export class SchedulingProjection {
   }
 
   async start(): Promise<void> {
+    this.#running = true;
+    await this.#follow();
+  }
+
+  /**
+   * Subscribes from the stored checkpoint. When the subscription fails (the
+   * database restarted, a connection dropped), it starts again from the
+   * checkpoint after a growing pause (1 s up to 30 s): nothing is lost or
+   * applied twice, because batches and checkpoint commit together.
+   */
+  async #follow(): Promise<void> {
     const after = await this.checkpoint();
-    this.options.log.info({ projection: this.#name, after }, 'projection starting');
+    this.options.log.info({ projection: this.#name, after }, 'projection following the log');
     this.#subscription = this.options.store.subscribe({
       after,
       batchSize: this.options.batchSize ?? 500,
-      onEvents: (events) => this.apply(events),
+      onEvents: async (events) => {
+        await this.apply(events);
+        this.#failures = 0;
+      },
       onError: (error) => {
-        this.options.log.error({ err: error, projection: this.#name }, 'projection stopped');
         this.options.onFailure?.(error);
+        this.#retryLater(error);
       },
     });
+  }
+
+  /** After a failure (of the subscription, or of reading the checkpoint), resume later. */
+  #retryLater(error: unknown): void {
+    if (!this.#running) return;
+    const delay = Math.min(1000 * 2 ** this.#failures++, 30_000);
+    this.options.log.error(
+      { err: error, projection: this.#name, retryInMs: delay },
+      'projection stopped; resuming from the checkpoint',
+    );
+    this.#retry = setTimeout(() => {
+      this.#follow().catch((failure: unknown) => this.#retryLater(failure));
+    }, delay);
   }
 
   /** Applies one batch of log events (exposed for rebuilds and tests). */
@@ -91,6 +121,8 @@ export class SchedulingProjection {
   }
 
   async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#retry);
     await this.#subscription?.stop();
     this.#subscription = undefined;
   }
