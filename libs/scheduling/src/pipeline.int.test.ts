@@ -283,4 +283,26 @@ describe('the scheduling pipeline, in one process', () => {
       { timeoutMs: 10_000 },
     );
   });
+
+  it("re-opens the dispatcher's notification connection after it is killed", async () => {
+    runtime = await start(['projection', 'dispatcher']);
+    const readModels = runtime.db;
+    const listeners = async () =>
+      (
+        await sql<{ pid: number }>`select pid from pg_stat_activity
+          where datname = current_database() and application_name = 'orrery-dispatcher'`.execute(
+          readModels,
+        )
+      ).rows.map((row) => row.pid);
+    const [before] = await listeners();
+    expect(before).toBeDefined();
+    await sql`select pg_terminate_backend(${before})`.execute(readModels);
+
+    const after = await waitFor(
+      'a new LISTEN connection',
+      async () => (await listeners()).find((pid) => pid !== before),
+      { timeoutMs: 10_000 },
+    );
+    expect(after).not.toBe(before);
+  });
 });

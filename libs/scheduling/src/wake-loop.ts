@@ -23,6 +23,7 @@ export class WakeLoop {
   #running = false;
   #done: Promise<void> | undefined;
   #listener: Listener | undefined;
+  #relisten: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WakeLoopOptions) {}
 
@@ -34,18 +35,42 @@ export class WakeLoop {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
-    const { listenTo, log, name } = this.options;
-    if (listenTo) {
-      this.#listener = await listen(
-        listenTo.connectionString,
-        listenTo.channel,
-        () => this.wake(),
-        (error) =>
-          log.error({ err: error, loop: name }, 'notification connection lost; timer only'),
-        `orrery-${name}`,
-      );
-    }
+    if (this.options.listenTo) await this.#listen(this.options.listenTo);
     this.#done = this.#run();
+  }
+
+  /**
+   * LISTENs for wake-ups. A lost connection is re-opened after a growing
+   * pause (1 s to 30 s); meanwhile the loop runs on its timer alone, and it
+   * runs a round at once when the connection is back (it may have missed one).
+   */
+  async #listen(to: { connectionString: string; channel: string }): Promise<void> {
+    this.#listener = await listen(
+      to.connectionString,
+      to.channel,
+      () => this.wake(),
+      (error) => this.#relistenLater(to, error, 0),
+      `orrery-${this.options.name}`,
+    );
+  }
+
+  #relistenLater(
+    to: { connectionString: string; channel: string },
+    error: unknown,
+    attempt: number,
+  ) {
+    if (!this.#running) return;
+    const delay = Math.min(1000 * 2 ** attempt, 30_000);
+    this.options.log.error(
+      { err: error, loop: this.options.name, retryInMs: delay },
+      'notifications lost; on the timer until they are back',
+    );
+    this.#relisten = setTimeout(() => {
+      this.#listen(to).then(
+        () => this.wake(),
+        (failure: unknown) => this.#relistenLater(to, failure, attempt + 1),
+      );
+    }, delay);
   }
 
   async #run(): Promise<void> {
@@ -64,6 +89,7 @@ export class WakeLoop {
   /** Stops after the round in progress. */
   async stop(): Promise<void> {
     this.#running = false;
+    clearTimeout(this.#relisten);
     this.#sleeper.wake();
     await this.#done;
     await this.#listener?.close();
