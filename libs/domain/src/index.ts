@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './time.js';
+export * from './limits.js';
 export * from './events/metadata.js';
 export * from './events/catalogue.js';
 export * from './events/event.js';
@@ -8,7 +9,12 @@ export * from './endpoint/state.js';
 export * from './ports/event-store.js';
 export * from './endpoint/commands.js';
 export * from './endpoint/evolve.js';
-export { decide, type DecideContext, type Decision as CommandDecision } from './endpoint/decide.js';
+export {
+  decide,
+  checkPauseEnd,
+  type DecideContext,
+  type Decision as CommandDecision,
+} from './endpoint/decide.js';
 export { isPaused } from './endpoint/decide-hints.js';
 export * from './jobs.js';
 export * from './ports/queue.js';

@@ -175,6 +175,26 @@ describe('endpoints', () => {
         'body.baseline.everyMs',
       ],
       ['POST', `/v1/jobs/${jobId}/endpoints`, config({ colour: 'red' }), 'body'],
+      // Durations past what a schedule can use once stopped every tenant's scheduling.
+      [
+        'POST',
+        `/v1/jobs/${jobId}/endpoints`,
+        config({ minIntervalMs: 9007199254740991 }),
+        'body.minIntervalMs',
+      ],
+      [
+        'POST',
+        `/v1/jobs/${jobId}/endpoints`,
+        config({ backoff: { maxMs: 9007199254740991 } }),
+        'body.backoff.maxMs',
+      ],
+      [
+        'POST',
+        `/v1/jobs/${jobId}/endpoints`,
+        config({ request: { url: 'http://user:secret@127.0.0.1:9/x' } }),
+        'body.request.url',
+      ],
+      ['PATCH', `/v1/endpoints/${id}`, { minIntervalMs: 1e15 }, 'body.minIntervalMs'],
       [
         'POST',
         `/v1/jobs/${jobId}/endpoints`,
@@ -195,6 +215,8 @@ describe('endpoints', () => {
       ['DELETE', '/v1/endpoints/bad%21id', undefined, 'params.endpointId'],
       ['POST', `/v1/endpoints/${id}/pause`, { until: 'tomorrow' }, 'body.until'],
       ['POST', `/v1/endpoints/${id}/pause`, { until: '2000-01-01T00:00:00Z' }, 'body.until'],
+      ['POST', `/v1/endpoints/${id}/pause`, { until: '9999-12-31T00:00:00Z' }, 'body.until'],
+      ['POST', `/v1/jobs/${jobId}/pause`, { until: '9999-12-31T00:00:00Z' }, 'body.until'],
       ['POST', `/v1/endpoints/${id}/resume`, { why: 'x' }, 'body'],
     ];
     for (const [method, url, body, field] of cases) {

@@ -28,6 +28,7 @@ import {
 } from '../schemas/endpoints.js';
 import { JobParams, PauseSchema, ReasonSchema } from '../schemas/jobs.js';
 import { actor } from './actor.js';
+import { pauseEnd } from './pause-end.js';
 
 type Headers = EndpointConfig['request']['headers'];
 
@@ -233,8 +234,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const until = request.body.until === null ? null : fromIso(request.body.until);
-      if (until !== null && until <= now()) throw invalid('body.until', 'must be in the future');
+      const until = pauseEnd(request.body.until, now());
       const { state } = await commandEndpoint(
         deps,
         request.tenantId,

@@ -144,6 +144,8 @@ describe('hints', () => {
       ['POST', hints, { kind: 'interval', intervalMs: 1_000 }, 'body.ttlMs'],
       ['POST', hints, { kind: 'oneShot', runAt: new Date().toISOString(), inMs: 5 }, 'body.inMs'],
       ['POST', hints, { kind: 'oneShot', when: 'now' }, 'body'],
+      // Its expiry would land in year 10000, which no event can hold.
+      ['POST', hints, { kind: 'oneShot', runAt: '9999-12-31T00:00:00Z' }, 'body.runAt'],
       ['DELETE', `${hints}?slot=weekly`, undefined, 'querystring.slot'],
       ['POST', `/v1/endpoints/${id}/run`, { urgent: true }, 'body'],
       ['POST', `/v1/endpoints/${id}/test-run`, { dryRun: true }, 'body'],

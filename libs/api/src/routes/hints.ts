@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   fromIso,
+  MAX_DURATION_MS,
   toIso,
   type DomainEvent,
   type EventOf,
@@ -38,6 +39,12 @@ function hintRequest(body: z.infer<typeof HintCreateSchema>, now: Millis): HintR
     return { slot: 'interval', intervalMs: body.intervalMs, ttlMs: body.ttlMs };
   }
   const runAt = body.runAt !== undefined ? fromIso(body.runAt) : now + (body.inMs ?? 0);
+  if (runAt - now > MAX_DURATION_MS) {
+    const message = 'at most 366 days from now';
+    throw new ProblemError('validation', `body.runAt: ${message}`, [
+      { field: 'body.runAt', message },
+    ]);
+  }
   const ttlMs = body.ttlMs ?? Math.max(runAt - now, 0) + ONE_SHOT_GRACE_MS;
   if (runAt >= now + ttlMs) {
     const message = 'the hint would expire before its run time';

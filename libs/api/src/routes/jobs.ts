@@ -23,6 +23,7 @@ import {
   type JobView,
 } from '../schemas/jobs.js';
 import { actor } from './actor.js';
+import { pauseEnd } from './pause-end.js';
 
 export const jobView = (state: JobState): JobView => ({
   id: state.jobId,
@@ -172,7 +173,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const until = request.body.until === null ? null : fromIso(request.body.until);
+      const until = pauseEnd(request.body.until, now());
       const reason = request.body.reason ?? `job ${request.params.jobId} paused`;
       await command(
         request.tenantId,

@@ -202,6 +202,7 @@ export const ExplanationSchema = z
         'archived',
         'paused_indefinitely',
         'cron_exhausted',
+        'out_of_range',
         'paused',
         'first_run',
         'baseline_interval',

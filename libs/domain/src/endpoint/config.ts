@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { Cron } from 'croner';
+import { MAX_DURATION_MS } from '../limits.js';
+
+const AT_MOST_366_DAYS = `at most 366 days (${MAX_DURATION_MS} ms)`;
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -10,9 +13,27 @@ export const HeaderValue = z.strictObject({
   secret: z.boolean().default(false),
 });
 
+/** True when a URL carries a user name or password (`http://user:pass@host/`). */
+const hasCredentials = (url: string): boolean => {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false; // z.url() reports a malformed URL
+  }
+};
+
 export const HttpRequest = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
-  url: z.url({ protocol: /^https?$/ }),
+  // Credentials in a URL are never sent by the HTTP client and would show in clear in every
+  // view and event: they belong in a secret header instead.
+  url: z
+    .url({ protocol: /^https?$/ })
+    .refine(
+      (url) => !hasCredentials(url),
+      'credentials in the URL are not allowed: send them in a secret header ' +
+        '(e.g. "Authorization": {"value": "Basic …", "secret": true})',
+    ),
   headers: z
     .record(
       z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name is an HTTP token'),
@@ -70,14 +91,9 @@ export const EndpointConfig = z
     request: HttpRequest,
     baseline: Baseline,
     /** Runs are never closer together than this, measured from the last run. */
-    minIntervalMs: z.number().int().min(0).default(0),
+    minIntervalMs: z.number().int().min(0).max(MAX_DURATION_MS, AT_MOST_366_DAYS).default(0),
     /** Runs are never further apart than this (unless paused). */
-    maxIntervalMs: z
-      .number()
-      .int()
-      .positive()
-      .max(366 * DAY)
-      .optional(),
+    maxIntervalMs: z.number().int().positive().max(MAX_DURATION_MS, AT_MOST_366_DAYS).optional(),
     timeoutMs: z
       .number()
       .int()
@@ -99,6 +115,7 @@ export const EndpointConfig = z
           .number()
           .int()
           .positive()
+          .max(MAX_DURATION_MS, AT_MOST_366_DAYS)
           .default(60 * MINUTE),
       })
       .default({ factor: 2, maxMs: 60 * MINUTE }),

@@ -1,6 +1,7 @@
 import { makeEvent } from '../events/event.js';
 import type { HintSlot, HintSource } from '../events/catalogue.js';
 import { fail, ok } from '../errors.js';
+import { MAX_DURATION_MS } from '../limits.js';
 import { toIso } from '../time.js';
 import type { EndpointCommand } from './commands.js';
 import type { DecideContext, Decision } from './decide.js';
@@ -22,8 +23,11 @@ export function decideHint(
   const { hint, source } = command;
   const config = state.config;
   if (!config) return fail('not_found', 'endpoint not found');
-  if (!(hint.ttlMs > 0))
-    return fail('validation', 'ttlMs must be positive', { field: 'hint.ttlMs' });
+  if (!(hint.ttlMs > 0 && hint.ttlMs <= MAX_DURATION_MS)) {
+    return fail('validation', `ttlMs must be in (0, ${MAX_DURATION_MS}] (366 days)`, {
+      field: 'hint.ttlMs',
+    });
+  }
   if (source === 'planner' && isPaused(state, ctx.now)) {
     return fail('precondition', 'the endpoint is paused: pause wins over planner hints');
   }
@@ -54,10 +58,18 @@ export function decideHint(
       makeEvent('HintProposed', { slot: 'oneShot', runAt: toIso(runAt), ...common }, ctx.metadata),
     ]);
   }
-  if (!Number.isInteger(hint.intervalMs) || hint.intervalMs <= 0) {
-    return fail('validation', 'intervalMs must be a positive integer', {
-      field: 'hint.intervalMs',
-    });
+  if (
+    !Number.isInteger(hint.intervalMs) ||
+    hint.intervalMs <= 0 ||
+    hint.intervalMs > MAX_DURATION_MS
+  ) {
+    return fail(
+      'validation',
+      `intervalMs must be an integer in (0, ${MAX_DURATION_MS}] (366 days)`,
+      {
+        field: 'hint.intervalMs',
+      },
+    );
   }
   const min = Math.max(config.minIntervalMs, 1);
   const max = config.maxIntervalMs ?? Number.POSITIVE_INFINITY;

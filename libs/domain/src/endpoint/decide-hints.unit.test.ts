@@ -86,6 +86,12 @@ describe('ProposeHint', () => {
       .thenFails('validation', /expires before/, 'hint.ttlMs');
   });
 
+  it('refuses a TTL beyond 366 days, so every expiry is an instant the log can hold', () => {
+    given([registered])
+      .when(propose('h1', 'user', { slot: 'oneShot', ttlMs: 367 * 24 * 3_600_000 }), T0)
+      .thenFails('validation', /366 days/, 'hint.ttlMs');
+  });
+
   it('refuses planner hints while paused: pause wins', () => {
     const paused = makeEvent('Paused', { until: iso(T0 + 60_000), reason: '' }, userMeta);
     given([registered, paused])

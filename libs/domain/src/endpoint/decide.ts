@@ -2,6 +2,7 @@ import { catalogue, type EventDataInput, type EventType } from '../events/catalo
 import { makeEvent, type DomainEvent } from '../events/event.js';
 import type { EventMetadata } from '../events/metadata.js';
 import { fail, ok, type Result } from '../errors.js';
+import { MAX_HORIZON_MS } from '../limits.js';
 import { toIso, type Millis } from '../time.js';
 import type { EndpointCommand } from './commands.js';
 import { EndpointConfig } from './config.js';
@@ -62,14 +63,14 @@ export function decide(
     }
     case 'Archive':
       return event('EndpointArchived', { reason: command.reason ?? '' });
-    case 'Pause':
-      if (command.until !== null && command.until <= ctx.now) {
-        return fail('validation', 'pause must end in the future', { field: 'until' });
-      }
+    case 'Pause': {
+      const refused = checkPauseEnd(command.until, ctx.now);
+      if (refused) return refused;
       return event('Paused', {
         until: command.until === null ? null : toIso(command.until),
         reason: command.reason ?? '',
       });
+    }
     case 'Resume':
       return state.pause === null ? ok([]) : event('Resumed', { reason: command.reason ?? '' });
     case 'RecordDispatch':
@@ -83,6 +84,21 @@ export function decide(
     case 'ClearHints':
       return clearHints(command.slots ?? ['interval', 'oneShot'], command.reason ?? '', state, ctx);
   }
+}
+
+/**
+ * A pause must end in the future, and within {@link MAX_HORIZON_MS} (null pauses until resumed,
+ * which is what a far-off end means), so its end is always an instant the log can hold.
+ */
+export function checkPauseEnd(until: Millis | null, now: Millis): Decision | null {
+  if (until === null) return null;
+  if (until <= now) return fail('validation', 'pause must end in the future', { field: 'until' });
+  if (until > now + MAX_HORIZON_MS) {
+    return fail('validation', 'a pause ends within 100 years; use null to pause until resumed', {
+      field: 'until',
+    });
+  }
+  return null;
 }
 
 function parseConfig(input: unknown): Result<EndpointConfig> {

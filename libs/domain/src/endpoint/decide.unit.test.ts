@@ -85,6 +85,32 @@ describe('Register', () => {
       .thenFails('validation', /maxIntervalMs/, 'config.maxIntervalMs');
   });
 
+  it('refuses credentials in the URL, pointing to secret headers', () => {
+    given([])
+      .when(
+        {
+          type: 'Register',
+          endpointId: 'e1',
+          jobId: 'j1',
+          tenantId: 't1',
+          config: { ...config, request: { url: 'http://user:pass@127.0.0.1:8080/orders' } },
+        },
+        T0,
+      )
+      .thenFails('validation', /secret header/, 'config.request.url');
+  });
+
+  it('refuses durations no schedule can use: min interval and backoff cap beyond 366 days', () => {
+    for (const bad of [
+      { ...config, minIntervalMs: Number.MAX_SAFE_INTEGER },
+      { ...config, backoff: { factor: 2, maxMs: 400 * 24 * 3_600_000 } },
+    ]) {
+      given([])
+        .when({ type: 'Register', endpointId: 'e1', jobId: 'j1', tenantId: 't1', config: bad }, T0)
+        .thenFails('validation', /366|less than or equal/);
+    }
+  });
+
   it('refuses a second registration', () => {
     given([registered])
       .when({ type: 'Register', endpointId: 'e1', jobId: 'j1', tenantId: 't1', config }, T0)
@@ -117,6 +143,12 @@ describe('Pause and Resume', () => {
     given([registered])
       .when({ type: 'Pause', until: T0 - 1 }, T0)
       .thenFails('validation', /future/, 'until');
+  });
+
+  it('refuses a pause ending more than 100 years ahead (null pauses until resumed)', () => {
+    given([registered])
+      .when({ type: 'Pause', until: T0 + 101 * 365 * 24 * 3_600_000 }, T0)
+      .thenFails('validation', /100 years/, 'until');
   });
 
   it('resumes a paused endpoint; resuming a running one changes nothing', () => {

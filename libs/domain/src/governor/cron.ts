@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { MAX_INSTANT } from '../limits.js';
 import type { Millis } from '../time.js';
 
 /** A cron baseline: a croner expression read in an IANA zone (or UTC). */
@@ -36,8 +37,10 @@ function cronFor({ expression, timezone }: CronSpec): Cron {
 export function cronAfter(spec: CronSpec, t: Millis): Millis | null {
   // Occurrences are whole seconds and croner steps from the second after `t`, so this is
   // strictly after `t` at millisecond resolution.
+  if (t >= MAX_INSTANT) return null;
   const next = cronFor(spec).nextRun(new Date(t));
-  return next === null ? null : next.getTime();
+  // Beyond the last instant the log can hold, the expression is as good as exhausted.
+  return next === null || next.getTime() > MAX_INSTANT ? null : next.getTime();
 }
 
 /** The first occurrence at or after `t`. */

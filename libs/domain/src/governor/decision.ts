@@ -10,8 +10,11 @@ import type { Millis } from '../time.js';
  * - `paused_indefinitely`: paused with `until: null`, until `Resumed`.
  * - `cron_exhausted`: the cron expression has no occurrence left (e.g. a past year) and no
  *   one-shot hint or max-interval clamp gives a time.
+ * - `out_of_range`: the time computed lies beyond what the log can hold (year 9999). Accepted
+ *   configurations never get here; a state written before the bounds existed can.
  */
-export type NeverReason = 'unregistered' | 'archived' | 'paused_indefinitely' | 'cron_exhausted';
+export type NeverReason =
+  'unregistered' | 'archived' | 'paused_indefinitely' | 'cron_exhausted' | 'out_of_range';
 
 /**
  * What determined a concrete `at`:

@@ -1,5 +1,6 @@
 import type { EndpointConfig } from '../endpoint/config.js';
 import type { EndpointState } from '../endpoint/state.js';
+import { isRepresentableInstant } from '../limits.js';
 import type { Millis } from '../time.js';
 import { cronCadence, intervalCadence, nextOnGrid, type Cadence } from './baseline.js';
 import { clampToBounds } from './clamp.js';
@@ -22,6 +23,10 @@ import { jitterOffset } from './jitter.js';
  *
  * A run in flight does not change the answer (the dispatcher's lease handles it); it is only
  * recorded in `inputs`. `at` may lie before `now`: the run is overdue and due at once.
+ *
+ * `at` is always an instant the log can hold ({@link isRepresentableInstant}): accepted
+ * configurations cannot produce another, and a state that would (a value written before the
+ * bounds existed) answers "never" with reason `out_of_range` rather than a time nothing can store.
  *
  * @throws Error when an active endpoint has no config (a broken invariant of `evolve`).
  * @example
@@ -103,6 +108,9 @@ export function nextRun(state: EndpointState, now: Millis): Decision {
   // so that run is its own slot.
   const unjittered = oneShotWins ? oneShot.runAt : cadence.at;
   const slot = clamp?.bound === 'max' || unjittered === null ? at : unjittered;
+  if (!isRepresentableInstant(at) || !isRepresentableInstant(slot)) {
+    return { at: null, slot: null, reason: 'out_of_range', inputs };
+  }
   return { at, slot, reason: oneShotWins ? 'one_shot_hint' : cadenceReason, inputs };
 }
 

@@ -1,6 +1,7 @@
 import { fail, ok, type Result } from '../errors.js';
 import { makeEvent, type DomainEvent } from '../events/event.js';
 import type { EventMetadata } from '../events/metadata.js';
+import { checkPauseEnd } from '../endpoint/decide.js';
 import { fromIso, toIso, type Millis } from '../time.js';
 
 export interface JobState {
@@ -126,10 +127,9 @@ export function decideJob(
     }
     case 'ArchiveJob':
       return ok([makeEvent('JobArchived', { reason: command.reason ?? '' }, metadata)]);
-    case 'PauseJob':
-      if (command.until !== null && command.until <= ctx.now) {
-        return fail('validation', 'pause must end in the future', { field: 'until' });
-      }
+    case 'PauseJob': {
+      const refused = checkPauseEnd(command.until, ctx.now);
+      if (refused) return refused;
       return ok([
         makeEvent(
           'JobPaused',
@@ -140,6 +140,7 @@ export function decideJob(
           metadata,
         ),
       ]);
+    }
     case 'ResumeJob':
       return state.pause === null
         ? ok([])
