@@ -43,6 +43,23 @@ describe('guarded lookup', () => {
     expect((await resolve(lookup, false)).address).toBe('93.184.216.34');
   });
 
+  it.each([
+    ['6to4 wrapping link-local', '2002:a9fe:a9fe::'],
+    ['NAT64 wrapping private', '64:ff9b::10.0.0.1'],
+    ['IPv4-translated loopback', '::ffff:0:7f00:1'],
+    ['benchmarking', '198.18.0.1'],
+    ['multicast', 'ff02::1'],
+    ['Teredo', '2001::1'],
+  ])('keeps only the public record when the other is %s', async (_what, refused) => {
+    const family = refused.includes(':') ? 6 : 4;
+    const lookup = createGuardedLookup(
+      {},
+      resolvingTo({ address: refused, family }, v4('93.184.216.34')),
+    );
+    expect((await resolve(lookup, true)).address).toEqual([v4('93.184.216.34')]);
+    expect((await resolve(lookup, false)).address).toBe('93.184.216.34');
+  });
+
   it('fails with a refusal naming the host and each address when none is allowed', async () => {
     const lookup = createGuardedLookup(
       {},
