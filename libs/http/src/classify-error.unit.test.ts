@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { checkAddress } from './address-policy.js';
 import { classifyError } from './classify-error.js';
 import { AddressRefusedError } from './guarded-connect.js';
 
@@ -32,6 +33,15 @@ describe('classifyError', () => {
       kind: 'timeout',
       message: 'no complete response within 250 ms',
     });
+  });
+
+  it('records an address refusal saying "refused" once', () => {
+    const refusal = new AddressRefusedError('example.com', [checkAddress('169.254.169.254', {})]);
+    const error = classifyError(new Error('connect failed', { cause: refusal }), false, 1000);
+    // The runs read model shows `${kind}: ${message}`.
+    expect(`${error.kind}: ${error.message}`).toBe(
+      'refused: example.com: link-local address 169.254.169.254 is not allowed (set ALLOW_PRIVATE_NETWORKS)',
+    );
   });
 
   it('names the system code in the message', () => {

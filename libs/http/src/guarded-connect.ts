@@ -3,7 +3,14 @@ import { isIP, type LookupFunction } from 'node:net';
 import { buildConnector } from 'undici';
 import { checkAddress, type AddressPolicy, type AddressVerdict } from './address-policy.js';
 
-/** Raised at connect time when every address for a target is refused by the policy. */
+/**
+ * Raised at connect time when every address for a target is refused by the
+ * policy. The message is recorded as the run's error after the kind
+ * `refused`, so it does not repeat that word: it names the host (unless it is
+ * an IP literal) and each refused address with the setting that unlocks it,
+ * e.g. `example.com: link-local address 169.254.169.254 is not allowed (set
+ * ALLOW_PRIVATE_NETWORKS)`.
+ */
 export class AddressRefusedError extends Error {
   readonly code = 'ERR_ORRERY_ADDRESS_REFUSED';
   constructor(
@@ -11,8 +18,8 @@ export class AddressRefusedError extends Error {
     readonly verdicts: readonly AddressVerdict[],
   ) {
     const reasons = verdicts.flatMap((v) => (v.allowed ? [] : [v.reason]));
-    const named = isIP(host) ? '' : ` (${host})`;
-    super(`refused${named}: ${reasons.join('; ') || 'no addresses'}`);
+    const named = isIP(host.replace(/^\[(.*)\]$/, '$1')) === 0 ? `${host}: ` : '';
+    super(`${named}${reasons.join('; ') || 'no addresses'}`);
     this.name = 'AddressRefusedError';
   }
 }

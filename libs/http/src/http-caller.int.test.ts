@@ -153,17 +153,30 @@ describe('address guard at connect time', () => {
   afterAll(() => strict.close());
 
   it.each([
-    ['an IPv4 literal', (port: number) => `http://127.0.0.1:${port}/json`, /127\.0\.0\.1/],
-    ['a decimal IPv4 literal', (port: number) => `http://2130706433:${port}/json`, /127\.0\.0\.1/],
+    [
+      'an IPv4 literal',
+      (port: number) => `http://127.0.0.1:${port}/json`,
+      /^loopback address 127\.0\.0\.1 is not allowed \(set ALLOW_LOOPBACK\)$/,
+    ],
+    [
+      'a decimal IPv4 literal',
+      (port: number) => `http://2130706433:${port}/json`,
+      /^loopback address 127\.0\.0\.1 is not allowed \(set ALLOW_LOOPBACK\)$/,
+    ],
     [
       'an IPv4-mapped IPv6 literal',
       (port: number) => `http://[::ffff:127.0.0.1]:${port}/json`,
-      /::ffff:7f00:1/,
+      /^loopback address ::ffff:7f00:1 \(embeds 127\.0\.0\.1\) is not allowed \(set ALLOW_LOOPBACK\)$/,
+    ],
+    [
+      'a 6to4 literal embedding loopback',
+      (port: number) => `http://[2002:7f00:1::]:${port}/json`,
+      /^loopback address 2002:7f00:1:: \(embeds 127\.0\.0\.1\) is not allowed \(set ALLOW_LOOPBACK\)$/,
     ],
     [
       'a hostname resolving to loopback',
       (port: number) => `http://localhost:${port}/json`,
-      /localhost.*(127\.0\.0\.1|::1)/,
+      /^localhost: loopback address (127\.0\.0\.1|::1) is not allowed \(set ALLOW_LOOPBACK\)/,
     ],
   ])('refuses %s and the target sees nothing', async (_what, url, named) => {
     const requests = target.seen.length;

@@ -15,10 +15,10 @@ export {
   type VerifyResult,
 } from './signature.js';
 export {
-  checkAddress,
   classifyAddress,
+  classifyAddressDetail,
   type AddressClass,
-  type AddressPolicy,
-  type AddressVerdict,
-} from './address-policy.js';
+  type Classification,
+} from './address-class.js';
+export { checkAddress, type AddressPolicy, type AddressVerdict } from './address-policy.js';
 export { AddressRefusedError } from './guarded-connect.js';

@@ -1,6 +1,10 @@
 /** Options for {@link createHttpCaller}. */
 export interface HttpCallerOptions {
-  /** Allow every non-public target (private, loopback, link-local, unspecified, CGNAT). Default false. */
+  /**
+   * Allow targets on the operator's own host or networks: loopback, unspecified,
+   * private (RFC 1918, unique local), link-local and CGNAT. Multicast, broadcast,
+   * tunnel and reserved addresses stay refused (see `AddressPolicy`). Default false.
+   */
   readonly allowPrivateNetworks?: boolean;
   /** Allow loopback targets only (127.0.0.0/8, ::1). Tests and dev set this. Default false. */
   readonly allowLoopback?: boolean;
