@@ -1,5 +1,4 @@
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -10,8 +9,9 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { createHash } from 'node:crypto';
 import { authenticate } from './auth/authenticate.js';
+import { AuthFailureBudget } from './auth/failure-budget.js';
+import { authenticateWithinBudget, registerRateLimit } from './auth/rate-limits.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './error-handler.js';
 import { guardInput } from './input-guard.js';
@@ -94,18 +94,10 @@ export async function buildApp(
       },
     },
   });
-  await app.register(rateLimit, {
-    max: deps.rateLimitPerMinute ?? 600,
-    timeWindow: '1 minute',
-    // Per key (hashed, so raw keys never sit in memory as map keys); per address without one.
-    keyGenerator: (request) => {
-      const auth = request.headers.authorization;
-      return auth ? createHash('sha256').update(auth).digest('hex') : request.ip;
-    },
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      message: `rate limit of ${context.max} requests per ${context.after} exceeded`,
-    }),
+  await registerRateLimit(app, deps.rateLimitPerMinute ?? 600);
+  const failures = new AuthFailureBudget({
+    perMinute: deps.authFailuresPerMinute ?? 60,
+    now: deps.now,
   });
   await app.register(swagger, {
     openapi: {
@@ -135,7 +127,9 @@ export async function buildApp(
   await app.register(adminRoutes, { prefix: '/v1/admin' });
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', async (request) => authenticate(deps.store, request));
+      v1.addHook('onRequest', async (request, reply) =>
+        authenticateWithinBudget(failures, request, reply, () => authenticate(deps.store, request)),
+      );
       await v1.register(v1Routes);
     },
     { prefix: '/v1' },

@@ -15,6 +15,8 @@ export function createApiDeps(options: {
   adminKey?: string;
   http?: HttpCallerOptions;
   rateLimitPerMinute?: number;
+  authFailuresPerMinute?: number;
+  eventPageBytes?: number;
   publicUrl?: string;
 }): { deps: ApiDeps; close: () => Promise<void> } {
   const { connectionString } = options;
@@ -31,6 +33,10 @@ export function createApiDeps(options: {
     now: Date.now,
     ...(options.adminKey ? { adminKey: options.adminKey } : {}),
     ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}),
+    ...(options.authFailuresPerMinute
+      ? { authFailuresPerMinute: options.authFailuresPerMinute }
+      : {}),
+    ...(options.eventPageBytes ? { eventPageBytes: options.eventPageBytes } : {}),
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };
   return {

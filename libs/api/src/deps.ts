@@ -20,6 +20,16 @@ export interface ApiDeps {
   readonly adminKey?: string;
   /** Per-key rate limit (requests per minute). Default 600. */
   readonly rateLimitPerMinute?: number;
+  /**
+   * Failed authentications allowed per client address per minute; past it the
+   * address is answered 429 before its key is checked. Default 60.
+   */
+  readonly authFailuresPerMinute?: number;
+  /**
+   * Bound on the event JSON of one GET /v1/events page, in bytes (a single
+   * larger event still comes alone). Default 1 MiB.
+   */
+  readonly eventPageBytes?: number;
   /** Largest accepted request body in bytes. Default 256 KiB. */
   readonly bodyLimitBytes?: number;
   /** Base URL announced in the OpenAPI document's `servers`. */

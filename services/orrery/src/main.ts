@@ -36,6 +36,7 @@ await runService('orrery', async () => {
       HOST: z.string().default('127.0.0.1'),
       ORRERY_SECRET_KEY: secretKeyEnv.optional(),
       ORRERY_ADMIN_KEY: z.string().min(24, 'at least 24 characters').optional(),
+      RATE_LIMIT_PER_MINUTE: envInt(600, 1),
     }),
   );
   const log = createLogger('orrery', config.LOG_LEVEL);
@@ -87,6 +88,7 @@ await runService('orrery', async () => {
     connectionString,
     secrets,
     http: { allowLoopback: config.ALLOW_LOOPBACK },
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     ...(config.ORRERY_ADMIN_KEY ? { adminKey: config.ORRERY_ADMIN_KEY } : {}),
   });
   const app = await buildApp(api.deps, {

@@ -2768,7 +2768,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List the tenant's events (ascending by position, cursor-paginated) */
+    /**
+     * List the tenant's events (ascending by position, cursor-paginated)
+     * @description A page holds at most `limit` events and at most 1 MiB of JSON, whichever comes first; an event larger than that comes alone in its page. `nextCursor` is set while more events follow: pass it as `after` until it is null to read every matching event exactly once, in position order.
+     */
     get: {
       parameters: {
         query?: {
@@ -2788,6 +2791,7 @@ export interface paths {
           to?: string;
           /** @description Position cursor (exclusive): only events after it; pass the previous page's `nextCursor` */
           after?: string;
+          /** @description Most events in the page (a page is also bounded in bytes) */
           limit?: number;
         };
         header?: never;

@@ -83,16 +83,34 @@ export async function eventFilter(
 }
 
 /**
- * One page of the tenant's events matching `filter`, ascending by position,
- * after the exclusive cursor `after`. Appends are serialized in position order
- * (see the event store), so a cursor never skips an event that commits late.
+ * The tenant's events matching `filter` after the exclusive cursor `after`:
+ * a query to finish with a selection and an order. Appends are serialized in
+ * position order (see the event store), so a cursor never skips an event that
+ * commits late.
  */
-export async function readEvents(
+export function selectEvents(db: EventsDb, filter: EventFilter, after: number | undefined) {
+  let query = db.selectFrom('events').where('tenant_id', '=', filter.tenantId);
+  if (after !== undefined) query = query.where('position', '>', after);
+  if (filter.streamId !== undefined) query = query.where('stream_id', '=', filter.streamId);
+  if (filter.endpointId !== undefined)
+    query = query.where('stream_id', '=', endpointStream(filter.endpointId));
+  if (filter.job) query = query.where('stream_id', 'in', [...filter.job.streamIds]);
+  if (filter.types) query = query.where('type', 'in', [...filter.types]);
+  if (filter.actorKind !== undefined)
+    query = query.where(sql<string>`metadata #>> '{actor,kind}'`, '=', filter.actorKind);
+  if (filter.from !== undefined) query = query.where('recorded_at', '>=', new Date(filter.from));
+  if (filter.to !== undefined) query = query.where('recorded_at', '<', new Date(filter.to));
+  return query;
+}
+
+/** The tenant's events at these positions, ascending, parsed as their catalogue types. */
+export async function readEventsAt(
   db: EventsDb,
-  filter: EventFilter,
-  { after, limit }: { after?: number | undefined; limit: number },
+  tenantId: string,
+  positions: readonly number[],
 ): Promise<RecordedEvent[]> {
-  let query = db
+  if (positions.length === 0) return [];
+  const rows = await db
     .selectFrom('events')
     .select([
       'position',
@@ -104,20 +122,10 @@ export async function readEvents(
       'metadata',
       'recorded_at',
     ])
-    .where('tenant_id', '=', filter.tenantId)
+    .where('tenant_id', '=', tenantId)
+    .where('position', 'in', [...positions])
     .orderBy('position')
-    .limit(limit);
-  if (after !== undefined) query = query.where('position', '>', after);
-  if (filter.streamId !== undefined) query = query.where('stream_id', '=', filter.streamId);
-  if (filter.endpointId !== undefined)
-    query = query.where('stream_id', '=', endpointStream(filter.endpointId));
-  if (filter.job) query = query.where('stream_id', 'in', [...filter.job.streamIds]);
-  if (filter.types) query = query.where('type', 'in', [...filter.types]);
-  if (filter.actorKind !== undefined)
-    query = query.where(sql<string>`metadata #>> '{actor,kind}'`, '=', filter.actorKind);
-  if (filter.from !== undefined) query = query.where('recorded_at', '>=', new Date(filter.from));
-  if (filter.to !== undefined) query = query.where('recorded_at', '<', new Date(filter.to));
-  const rows = await query.execute();
+    .execute();
   return rows.map((row) => {
     const parsed = parseEvent({
       type: row.type,

@@ -9,9 +9,11 @@ import { waitFor } from '@orrery/testkit';
 import { sql } from 'kysely';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { createApiKey, createTenant } from '../tenants.js';
 import { useApiHarness } from '../test-support/api-harness.js';
 
-const api = useApiHarness();
+const PAGE_BYTES = 256 * 1024;
+const api = useApiHarness({ eventPageBytes: PAGE_BYTES });
 const SEALED = 'enc:v1:abc.def.ghi';
 const user: EventMetadata = { tenantId: 't1', actor: { kind: 'user', id: 'u' } };
 const planner: EventMetadata = { tenantId: 't1', actor: { kind: 'planner', id: 'p' } };
@@ -151,6 +153,70 @@ describe('GET /v1/events', () => {
     const anonymous = await api().request('GET', '/v1/events', { key: null });
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.type).toBe('/problems/unauthorized');
+  });
+});
+
+describe('GET /v1/events pages of large events', () => {
+  const t3: EventMetadata = { tenantId: 't3', actor: { kind: 'system', id: 'executor' } };
+  const recorded = (run: number, bodyBytes: number) =>
+    makeEvent(
+      'ResponseRecorded',
+      {
+        runId: `run-${run}`,
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T00:00:01.000Z',
+        durationMs: 1000,
+        status: 200,
+        ok: true,
+        headers: { 'content-type': 'application/json' },
+        body: { run, blob: 'x'.repeat(bodyBytes) },
+        bodyTruncated: false,
+      },
+      t3,
+    );
+
+  it('stay within the byte bound, a larger event comes alone, and the cursor yields each event once', async () => {
+    const { store } = api().deps;
+    await createTenant(store, 't3', 'Tenant three');
+    const { key } = await createApiKey(store, 't3', 'pages');
+    const appended: number[] = [];
+    for (let run = 0; run < 30; run++) {
+      const event = run % 3 === 2 ? paused(`small ${run}`, t3) : recorded(run, 40_000);
+      appended.push(await append(endpointStream('big'), event));
+    }
+    const giant = await append(endpointStream('big'), recorded(99, PAGE_BYTES + 50_000));
+    appended.push(giant, await append(endpointStream('big'), paused('after the giant', t3)));
+
+    type Page = { items: { position: number }[]; nextCursor: string | null };
+    const pages: { bytes: number; positions: number[] }[] = [];
+    for (let after = ''; pages.length < 50;) {
+      const response = await api().app.inject({
+        method: 'GET',
+        url: `/v1/events?endpointId=big&limit=1000${after}`,
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(response.statusCode).toBe(200);
+      const page: Page = response.json();
+      pages.push({
+        bytes: response.rawPayload.length,
+        positions: page.items.map((e) => e.position),
+      });
+      if (page.nextCursor === null) break;
+      after = `&after=${page.nextCursor}`;
+    }
+
+    expect(pages.flatMap((page) => page.positions)).toEqual(appended);
+    const giantPage = pages.find((page) => page.positions.includes(giant));
+    expect(giantPage?.positions).toEqual([giant]);
+    expect(giantPage?.bytes).toBeGreaterThan(PAGE_BYTES);
+    for (const page of pages.filter((p) => p !== giantPage)) {
+      expect(page.bytes).toBeLessThanOrEqual(PAGE_BYTES);
+    }
+    // 800 KB of bodies before the giant cannot fit in fewer than four pages.
+    expect(pages.length).toBeGreaterThanOrEqual(5);
+
+    const doc = await api().request('GET', '/openapi.json', { key: null });
+    expect(doc.body.paths['/v1/events'].get.description).toContain('at most 256 KiB of JSON');
   });
 });
 

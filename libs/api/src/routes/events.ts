@@ -3,10 +3,12 @@ import type { ServerResponse } from 'node:http';
 import type { RecordedEvent } from '@orrery/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ProblemError } from '../problem.js';
-import { eventFilter, eventMatcher, eventView, readEvents } from '../reads/events.js';
+import { DEFAULT_EVENT_PAGE_BYTES, readEventPage } from '../reads/event-page.js';
+import { eventFilter, eventMatcher, eventView } from '../reads/events.js';
 import { problemResponses } from '../schemas/common.js';
 import {
   EventPageSchema,
+  eventsPageDescription,
   EventsQuery,
   EventStreamHeaders,
   EventStreamQuery,
@@ -17,6 +19,11 @@ import {
 const HEARTBEAT_MS = 15_000;
 /** Each tail holds a subscription (and its LISTEN connection): bound them per tenant. */
 const MAX_STREAMS_PER_TENANT = 10;
+/**
+ * Events a tail reads from the log at once (of every tenant, filtered here). Recorded
+ * bodies may be megabytes each, so a tail that catches up holds a few, not a hundred.
+ */
+const TAIL_BATCH_SIZE = 16;
 
 const frame = (event: RecordedEvent): string =>
   `id: ${event.position}\nevent: ${event.type}\ndata: ${JSON.stringify(eventView(event))}\n\n`;
@@ -24,6 +31,7 @@ const frame = (event: RecordedEvent): string =>
 /** The audit log: a filtered page of the tenant's events, and a live tail over SSE. */
 export const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store, events } = app.deps;
+  const maxBytes = app.deps.eventPageBytes ?? DEFAULT_EVENT_PAGE_BYTES;
   /** Open tails: ended when the app closes, so `close()` never waits on a client. */
   const open = new Map<ServerResponse, string>();
   app.addHook('preClose', async () => {
@@ -36,6 +44,7 @@ export const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['events'],
         summary: "List the tenant's events (ascending by position, cursor-paginated)",
+        description: eventsPageDescription(maxBytes),
         querystring: EventsQuery,
         response: { 200: EventPageSchema, ...problemResponses },
       },
@@ -43,12 +52,11 @@ export const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { after, limit, ...filters } = request.query;
       const filter = await eventFilter(events, request.tenantId, filters);
-      const rows = await readEvents(events, filter, { after, limit: limit + 1 });
-      const items = rows.slice(0, limit);
-      const last = items.at(-1);
+      const page = await readEventPage(events, filter, { after, limit, maxBytes });
+      const last = page.events.at(-1);
       return {
-        items: items.map(eventView),
-        nextCursor: rows.length > limit && last ? String(last.position) : null,
+        items: page.events.map(eventView),
+        nextCursor: page.more && last ? String(last.position) : null,
       };
     },
   );
@@ -103,6 +111,7 @@ export const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       };
       const subscription = store.subscribe({
         after: start,
+        batchSize: TAIL_BATCH_SIZE,
         onEvents: async (batch) => {
           for (const event of batch) {
             if (closed.signal.aborted) return;

@@ -56,8 +56,28 @@ const fromBeforeTo = (query: { from?: string | undefined; to?: string | undefine
 const fromBeforeToError = { message: 'must not be before from', path: ['to'] };
 
 export const EventsQuery = EventFilterQuery.extend({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(100)
+    .describe('Most events in the page (a page is also bounded in bytes)'),
 }).refine(fromBeforeTo, fromBeforeToError);
+
+const sizeText = (bytes: number) =>
+  bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes % 1024 === 0
+      ? `${bytes / 1024} KiB`
+      : `${bytes} bytes`;
+
+/** The OpenAPI description of GET /v1/events, stating the page bound the server applies. */
+export const eventsPageDescription = (maxBytes: number): string =>
+  `A page holds at most \`limit\` events and at most ${sizeText(maxBytes)} of JSON, whichever ` +
+  'comes first; an event larger than that comes alone in its page. `nextCursor` is set while ' +
+  'more events follow: pass it as `after` until it is null to read every matching event ' +
+  'exactly once, in position order.';
 
 export const EventStreamQuery = EventFilterQuery.refine(fromBeforeTo, fromBeforeToError);
 
