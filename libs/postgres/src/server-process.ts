@@ -48,8 +48,8 @@ export async function initialise(
 
 /**
  * Starts the server and resolves once it accepts connections, or rejects
- * (the child stopped) if it exits first or is not ready within `readyMs`
- * (default 60 s).
+ * (the child stopped) if it exits first, is not ready within `readyMs`
+ * (default 60 s) or `signal` aborts first.
  *
  * It runs in its own process group (`detached`): a terminal's Ctrl-C reaches
  * our process group only, so we shut the server down ourselves, gracefully.
@@ -61,6 +61,8 @@ export async function startServer(options: {
   user: ServerUser;
   onLog: Log;
   readyMs?: number;
+  /** Aborting stops the server (a start under way fails). */
+  signal?: AbortSignal;
 }): Promise<ChildProcess> {
   const { clusterDir, port, user } = options;
   const child = spawn(
@@ -83,12 +85,17 @@ export async function startServer(options: {
       env: serverEnv(),
     },
   );
+  const abort = () => void stopChild(child);
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
+    if (options.signal?.aborted) throw new Error('PostgreSQL start cancelled');
     await waitUntilReady(child, options.onLog, options.readyMs ?? 60_000);
     return child;
   } catch (error) {
     await stopChild(child);
     throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
   }
 }
 
