@@ -91,7 +91,10 @@ export function describeEmbeddedPostgresEvent(event: EmbeddedPostgresEvent): {
     case 'gave-up':
       return {
         level: 'error',
-        message: `embedded PostgreSQL is down: ${event.attempts} restarts failed in a row; restart Orrery once the cause is fixed`,
+        message:
+          event.attempts === 0
+            ? 'embedded PostgreSQL is down (restarts are off)'
+            : `embedded PostgreSQL is down: ${event.attempts} restarts failed in a row; restart Orrery once the cause is fixed`,
       };
   }
 }
