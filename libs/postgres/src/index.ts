@@ -2,5 +2,9 @@ export {
   startEmbeddedPostgres,
   freePort,
   type EmbeddedPostgresHandle,
+  type EmbeddedPostgresOptions,
 } from './embedded-postgres.js';
+export { describeEmbeddedPostgresEvent, type EmbeddedPostgresEvent } from './events.js';
+export type { RestartPolicy } from './supervisor.js';
+export { UnreachableDataDirError } from './cluster-location.js';
 export { listen, type Listener } from './listen.js';

@@ -1,11 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildApp, createApiDeps } from '@orrery/api';
-import { startEmbeddedPostgres } from '@orrery/postgres';
+import {
+  describeEmbeddedPostgresEvent,
+  startEmbeddedPostgres,
+  UnreachableDataDirError,
+} from '@orrery/postgres';
 import { createQueue } from '@orrery/queue';
 import { startRuntime } from '@orrery/scheduling';
 import {
   commonEnv,
+  ConfigError,
   createLogger,
   envBoolean,
   envInt,
@@ -45,9 +50,20 @@ await runService('orrery', async () => {
     : await startEmbeddedPostgres({
         dataDir: resolve(config.ORRERY_DATA_DIR, 'pg'),
         persistent: true,
+        onEvent: (event) => {
+          const { level, message } = describeEmbeddedPostgresEvent(event);
+          log[level]({ postgres: event }, message);
+        },
+      }).catch((error: unknown) => {
+        if (error instanceof UnreachableDataDirError)
+          throw new ConfigError([`ORRERY_DATA_DIR (${config.ORRERY_DATA_DIR}): ${error.message}`]);
+        throw error;
       });
   if (pg)
-    log.info({ dataDir: resolve(config.ORRERY_DATA_DIR, 'pg') }, 'embedded PostgreSQL started');
+    log.info(
+      { dataDir: resolve(config.ORRERY_DATA_DIR, 'pg'), clusterDir: pg.clusterDir },
+      'embedded PostgreSQL started',
+    );
   const connectionString = config.DATABASE_URL ?? pg?.url ?? '';
   const dataDir = resolve(config.ORRERY_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
