@@ -9,7 +9,7 @@
  * Uses DATABASE_URL, or the embedded server of a running `npm start`, or starts it.
  */
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { endpointIdOf, fold, type RecordedEvent } from '@orrery/domain';
+import { endpointStream, fold, parseEndpointStream, type RecordedEvent } from '@orrery/domain';
 import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
 import { createSchedulingDb, schedulingMigrations, SchedulingProjection } from '@orrery/scheduling';
 import pino from 'pino';
@@ -54,17 +54,19 @@ try {
       const events = await store.readAll({ after: position, limit: 5000 });
       if (events.length === 0) break;
       for (const event of events) {
-        const id = endpointIdOf(event.streamId);
-        if (id !== null) streams.set(id, [...(streams.get(id) ?? []), event]);
+        if (parseEndpointStream(event.streamId) === null) continue;
+        const list = streams.get(event.streamId);
+        if (list) list.push(event);
+        else streams.set(event.streamId, [event]);
       }
       position = events.at(-1)?.position ?? position;
       progress(position);
     }
     const rows = await db
       .selectFrom('schedule')
-      .select(['endpoint_id', 'state', 'stream_version'])
+      .select(['tenant_id', 'endpoint_id', 'state', 'stream_version'])
       .execute();
-    const live = new Map(rows.map((row) => [row.endpoint_id, row]));
+    const live = new Map(rows.map((row) => [endpointStream(row.tenant_id, row.endpoint_id), row]));
     const mismatches: string[] = [];
     for (const [id, events] of streams) {
       const row = live.get(id);

@@ -47,7 +47,7 @@ export function registrations(
 ): AppendRequest[] {
   const metadata = { tenantId: 't1', actor: { kind: 'user' as const, id: 'e2e' } };
   return fleet.map((endpoint) => ({
-    streamId: endpointStream(endpoint.id),
+    streamId: endpointStream('t1', endpoint.id),
     expectedVersion: 0,
     events: [
       makeEvent(

@@ -139,13 +139,13 @@ export async function projectionDrift(
 ): Promise<string[]> {
   const rows = await db
     .selectFrom('schedule')
-    .select(['endpoint_id', 'state', 'stream_version'])
+    .select(['tenant_id', 'endpoint_id', 'state', 'stream_version'])
     .execute();
   const problems: string[] = [];
   const seen = new Set(rows.map((row) => row.endpoint_id));
   for (const id of endpointIds) if (!seen.has(id)) problems.push(`${id}: no schedule row`);
   for (const row of rows) {
-    const folded = fold(await store.readStream(endpointStream(row.endpoint_id)));
+    const folded = fold(await store.readStream(endpointStream(row.tenant_id, row.endpoint_id)));
     const expected: unknown = JSON.parse(JSON.stringify(folded));
     if (!isDeepStrictEqual(row.state, expected)) {
       problems.push(

@@ -1,4 +1,4 @@
-import { endpointIdOf, type EventStore, type RecordedEvent } from '@orrery/domain';
+import { parseEndpointStream, type EventStore, type RecordedEvent } from '@orrery/domain';
 
 type Recorded<T extends RecordedEvent['type']> = Extract<RecordedEvent, { type: T }>;
 export type Dispatch = Recorded<'RunDispatched'>;
@@ -47,8 +47,8 @@ export function indexRuns(events: readonly RecordedEvent[]): RunLog {
   const orphanResponses: Response[] = [];
   const registeredAt = new Map<string, number>();
   for (const event of events) {
-    const endpointId = endpointIdOf(event.streamId);
-    if (endpointId === null) continue;
+    const endpointId = parseEndpointStream(event.streamId)?.id;
+    if (endpointId === undefined) continue;
     if (event.type === 'EndpointRegistered') {
       registeredAt.set(endpointId, Date.parse(event.data.registeredAt));
     } else if (event.type === 'RunDispatched') {

@@ -4,4 +4,4 @@ export { createTenant, createApiKey, revokeApiKey, tenantExists } from './tenant
 export { generateApiKey, parseApiKey } from './auth/api-keys.js';
 export { problem, ProblemError, type Problem } from './problem.js';
 export { createApiDeps } from './create-deps.js';
-export { runCommand } from './commands/run-command.js';
+export { command } from './commands/command.js';

@@ -1,12 +1,13 @@
 import {
-  decideTenant,
-  foldTenant,
+  foldWith,
+  tenantDecider,
   tenantStream,
   type EventMetadata,
   type EventStore,
+  type TenantCommand,
 } from '@orrery/domain';
 import { generateApiKey } from './auth/api-keys.js';
-import { runCommand } from './commands/run-command.js';
+import { command } from './commands/command.js';
 
 const admin = (tenantId: string, by: string): EventMetadata => ({
   tenantId,
@@ -17,15 +18,19 @@ const admin = (tenantId: string, by: string): EventMetadata => ({
  * Tenant administration, shared by the admin routes, the `orrery` CLI and
  * embedded mode's first start. Keys are returned once and stored hashed.
  */
+const onTenant = (store: EventStore, tenantId: string, by: string, cmd: TenantCommand) =>
+  command(store, tenantDecider, tenantStream(tenantId), cmd, {
+    now: Date.now,
+    metadata: admin(tenantId, by),
+  });
+
 export async function createTenant(
   store: EventStore,
   tenantId: string,
   name: string,
   by = 'admin',
 ) {
-  await runCommand(store, tenantStream(tenantId), foldTenant, (state) =>
-    decideTenant({ type: 'CreateTenant', tenantId, name }, state, admin(tenantId, by)),
-  );
+  await onTenant(store, tenantId, by, { type: 'CreateTenant', tenantId, name });
   return { id: tenantId, name };
 }
 
@@ -36,9 +41,7 @@ export async function createApiKey(
   by = 'admin',
 ) {
   const { key, keyId, secretHash } = generateApiKey(tenantId);
-  await runCommand(store, tenantStream(tenantId), foldTenant, (state) =>
-    decideTenant({ type: 'CreateApiKey', keyId, name, secretHash }, state, admin(tenantId, by)),
-  );
+  await onTenant(store, tenantId, by, { type: 'CreateApiKey', keyId, name, secretHash });
   return { keyId, key, name };
 }
 
@@ -48,13 +51,11 @@ export async function revokeApiKey(
   keyId: string,
   by = 'admin',
 ) {
-  await runCommand(store, tenantStream(tenantId), foldTenant, (state) =>
-    decideTenant({ type: 'RevokeApiKey', keyId }, state, admin(tenantId, by)),
-  );
+  await onTenant(store, tenantId, by, { type: 'RevokeApiKey', keyId });
   return { keyId, revoked: true as const };
 }
 
 /** Whether a tenant exists (embedded mode creates `default` on first start). */
 export async function tenantExists(store: EventStore, tenantId: string): Promise<boolean> {
-  return foldTenant(await store.readStream(tenantStream(tenantId))).exists;
+  return foldWith(tenantDecider, await store.readStream(tenantStream(tenantId))).exists;
 }

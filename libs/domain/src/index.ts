@@ -9,14 +9,12 @@ export * from './endpoint/state.js';
 export * from './ports/event-store.js';
 export * from './endpoint/commands.js';
 export * from './endpoint/evolve.js';
-export {
-  decide,
-  checkPauseEnd,
-  type DecideContext,
-  type Decision as CommandDecision,
-} from './endpoint/decide.js';
+export { decide, checkPauseEnd } from './endpoint/decide.js';
 export { isPaused } from './endpoint/decide-hints.js';
-export * from './jobs.js';
+export * from './endpoint/schedule-of.js';
+export * from './endpoint/decider.js';
+export * from './decider.js';
+export * from './queues.js';
 export * from './ports/queue.js';
 export * from './governor/index.js';
 export * from './streams.js';

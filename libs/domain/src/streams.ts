@@ -1,16 +1,49 @@
-/** Stream ids: one stream per endpoint, `endpoint-<id>`. */
-export const endpointStream = (endpointId: string): string => `endpoint-${endpointId}`;
+/**
+ * Stream ids. Endpoint and job ids are chosen by tenants, so two tenants may hold the same id:
+ * their streams are scoped by the tenant, `endpoint-<tenantId>.<endpointId>` and
+ * `job-<tenantId>.<jobId>`. Tenant ids never contain a dot, so the first dot after the prefix
+ * separates the two parts whatever the entity id holds.
+ */
+export interface EntityRef {
+  readonly tenantId: string;
+  /** The endpoint or job id, unique within its tenant. */
+  readonly id: string;
+}
 
-/** The endpoint id of an endpoint stream, or null for another kind of stream. */
-export const endpointIdOf = (streamId: string): string | null =>
-  streamId.startsWith('endpoint-') ? streamId.slice('endpoint-'.length) : null;
+const scoped = (kind: string, tenantId: string, id: string): string => {
+  if (tenantId === '' || tenantId.includes('.')) {
+    throw new Error(`invalid tenant id ${JSON.stringify(tenantId)} for a ${kind} stream`);
+  }
+  return `${kind}-${tenantId}.${id}`;
+};
+
+const parseScoped = (kind: string, streamId: string): EntityRef | null => {
+  const prefix = `${kind}-`;
+  if (!streamId.startsWith(prefix)) return null;
+  const rest = streamId.slice(prefix.length);
+  const dot = rest.indexOf('.');
+  if (dot <= 0 || dot === rest.length - 1) return null;
+  return { tenantId: rest.slice(0, dot), id: rest.slice(dot + 1) };
+};
+
+/** One stream per endpoint of a tenant. */
+export const endpointStream = (tenantId: string, endpointId: string): string =>
+  scoped('endpoint', tenantId, endpointId);
+
+/** The tenant and endpoint of an endpoint stream, or null for another kind of stream. */
+export const parseEndpointStream = (streamId: string): EntityRef | null =>
+  parseScoped('endpoint', streamId);
+
+/** One stream per job of a tenant. */
+export const jobStream = (tenantId: string, jobId: string): string =>
+  scoped('job', tenantId, jobId);
+
+/** The tenant and job of a job stream, or null for another kind of stream. */
+export const parseJobStream = (streamId: string): EntityRef | null => parseScoped('job', streamId);
 
 /** One stream per tenant (`tenant-<id>`): the tenant and its API keys. */
 export const tenantStream = (tenantId: string): string => `tenant-${tenantId}`;
 
-/** One stream per job (`job-<id>`). */
-export const jobStream = (jobId: string): string => `job-${jobId}`;
-
-/** The job id of a job stream, or null for another kind of stream. */
-export const jobIdOf = (streamId: string): string | null =>
-  streamId.startsWith('job-') ? streamId.slice('job-'.length) : null;
+/** The tenant of a tenant stream, or null for another kind of stream. */
+export const tenantIdOf = (streamId: string): string | null =>
+  streamId.startsWith('tenant-') ? streamId.slice('tenant-'.length) : null;

@@ -31,7 +31,7 @@ export interface AppendPlan {
 export interface PlanContext {
   /** The streams' versions before the append (absent: 0, no stream). */
   readonly current: ReadonlyMap<string, number>;
-  /** Idempotency keys the log already holds. */
+  /** Idempotency keys the log already holds, as {@link scopedKey}s. */
   readonly existingKeys?: ReadonlySet<string>;
   /** `atomic`: the first mismatch throws, nothing is planned. `each`: it skips that request. */
   readonly mode: 'atomic' | 'each';
@@ -53,17 +53,25 @@ export function planAppend(requests: readonly AppendRequest[], ctx: PlanContext)
     assertValidExpectedVersion(request.expectedVersion);
     const actual = versions.get(request.streamId) ?? 0;
     const key = request.idempotencyKey ?? null;
-    if (key !== null && keys.has(key)) {
+    if (key !== null && keys.has(scopedKey(request.streamId, key))) {
       planned.push({ kind: 'duplicate', streamId: request.streamId, streamVersion: actual });
       continue;
     }
-    if (request.expectedVersion !== 'any' && request.expectedVersion !== actual) {
-      const error = new ConcurrencyError(request.streamId, request.expectedVersion, actual);
+    const moved = (request.conditions ?? []).find(
+      (c) => (versions.get(c.streamId) ?? 0) !== c.version,
+    );
+    const error =
+      request.expectedVersion !== 'any' && request.expectedVersion !== actual
+        ? new ConcurrencyError(request.streamId, request.expectedVersion, actual)
+        : moved
+          ? new ConcurrencyError(moved.streamId, moved.version, versions.get(moved.streamId) ?? 0)
+          : null;
+    if (error) {
       if (ctx.mode === 'atomic') throw error;
       planned.push({ kind: 'conflict', error });
       continue;
     }
-    if (key !== null) keys.add(key);
+    if (key !== null) keys.add(scopedKey(request.streamId, key));
     request.events.forEach((event, index) =>
       events.push({
         streamId: request.streamId,
@@ -109,9 +117,21 @@ export function outcomesOf(plan: AppendPlan, positions: readonly number[]): Appe
   });
 }
 
-/** The idempotency keys a batch carries (to look up in the log before planning). */
-export const keysOf = (requests: readonly AppendRequest[]): string[] =>
-  requests.flatMap((r) => (r.idempotencyKey === undefined ? [] : [r.idempotencyKey]));
+/** An idempotency key with its stream: keys are unique per stream, not across the log. */
+export const scopedKey = (streamId: string, key: string): string => `${streamId}\n${key}`;
+
+/** The (stream, key) pairs a batch carries (to look up in the log before planning). */
+export const keysOf = (
+  requests: readonly AppendRequest[],
+): { readonly streamId: string; readonly key: string }[] =>
+  requests.flatMap((r) =>
+    r.idempotencyKey === undefined ? [] : [{ streamId: r.streamId, key: r.idempotencyKey }],
+  );
+
+/** Every stream a batch reads: those it appends to and those its conditions name. */
+export const streamsOf = (requests: readonly AppendRequest[]): string[] => [
+  ...new Set(requests.flatMap((r) => [r.streamId, ...(r.conditions ?? []).map((c) => c.streamId)])),
+];
 
 function assertValidExpectedVersion(expected: ExpectedVersion): void {
   if (expected !== 'any' && !(Number.isSafeInteger(expected) && expected >= 0)) {

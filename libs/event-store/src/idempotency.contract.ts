@@ -23,6 +23,45 @@ export function idempotencyContract(store: () => EventStore): void {
     expect(await store().readStream(stream)).toHaveLength(1);
   });
 
+  it('scopes keys to their stream: the same key on two streams appends to both', async () => {
+    const [a, b] = [uniqueStream('tenant-a-endpoint'), uniqueStream('tenant-b-endpoint')];
+    const key = 'response:run-x-1';
+    const outcomes = await store().appendEach([
+      { streamId: a, expectedVersion: 'any', events: [paused()], idempotencyKey: key },
+      { streamId: b, expectedVersion: 'any', events: [paused()], idempotencyKey: key },
+    ]);
+    expect(outcomes).toMatchObject([{ duplicate: false }, { duplicate: false }]);
+    const again = await store().appendMany([
+      { streamId: b, expectedVersion: 'any', events: [paused()], idempotencyKey: key },
+    ]);
+    expect(again[0]).toMatchObject({ duplicate: true });
+    expect(await store().readStream(a)).toHaveLength(1);
+    expect(await store().readStream(b)).toHaveLength(1);
+  });
+
+  it('refuses a request whose condition on another stream no longer holds', async () => {
+    const [target, input] = [uniqueStream('target'), uniqueStream('input')];
+    await store().append(input, [paused()], { expectedVersion: 0 });
+    const outcomes = await store().appendEach([
+      {
+        streamId: target,
+        expectedVersion: 0,
+        events: [paused()],
+        conditions: [{ streamId: input, version: 0 }],
+      },
+      {
+        streamId: target,
+        expectedVersion: 0,
+        events: [resumed()],
+        conditions: [{ streamId: input, version: 1 }],
+      },
+    ]);
+    expect(outcomes[0]).toBeInstanceOf(ConcurrencyError);
+    expect(outcomes[0]).toMatchObject({ streamId: input, expected: 0, actual: 1 });
+    expect(outcomes[1]).toMatchObject({ streamVersion: 1, duplicate: false });
+    expect((await store().readStream(target)).map((e) => e.type)).toEqual(['Resumed']);
+  });
+
   it('treats a key repeated within one batch as a duplicate of the first', async () => {
     const stream = uniqueStream('endpoint');
     const key = `k-${stream}`;

@@ -6,6 +6,7 @@ export {
 } from './postgres-event-store.js';
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './memory-event-store.js';
 export { UnreadableEventError } from './stored-event.js';
+export { handleCommand, type CommandOptions, type CommandResult } from './command-handler.js';
 export {
   migrateToLatest,
   migrateDatabase,

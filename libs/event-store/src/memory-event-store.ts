@@ -11,7 +11,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@orrery/domain';
-import { outcomesOf, planAppend, type PlanContext } from './append-plan.js';
+import { outcomesOf, planAppend, scopedKey, type PlanContext } from './append-plan.js';
 import { decodeEvent, type StoredEvent } from './stored-event.js';
 import { SubscriptionLoop } from './subscription-loop.js';
 
@@ -80,8 +80,8 @@ export class InMemoryEventStore implements EventStore {
     for (const request of plan.requests) {
       if (request.kind === 'append') this.#versions.set(request.streamId, request.streamVersion);
     }
-    for (const { idempotencyKey } of plan.events)
-      if (idempotencyKey) this.#keys.add(idempotencyKey);
+    for (const { streamId, idempotencyKey } of plan.events)
+      if (idempotencyKey) this.#keys.add(scopedKey(streamId, idempotencyKey));
     if (positions.length > 0) for (const listener of this.#listeners) listener();
     return outcomesOf(plan, positions);
   }

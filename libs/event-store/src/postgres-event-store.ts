@@ -30,6 +30,7 @@ import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import {
   keysOf,
+  streamsOf,
   outcomesOf,
   planAppend,
   type AppendPlan,
@@ -135,10 +136,7 @@ export class PostgresEventStore implements EventStore {
         await sql.raw(lock).execute(conn);
         try {
           const versions = new Map(
-            [...new Set(requests.map((r) => r.streamId))].map((id) => [
-              id,
-              early.current.get(id) ?? 0,
-            ]),
+            streamsOf(requests).map((id) => [id, early.current.get(id) ?? 0]),
           );
           let positions = plan ? await insertEvents(conn, plan.events, { versions, keys }) : [];
           if (!plan || positions.length === 0) {

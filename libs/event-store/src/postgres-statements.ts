@@ -1,11 +1,17 @@
 import { schemaVersionOf, type AppendRequest, type RecordedEvent } from '@orrery/domain';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { PlannedEvent } from './append-plan.js';
+import { streamsOf, type PlannedEvent } from './append-plan.js';
 import { toPosition } from './postgres-connection.js';
 import { EVENTS_CHANNEL, type EventRow, type EventStoreSchema } from './schema.js';
 import { decodeEvent } from './stored-event.js';
 
 // The statements behind PostgresEventStore (see its file for the ordering technique).
+
+/** An idempotency key and the stream it is scoped to. */
+export interface StreamKey {
+  readonly streamId: string;
+  readonly key: string;
+}
 const STREAM_VERSION_CONSTRAINT = 'events_stream_version_key';
 
 /** The current version of each stream the requests touch, in one statement. */
@@ -30,9 +36,9 @@ export async function currentVersions(
 export async function versionsAndKeys(
   db: Kysely<EventStoreSchema> | Transaction<EventStoreSchema>,
   requests: readonly AppendRequest[],
-  keys: readonly string[],
+  keys: readonly StreamKey[],
 ): Promise<{ current: Map<string, number>; existingKeys: Set<string> }> {
-  const streamIds = [...new Set(requests.map((r) => r.streamId))];
+  const streamIds = streamsOf(requests);
   const { rows } = await sql<{ kind: 'v' | 'k'; id: string; version: unknown }>`
     select 'v' as kind, s.id, v.version::bigint
       from unnest(${streamIds}::text[]) as s(id)
@@ -43,14 +49,16 @@ export async function versionsAndKeys(
         where stream_id = s.id order by stream_version desc limit 1
       ) v
     union all
-    select 'k', idempotency_key, 0
-      from events where idempotency_key = any(${keys}::text[])
+    select 'k', e.stream_id || E'\n' || e.idempotency_key, 0
+      from unnest(${keys.map((k) => k.streamId)}::text[], ${keys.map((k) => k.key)}::text[])
+        as k(stream_id, key)
+      join events e on e.stream_id = k.stream_id and e.idempotency_key = k.key
 `.execute(db);
   const current = new Map<string, number>();
   const existingKeys = new Set<string>();
   for (const row of rows) {
     if (row.kind === 'v') current.set(row.id, Number(row.version));
-    else existingKeys.add(row.id);
+    else existingKeys.add(row.id); // `<stream>\n<key>`, the form of scopedKey()
   }
   return { current, existingKeys };
 }
@@ -67,7 +75,10 @@ export async function insertEvents(
    * Insert only if every stream is still at the version the plan was made
    * from and none of the keys has appeared (else nothing, and []).
    */
-  unchanged?: { readonly versions: ReadonlyMap<string, number>; readonly keys: readonly string[] },
+  unchanged?: {
+    readonly versions: ReadonlyMap<string, number>;
+    readonly keys: readonly StreamKey[];
+  },
 ): Promise<number[]> {
   const guard =
     unchanged === undefined
@@ -77,7 +88,10 @@ export async function insertEvents(
                                ${[...unchanged.versions.values()]}::int4[]) as g(id, v)
           where coalesce((select stream_version from events where stream_id = g.id
                           order by stream_version desc limit 1), 0) <> g.v)
-        and not exists (select 1 from events where idempotency_key = any(${unchanged.keys}::text[]))`;
+        and not exists (
+          select 1 from unnest(${unchanged.keys.map((k) => k.streamId)}::text[],
+                               ${unchanged.keys.map((k) => k.key)}::text[]) as k(stream_id, key)
+          join events e on e.stream_id = k.stream_id and e.idempotency_key = k.key)`;
   // The batch travels as ONE JSON document (one native JSON.stringify, parsed once by
   // Postgres) rather than text arrays, which the driver escapes character by character.
   const batch = JSON.stringify(

@@ -3,8 +3,8 @@ import type {
   Consumer,
   QueueName,
   QueuePort,
-  QueuedJob,
-  ReceivedJob,
+  QueueMessage,
+  ReceivedMessage,
 } from '@orrery/domain';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -76,7 +76,7 @@ export class BullmqQueue implements QueuePort {
     this.#report = reporter(options.onError);
   }
 
-  async enqueue<Q extends QueueName>(queue: Q, jobs: readonly QueuedJob<Q>[]): Promise<void> {
+  async enqueue<Q extends QueueName>(queue: Q, jobs: readonly QueueMessage<Q>[]): Promise<void> {
     this.#assertOpen();
     if (jobs.length === 0) return;
     for (const job of jobs) assertJobId(job.id);
@@ -87,7 +87,7 @@ export class BullmqQueue implements QueuePort {
 
   consume<Q extends QueueName>(
     queue: Q,
-    handler: (job: ReceivedJob<Q>) => Promise<void>,
+    handler: (job: ReceivedMessage<Q>) => Promise<void>,
     options?: ConsumeOptions,
   ): Consumer {
     this.#assertOpen();

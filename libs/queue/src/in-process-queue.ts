@@ -3,8 +3,8 @@ import type {
   Consumer,
   QueueName,
   QueuePort,
-  QueuedJob,
-  ReceivedJob,
+  QueueMessage,
+  ReceivedMessage,
 } from '@orrery/domain';
 import { parsePayload } from './payload.js';
 import {
@@ -29,7 +29,7 @@ interface Entry {
 }
 
 interface Slot {
-  readonly handler: (job: ReceivedJob<QueueName>) => Promise<void>;
+  readonly handler: (job: ReceivedMessage<QueueName>) => Promise<void>;
   readonly concurrency: number;
   readonly running: Set<Promise<void>>;
   open: boolean;
@@ -76,7 +76,7 @@ export class InProcessQueue implements QueuePort {
     this.#report = reporter(options.onError);
   }
 
-  async enqueue<Q extends QueueName>(queue: Q, jobs: readonly QueuedJob<Q>[]): Promise<void> {
+  async enqueue<Q extends QueueName>(queue: Q, jobs: readonly QueueMessage<Q>[]): Promise<void> {
     this.#assertOpen();
     for (const job of jobs) assertJobId(job.id);
     const lane = this.#lane(queue);
@@ -90,7 +90,7 @@ export class InProcessQueue implements QueuePort {
 
   consume<Q extends QueueName>(
     queue: Q,
-    handler: (job: ReceivedJob<Q>) => Promise<void>,
+    handler: (job: ReceivedMessage<Q>) => Promise<void>,
     options?: ConsumeOptions,
   ): Consumer {
     this.#assertOpen();

@@ -1,4 +1,4 @@
-import type { JobPayload } from '@orrery/domain';
+import type { QueuePayload } from '@orrery/domain';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InProcessQueue } from './in-process-queue.js';
 import { executePayload, queueContract } from './queue.contract.js';
@@ -8,7 +8,7 @@ queueContract('InProcessQueue', async (options) => {
   return {
     port,
     // A broken producer: the payload's type is a lie the schema catches on dequeue.
-    pushRaw: (id, data) => port.enqueue('execute', [{ id, data: data as JobPayload<'execute'> }]),
+    pushRaw: (id, data) => port.enqueue('execute', [{ id, data: data as QueuePayload<'execute'> }]),
     isQueued: async (id) => port.has('execute', id),
     dispose: () => port.close(),
   };

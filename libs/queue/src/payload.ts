@@ -1,4 +1,4 @@
-import { jobCatalogue, type JobPayload, type QueueName } from '@orrery/domain';
+import { queueCatalogue, type QueuePayload, type QueueName } from '@orrery/domain';
 
 /** One schema violation of a job payload: the dotted path of the field and what is wrong. */
 export interface PayloadIssue {
@@ -27,7 +27,7 @@ export class InvalidPayloadError extends Error {
 }
 
 export type ParsedPayload<Q extends QueueName> =
-  | { readonly ok: true; readonly data: JobPayload<Q> }
+  | { readonly ok: true; readonly data: QueuePayload<Q> }
   | { readonly ok: false; readonly error: InvalidPayloadError };
 
 /** Parses a dequeued payload with the catalogue schema of its queue (defaults applied). */
@@ -36,7 +36,7 @@ export function parsePayload<Q extends QueueName>(
   jobId: string,
   data: unknown,
 ): ParsedPayload<Q> {
-  const result = jobCatalogue[queue].safeParse(data);
+  const result = queueCatalogue[queue].safeParse(data);
   if (result.success) return { ok: true, data: result.data };
   const issues = result.error.issues.map((issue) => ({
     field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(payload)',

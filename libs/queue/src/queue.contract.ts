@@ -1,4 +1,4 @@
-import type { JobPayload, QueuePort, ReceivedJob } from '@orrery/domain';
+import type { QueuePayload, QueuePort, ReceivedMessage } from '@orrery/domain';
 import { waitFor } from '@orrery/testkit';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ export type QueueFactory = (options: {
   backoffDelayMs: number;
 }) => Promise<QueueUnderTest>;
 
-export const executePayload = (runId: string): JobPayload<'execute'> => ({
+export const executePayload = (runId: string): QueuePayload<'execute'> => ({
   runId,
   endpointId: 'e1',
   tenantId: 't1',
@@ -77,7 +77,7 @@ export function queueContract(name: string, create: QueueFactory): void {
     };
 
     it('delivers an enqueued job to the handler, parsed, as attempt 1', async () => {
-      const received: ReceivedJob<'execute'>[] = [];
+      const received: ReceivedMessage<'execute'>[] = [];
       queue().port.consume('execute', async (j) => void received.push(j));
       await queue().port.enqueue('execute', [job('run-a')]);
       await until('the job to be handled', () => received.length === 1);
@@ -85,7 +85,7 @@ export function queueContract(name: string, create: QueueFactory): void {
     });
 
     it('applies the schema on dequeue (defaults filled in)', async () => {
-      const received: ReceivedJob<'execute'>[] = [];
+      const received: ReceivedMessage<'execute'>[] = [];
       queue().port.consume('execute', async (j) => void received.push(j));
       const { request: _request, ...rest } = executePayload('run-d');
       await queue().pushRaw('run-d', { ...rest, request: { url: 'http://127.0.0.1:1/y' } });

@@ -1,7 +1,7 @@
 export { createSchedulingDb, SCHEDULE_CHANNEL, type SchedulingDb } from './db.js';
+export { endpointSnapshot, jobSnapshot } from './read-model/snapshots.js';
 export { schedulingMigrations } from './migrations/index.js';
 export type { SchedulingSchema, ScheduleRow, RunRow, RunStatus } from './read-model/schema.js';
-export { scheduleOf, runIdFor, type ScheduleView } from './projection/schedule-of.js';
 export { foldBatch, type FoldedBatch } from './projection/fold-batch.js';
 export {
   SchedulingProjection,
@@ -9,12 +9,16 @@ export {
 } from './projection/scheduling-projection.js';
 export { HintExpirer, expiredHints, type HintExpirerOptions } from './projection/hint-expirer.js';
 export { Dispatcher, type DispatcherOptions, type DispatchStats } from './dispatcher/dispatcher.js';
-export { planDispatch, type DispatchPlan } from './dispatcher/plan-dispatch.js';
+export {
+  dispatchClaimed,
+  type DispatchRound,
+  type DispatchSettings,
+} from './dispatcher/dispatch-claimed.js';
+export { executeMessage } from './dispatcher/execute-message.js';
 export { claimDue } from './dispatcher/claim.js';
 export { Executor, type ExecutorOptions } from './executor/executor.js';
 export { AppendBatcher } from './executor/append-batcher.js';
 export { WakeLoop } from './wake-loop.js';
 export { Sleeper } from './sleeper.js';
-export { executeEndpointCommand, type CommandOutcome } from './commands/execute-command.js';
 export { startRuntime, type Runtime, type RuntimeOptions, type Role } from './runtime.js';
 export { startRoleService, type DistributedConfig } from './service-runtime.js';

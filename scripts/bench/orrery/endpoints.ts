@@ -18,7 +18,7 @@ export async function registerEndpoints(
     for (let i = from; i < Math.min(from + 500, count); i += 1) {
       const endpointId = `b${i}`;
       requests.push({
-        streamId: endpointStream(endpointId),
+        streamId: endpointStream('bench', endpointId),
         expectedVersion: 0,
         events: [
           makeEvent(

@@ -3,8 +3,8 @@ import type {
   Consumer,
   QueueName,
   QueuePort,
-  QueuedJob,
-  ReceivedJob,
+  QueueMessage,
+  ReceivedMessage,
 } from '@orrery/domain';
 import type { PipelineStats } from './pipeline-stats.js';
 
@@ -15,7 +15,7 @@ export class MeteredQueue implements QueuePort {
     private readonly stats: PipelineStats,
   ) {}
 
-  async enqueue<Q extends QueueName>(queue: Q, jobs: readonly QueuedJob<Q>[]): Promise<void> {
+  async enqueue<Q extends QueueName>(queue: Q, jobs: readonly QueueMessage<Q>[]): Promise<void> {
     const t0 = performance.now();
     await this.inner.enqueue(queue, jobs);
     const now = Date.now();
@@ -30,7 +30,7 @@ export class MeteredQueue implements QueuePort {
 
   consume<Q extends QueueName>(
     queue: Q,
-    handler: (job: ReceivedJob<Q>) => Promise<void>,
+    handler: (job: ReceivedMessage<Q>) => Promise<void>,
     options?: ConsumeOptions,
   ): Consumer {
     return this.inner.consume(

@@ -2,7 +2,7 @@
  * Per-run timeline from the executor's `onRecorded`:
  * slot → tick start → enqueued → call start → call end → recorded.
  */
-import type { JobPayload } from '@orrery/domain';
+import type { QueuePayload } from '@orrery/domain';
 import type { PipelineStats } from './pipeline-stats.js';
 
 /** Per-run stage names, in pipeline order. */
@@ -19,7 +19,7 @@ export const STAGES = {
 
 export function onRecorded(stats: PipelineStats) {
   return (
-    job: JobPayload<'execute'>,
+    job: QueuePayload<'execute'>,
     outcome: { startedAt: number; finishedAt: number; durationMs: number; ok: boolean },
     _startLagMs: number,
   ): void => {

@@ -1,16 +1,14 @@
 import { createServer, type Server } from 'node:http';
-import { runCommand } from '@orrery/api';
 import {
-  decideJob,
-  foldJob,
-  jobStream,
-  EndpointConfig,
+  endpointDecider,
   endpointStream,
-  fold,
+  jobDecider,
+  jobStream,
+  type EndpointCommand,
   type EndpointConfigInput,
   type EventStore,
 } from '@orrery/domain';
-import { executeEndpointCommand } from '@orrery/scheduling';
+import { handleCommand } from '@orrery/event-store';
 import type { Logger } from 'pino';
 
 /**
@@ -56,39 +54,38 @@ export async function startDemo(store: EventStore, log: Logger, port: number) {
     },
   ];
   const metadata = { tenantId: 'default', actor: { kind: 'system' as const, id: 'demo' } };
+  const options = { now: Date.now, metadata };
   for (const [jobId, name] of [
     ['demo-shop', 'Demo shop'],
     ['demo-reports', 'Demo reports'],
   ] as const) {
-    const state = foldJob(await store.readStream(jobStream(jobId)));
-    if (state.status !== 'unregistered') continue;
-    await runCommand(store, jobStream(jobId), foldJob, (current) =>
-      decideJob({ type: 'CreateJob', jobId, tenantId: 'default', name }, current, {
-        now: Date.now(),
-        metadata,
-      }),
+    const created = await handleCommand(
+      store,
+      jobDecider,
+      jobStream('default', jobId),
+      { type: 'CreateJob', jobId, tenantId: 'default', name },
+      options,
     );
+    if (!created.ok && created.error.code !== 'conflict') {
+      throw new Error(`demo job ${jobId}: ${created.error.message}`);
+    }
   }
   for (const { id, jobId, config } of endpoints) {
-    const registered = await executeEndpointCommand(
+    // Registered by an earlier start: keep it, and reconfigure it only if the demo changed.
+    const outcome = await handleCommand(
       store,
-      id,
-      { type: 'Register', endpointId: id, jobId, tenantId: 'default', config },
-      { now: Date.now, metadata },
+      endpointDecider,
+      endpointStream('default', id),
+      (state): EndpointCommand =>
+        state.status === 'unregistered'
+          ? { type: 'Register', endpointId: id, jobId, tenantId: 'default', config }
+          : { type: 'Reconfigure', config },
+      options,
     );
-    if (registered.ok) log.info({ endpoint: id }, 'demo endpoint registered');
-    else if (registered.error.code === 'conflict') {
-      // Registered by an earlier start: keep it; reconfigure only if the demo changed.
-      const current = fold(await store.readStream(endpointStream(id))).config;
-      if (JSON.stringify(current) !== JSON.stringify(EndpointConfig.parse(config))) {
-        await executeEndpointCommand(
-          store,
-          id,
-          { type: 'Reconfigure', config },
-          { now: Date.now, metadata },
-        );
-      }
-    } else throw new Error(`demo endpoint ${id}: ${registered.error.message}`);
+    if (!outcome.ok) throw new Error(`demo endpoint ${id}: ${outcome.error.message}`);
+    if (outcome.events.some((e) => e.type === 'EndpointRegistered')) {
+      log.info({ endpoint: id }, 'demo endpoint registered');
+    }
   }
   return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

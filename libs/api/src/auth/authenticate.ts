@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { foldTenant, tenantStream, type EventStore } from '@orrery/domain';
+import { foldWith, tenantDecider, tenantStream, type EventStore } from '@orrery/domain';
 import type { FastifyRequest } from 'fastify';
 import { ProblemError } from '../problem.js';
 import { parseApiKey, secretMatches } from './api-keys.js';
@@ -31,7 +31,7 @@ export async function authenticate(store: EventStore, request: FastifyRequest): 
     throw new ProblemError('unauthorized', 'send an API key: Authorization: Bearer <key>');
   const parsed = parseApiKey(token);
   if (!parsed) throw new ProblemError('unauthorized', 'the API key is malformed');
-  const tenant = foldTenant(await store.readStream(tenantStream(parsed.tenantId)));
+  const tenant = foldWith(tenantDecider, await store.readStream(tenantStream(parsed.tenantId)));
   const key = tenant.keys[parsed.keyId];
   if (!tenant.exists || !key || !secretMatches(parsed.secret, key.secretHash)) {
     throw new ProblemError('unauthorized', 'the API key is not valid');

@@ -1,10 +1,7 @@
 import {
-  decide,
+  endpointDecider,
   endpointStream,
-  evolve,
-  fail,
-  fold,
-  initialState,
+  foldWith,
   isPaused,
   nextRun,
   toIso,
@@ -16,8 +13,9 @@ import {
   type Millis,
   type OneShotHint,
 } from '@orrery/domain';
+import { endpointSnapshot } from '@orrery/scheduling';
 import { redactHeaders } from '@orrery/secrets';
-import { runCommand } from '../commands/run-command.js';
+import { command } from '../commands/command.js';
 import type { ApiDeps } from '../deps.js';
 import { ProblemError } from '../problem.js';
 import type {
@@ -33,32 +31,25 @@ const notFound = (endpointId: string) =>
 /**
  * An endpoint of the tenant as of the head of its stream: the read model's
  * snapshot plus the events appended after it (the whole stream when the
- * projection has not seen it yet), so an answer never lags a write.
- * Another tenant's endpoint answers 404.
+ * projection has not seen it yet), so an answer never lags a write. Ids are
+ * scoped by tenant: another tenant's endpoint of the same id is another stream.
  */
 export async function readEndpoint(
   deps: Pick<ApiDeps, 'store' | 'db'>,
   tenantId: string,
   endpointId: string,
 ): Promise<EndpointState> {
-  const row = await deps.db
-    .selectFrom('schedule')
-    .select(['tenant_id', 'stream_version', 'state'])
-    .where('endpoint_id', '=', endpointId)
-    .executeTakeFirst();
-  if (row && row.tenant_id !== tenantId) throw notFound(endpointId);
-  const snapshot: EndpointState = row
-    ? { ...(row.state as EndpointState), version: row.stream_version }
-    : initialState();
-  const tail = await deps.store.readStream(endpointStream(endpointId), {
-    fromVersion: snapshot.version + 1,
+  const snapshot = await endpointSnapshot(deps.db, tenantId, endpointId);
+  const from = snapshot ?? endpointDecider.initialState();
+  const tail = await deps.store.readStream(endpointStream(tenantId, endpointId), {
+    fromVersion: from.version + 1,
   });
-  const state = tail.reduce(evolve, snapshot);
-  if (state.status === 'unregistered' || state.tenantId !== tenantId) throw notFound(endpointId);
+  const state = foldWith(endpointDecider, tail, from);
+  if (state.status === 'unregistered') throw notFound(endpointId);
   return state;
 }
 
-/** 404 unless the endpoint was registered by the tenant (one indexed row of the log). */
+/** 404 unless the tenant registered an endpoint of this id (one indexed row of the log). */
 export async function assertEndpointOfTenant(
   deps: Pick<ApiDeps, 'events'>,
   tenantId: string,
@@ -66,33 +57,37 @@ export async function assertEndpointOfTenant(
 ): Promise<void> {
   const registered = await deps.events
     .selectFrom('events')
-    .select('tenant_id')
-    .where('stream_id', '=', endpointStream(endpointId))
+    .select('position')
+    .where('stream_id', '=', endpointStream(tenantId, endpointId))
     .where('stream_version', '=', 1)
-    .where('type', '=', 'EndpointRegistered')
     .executeTakeFirst();
-  if (registered?.tenant_id !== tenantId) throw notFound(endpointId);
+  if (!registered) throw notFound(endpointId);
 }
 
 /**
- * Runs a command on an endpoint of the tenant (404 for anyone else's). A
- * function builds the command from the state read, and is called again when
- * a concurrent writer forces a re-read, so merges never lose an update.
+ * Runs a command on an endpoint of the tenant (404 when it has none of that id), starting from
+ * the read model's snapshot. A function builds the command from the state read, and is called
+ * again when a concurrent writer forces a re-read, so merges never lose an update.
  */
 export function commandEndpoint(
-  deps: Pick<ApiDeps, 'store' | 'now'>,
+  deps: Pick<ApiDeps, 'store' | 'db' | 'now'>,
   tenantId: string,
   endpointId: string,
-  command: EndpointCommand | ((state: EndpointState, now: Millis) => EndpointCommand),
+  cmd: EndpointCommand | ((state: EndpointState, now: Millis) => EndpointCommand),
   metadata: EventMetadata,
 ) {
-  return runCommand(deps.store, endpointStream(endpointId), fold, (state) => {
-    if (state.status === 'unregistered' || state.tenantId !== tenantId) {
-      return fail('not_found', `endpoint ${endpointId} not found`);
-    }
-    const now = deps.now();
-    const cmd = typeof command === 'function' ? command(state, now) : command;
-    return decide(cmd, state, { now, metadata });
+  // A command built from the state needs an endpoint to build it from.
+  const build =
+    typeof cmd === 'function'
+      ? (state: EndpointState, now: Millis) => {
+          if (state.status === 'unregistered') throw notFound(endpointId);
+          return cmd(state, now);
+        }
+      : cmd;
+  return command(deps.store, endpointDecider, endpointStream(tenantId, endpointId), build, {
+    now: deps.now,
+    metadata,
+    snapshot: () => endpointSnapshot(deps.db, tenantId, endpointId),
   });
 }
 

@@ -59,7 +59,7 @@ export async function jobStreamIds(
     .where('type', '=', 'EndpointRegistered')
     .where(sql<string>`data->>'jobId'`, '=', jobId)
     .execute();
-  return [jobStream(jobId), ...rows.map((row) => row.stream_id)];
+  return [jobStream(tenantId, jobId), ...rows.map((row) => row.stream_id)];
 }
 
 /** Builds the filter of a validated query (looking up the streams of `jobId`). */
@@ -93,7 +93,7 @@ export function selectEvents(db: EventsDb, filter: EventFilter, after: number | 
   if (after !== undefined) query = query.where('position', '>', after);
   if (filter.streamId !== undefined) query = query.where('stream_id', '=', filter.streamId);
   if (filter.endpointId !== undefined)
-    query = query.where('stream_id', '=', endpointStream(filter.endpointId));
+    query = query.where('stream_id', '=', endpointStream(filter.tenantId, filter.endpointId));
   if (filter.job) query = query.where('stream_id', 'in', [...filter.job.streamIds]);
   if (filter.types) query = query.where('type', 'in', [...filter.types]);
   if (filter.actorKind !== undefined)
@@ -164,7 +164,10 @@ export function eventMatcher(filter: EventFilter): (event: RecordedEvent) => boo
       jobStreams.add(event.streamId);
     }
     if (filter.streamId !== undefined && event.streamId !== filter.streamId) return false;
-    if (filter.endpointId !== undefined && event.streamId !== endpointStream(filter.endpointId))
+    if (
+      filter.endpointId !== undefined &&
+      event.streamId !== endpointStream(filter.tenantId, filter.endpointId)
+    )
       return false;
     if (jobStreams && !jobStreams.has(event.streamId)) return false;
     if (types && !types.has(event.type)) return false;

@@ -1,6 +1,8 @@
 import {
+  endpointDecider,
   endpointStream,
   fold,
+  foldWith,
   nextRun,
   toIso,
   type DecisionInputs,
@@ -10,6 +12,7 @@ import {
   type OneShotHint,
   type RecordedEvent,
 } from '@orrery/domain';
+import { endpointSnapshot } from '@orrery/scheduling';
 import type { ApiDeps } from '../deps.js';
 import { ProblemError } from '../problem.js';
 import type {
@@ -21,6 +24,9 @@ import type {
 
 const iso = (ms: Millis | null): string | null => (ms === null ? null : toIso(ms));
 
+/** The recent decisions shown come from this many of the stream's latest events. */
+export const RECENT_WINDOW = 1_000;
+
 /**
  * Why the endpoint runs when it does: its stream folded up to `at` (a log
  * position, inclusive, or an ISO instant; the whole log by default) and the
@@ -28,22 +34,35 @@ const iso = (ms: Millis | null): string | null => (ms === null ? null : toIso(ms
  * last event at or before it was recorded. Time comes from the log, so the
  * same `at` always gives the same answer (replay).
  *
+ * Now (no `at`) starts from the read model's snapshot and reads only the
+ * events after it, plus the last {@link RECENT_WINDOW} events for the recent
+ * decisions, so its cost does not grow with the stream's age. A past `at`
+ * folds the stream from its start up to then.
+ *
  * @throws ProblemError not_found when the endpoint is not the tenant's, or did
  *   not exist yet at `at`.
  */
 export async function explainEndpoint(
-  deps: Pick<ApiDeps, 'store' | 'events' | 'now'>,
+  deps: Pick<ApiDeps, 'store' | 'events' | 'db' | 'now'>,
   tenantId: string,
   endpointId: string,
   { at, recent }: { at?: string | undefined; recent: number },
 ): Promise<ExplanationView> {
-  const stream = await deps.store.readStream(endpointStream(endpointId));
+  const streamId = endpointStream(tenantId, endpointId);
+  if (at === undefined) {
+    const from =
+      (await endpointSnapshot(deps.db, tenantId, endpointId)) ?? endpointDecider.initialState();
+    const tail = await deps.store.readStream(streamId, { fromVersion: from.version + 1 });
+    const state = foldWith(endpointDecider, tail, from);
+    const window = await deps.store.readStream(streamId, {
+      fromVersion: Math.max(1, state.version - RECENT_WINDOW + 1),
+    });
+    return explanation(endpointId, state, window, deps.now(), recent, at);
+  }
+  const stream = await deps.store.readStream(streamId);
   let time: Millis | null;
   let upTo: (event: RecordedEvent) => boolean;
-  if (at === undefined) {
-    time = deps.now();
-    upTo = () => true;
-  } else if (/^\d+$/.test(at)) {
+  if (/^\d+$/.test(at)) {
     const position = Number(at);
     time = await logTimeAt(deps, tenantId, position);
     upTo = (event) => event.position <= position;
@@ -55,9 +74,22 @@ export async function explainEndpoint(
   // A prefix of the stream: a fold needs every event before the last one it takes.
   const end = stream.findIndex((event) => !upTo(event));
   const events = end === -1 ? stream : stream.slice(0, end);
-  const state = fold(events);
+  if (time === null)
+    throw new ProblemError('not_found', `endpoint ${endpointId} not found at ${at}`);
+  return explanation(endpointId, fold(events), events, time, recent, at);
+}
+
+/** The explanation of `state` at `time`; `events` are the stream's latest (for the recent lists). */
+function explanation(
+  endpointId: string,
+  state: EndpointState,
+  events: readonly RecordedEvent[],
+  time: Millis,
+  recent: number,
+  at: string | undefined,
+): ExplanationView {
   const last = events.at(-1);
-  if (time === null || !last || state.status === 'unregistered' || state.tenantId !== tenantId) {
+  if (!last || state.status === 'unregistered') {
     throw new ProblemError(
       'not_found',
       at === undefined

@@ -1,25 +1,34 @@
-import { executeEndpointCommand } from '@orrery/scheduling';
 import {
-  foldJob,
+  endpointDecider,
+  endpointStream,
+  foldWith,
+  jobDecider,
   jobStream,
   type EndpointCommand,
   type EventMetadata,
-  type EventStore,
   type JobState,
 } from '@orrery/domain';
+import { handleCommand } from '@orrery/event-store';
+import { endpointSnapshot, jobSnapshot } from '@orrery/scheduling';
 import type { ApiDeps } from '../deps.js';
 import { fromDomainError, ProblemError } from '../problem.js';
 
-/** A job of the tenant, folded from its stream (read-your-writes); another tenant's answers 404. */
+/**
+ * A job of the tenant as of the head of its stream (the read model's snapshot and the events
+ * after it: read-your-writes). 404 when the tenant has no job of this id.
+ */
 export async function readJob(
-  store: EventStore,
+  deps: Pick<ApiDeps, 'store' | 'db'>,
   tenantId: string,
   jobId: string,
 ): Promise<JobState> {
-  const state = foldJob(await store.readStream(jobStream(jobId)));
-  if (state.status === 'unregistered' || state.tenantId !== tenantId) {
+  const from = (await jobSnapshot(deps.db, tenantId, jobId)) ?? jobDecider.initialState();
+  const tail = await deps.store.readStream(jobStream(tenantId, jobId), {
+    fromVersion: from.version + 1,
+  });
+  const state = foldWith(jobDecider, tail, from);
+  if (state.status === 'unregistered')
     throw new ProblemError('not_found', `job ${jobId} not found`);
-  }
   return state;
 }
 
@@ -42,10 +51,17 @@ export async function forEachEndpointOfJob(
     .where('status', '=', 'active')
     .execute();
   for (const { endpoint_id } of rows) {
-    const outcome = await executeEndpointCommand(deps.store, endpoint_id, command, {
-      now: deps.now,
-      metadata,
-    });
+    const outcome = await handleCommand(
+      deps.store,
+      endpointDecider,
+      endpointStream(tenantId, endpoint_id),
+      command,
+      {
+        now: deps.now,
+        metadata,
+        snapshot: () => endpointSnapshot(deps.db, tenantId, endpoint_id),
+      },
+    );
     if (!outcome.ok && outcome.error.code !== 'conflict') throw fromDomainError(outcome.error);
   }
   return rows.length;

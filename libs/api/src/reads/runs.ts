@@ -88,7 +88,7 @@ export async function readRun(
     .selectFrom('events')
     .select(['type', 'type_version', 'data', 'metadata'])
     .where('position', '=', row.response_position)
-    .where('stream_id', '=', endpointStream(row.endpoint_id))
+    .where('stream_id', '=', endpointStream(tenantId, row.endpoint_id))
     .where('tenant_id', '=', tenantId)
     .executeTakeFirst();
   const event = raw && parseEvent({ ...raw, version: raw.type_version });

@@ -21,7 +21,7 @@ async function newEndpoint(jobId: string, body: Record<string, unknown> = config
   return response.body;
 }
 
-const streamOf = (id: string) => api().deps.store.readStream(`endpoint-${id}`);
+const streamOf = (id: string) => api().deps.store.readStream(`endpoint-t1.${id}`);
 
 describe('endpoints', () => {
   it('registers, reads (without waiting for the projection) and lists with a cursor', async () => {

@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
-  decide,
   EndpointConfig,
+  endpointDecider,
   endpointStream,
-  evolve,
-  fold,
-  fromIso,
-  ok,
   type EndpointConfigInput,
   type EndpointState,
 } from '@orrery/domain';
 import { REDACTED, SecretBox, sealHeaders } from '@orrery/secrets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { runCommand } from '../commands/run-command.js';
+import { command } from '../commands/command.js';
 import { ProblemError } from '../problem.js';
 import { commandEndpoint, endpointView, readEndpoint } from '../reads/endpoints.js';
 import { pageAfter } from '../schemas/common.js';
@@ -104,37 +100,38 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { jobId } = request.params;
-      const job = await readJob(store, request.tenantId, jobId);
+      const job = await readJob(deps, request.tenantId, jobId);
       if (job.status !== 'active') throw new ProblemError('conflict', `job ${jobId} is archived`);
       const { id, ...config } = request.body;
       const endpointId = id ?? randomUUID();
       const headers = sealForLog(secrets, config.request.headers, null);
       const metadata = actor(request);
-      const { state } = await runCommand(store, endpointStream(endpointId), fold, (current) => {
-        const ctx = { now: now(), metadata };
-        const registered = decide(
-          {
-            type: 'Register',
-            endpointId,
-            jobId,
-            tenantId: request.tenantId,
-            config: { ...config, request: { ...config.request, headers } },
-          },
-          current,
-          ctx,
-        );
-        const pause = job.pause;
-        if (!registered.ok || !pause || (pause.until !== null && pause.until <= ctx.now)) {
-          return registered;
-        }
-        // A paused job pauses its endpoints, new ones too: both events in one append.
-        const paused = decide(
+      const stream = endpointStream(request.tenantId, endpointId);
+      const options = { now, metadata };
+      const registered = await command(
+        store,
+        endpointDecider,
+        stream,
+        {
+          type: 'Register',
+          endpointId,
+          jobId,
+          tenantId: request.tenantId,
+          config: { ...config, request: { ...config.request, headers } },
+        },
+        options,
+      );
+      let { state } = registered;
+      const pause = job.pause;
+      if (pause && (pause.until === null || pause.until > now())) {
+        ({ state } = await command(
+          store,
+          endpointDecider,
+          stream,
           { type: 'Pause', until: pause.until, reason: pause.reason },
-          registered.value.reduce(evolve, current),
-          ctx,
-        );
-        return paused.ok ? ok([...registered.value, ...paused.value]) : paused;
-      });
+          options,
+        ));
+      }
       return reply.status(201).send(endpointView(state, now()));
     },
   );
@@ -152,7 +149,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { limit, cursor, status } = request.query;
-      await readJob(store, request.tenantId, request.params.jobId);
+      await readJob(deps, request.tenantId, request.params.jobId);
       const after = pageAfter(cursor, Id);
       let query = db
         .selectFrom('schedule')

@@ -56,26 +56,30 @@ const list = async (query: string, key?: string) => {
 describe('GET /v1/events', () => {
   it('filters by stream, endpoint, job, type, actor kind and recorded time', async () => {
     await append(
-      jobStream('fa'),
+      jobStream('t1', 'fa'),
       makeEvent('JobCreated', { jobId: 'fa', tenantId: 't1', name: 'a' }, user),
     );
-    await append(endpointStream('fa1'), registered('fa1', 'fa'));
-    await append(endpointStream('fa2'), registered('fa2', 'fa'));
-    await append(endpointStream('fb1'), registered('fb1', 'fb'));
-    await append(endpointStream('fa1'), paused('by planner', planner));
-    const old = await append(endpointStream('fa1'), paused('long ago'), '2020-01-01T12:00:00.000Z');
+    await append(endpointStream('t1', 'fa1'), registered('fa1', 'fa'));
+    await append(endpointStream('t1', 'fa2'), registered('fa2', 'fa'));
+    await append(endpointStream('t1', 'fb1'), registered('fb1', 'fb'));
+    await append(endpointStream('t1', 'fa1'), paused('by planner', planner));
+    const old = await append(
+      endpointStream('t1', 'fa1'),
+      paused('long ago'),
+      '2020-01-01T12:00:00.000Z',
+    );
 
-    const byStream = await list('streamId=endpoint-fa1');
+    const byStream = await list('streamId=endpoint-t1.fa1');
     expect(byStream.items.map((e) => e.type)).toEqual(['EndpointRegistered', 'Paused', 'Paused']);
     expect((await list('endpointId=fa1')).items).toEqual(byStream.items);
 
     const byJob = await list('jobId=fa');
     expect(byJob.items.map((e) => e.streamId)).toEqual([
-      'job-fa',
-      'endpoint-fa1',
-      'endpoint-fa2',
-      'endpoint-fa1',
-      'endpoint-fa1',
+      'job-t1.fa',
+      'endpoint-t1.fa1',
+      'endpoint-t1.fa2',
+      'endpoint-t1.fa1',
+      'endpoint-t1.fa1',
     ]);
 
     const types = await list('jobId=fa&type=JobCreated,Paused');
@@ -89,7 +93,8 @@ describe('GET /v1/events', () => {
   });
 
   it('pages forward with the position cursor', async () => {
-    for (const reason of ['1', '2', '3', '4']) await append(endpointStream('pg'), paused(reason));
+    for (const reason of ['1', '2', '3', '4'])
+      await append(endpointStream('t1', 'pg'), paused(reason));
     const reasons = (page: Awaited<ReturnType<typeof list>>) =>
       page.items.map((e) => e.data.reason);
     const first = await list('endpointId=pg&limit=2');
@@ -101,21 +106,21 @@ describe('GET /v1/events', () => {
   });
 
   it("never shows another tenant's events, nor a secret value", async () => {
-    await append(endpointStream('iso'), registered('iso', 'iso'));
+    await append(endpointStream('t1', 'iso'), registered('iso', 'iso'));
     const reconfigured = registered('iso', 'iso').data.config;
     await append(
-      endpointStream('iso'),
+      endpointStream('t1', 'iso'),
       makeEvent('EndpointReconfigured', { config: reconfigured }, user),
     );
-    await append(endpointStream('t2e'), registered('t2e', 'j2', 't2'));
+    await append(endpointStream('t2', 't2e'), registered('t2e', 'j2', 't2'));
 
-    expect((await list('streamId=endpoint-iso', api().keys.t2)).items).toEqual([]);
+    expect((await list('streamId=endpoint-t1.iso', api().keys.t2)).items).toEqual([]);
     const t2 = await list('limit=1000', api().keys.t2);
-    expect(t2.items.map((e) => e.streamId)).toEqual(['tenant-t2', 'tenant-t2', 'endpoint-t2e']);
+    expect(t2.items.map((e) => e.streamId)).toEqual(['tenant-t2', 'tenant-t2', 'endpoint-t2.t2e']);
 
     const t1 = await list('limit=1000');
     const text = JSON.stringify(t1);
-    expect(t1.items.some((e) => e.streamId === 'endpoint-t2e')).toBe(false);
+    expect(t1.items.some((e) => e.streamId === 'endpoint-t2.t2e')).toBe(false);
     expect(text).not.toContain('enc:v1');
     expect(text).not.toContain('abc.def.ghi');
     const own = await list('endpointId=iso');
@@ -182,10 +187,10 @@ describe('GET /v1/events pages of large events', () => {
     const appended: number[] = [];
     for (let run = 0; run < 30; run++) {
       const event = run % 3 === 2 ? paused(`small ${run}`, t3) : recorded(run, 40_000);
-      appended.push(await append(endpointStream('big'), event));
+      appended.push(await append(endpointStream('t3', 'big'), event));
     }
-    const giant = await append(endpointStream('big'), recorded(99, PAGE_BYTES + 50_000));
-    appended.push(giant, await append(endpointStream('big'), paused('after the giant', t3)));
+    const giant = await append(endpointStream('t3', 'big'), recorded(99, PAGE_BYTES + 50_000));
+    appended.push(giant, await append(endpointStream('t3', 'big'), paused('after the giant', t3)));
 
     type Page = { items: { position: number }[]; nextCursor: string | null };
     const pages: { bytes: number; positions: number[] }[] = [];
@@ -262,7 +267,7 @@ describe('GET /v1/events/stream', () => {
     await api().app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = api().app.server.address() as AddressInfo;
     const base = `http://127.0.0.1:${port}`;
-    await append(endpointStream('live'), registered('live', 'live'));
+    await append(endpointStream('t1', 'live'), registered('live', 'live'));
     const before = await listeners();
     const frames = (text: string) =>
       text
@@ -280,9 +285,9 @@ describe('GET /v1/events/stream', () => {
     await waitFor('both subscriptions', async () =>
       (await listeners()) === before + 2 ? true : undefined,
     );
-    await append(endpointStream('t2live'), paused('of t2', { ...user, tenantId: 't2' }));
-    const other = await append(endpointStream('other'), paused('another endpoint'));
-    const position = await append(endpointStream('live'), paused('this one'));
+    await append(endpointStream('t2', 't2live'), paused('of t2', { ...user, tenantId: 't2' }));
+    const other = await append(endpointStream('t1', 'other'), paused('another endpoint'));
+    const position = await append(endpointStream('t1', 'live'), paused('this one'));
 
     const last = new RegExp(`id: ${position}\\n[^]*?\\n\\n`);
     expect(frames(await pauses.until(last)).map((f) => f.id)).toEqual([
@@ -294,7 +299,7 @@ describe('GET /v1/events/stream', () => {
     expect(frame).toMatchObject({
       id: `id: ${position}`,
       event: 'event: Paused',
-      data: { position, streamId: 'endpoint-live', data: { reason: 'this one' } },
+      data: { position, streamId: 'endpoint-t1.live', data: { reason: 'this one' } },
     });
 
     const resumed = await open(base, 'endpointId=live', { 'last-event-id': String(position - 1) });

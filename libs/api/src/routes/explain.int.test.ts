@@ -9,7 +9,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Appends one event to the endpoint's stream, recorded at `at`; returns its position. */
 const append = async (endpointId: string, event: DomainEvent, at: number) => {
-  const result = await api().deps.store.append(endpointStream(endpointId), [event], {
+  const result = await api().deps.store.append(endpointStream('t1', endpointId), [event], {
     expectedVersion: 'any',
     recordedAt: iso(at),
   });

@@ -123,7 +123,7 @@ describe('hints', () => {
       'idempotency-key': run.body.runId,
     });
 
-    const last = (await api().deps.store.readStream(`endpoint-${id}`)).at(-1);
+    const last = (await api().deps.store.readStream(`endpoint-t1.${id}`)).at(-1);
     expect(last).toMatchObject({
       type: 'ResponseRecorded',
       data: { runId: run.body.runId, test: true },

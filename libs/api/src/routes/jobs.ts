@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  decideJob,
-  foldJob,
-  fromIso,
-  jobStream,
-  toIso,
-  type JobCommand,
-  type JobState,
-} from '@orrery/domain';
+import { jobDecider, jobStream, toIso, type JobCommand, type JobState } from '@orrery/domain';
+import { jobSnapshot } from '@orrery/scheduling';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { runCommand } from '../commands/run-command.js';
+import { command as runCommand } from '../commands/command.js';
 import { forEachEndpointOfJob, readJob } from '../reads/jobs.js';
 import { encodeCursor, pageAfter, page, PageQuery, problemResponses } from '../schemas/common.js';
 import {
@@ -40,25 +33,17 @@ export const jobView = (state: JobState): JobView => ({
 /** Jobs: create, list, get, update, pause/resume (all endpoints), archive. */
 export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store, db, now } = app.deps;
-  const command = async (
+  const command = (
     tenantId: string,
     jobId: string,
     cmd: JobCommand,
     metadata: ReturnType<typeof actor>,
-  ) => {
-    const result = await runCommand(store, jobStream(jobId), foldJob, (state) => {
-      // An id taken by another tenant answers 409 on create (ids are global), 404 otherwise.
-      if (
-        cmd.type !== 'CreateJob' &&
-        state.status !== 'unregistered' &&
-        state.tenantId !== tenantId
-      ) {
-        return { ok: false, error: { code: 'not_found', message: 'job not found' } };
-      }
-      return decideJob(cmd, state, { now: now(), metadata });
+  ) =>
+    runCommand(store, jobDecider, jobStream(tenantId, jobId), cmd, {
+      now,
+      metadata,
+      snapshot: () => jobSnapshot(db, tenantId, jobId),
     });
-    return result;
-  };
 
   app.post(
     '/jobs',
@@ -131,7 +116,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: JobSchema, ...problemResponses },
       },
     },
-    async (request) => jobView(await readJob(store, request.tenantId, request.params.jobId)),
+    async (request) => jobView(await readJob(app.deps, request.tenantId, request.params.jobId)),
   );
 
   app.patch(
@@ -157,7 +142,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         actor(request),
       );
-      return jobView(await readJob(store, request.tenantId, request.params.jobId));
+      return jobView(await readJob(app.deps, request.tenantId, request.params.jobId));
     },
   );
 
@@ -188,7 +173,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         { type: 'Pause', until, reason },
         actor(request),
       );
-      return jobView(await readJob(store, request.tenantId, request.params.jobId));
+      return jobView(await readJob(app.deps, request.tenantId, request.params.jobId));
     },
   );
 
@@ -218,7 +203,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         { type: 'Resume', reason },
         actor(request),
       );
-      return jobView(await readJob(store, request.tenantId, request.params.jobId));
+      return jobView(await readJob(app.deps, request.tenantId, request.params.jobId));
     },
   );
 
@@ -246,7 +231,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         { type: 'Archive', reason: 'job archived' },
         actor(request),
       );
-      return jobView(await readJob(store, request.tenantId, request.params.jobId));
+      return jobView(await readJob(app.deps, request.tenantId, request.params.jobId));
     },
   );
 };

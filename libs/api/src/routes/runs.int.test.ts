@@ -21,7 +21,9 @@ async function dispatch(endpointId: string, runId: string, scheduledFor: number)
     },
     system,
   );
-  await api().deps.store.append(endpointStream(endpointId), [event], { expectedVersion: 'any' });
+  await api().deps.store.append(endpointStream('t1', endpointId), [event], {
+    expectedVersion: 'any',
+  });
 }
 
 async function respond(
@@ -46,7 +48,9 @@ async function respond(
     },
     system,
   );
-  await api().deps.store.append(endpointStream(endpointId), [event], { expectedVersion: 'any' });
+  await api().deps.store.append(endpointStream('t1', endpointId), [event], {
+    expectedVersion: 'any',
+  });
 }
 
 let jobId = '';

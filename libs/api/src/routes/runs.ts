@@ -42,7 +42,7 @@ export const runsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { jobId } = request.params;
-      await readJob(deps.store, request.tenantId, jobId);
+      await readJob(deps, request.tenantId, jobId);
       return listRuns(deps.db, request.tenantId, { jobId }, request.query);
     },
   );

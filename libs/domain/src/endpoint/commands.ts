@@ -21,6 +21,12 @@ export type EndpointCommand =
   | { readonly type: 'Archive'; readonly reason?: string }
   | { readonly type: 'Pause'; readonly until: Millis | null; readonly reason?: string }
   | { readonly type: 'Resume'; readonly reason?: string }
+  /**
+   * Dispatch whatever is due at `now`: the governor's next slot, or a run whose lease lapsed
+   * (again, same run id). Nothing when nothing is due. The lease is the endpoint's timeout plus
+   * `leaseMarginMs`; after it the run counts as lost and is dispatched again.
+   */
+  | { readonly type: 'Dispatch'; readonly leaseMarginMs: number }
   | {
       readonly type: 'RecordDispatch';
       readonly runId: string;

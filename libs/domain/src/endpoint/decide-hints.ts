@@ -4,7 +4,7 @@ import { fail, ok } from '../errors.js';
 import { MAX_DURATION_MS } from '../limits.js';
 import { toIso } from '../time.js';
 import type { EndpointCommand } from './commands.js';
-import type { DecideContext, Decision } from './decide.js';
+import type { DecideContext, Decided } from '../decider.js';
 import type { EndpointState } from './state.js';
 
 const rank: Record<HintSource, number> = { planner: 0, cascade: 1, user: 2 };
@@ -19,7 +19,7 @@ export function decideHint(
   command: Extract<EndpointCommand, { type: 'ProposeHint' }>,
   state: EndpointState,
   ctx: DecideContext,
-): Decision {
+): Decided {
   const { hint, source } = command;
   const config = state.config;
   if (!config) return fail('not_found', 'endpoint not found');
@@ -94,7 +94,7 @@ export function decideHint(
 }
 
 /** Records that a hint lapsed; nothing to do if the slot is empty or the hint still live. */
-export function expireHint(slot: HintSlot, state: EndpointState, ctx: DecideContext): Decision {
+export function expireHint(slot: HintSlot, state: EndpointState, ctx: DecideContext): Decided {
   const hint = state.hints[slot];
   if (!hint) return ok([]);
   if (hint.expiresAt > ctx.now) {
@@ -114,7 +114,7 @@ export function clearHints(
   reason: string,
   state: EndpointState,
   ctx: DecideContext,
-): Decision {
+): Decided {
   const occupied = slots.filter((slot) => state.hints[slot] !== null);
   if (occupied.length === 0) return ok([]);
   return ok([makeEvent('HintsCleared', { slots: occupied, reason }, ctx.metadata)]);

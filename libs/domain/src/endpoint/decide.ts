@@ -1,21 +1,14 @@
 import { catalogue, type EventDataInput, type EventType } from '../events/catalogue.js';
-import { makeEvent, type DomainEvent } from '../events/event.js';
-import type { EventMetadata } from '../events/metadata.js';
+import { makeEvent } from '../events/event.js';
+import type { DecideContext, Decided } from '../decider.js';
 import { fail, ok, type Result } from '../errors.js';
 import { MAX_HORIZON_MS } from '../limits.js';
 import { toIso, type Millis } from '../time.js';
 import type { EndpointCommand } from './commands.js';
 import { EndpointConfig } from './config.js';
 import { decideHint, expireHint, clearHints } from './decide-hints.js';
+import { runIdFor, scheduleOf } from './schedule-of.js';
 import type { EndpointState } from './state.js';
-
-/** What a decision needs besides the command and the state: the time and who asks. */
-export interface DecideContext {
-  readonly now: Millis;
-  readonly metadata: EventMetadata;
-}
-
-export type Decision = Result<readonly DomainEvent[]>;
 
 /**
  * Decides what a command on an endpoint means, as events to append (possibly
@@ -26,7 +19,7 @@ export function decide(
   command: EndpointCommand,
   state: EndpointState,
   ctx: DecideContext,
-): Decision {
+): Decided {
   if (command.type === 'Register') {
     if (state.status !== 'unregistered') {
       return fail('conflict', `endpoint ${state.endpointId} is already registered`);
@@ -59,7 +52,10 @@ export function decide(
   switch (command.type) {
     case 'Reconfigure': {
       const config = parseConfig(command.config);
-      return config.ok ? event('EndpointReconfigured', { config: config.value }) : config;
+      if (!config.ok) return config;
+      // Both are parsed configs (keys in schema order): equal text is an equal config.
+      if (JSON.stringify(config.value) === JSON.stringify(state.config)) return ok([]);
+      return event('EndpointReconfigured', { config: config.value });
     }
     case 'Archive':
       return event('EndpointArchived', { reason: command.reason ?? '' });
@@ -73,6 +69,8 @@ export function decide(
     }
     case 'Resume':
       return state.pause === null ? ok([]) : event('Resumed', { reason: command.reason ?? '' });
+    case 'Dispatch':
+      return dispatchDue(command.leaseMarginMs, state, ctx);
     case 'RecordDispatch':
       return recordDispatch(command, state, ctx);
     case 'RecordResponse':
@@ -90,7 +88,7 @@ export function decide(
  * A pause must end in the future, and within {@link MAX_HORIZON_MS} (null pauses until resumed,
  * which is what a far-off end means), so its end is always an instant the log can hold.
  */
-export function checkPauseEnd(until: Millis | null, now: Millis): Decision | null {
+export function checkPauseEnd(until: Millis | null, now: Millis): Decided | null {
   if (until === null) return null;
   if (until <= now) return fail('validation', 'pause must end in the future', { field: 'until' });
   if (until > now + MAX_HORIZON_MS) {
@@ -111,11 +109,34 @@ function parseConfig(input: unknown): Result<EndpointConfig> {
   return fail('validation', `${field}: ${inner ?? issue?.message ?? 'invalid'}`, { field });
 }
 
+/** The run due at `ctx.now`, if any, as RunDispatched (see the `Dispatch` command). */
+function dispatchDue(leaseMarginMs: number, state: EndpointState, ctx: DecideContext): Decided {
+  const view = scheduleOf(state, ctx.now);
+  const { config } = state;
+  if (view.dueAt === null || view.dueAt > ctx.now || view.slot === null || config === null) {
+    return ok([]);
+  }
+  const oneShot = view.decision.inputs.oneShotHint;
+  const hintId = view.reason === 'one_shot_hint' && oneShot ? oneShot.hintId : undefined;
+  return recordDispatch(
+    {
+      type: 'RecordDispatch',
+      runId: view.redispatchRunId ?? runIdFor(state.endpointId, view.slot),
+      scheduledFor: view.slot,
+      leaseMs: config.timeoutMs + leaseMarginMs,
+      reason: view.reason,
+      ...(hintId === undefined ? {} : { hintId }),
+    },
+    state,
+    ctx,
+  );
+}
+
 function recordDispatch(
   command: Extract<EndpointCommand, { type: 'RecordDispatch' }>,
   state: EndpointState,
   ctx: DecideContext,
-): Decision {
+): Decided {
   const inFlight = state.inFlight;
   let attempt = 1;
   if (inFlight) {
@@ -157,7 +178,7 @@ function recordResponse(
   command: Extract<EndpointCommand, { type: 'RecordResponse' }>,
   state: EndpointState,
   ctx: DecideContext,
-): Decision {
+): Decided {
   const { response } = command;
   const isTest = response.test === true;
   if (!isTest && state.inFlight?.runId !== response.runId) {

@@ -148,7 +148,7 @@ export interface DecisionInputs {
  * `RunDispatched.scheduledFor`, so the next interval is anchored on the un-jittered grid and
  * jitter never accumulates into drift.
  */
-export type Decision =
+export type ScheduleDecision =
   | {
       readonly at: null;
       readonly slot: null;

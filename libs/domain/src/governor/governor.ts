@@ -4,7 +4,7 @@ import { isRepresentableInstant } from '../limits.js';
 import type { Millis } from '../time.js';
 import { cronCadence, intervalCadence, nextOnGrid, type Cadence } from './baseline.js';
 import { clampToBounds } from './clamp.js';
-import type { Anchor, Decision, DecisionInputs, ScheduledReason } from './decision.js';
+import type { Anchor, DecisionInputs, ScheduleDecision, ScheduledReason } from './decision.js';
 import { liveHints, type LiveHints } from './hints.js';
 import { jitterOffset } from './jitter.js';
 
@@ -33,7 +33,7 @@ import { jitterOffset } from './jitter.js';
  * const d = nextRun(state, now);
  * if (d.at !== null && d.at <= now) dispatch({ scheduledFor: d.slot, reason: d.reason });
  */
-export function nextRun(state: EndpointState, now: Millis): Decision {
+export function nextRun(state: EndpointState, now: Millis): ScheduleDecision {
   const base = initialInputs(state, now);
   if (state.status === 'unregistered' || state.status === 'archived') {
     return { at: null, slot: null, reason: state.status, inputs: base };

@@ -3,7 +3,7 @@ export type {
   Anchor,
   BackoffInput,
   ClampInput,
-  Decision,
+  ScheduleDecision,
   DecisionInputs,
   DecisionReason,
   IgnoredHint,

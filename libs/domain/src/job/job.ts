@@ -1,6 +1,7 @@
-import { fail, ok, type Result } from '../errors.js';
-import { makeEvent, type DomainEvent } from '../events/event.js';
-import type { EventMetadata } from '../events/metadata.js';
+import type { DecideContext, Decided, Decider } from '../decider.js';
+import { fail, ok } from '../errors.js';
+import { makeEvent, type DomainEvent, type RecordedEvent } from '../events/event.js';
+import type { Actor } from '../events/metadata.js';
 import { checkPauseEnd } from '../endpoint/decide.js';
 import { fromIso, toIso, type Millis } from '../time.js';
 
@@ -10,7 +11,13 @@ export interface JobState {
   readonly tenantId: string;
   readonly name: string;
   readonly description: string;
-  readonly pause: { readonly until: Millis | null; readonly reason: string } | null;
+  /** Every endpoint of the job honours it (a hold on their schedule). */
+  readonly pause: {
+    readonly until: Millis | null;
+    readonly reason: string;
+    readonly actor: Actor;
+  } | null;
+  /** When the job was created (0 until its JobCreated is read back from the log). */
   readonly createdAt: Millis;
   readonly version: number;
 }
@@ -39,8 +46,10 @@ export type JobCommand =
   | { readonly type: 'PauseJob'; readonly until: Millis | null; readonly reason?: string }
   | { readonly type: 'ResumeJob'; readonly reason?: string };
 
-export function evolveJob(state: JobState, event: DomainEvent, recordedAt?: Millis): JobState {
+/** Folds one event of a job stream; `createdAt` comes from the log's recording time. */
+export function evolveJob(state: JobState, event: DomainEvent | RecordedEvent): JobState {
   const version = state.version + 1;
+  const recordedAt = 'recordedAt' in event ? fromIso(event.recordedAt) : undefined;
   switch (event.type) {
     case 'JobCreated':
       return {
@@ -68,6 +77,7 @@ export function evolveJob(state: JobState, event: DomainEvent, recordedAt?: Mill
         pause: {
           until: event.data.until === null ? null : fromIso(event.data.until),
           reason: event.data.reason,
+          actor: event.metadata.actor,
         },
         version,
       };
@@ -78,19 +88,11 @@ export function evolveJob(state: JobState, event: DomainEvent, recordedAt?: Mill
   }
 }
 
-export const foldJob = (events: readonly (DomainEvent & { recordedAt?: string })[]): JobState =>
-  events.reduce(
-    (state, event) =>
-      evolveJob(state, event, event.recordedAt ? fromIso(event.recordedAt) : undefined),
-    initialJobState(),
-  );
-
-/** Decides job commands. Pausing a job pauses its endpoints: the caller appends their Paused too. */
-export function decideJob(
-  command: JobCommand,
-  state: JobState,
-  ctx: { now: Millis; metadata: EventMetadata },
-): Result<readonly DomainEvent[]> {
+/**
+ * Decides job commands. Pausing, resuming or archiving a job is one event on the job's stream;
+ * every endpoint of the job takes the job's state as an input from that position on.
+ */
+export function decideJob(command: JobCommand, state: JobState, ctx: DecideContext): Decided {
   const { metadata } = ctx;
   if (command.type === 'CreateJob') {
     if (state.status !== 'unregistered')
@@ -147,3 +149,15 @@ export function decideJob(
         : ok([makeEvent('JobResumed', { reason: command.reason ?? '' }, metadata)]);
   }
 }
+
+/** Schema version of {@link JobState} (see {@link Decider.stateVersion}). */
+export const JOB_STATE_VERSION = 1;
+
+/** The job aggregate: one stream per job, `job-<tenant>.<id>`. */
+export const jobDecider: Decider<JobState, JobCommand> = {
+  name: 'job',
+  stateVersion: JOB_STATE_VERSION,
+  initialState: initialJobState,
+  evolve: evolveJob,
+  decide: decideJob,
+};

@@ -13,10 +13,23 @@ export interface AppendRequest {
   /** Instant to record instead of the store's clock (ISO-8601); replays and tests pin it. */
   readonly recordedAt?: string;
   /**
-   * Makes the append idempotent: a request whose key the log already holds
+   * Makes the append idempotent: a request whose key its stream already holds
    * appends nothing and reports `duplicate: true` (e.g. `response:<runId>`).
+   * Keys are scoped to the stream (and so to the tenant).
    */
   readonly idempotencyKey?: string;
+  /**
+   * Other streams that must be at exactly these versions for the append to happen (they are
+   * read, not written): a decision that took another stream's state as an input (an endpoint
+   * dispatched under its job's state) is refused as a ConcurrencyError if that state moved.
+   */
+  readonly conditions?: readonly StreamCondition[];
+}
+
+/** A stream that must be at `version` (0: does not exist) for an append to happen. */
+export interface StreamCondition {
+  readonly streamId: string;
+  readonly version: number;
 }
 
 export interface AppendResult {

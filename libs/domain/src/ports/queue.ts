@@ -1,12 +1,12 @@
-import type { JobPayload, QueueName } from '../jobs.js';
+import type { QueuePayload, QueueName } from '../queues.js';
 
-export interface QueuedJob<Q extends QueueName> {
+export interface QueueMessage<Q extends QueueName> {
   /** Unique per queue: adding a job whose id is already queued is a no-op. */
   readonly id: string;
-  readonly data: JobPayload<Q>;
+  readonly data: QueuePayload<Q>;
 }
 
-export interface ReceivedJob<Q extends QueueName> extends QueuedJob<Q> {
+export interface ReceivedMessage<Q extends QueueName> extends QueueMessage<Q> {
   /** 1 on the first delivery, more on redelivery. */
   readonly attempt: number;
 }
@@ -28,10 +28,10 @@ export interface Consumer {
  * whose handler throws is retried with backoff.
  */
 export interface QueuePort {
-  enqueue<Q extends QueueName>(queue: Q, jobs: readonly QueuedJob<Q>[]): Promise<void>;
+  enqueue<Q extends QueueName>(queue: Q, jobs: readonly QueueMessage<Q>[]): Promise<void>;
   consume<Q extends QueueName>(
     queue: Q,
-    handler: (job: ReceivedJob<Q>) => Promise<void>,
+    handler: (job: ReceivedMessage<Q>) => Promise<void>,
     options?: ConsumeOptions,
   ): Consumer;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
-import { fail, ok, type Result } from '../errors.js';
+import type { DecideContext, Decided, Decider } from '../decider.js';
+import { fail, ok } from '../errors.js';
 import { makeEvent, type DomainEvent } from '../events/event.js';
-import type { EventMetadata } from '../events/metadata.js';
 
 export interface ApiKeyState {
   readonly keyId: string;
@@ -63,15 +63,12 @@ export function evolveTenant(state: TenantState, event: DomainEvent): TenantStat
   }
 }
 
-export const foldTenant = (events: readonly DomainEvent[]): TenantState =>
-  events.reduce(evolveTenant, initialTenantState());
-
 /** Decides tenant commands; revoking an already revoked key changes nothing. */
 export function decideTenant(
   command: TenantCommand,
   state: TenantState,
-  metadata: EventMetadata,
-): Result<readonly DomainEvent[]> {
+  { metadata }: DecideContext,
+): Decided {
   if (command.type === 'CreateTenant') {
     if (state.exists) return fail('conflict', `tenant ${state.tenantId} already exists`);
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(command.tenantId)) {
@@ -96,3 +93,15 @@ export function decideTenant(
     makeEvent('ApiKeyRevoked', { keyId: key.keyId, reason: command.reason ?? '' }, metadata),
   ]);
 }
+
+/** Schema version of {@link TenantState} (see {@link Decider.stateVersion}). */
+export const TENANT_STATE_VERSION = 1;
+
+/** The tenant aggregate: one stream per tenant, `tenant-<id>`, with its API keys. */
+export const tenantDecider: Decider<TenantState, TenantCommand> = {
+  name: 'tenant',
+  stateVersion: TENANT_STATE_VERSION,
+  initialState: initialTenantState,
+  evolve: evolveTenant,
+  decide: decideTenant,
+};

@@ -30,7 +30,7 @@ export async function claimDue(
     state: EndpointState;
   }>`
     with due as (
-      select endpoint_id from schedule
+      select tenant_id, endpoint_id from schedule
       where status = 'active' and next_run_at <= ${at}
         and (claimed_until is null or claimed_until <= ${at})
       order by next_run_at
@@ -38,7 +38,7 @@ export async function claimDue(
       for update skip locked
     )
     update schedule s set claimed_until = ${new Date(now + claimTtlMs)}
-    from due where s.endpoint_id = due.endpoint_id
+    from due where s.tenant_id = due.tenant_id and s.endpoint_id = due.endpoint_id
     returning s.endpoint_id, s.tenant_id, s.stream_version, s.state`.execute(db);
   return rows.map((row) => ({
     endpointId: row.endpoint_id,
@@ -51,11 +51,17 @@ export async function claimDue(
 /** Defers a claimed row that turned out not to be due until `until` (null: until it changes). */
 export async function deferClaims(
   db: SchedulingDb,
-  deferrals: readonly { endpointId: string; streamVersion: number; until: number | null }[],
+  deferrals: readonly {
+    tenantId: string;
+    endpointId: string;
+    streamVersion: number;
+    until: number | null;
+  }[],
 ): Promise<void> {
   if (deferrals.length === 0) return;
   const values = JSON.stringify(
     deferrals.map((d) => ({
+      tenant_id: d.tenantId,
       endpoint_id: d.endpointId,
       stream_version: d.streamVersion,
       until: d.until === null ? 'infinity' : new Date(d.until).toISOString(),
@@ -64,8 +70,10 @@ export async function deferClaims(
   // Only if the projection has not rewritten the row meanwhile (it clears claims).
   await sql`
     update schedule s set claimed_until = d.until
-    from jsonb_to_recordset(${values}::jsonb) as d(endpoint_id text, stream_version int, until timestamptz)
-    where s.endpoint_id = d.endpoint_id and s.stream_version = d.stream_version`.execute(db);
+    from jsonb_to_recordset(${values}::jsonb)
+      as d(tenant_id text, endpoint_id text, stream_version int, until timestamptz)
+    where s.tenant_id = d.tenant_id and s.endpoint_id = d.endpoint_id
+      and s.stream_version = d.stream_version`.execute(db);
 }
 
 /** When the next endpoint becomes claimable (null: none is scheduled). */

@@ -1,10 +1,10 @@
-import { ConcurrencyError, type EventStore, type QueuePort } from '@orrery/domain';
+import type { AppendOutcome, AppendRequest, EventStore, QueuePort } from '@orrery/domain';
 import type { Logger } from 'pino';
 import { SCHEDULE_CHANNEL, type SchedulingDb } from '../db.js';
 import type { AppendBatcher } from '../executor/append-batcher.js';
 import { WakeLoop } from '../wake-loop.js';
 import { claimDue, deferClaims, nextClaimableAt } from './claim.js';
-import { planDispatch, type DispatchSettings } from './plan-dispatch.js';
+import { dispatchClaimed, type DispatchSettings } from './dispatch-claimed.js';
 
 export interface DispatcherOptions extends Partial<DispatchSettings> {
   readonly db: SchedulingDb;
@@ -41,6 +41,7 @@ export class Dispatcher {
   readonly #loop: WakeLoop;
   readonly #now: () => number;
   readonly #settings: DispatchSettings;
+  readonly #append: (request: AppendRequest) => Promise<AppendOutcome>;
   readonly stats: DispatchStats = { dispatched: 0, stale: 0, deferred: 0, refused: 0 };
 
   constructor(private readonly options: DispatcherOptions) {
@@ -49,6 +50,14 @@ export class Dispatcher {
       dispatcherId: options.dispatcherId ?? `dispatcher-${process.pid}`,
       leaseMarginMs: options.leaseMarginMs ?? 15_000,
     };
+    const { batcher, store } = options;
+    this.#append = batcher
+      ? (request) => batcher.append(request)
+      : async (request) => {
+          const [outcome] = await store.appendEach([request]);
+          if (!outcome) throw new Error('appendEach returned no outcome');
+          return outcome;
+        };
     this.#loop = new WakeLoop({
       name: 'dispatcher',
       log: options.log,
@@ -79,29 +88,23 @@ export class Dispatcher {
       const now = this.#now();
       const claimed = await claimDue(db, now, this.options.claimTtlMs ?? 5_000, batchSize);
       if (claimed.length === 0) break;
-      const plan = planDispatch(claimed, now, this.#settings);
-      for (const refusal of plan.refusals) log.warn(refusal, 'dispatch refused by the decider');
-      const outcomes =
-        plan.appends.length === 0
-          ? []
-          : this.options.batcher
-            ? await this.options.batcher.appendAll(plan.appends)
-            : await store.appendEach(plan.appends);
-      const jobs = plan.jobs.filter((_, i) => {
-        const outcome = outcomes[i];
-        return (
-          outcome !== undefined && !(outcome instanceof ConcurrencyError) && !outcome.duplicate
-        );
+      const round = await dispatchClaimed(claimed, now, {
+        store,
+        append: this.#append,
+        settings: this.#settings,
       });
+      for (const refusal of round.refusals) log.warn(refusal, 'dispatch refused by the decider');
+      const { messages } = round;
       // The log is the truth: a crash between append and enqueue is recovered
       // when the lease lapses and the same run is dispatched again.
-      if (jobs.length > 0) await queue.enqueue('execute', jobs);
-      await deferClaims(db, plan.deferrals);
-      this.stats.dispatched += jobs.length;
-      this.stats.stale += plan.appends.length - jobs.length;
-      this.stats.deferred += plan.deferrals.length;
-      this.stats.refused += plan.refusals.length;
-      if (jobs.length > 0) log.debug({ dispatched: jobs.length }, 'dispatched');
+      if (messages.length > 0) await queue.enqueue('execute', messages);
+      await deferClaims(db, round.deferrals);
+      this.stats.dispatched += messages.length;
+      this.stats.stale +=
+        claimed.length - messages.length - round.deferrals.length - round.refusals.length;
+      this.stats.deferred += round.deferrals.length;
+      this.stats.refused += round.refusals.length;
+      if (messages.length > 0) log.debug({ dispatched: messages.length }, 'dispatched');
       if (claimed.length < batchSize) break;
     }
     const next = await nextClaimableAt(db);

@@ -5,7 +5,7 @@ import {
   toIso,
   type Consumer,
   type EventStore,
-  type JobPayload,
+  type QueuePayload,
   type QueuePort,
 } from '@orrery/domain';
 import {
@@ -35,7 +35,7 @@ export interface ExecutorOptions {
   readonly maxUnrecorded?: number;
   /** Observes each recorded run (metrics, tests). */
   readonly onRecorded?: (
-    job: JobPayload<'execute'>,
+    job: QueuePayload<'execute'>,
     outcome: CallOutcome,
     startLagMs: number,
   ) => void;
@@ -53,7 +53,7 @@ export interface ExecutorOptions {
  * shows the run in flight, and its lease lapsing dispatches it again.
  */
 /** A job whose lease lapsed before an executor took it. */
-export const isStale = (job: JobPayload<'execute'>, now: number): boolean =>
+export const isStale = (job: QueuePayload<'execute'>, now: number): boolean =>
   now >= Date.parse(job.leaseUntil);
 
 export class Executor {
@@ -76,7 +76,7 @@ export class Executor {
   }
 
   /** Calls the target and starts recording; resolves once the call is done. */
-  async execute(job: JobPayload<'execute'>): Promise<void> {
+  async execute(job: QueuePayload<'execute'>): Promise<void> {
     if (isStale(job, Date.now())) {
       // The lease lapsed while the job waited in the queue: the run has been (or
       // is about to be) dispatched again, and that job will call. Calling here
@@ -106,7 +106,7 @@ export class Executor {
     while (this.#recording.size > 0) await Promise.all(this.#recording);
   }
 
-  async #record(job: JobPayload<'execute'>, outcome: CallOutcome, startLagMs: number) {
+  async #record(job: QueuePayload<'execute'>, outcome: CallOutcome, startLagMs: number) {
     const event = makeEvent(
       'ResponseRecorded',
       {
@@ -129,7 +129,7 @@ export class Executor {
       },
     );
     const result = await this.#batcher.append({
-      streamId: endpointStream(job.endpointId),
+      streamId: endpointStream(job.tenantId, job.endpointId),
       expectedVersion: 'any',
       events: [event],
       idempotencyKey: `response:${job.runId}`,
@@ -138,7 +138,7 @@ export class Executor {
     this.options.onRecorded?.(job, outcome, startLagMs);
   }
 
-  async #call(job: JobPayload<'execute'>): Promise<CallOutcome> {
+  async #call(job: QueuePayload<'execute'>): Promise<CallOutcome> {
     let headers: Record<string, string>;
     try {
       headers = openHeaders(this.options.secrets ?? null, job.request.headers);

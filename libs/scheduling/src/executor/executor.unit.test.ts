@@ -1,10 +1,10 @@
-import type { JobPayload, QueuePort } from '@orrery/domain';
+import { endpointStream, type QueuePayload, type QueuePort } from '@orrery/domain';
 import { InMemoryEventStore } from '@orrery/event-store';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Executor, isStale } from './executor.js';
 
-const job = (leaseUntil: string): JobPayload<'execute'> => ({
+const job = (leaseUntil: string): QueuePayload<'execute'> => ({
   runId: 'run-1',
   endpointId: 'e1',
   tenantId: 't1',
@@ -47,7 +47,7 @@ describe('stale execute jobs', () => {
     });
     await executor.execute(job(new Date(Date.now() + 60_000).toISOString()));
     await executor.stop();
-    const [recorded] = await store.readStream('endpoint-e1');
+    const [recorded] = await store.readStream(endpointStream('t1', 'e1'));
     expect(recorded).toMatchObject({
       type: 'ResponseRecorded',
       data: { runId: 'run-1', ok: false },

@@ -1,8 +1,8 @@
 import {
-  endpointIdOf,
   evolve,
   fromIso,
   initialState,
+  parseEndpointStream,
   type EndpointState,
   type Millis,
   type RecordedEvent,
@@ -18,6 +18,8 @@ export interface FoldedEndpoint {
 
 export interface DispatchedRun {
   readonly runId: string;
+  /** The endpoint's stream (a key into `FoldedBatch.endpoints`). */
+  readonly streamId: string;
   readonly endpointId: string;
   readonly scheduledFor: Millis;
   readonly dispatchedAt: Millis;
@@ -28,6 +30,7 @@ export interface DispatchedRun {
 
 export interface RecordedRun {
   readonly runId: string;
+  readonly streamId: string;
   readonly endpointId: string;
   readonly ok: boolean;
   readonly test: boolean;
@@ -40,6 +43,7 @@ export interface RecordedRun {
 }
 
 export interface FoldedBatch {
+  /** By stream id (endpoint ids are unique per tenant only). */
   readonly endpoints: ReadonlyMap<string, FoldedEndpoint>;
   /** A hint was proposed in the batch: the hint expirer has a new expiry to wait for. */
   readonly hintsChanged: boolean;
@@ -49,8 +53,8 @@ export interface FoldedBatch {
 
 /**
  * Folds a batch of log events into the endpoints' states (starting from
- * `loaded`, the states the read model holds) and collects run changes. Pure:
- * the projection's only inputs are the events.
+ * `loaded`, the states the read model holds, by stream id) and collects run
+ * changes. Pure: the projection's only inputs are the events.
  */
 export function foldBatch(
   loaded: ReadonlyMap<string, EndpointState>,
@@ -61,9 +65,11 @@ export function foldBatch(
   const recorded: RecordedRun[] = [];
   let hintsChanged = false;
   for (const event of events) {
-    const endpointId = endpointIdOf(event.streamId);
-    if (endpointId === null) continue;
-    const before = endpoints.get(endpointId)?.state ?? loaded.get(endpointId) ?? initialState();
+    const ref = parseEndpointStream(event.streamId);
+    if (ref === null) continue;
+    const { streamId } = event;
+    const endpointId = ref.id;
+    const before = endpoints.get(streamId)?.state ?? loaded.get(streamId) ?? initialState();
     if (event.streamVersion <= before.version) continue; // already folded
     if (event.streamVersion !== before.version + 1) {
       throw new Error(
@@ -71,11 +77,12 @@ export function foldBatch(
       );
     }
     const state = evolve(before, event);
-    endpoints.set(endpointId, { state, asOf: fromIso(event.recordedAt), position: event.position });
+    endpoints.set(streamId, { state, asOf: fromIso(event.recordedAt), position: event.position });
     if (event.type === 'HintProposed') hintsChanged = true;
     if (event.type === 'RunDispatched') {
       dispatched.push({
         runId: event.data.runId,
+        streamId,
         endpointId,
         scheduledFor: fromIso(event.data.scheduledFor),
         dispatchedAt: fromIso(event.data.dispatchedAt),
@@ -86,6 +93,7 @@ export function foldBatch(
     } else if (event.type === 'ResponseRecorded') {
       recorded.push({
         runId: event.data.runId,
+        streamId,
         endpointId,
         ok: event.data.ok,
         test: event.data.test,

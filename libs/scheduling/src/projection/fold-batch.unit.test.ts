@@ -22,8 +22,11 @@ import {
   registered,
   responded,
   userMeta,
-} from '../endpoint-history.test-support.js';
+} from '@orrery/domain/testing';
 import { foldBatch, type FoldedEndpoint } from './fold-batch.js';
+
+const E1 = endpointStream('t1', 'e1');
+const E2 = endpointStream('t1', 'e2');
 
 const e1History: DomainEvent[] = [
   registered('e1'),
@@ -57,31 +60,31 @@ describe('foldBatch', () => {
   it('gives each endpoint the state a fold of its own stream gives', () => {
     const batch = foldBatch(new Map(), interleaved());
 
-    expect(batch.endpoints.get('e1')?.state).toEqual(fold(e1History));
-    expect(batch.endpoints.get('e2')?.state).toEqual(fold(e2History));
-    expect([...batch.endpoints.keys()].sort()).toEqual(['e1', 'e2']);
+    expect(batch.endpoints.get(E1)?.state).toEqual(fold(e1History));
+    expect(batch.endpoints.get(E2)?.state).toEqual(fold(e2History));
+    expect([...batch.endpoints.keys()].sort()).toEqual([E1, E2]);
   });
 
   it("stamps each endpoint with its last event's position and recorded time (the projection's now)", () => {
     const log = interleaved();
-    const lastOfE1 = log.filter((e) => e.streamId === endpointStream('e1')).at(-1);
+    const lastOfE1 = log.filter((e) => e.streamId === E1).at(-1);
 
     const batch = foldBatch(new Map(), log);
 
     expect(lastOfE1).toBeDefined();
-    expect(batch.endpoints.get('e1')).toMatchObject({
+    expect(batch.endpoints.get(E1)).toMatchObject({
       position: lastOfE1?.position,
       asOf: fromIso(lastOfE1?.recordedAt ?? ''),
     });
   });
 
   it('continues from the loaded state', () => {
-    const loaded = new Map([['e1', fold(e1History.slice(0, 3))]]);
+    const loaded = new Map([[E1, fold(e1History.slice(0, 3))]]);
     const rest = endpointEvents('e1', e1History.slice(3), { firstVersion: 4 });
 
     const batch = foldBatch(loaded, rest);
 
-    expect(batch.endpoints.get('e1')?.state).toEqual(fold(e1History));
+    expect(batch.endpoints.get(E1)?.state).toEqual(fold(e1History));
   });
 
   it('ignores events of streams that are not endpoints', () => {
@@ -94,39 +97,39 @@ describe('foldBatch', () => {
 
     const batch = foldBatch(new Map(), log);
 
-    expect([...batch.endpoints.keys()]).toEqual(['e1']);
-    expect(batch.endpoints.get('e1')?.state).toEqual(fold(e1History));
+    expect([...batch.endpoints.keys()]).toEqual([E1]);
+    expect(batch.endpoints.get(E1)?.state).toEqual(fold(e1History));
   });
 
   it('skips versions already folded, so a redelivered batch changes nothing and counts no run twice', () => {
     const all = endpointEvents('e1', e1History);
-    const loaded = new Map([['e1', fold(e1History.slice(0, 3))]]);
+    const loaded = new Map([[E1, fold(e1History.slice(0, 3))]]);
 
     // Versions 2..5: 2 and 3 are already in the loaded state.
     const batch = foldBatch(loaded, all.slice(1));
 
-    expect(batch.endpoints.get('e1')?.state).toEqual(fold(e1History));
+    expect(batch.endpoints.get(E1)?.state).toEqual(fold(e1History));
     expect(batch.dispatched.map((d) => d.runId)).toEqual(['run-b']);
     expect(batch.recorded).toEqual([]);
 
-    const again = foldBatch(new Map([['e1', fold(e1History)]]), all);
+    const again = foldBatch(new Map([[E1, fold(e1History)]]), all);
     expect(again.endpoints.size).toBe(0);
     expect(again.dispatched).toEqual([]);
   });
 
   it('throws on a version gap, naming the stream', () => {
-    const loaded = new Map([['e1', fold(e1History.slice(0, 1))]]);
+    const loaded = new Map([[E1, fold(e1History.slice(0, 1))]]);
     const skipping = endpointEvents('e1', e1History.slice(2), { firstVersion: 3 });
 
-    expect(() => foldBatch(loaded, skipping)).toThrow(/endpoint-e1.*version 3 follows 1/);
+    expect(() => foldBatch(loaded, skipping)).toThrow(/endpoint-t1\.e1.*version 3 follows 1/);
   });
 
   it('throws on a gap inside the batch, and for a stream it has no state of', () => {
     const events = endpointEvents('e1', e1History);
     const withHole = [...events.slice(0, 2), ...events.slice(3)];
 
-    expect(() => foldBatch(new Map(), withHole)).toThrow(/endpoint-e1.*version 4 follows 2/);
-    expect(() => foldBatch(new Map(), events.slice(1))).toThrow(/endpoint-e1/);
+    expect(() => foldBatch(new Map(), withHole)).toThrow(/endpoint-t1\.e1.*version 4 follows 2/);
+    expect(() => foldBatch(new Map(), events.slice(1))).toThrow(/endpoint-t1\.e1/);
   });
 
   it('collects the runs dispatched, in log order', () => {
@@ -135,6 +138,7 @@ describe('foldBatch', () => {
     expect(batch.dispatched).toEqual([
       {
         runId: 'run-a',
+        streamId: E1,
         endpointId: 'e1',
         scheduledFor: T0,
         dispatchedAt: T0 + 7,
@@ -166,6 +170,7 @@ describe('foldBatch', () => {
     expect(batch.recorded).toEqual([
       {
         runId: 'run-t',
+        streamId: E1,
         endpointId: 'e1',
         ok: true,
         test: true,
@@ -186,7 +191,7 @@ describe('foldBatch', () => {
       }),
     ]);
     // The test run left the real run in flight; the real response cleared it.
-    expect(batch.endpoints.get('e1')?.state.inFlight).toBeNull();
+    expect(batch.endpoints.get(E1)?.state.inFlight).toBeNull();
   });
 });
 
@@ -223,7 +228,7 @@ describe('foldBatch, batch by batch', () => {
         recordedAt: iso(now),
       });
     };
-    for (const id of endpointIds) push(endpointStream(id), registered(id, {}, now));
+    for (const id of endpointIds) push(endpointStream('t1', id), registered(id, {}, now));
     for (const { endpoint, kind, dt } of steps) {
       now += dt;
       const id = endpointIds[endpoint] ?? 'e1';
@@ -251,7 +256,7 @@ describe('foldBatch, batch by batch', () => {
             return makeEvent('HintsCleared', { slots: ['interval', 'oneShot'] }, userMeta);
         }
       })();
-      push(kind === 'noise' ? 'job-j1' : endpointStream(id), event);
+      push(kind === 'noise' ? 'job-j1' : endpointStream('t1', id), event);
     }
     return log;
   }

@@ -1,8 +1,7 @@
 import {
   evolveJob,
-  fromIso,
   initialJobState,
-  jobIdOf,
+  parseJobStream,
   type JobState,
   type RecordedEvent,
 } from '@orrery/domain';
@@ -13,21 +12,21 @@ export interface FoldedJob {
   readonly createdPosition: number | null;
 }
 
-/** Folds the job streams of a batch into job states, starting from the loaded ones. */
+/** Folds the job streams of a batch into job states (by stream id), starting from the loaded ones. */
 export function foldJobs(
   loaded: ReadonlyMap<string, JobState>,
   events: readonly RecordedEvent[],
 ): Map<string, FoldedJob> {
   const jobs = new Map<string, FoldedJob>();
   for (const event of events) {
-    const jobId = jobIdOf(event.streamId);
-    if (jobId === null) continue;
-    const before = jobs.get(jobId)?.state ?? loaded.get(jobId) ?? initialJobState();
+    if (parseJobStream(event.streamId) === null) continue;
+    const { streamId } = event;
+    const before = jobs.get(streamId)?.state ?? loaded.get(streamId) ?? initialJobState();
     if (event.streamVersion <= before.version) continue;
-    const state = evolveJob(before, event, fromIso(event.recordedAt));
+    const state = evolveJob(before, event);
     const createdPosition =
-      jobs.get(jobId)?.createdPosition ?? (event.type === 'JobCreated' ? event.position : null);
-    jobs.set(jobId, { state, createdPosition });
+      jobs.get(streamId)?.createdPosition ?? (event.type === 'JobCreated' ? event.position : null);
+    jobs.set(streamId, { state, createdPosition });
   }
   return jobs;
 }

@@ -1,5 +1,6 @@
 import {
   decide,
+  endpointStream,
   evolve,
   type DomainEvent,
   type EndpointState,
@@ -61,7 +62,7 @@ export class HintExpirer {
         ? []
         : [
             {
-              streamId: `endpoint-${row.endpoint_id}`,
+              streamId: endpointStream(row.tenant_id, row.endpoint_id),
               expectedVersion: row.stream_version,
               events,
             },

@@ -10,9 +10,9 @@ import {
   registered,
   responded,
   stateOf,
-} from '../endpoint-history.test-support.js';
+} from '@orrery/domain/testing';
+import { scheduleOf } from '@orrery/domain';
 import { expiredHints } from './hint-expirer.js';
-import { scheduleOf } from './schedule-of.js';
 
 const ran: DomainEvent[] = [registered('e1'), dispatched('run-1', T0), responded('run-1')];
 const bothHints = [

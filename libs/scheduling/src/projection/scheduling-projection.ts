@@ -1,6 +1,10 @@
 import {
-  endpointIdOf,
-  jobIdOf,
+  endpointDecider,
+  foldWith,
+  jobDecider,
+  parseEndpointStream,
+  parseJobStream,
+  type Decider,
   type EventStore,
   type RecordedEvent,
   type Subscription,
@@ -94,15 +98,40 @@ export class SchedulingProjection {
   async apply(events: readonly RecordedEvent[]): Promise<void> {
     const last = events.at(-1);
     if (!last) return;
-    const endpointIds = [
-      ...new Set(events.map((e) => endpointIdOf(e.streamId)).filter((id) => id !== null)),
+    const streams = (parse: (id: string) => unknown) => [
+      ...new Set(events.map((e) => e.streamId).filter((id) => parse(id) !== null)),
     ];
-    const jobIds = [...new Set(events.map((e) => jobIdOf(e.streamId)).filter((id) => id !== null))];
     await this.options.db.transaction().execute(async (trx) => {
-      const batch = foldBatch(await loadStates(trx, endpointIds), events);
-      await writeJobs(trx, foldJobs(await loadJobStates(trx, jobIds), events));
+      const endpoints = await loadStates(trx, streams(parseEndpointStream));
+      const jobs = await loadJobStates(trx, streams(parseJobStream));
+      await this.#refold(endpointDecider, endpoints, events);
+      await this.#refold(jobDecider, jobs, events);
+      const batch = foldBatch(endpoints.states, events);
+      await writeJobs(trx, foldJobs(jobs.states, events));
       await writeBatch(trx, this.#name, batch, last.position);
     });
+  }
+
+  /**
+   * Folds again, from the log, the streams whose stored state has another schema version: up to
+   * (not including) their first event in this batch, which the batch then applies.
+   */
+  async #refold<S extends { readonly version: number }>(
+    decider: Decider<S, never>,
+    loaded: { states: Map<string, S>; stale: readonly string[] },
+    batch: readonly RecordedEvent[],
+  ): Promise<void> {
+    for (const streamId of loaded.stale) {
+      const first = batch.find((e) => e.streamId === streamId)?.position ?? Infinity;
+      const history = await this.options.store.readStream(streamId);
+      loaded.states.set(
+        streamId,
+        foldWith(
+          decider,
+          history.filter((e) => e.position < first),
+        ),
+      );
+    }
   }
 
   /**

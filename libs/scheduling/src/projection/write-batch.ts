@@ -1,25 +1,47 @@
-import type { EndpointState } from '@orrery/domain';
+import {
+  ENDPOINT_STATE_VERSION,
+  endpointStream,
+  parseEndpointStream,
+  scheduleOf,
+  type EndpointState,
+} from '@orrery/domain';
 import { sql, type Transaction } from 'kysely';
 import { HINTS_CHANNEL, SCHEDULE_CHANNEL } from '../db.js';
 import type { NewScheduleRow, SchedulingSchema } from '../read-model/schema.js';
 import type { FoldedBatch } from './fold-batch.js';
-import { scheduleOf } from './schedule-of.js';
 
 type Trx = Transaction<SchedulingSchema>;
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
 
-/** The endpoints' states as the read model holds them. */
+/**
+ * The endpoints' states as the read model holds them, by stream id. A row whose state was
+ * written with another schema version is not trusted: its stream is listed in `stale`, for the
+ * caller to fold again from the log.
+ */
 export async function loadStates(
   trx: Trx,
-  endpointIds: readonly string[],
-): Promise<Map<string, EndpointState>> {
-  if (endpointIds.length === 0) return new Map();
-  const rows = await trx
-    .selectFrom('schedule')
-    .select(['endpoint_id', 'state'])
-    .where('endpoint_id', 'in', endpointIds)
-    .execute();
-  return new Map(rows.map((row) => [row.endpoint_id, row.state as EndpointState]));
+  streamIds: readonly string[],
+): Promise<{ states: Map<string, EndpointState>; stale: string[] }> {
+  const refs = streamIds.flatMap((id) => parseEndpointStream(id) ?? []);
+  if (refs.length === 0) return { states: new Map(), stale: [] };
+  const { rows } = await sql<{
+    tenant_id: string;
+    endpoint_id: string;
+    state: unknown;
+    state_version: number;
+  }>`
+    select s.tenant_id, s.endpoint_id, s.state, s.state_version
+    from unnest(${refs.map((r) => r.tenantId)}::text[], ${refs.map((r) => r.id)}::text[]) as k(t, e)
+    join schedule s on s.tenant_id = k.t and s.endpoint_id = k.e`.execute(trx);
+  const states = new Map<string, EndpointState>();
+  const stale: string[] = [];
+  for (const row of rows) {
+    const streamId = endpointStream(row.tenant_id, row.endpoint_id);
+    if (row.state_version === ENDPOINT_STATE_VERSION)
+      states.set(streamId, row.state as EndpointState);
+    else stale.push(streamId);
+  }
+  return { states, stale };
 }
 
 /**
@@ -34,11 +56,11 @@ export async function writeBatch(
   position: number,
 ): Promise<void> {
   const rows: NewScheduleRow[] = [];
-  for (const [endpointId, { state, asOf, position: at }] of batch.endpoints) {
+  for (const { state, asOf, position: at } of batch.endpoints.values()) {
     if (state.status === 'unregistered') continue;
     const view = scheduleOf(state, asOf);
     rows.push({
-      endpoint_id: endpointId,
+      endpoint_id: state.endpointId,
       tenant_id: state.tenantId,
       job_id: state.jobId,
       stream_version: state.version,
@@ -47,6 +69,7 @@ export async function writeBatch(
       slot_at: toDate(view.slot),
       reason: view.reason,
       state: JSON.stringify(state),
+      state_version: ENDPOINT_STATE_VERSION,
       claimed_until: null,
       in_flight_run_id: state.inFlight?.runId ?? null,
       hint_expires_at: toDate(view.hintExpiresAt),
@@ -58,8 +81,9 @@ export async function writeBatch(
       .insertInto('schedule')
       .values(rows)
       .onConflict((oc) =>
-        oc.column('endpoint_id').doUpdateSet((eb) => ({
+        oc.columns(['tenant_id', 'endpoint_id']).doUpdateSet((eb) => ({
           stream_version: eb.ref('excluded.stream_version'),
+          state_version: eb.ref('excluded.state_version'),
           status: eb.ref('excluded.status'),
           next_run_at: eb.ref('excluded.next_run_at'),
           slot_at: eb.ref('excluded.slot_at'),
@@ -84,7 +108,7 @@ export async function writeBatch(
 }
 
 async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
-  const stateOf = (endpointId: string) => batch.endpoints.get(endpointId)?.state;
+  const stateOf = (streamId: string) => batch.endpoints.get(streamId)?.state;
   // One row per run: a rebuild can meet both attempts of a re-dispatched run
   // in one batch, and one INSERT ... ON CONFLICT may touch a row only once.
   // The first attempt keeps the slot, lateness and dispatch position; the
@@ -94,14 +118,15 @@ async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
     { first: (typeof batch.dispatched)[number]; last: (typeof batch.dispatched)[number] }
   >();
   for (const run of batch.dispatched) {
-    const seen = byRun.get(run.runId);
-    byRun.set(run.runId, seen ? { first: seen.first, last: run } : { first: run, last: run });
+    const key = `${run.streamId}\n${run.runId}`;
+    const seen = byRun.get(key);
+    byRun.set(key, seen ? { first: seen.first, last: run } : { first: run, last: run });
   }
   const dispatched = [...byRun.values()].map(({ first: run, last }) => ({
     run_id: run.runId,
     endpoint_id: run.endpointId,
-    tenant_id: stateOf(run.endpointId)?.tenantId ?? '',
-    job_id: stateOf(run.endpointId)?.jobId ?? '',
+    tenant_id: stateOf(run.streamId)?.tenantId ?? '',
+    job_id: stateOf(run.streamId)?.jobId ?? '',
     scheduled_for: new Date(run.scheduledFor),
     dispatched_at: new Date(last.dispatchedAt),
     attempt: last.attempt,
@@ -116,8 +141,8 @@ async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
     .map((run) => ({
       run_id: run.runId,
       endpoint_id: run.endpointId,
-      tenant_id: stateOf(run.endpointId)?.tenantId ?? '',
-      job_id: stateOf(run.endpointId)?.jobId ?? '',
+      tenant_id: stateOf(run.streamId)?.tenantId ?? '',
+      job_id: stateOf(run.streamId)?.jobId ?? '',
       scheduled_for: new Date(run.startedAt),
       dispatched_at: new Date(run.startedAt),
       attempt: 1,
@@ -134,7 +159,7 @@ async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
       .values(inserts)
       .onConflict((oc) =>
         // A re-dispatch after a lapsed lease: same run, next attempt; lateness stays the first's.
-        oc.column('run_id').doUpdateSet((eb) => ({
+        oc.columns(['tenant_id', 'run_id']).doUpdateSet((eb) => ({
           attempt: eb.ref('excluded.attempt'),
           dispatched_at: eb.ref('excluded.dispatched_at'),
         })),
@@ -144,6 +169,7 @@ async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
   if (batch.recorded.length === 0) return;
   const responses = JSON.stringify(
     batch.recorded.map((run) => ({
+      tenant_id: stateOf(run.streamId)?.tenantId ?? parseEndpointStream(run.streamId)?.tenantId,
       run_id: run.runId,
       status: run.ok ? 'succeeded' : 'failed',
       started_at: new Date(run.startedAt).toISOString(),
@@ -158,8 +184,9 @@ async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
     update runs set status = r.status, started_at = r.started_at, finished_at = r.finished_at,
       duration_ms = r.duration_ms, http_status = r.http_status, error = r.error,
       response_position = r.response_position
-    from jsonb_to_recordset(${responses}::jsonb) as r(run_id text, status text,
+    from jsonb_to_recordset(${responses}::jsonb) as r(tenant_id text, run_id text, status text,
       started_at timestamptz, finished_at timestamptz, duration_ms double precision,
       http_status int, error text, response_position bigint)
-    where runs.run_id = r.run_id and runs.response_position is null`.execute(trx);
+    where runs.tenant_id = r.tenant_id and runs.run_id = r.run_id
+      and runs.response_position is null`.execute(trx);
 }

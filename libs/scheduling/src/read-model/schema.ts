@@ -16,8 +16,10 @@ export interface ScheduleTable {
   /** The slot `next_run_at` belongs to (without jitter): RunDispatched.scheduledFor. */
   slot_at: Timestamp | null;
   reason: string;
-  /** The folded EndpointState. */
+  /** The folded EndpointState (a snapshot at `stream_version`). */
   state: Json<unknown>;
+  /** Schema version of `state` (ENDPOINT_STATE_VERSION when written). */
+  state_version: number;
   /** A dispatcher's claim: other dispatchers leave the row alone until then. */
   claimed_until: Timestamp | null;
   in_flight_run_id: string | null;
@@ -65,6 +67,8 @@ export interface JobsTable {
   name: string;
   status: 'active' | 'archived';
   state: Json<unknown>;
+  /** Schema version of `state` (JOB_STATE_VERSION when written). */
+  state_version: number;
   stream_version: number;
   created_position: number;
 }

@@ -1,4 +1,8 @@
-import { isPaused, nextRun, type Decision, type EndpointState, type Millis } from '@orrery/domain';
+import { nextRun } from '../governor/governor.js';
+import type { ScheduleDecision } from '../governor/decision.js';
+import type { Millis } from '../time.js';
+import { isPaused } from './decide-hints.js';
+import type { EndpointState } from './state.js';
 
 /** When an endpoint is next due for the dispatcher, and why. */
 export interface ScheduleView {
@@ -9,7 +13,7 @@ export interface ScheduleView {
   readonly reason: string;
   /** A run to dispatch again (its lease lapsed), instead of a new slot. */
   readonly redispatchRunId: string | null;
-  readonly decision: Decision;
+  readonly decision: ScheduleDecision;
   /** Earliest expiry among live hints: the projection appends HintExpired then. */
   readonly hintExpiresAt: Millis | null;
 }

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { HttpRequest } from './endpoint/config.js';
 
 /**
- * The job catalogue: every queue and the zod schema of its payload, in one
- * place. Payloads are parsed when dequeued; a payload that fails its schema is
- * a broken producer, reported and never retried.
+ * The queue catalogue: every queue and the zod schema of its messages, in one place. (Queue
+ * messages are what BullMQ calls jobs; in Orrery a job is a user's group of endpoints.)
+ * Payloads are parsed when dequeued; a payload that fails its schema is a broken producer,
+ * reported and never retried.
  */
-export const jobCatalogue = {
-  /** One HTTP call of a dispatched run. Job id = run id. */
+export const queueCatalogue = {
+  /** One HTTP call of a dispatched run. Message id = `<tenant>.<run id>`. */
   execute: z.strictObject({
     runId: z.string().min(1),
     endpointId: z.string().min(1),
@@ -25,5 +26,5 @@ export const jobCatalogue = {
   }),
 } as const;
 
-export type QueueName = keyof typeof jobCatalogue;
-export type JobPayload<Q extends QueueName> = z.output<(typeof jobCatalogue)[Q]>;
+export type QueueName = keyof typeof queueCatalogue;
+export type QueuePayload<Q extends QueueName> = z.output<(typeof queueCatalogue)[Q]>;

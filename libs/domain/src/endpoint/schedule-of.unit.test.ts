@@ -1,4 +1,4 @@
-import { makeEvent } from '@orrery/domain';
+import { makeEvent } from '../events/event.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,7 +13,7 @@ import {
   responded,
   stateOf,
   userMeta,
-} from '../endpoint-history.test-support.js';
+} from './history.test-support.js';
 import { runIdFor, scheduleOf } from './schedule-of.js';
 
 describe('scheduleOf', () => {

@@ -1,14 +1,10 @@
-import {
-  endpointStream,
-  fold,
-  makeEvent,
-  toIso,
-  type DomainEvent,
-  type EndpointConfigInput,
-  type EndpointState,
-  type EventMetadata,
-  type RecordedEvent,
-} from '@orrery/domain';
+import { makeEvent, type DomainEvent, type RecordedEvent } from '../events/event.js';
+import type { EventMetadata } from '../events/metadata.js';
+import { endpointStream } from '../streams.js';
+import { toIso } from '../time.js';
+import type { EndpointConfigInput } from './config.js';
+import { fold } from './evolve.js';
+import type { EndpointState } from './state.js';
 
 /** Builders of endpoint histories for the scheduling unit tests: states are folds of real events. */
 
@@ -170,4 +166,4 @@ export const endpointEvents = (
   endpointId: string,
   events: readonly DomainEvent[],
   options: { firstVersion?: number; firstPosition?: number; recordedAt?: number } = {},
-): RecordedEvent[] => recorded(endpointStream(endpointId), events, options);
+): RecordedEvent[] => recorded(endpointStream('t1', endpointId), events, options);

@@ -1,0 +1,93 @@
+import { handleCommand } from '@orrery/event-store';
+import {
+  endpointDecider,
+  endpointStream,
+  scheduleOf,
+  type AppendOutcome,
+  type AppendRequest,
+  type EventStore,
+  type QueueMessage,
+} from '@orrery/domain';
+import type { ClaimedEndpoint } from './claim.js';
+import { executeMessage } from './execute-message.js';
+
+export interface DispatchSettings {
+  readonly dispatcherId: string;
+  /** Lease beyond the endpoint's timeout before a run counts as lost. */
+  readonly leaseMarginMs: number;
+}
+
+/** What became of a round of claimed endpoints. */
+export interface DispatchRound {
+  /** One execute message per run dispatched, in claim order. */
+  readonly messages: QueueMessage<'execute'>[];
+  /** Claimed rows with nothing due after all, and until when (null: until something changes). */
+  readonly deferrals: {
+    tenantId: string;
+    endpointId: string;
+    streamVersion: number;
+    until: number | null;
+  }[];
+  /** Claimed rows the decider refused (logged; the row is tried again later). */
+  readonly refusals: { endpointId: string; reason: string }[];
+}
+
+/**
+ * Runs the `Dispatch` command on every claimed endpoint through the command handler, starting
+ * from the claimed row's state and deciding on it at once; the appends go out together through
+ * `append` (a group-commit batcher). Should the projection have lagged, the append finds the
+ * stream moved and the command is decided again on the events since — a hint that lapsed, a
+ * pause that arrived — never on a stale state.
+ */
+export async function dispatchClaimed(
+  claimed: readonly ClaimedEndpoint[],
+  now: number,
+  deps: {
+    store: EventStore;
+    append: (request: AppendRequest) => Promise<AppendOutcome>;
+    settings: DispatchSettings;
+  },
+): Promise<DispatchRound> {
+  const round: DispatchRound = { messages: [], deferrals: [], refusals: [] };
+  const results = await Promise.all(
+    claimed.map(({ tenantId, endpointId, streamVersion, state }) =>
+      handleCommand(
+        deps.store,
+        endpointDecider,
+        endpointStream(tenantId, endpointId),
+        { type: 'Dispatch', leaseMarginMs: deps.settings.leaseMarginMs },
+        {
+          now: () => now,
+          metadata: { tenantId, actor: { kind: 'system', id: deps.settings.dispatcherId } },
+          snapshot: async () => ({ ...state, version: streamVersion }),
+          readTail: 'on-conflict',
+          append: deps.append,
+          idempotencyKey: (events) => {
+            const run = events[0];
+            return run?.type === 'RunDispatched'
+              ? `dispatch:${run.data.runId}:${run.data.attempt}`
+              : 'dispatch';
+          },
+        },
+      ),
+    ),
+  );
+  results.forEach((result, i) => {
+    const row = claimed[i];
+    if (!row) return;
+    if (!result.ok) {
+      round.refusals.push({ endpointId: row.endpointId, reason: result.error.message });
+      return;
+    }
+    const dispatched = result.events.find((e) => e.type === 'RunDispatched');
+    if (dispatched?.type === 'RunDispatched') {
+      round.messages.push(executeMessage(dispatched, result.state));
+    } else if (!result.duplicate && result.state.version === row.streamVersion) {
+      // Not due after all (the row was written before a hint lapsed, say). When the handler
+      // read newer events, the projection is about to rewrite the row and clear the claim.
+      const until = scheduleOf(result.state, now).dueAt;
+      round.deferrals.push({ ...row, until });
+    }
+  });
+  return round;
+}
