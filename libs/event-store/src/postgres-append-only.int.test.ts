@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 describe('migrations', () => {
   it('apply once, report what ran, and are a no-op when up to date', async () => {
-    expect(applied).toEqual(['0001_events', '0002_idempotency_keys']);
+    expect(applied).toEqual(['0001_events', '0002_idempotency_keys', '0003_service_role']);
     const lines: string[] = [];
     expect(await migrateDatabase(db().url, (line) => lines.push(line))).toEqual([]);
     expect(lines).toEqual(['schema is up to date']);

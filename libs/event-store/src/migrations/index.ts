@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import { eventsTable } from './0001-events.js';
 import { idempotencyKeys } from './0002-idempotency-keys.js';
+import { serviceRole } from './0003-service-role.js';
 
 /** The event store's migrations, applied in name order. Never edit one that has shipped. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_events': eventsTable,
   '0002_idempotency_keys': idempotencyKeys,
+  '0003_service_role': serviceRole,
 };
