@@ -2,12 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { endpointStream, fold, type EndpointConfigInput, type RecordedEvent } from '@orrery/domain';
+import { migrateDatabase } from '@orrery/event-store';
 import { InProcessQueue } from '@orrery/queue';
-import { startTargetServer, useTestDatabase, waitFor, type TargetServer } from '@orrery/testkit';
+import {
+  serviceRoleUrl,
+  startTargetServer,
+  useTestDatabase,
+  waitFor,
+  type TargetServer,
+} from '@orrery/testkit';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { executeEndpointCommand } from './commands/execute-command.js';
+import { schedulingMigrations } from './migrations/index.js';
 import { SchedulingProjection } from './projection/scheduling-projection.js';
 import { startRuntime, type Runtime } from './runtime.js';
 
@@ -16,8 +24,12 @@ const log = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
 const user = { tenantId: 't1', actor: { kind: 'user' as const, id: 'u1' } };
 let target: TargetServer;
 let runtime: Runtime | undefined;
+let serviceUrl = '';
 
 beforeAll(async () => {
+  // As in production: the owner migrates, the services run as a member of orrery_service.
+  await migrateDatabase(db().url, undefined, schedulingMigrations);
+  serviceUrl = await serviceRoleUrl(db());
   target = await startTargetServer();
 });
 afterAll(async () => {
@@ -30,11 +42,10 @@ afterEach(async () => {
 
 const start = (roles: ('projection' | 'dispatcher' | 'executor')[], leaseMarginMs = 15_000) =>
   startRuntime({
-    connectionString: db().url,
+    connectionString: serviceUrl,
     queue: new InProcessQueue(),
     log,
     roles,
-    migrate: true,
     dispatcher: { leaseMarginMs },
     executor: { http: { allowLoopback: true } },
   });

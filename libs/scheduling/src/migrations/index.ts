@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import { schedulingTables } from './0100-scheduling.js';
 import { jobsTable } from './0101-jobs.js';
 import { claimableIndex } from './0102-claimable-index.js';
+import { serviceGrants } from './0103-service-grants.js';
 
 /** The scheduling read models' migrations, run with the event store's (see migrateDatabase). */
 export const schedulingMigrations: Readonly<Record<string, Migration>> = {
   '0100_scheduling': schedulingTables,
   '0101_jobs': jobsTable,
   '0102_claimable_index': claimableIndex,
+  '0103_service_grants': serviceGrants,
 };
