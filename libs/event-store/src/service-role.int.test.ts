@@ -9,7 +9,7 @@ import { migrateDatabase } from './migrator.js';
 import { createEventStoreDb, createEventStorePool } from './postgres-connection.js';
 import { createPostgresEventStore } from './postgres-event-store.js';
 import { blockedSessions, closeAfterEach, withClient } from './postgres-test-helpers.js';
-import { connectionRole } from './service-role.js';
+import { connectionRole, ensureServiceLogin } from './service-role.js';
 
 // The services connect as a member of orrery_service; the owner runs migrations.
 const db = useTestDatabase();
@@ -201,5 +201,44 @@ describe('creating the group role', () => {
       await Promise.allSettled([first.destroy(), second.destroy()]);
       await withClient(db().url, (client) => client.query(`drop role if exists ${group}`));
     }
+  });
+});
+
+describe('ensureServiceLogin', () => {
+  it('makes a login member of orrery_service, and sets a new password on the next call', async () => {
+    const name = `${db().name}_app`;
+    const role = () =>
+      withClient(db().url, async (client) => {
+        const { rows } = await client.query<{ login: boolean; member: boolean; hash: string }>(
+          `select rolcanlogin as login, pg_has_role(oid, 'orrery_service', 'MEMBER') as member,
+                  rolpassword as hash
+           from pg_authid where rolname = $1`,
+          [name],
+        );
+        return rows[0];
+      });
+    try {
+      const first = await ensureServiceLogin(db().url, { name, password: 'first-secret' });
+      const before = await role();
+      const second = await ensureServiceLogin(db().url, { name, password: 'second-secret' });
+      const after = await role();
+
+      expect(before).toMatchObject({ login: true, member: true });
+      expect(after).toMatchObject({ login: true, member: true });
+      expect(after?.hash).not.toBe(before?.hash);
+      expect(new URL(first).pathname).toBe(new URL(db().url).pathname);
+      expect(new URL(second).username).toBe(name);
+      expect(new URL(second).password).toBe('second-secret');
+    } finally {
+      await withClient(db().url, (client) => client.query(`drop role if exists ${name}`));
+    }
+  });
+
+  it('refuses to hand the services a role with administrative power', async () => {
+    // The tests' own role may create databases (at least).
+    const admin = new URL(db().url).username;
+    await expect(ensureServiceLogin(db().url, { name: admin, password: 'x' })).rejects.toThrow(
+      `role ${admin} exists with administrative attributes`,
+    );
   });
 });
