@@ -79,7 +79,10 @@ export async function runMigrations<DB>(
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
-    const reason = error instanceof Error ? error.message : String(error);
+    const hint = (error as { hint?: unknown }).hint;
+    const reason =
+      (error instanceof Error ? error.message : String(error)) +
+      (typeof hint === 'string' ? ` (hint: ${hint})` : '');
     throw new Error(
       failed
         ? `migration ${failed} failed: ${reason} (the run was rolled back)`
