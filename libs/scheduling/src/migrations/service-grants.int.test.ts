@@ -23,15 +23,23 @@ async function query<R extends pg.QueryResultRow>(url: string, text: string): Pr
   }
 }
 
-/** Tables of the schema, but the log and the migrator's own. */
+/**
+ * Tables the services may append to but never rewrite. A migration that adds
+ * an append-only table revokes UPDATE and DELETE on it and lists it here.
+ */
+const APPEND_ONLY = ['events'];
+
+/** Tables of the schema, but the append-only ones and the migrator's own. */
 const readModels = async (): Promise<string[]> =>
   (
     await query<{ name: string }>(
       db().url,
       `select tablename as name from pg_tables where schemaname = current_schema()
-       and tablename <> 'events' and tablename not like 'kysely\\_%' order by 1`,
+       and tablename not like 'kysely\\_%' order by 1`,
     )
-  ).map((row) => row.name);
+  )
+    .map((row) => row.name)
+    .filter((name) => !APPEND_ONLY.includes(name));
 
 /**
  * Reads, inserts, updates and deletes in `table` as the service role; each
