@@ -14,6 +14,13 @@ export {
   type MigrationSet,
 } from './migrator.js';
 export {
+  SERVICE_ROLE,
+  connectionRole,
+  ensureServiceLogin,
+  type ConnectionRole,
+  type ServiceLogin,
+} from './service-role.js';
+export {
   createEventStorePool,
   createEventStoreDb,
   eventStoreTypes,

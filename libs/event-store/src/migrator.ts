@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import { migrations } from './migrations/index.js';
 import { createEventStoreDb, createEventStorePool } from './postgres-connection.js';
+import { connectionRole, SERVICE_ROLE } from './service-role.js';
 
 /** Receives one line per step of a migration run. */
 export type MigrationLog = (message: string) => void;
@@ -10,6 +11,10 @@ export type MigrationLog = (message: string) => void;
  * in name order inside one transaction (under Kysely's migration lock, so
  * concurrent callers are safe); a failure rolls back the whole run and throws
  * an error naming the failing migration.
+ *
+ * Run it as the owner of the schema (or a superuser): a connection whose role
+ * is a member of `orrery_service` (the services' role) is refused before
+ * anything runs, with a message saying so.
  *
  * @returns the names of the migrations applied by this call (empty when up to date).
  * @example
@@ -63,6 +68,7 @@ export async function runMigrations<DB>(
   set: Readonly<Record<string, Migration>>,
   log: MigrationLog,
 ): Promise<readonly string[]> {
+  await refuseServiceRole(db);
   const migrator = new Migrator({
     db,
     // Each library numbers its own migrations; a library's new migration may
@@ -73,7 +79,10 @@ export async function runMigrations<DB>(
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
-    const reason = error instanceof Error ? error.message : String(error);
+    const hint = (error as { hint?: unknown }).hint;
+    const reason =
+      (error instanceof Error ? error.message : String(error)) +
+      (typeof hint === 'string' ? ` (hint: ${hint})` : '');
     throw new Error(
       failed
         ? `migration ${failed} failed: ${reason} (the run was rolled back)`
@@ -85,6 +94,20 @@ export async function runMigrations<DB>(
   for (const name of applied) log(`applied ${name}`);
   if (applied.length === 0) log('schema is up to date');
   return applied;
+}
+
+/**
+ * The services' role may not change the schema, and would fail half-way with
+ * a bare "permission denied": say what is wrong and what to do instead.
+ */
+async function refuseServiceRole<DB>(db: Kysely<DB>): Promise<void> {
+  if ((await connectionRole(db)) !== 'service') return;
+  throw new Error(
+    `migrations must run as the owner of the schema, but this connection's role is a member of ` +
+      `${SERVICE_ROLE} (the services' role, which may not change the schema): run ` +
+      `\`npm run migrate\` with MIGRATION_DATABASE_URL set to the owner's connection string, ` +
+      `and leave MIGRATE unset in services that connect as ${SERVICE_ROLE}`,
+  );
 }
 
 /** Wraps each migration so the log shows which one is running (and how long it took). */

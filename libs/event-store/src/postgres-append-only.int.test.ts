@@ -23,7 +23,8 @@ describe('migrations', () => {
     expect(applied).toEqual([
       '0001_events',
       '0002_idempotency_keys',
-      '0003_stream_scoped_idempotency',
+      '0003_service_role',
+      '0004_stream_scoped_idempotency',
     ]);
     const lines: string[] = [];
     expect(await migrateDatabase(db().url, (line) => lines.push(line))).toEqual([]);

@@ -9,12 +9,19 @@ import {
   type EndpointConfigInput,
   type RecordedEvent,
 } from '@orrery/domain';
-import { handleCommand } from '@orrery/event-store';
+import { handleCommand, migrateDatabase } from '@orrery/event-store';
 import { InProcessQueue } from '@orrery/queue';
-import { startTargetServer, useTestDatabase, waitFor, type TargetServer } from '@orrery/testkit';
+import {
+  serviceRoleUrl,
+  startTargetServer,
+  useTestDatabase,
+  waitFor,
+  type TargetServer,
+} from '@orrery/testkit';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { schedulingMigrations } from './migrations/index.js';
 import { SchedulingProjection } from './projection/scheduling-projection.js';
 import { startRuntime, type Runtime } from './runtime.js';
 
@@ -23,8 +30,12 @@ const log = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
 const user = { tenantId: 't1', actor: { kind: 'user' as const, id: 'u1' } };
 let target: TargetServer;
 let runtime: Runtime | undefined;
+let serviceUrl = '';
 
 beforeAll(async () => {
+  // As in production: the owner migrates, the services run as a member of orrery_service.
+  await migrateDatabase(db().url, undefined, schedulingMigrations);
+  serviceUrl = await serviceRoleUrl(db());
   target = await startTargetServer();
 });
 afterAll(async () => {
@@ -37,11 +48,10 @@ afterEach(async () => {
 
 const start = (roles: ('projection' | 'dispatcher' | 'executor')[], leaseMarginMs = 15_000) =>
   startRuntime({
-    connectionString: db().url,
+    connectionString: serviceUrl,
     queue: new InProcessQueue(),
     log,
     roles,
-    migrate: true,
     dispatcher: { leaseMarginMs },
     executor: { http: { allowLoopback: true } },
   });

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import './vitest-context.js';
 import pg from 'pg';
+import { dropServiceRole } from './service-role.js';
 
 export interface TestDatabase {
   /** Connection string of the fresh database. */
   readonly url: string;
   readonly name: string;
-  /** Drops the database (terminating leftover connections). */
+  /** Drops the database (terminating leftover connections) and its service login role, if any. */
   drop(): Promise<void>;
 }
 
@@ -38,6 +39,7 @@ export async function createTestDatabase(adminUrl: string): Promise<TestDatabase
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropServiceRole(client, name);
       } finally {
         await client.end();
       }

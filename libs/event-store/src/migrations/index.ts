@@ -1,11 +1,13 @@
 import type { Migration } from 'kysely';
 import { eventsTable } from './0001-events.js';
 import { idempotencyKeys } from './0002-idempotency-keys.js';
-import { streamScopedIdempotency } from './0003-stream-scoped-idempotency.js';
+import { serviceRole } from './0003-service-role.js';
+import { streamScopedIdempotency } from './0004-stream-scoped-idempotency.js';
 
 /** The event store's migrations, applied in name order. Never edit one that has shipped. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_events': eventsTable,
   '0002_idempotency_keys': idempotencyKeys,
-  '0003_stream_scoped_idempotency': streamScopedIdempotency,
+  '0003_service_role': serviceRole,
+  '0004_stream_scoped_idempotency': streamScopedIdempotency,
 };

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import { schedulingTables } from './0100-scheduling.js';
 import { jobsTable } from './0101-jobs.js';
 import { claimableIndex } from './0102-claimable-index.js';
+import { serviceGrants } from './0103-service-grants.js';
 import { tenantScopedIds } from './0104-tenant-scoped-ids.js';
 
 /** The scheduling read models' migrations, run with the event store's (see migrateDatabase). */
@@ -9,5 +10,6 @@ export const schedulingMigrations: Readonly<Record<string, Migration>> = {
   '0100_scheduling': schedulingTables,
   '0101_jobs': jobsTable,
   '0102_claimable_index': claimableIndex,
+  '0103_service_grants': serviceGrants,
   '0104_tenant_scoped_ids': tenantScopedIds,
 };
