@@ -4,8 +4,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -15,6 +13,7 @@ import { authenticate } from './auth/authenticate.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './error-handler.js';
 import { guardInput } from './input-guard.js';
+import { openApiOptions } from './openapi/document.js';
 import { problem } from './problem.js';
 import { v1Routes } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
@@ -107,27 +106,7 @@ export async function buildApp(
       message: `rate limit of ${context.max} requests per ${context.after} exceeded`,
     }),
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Orrery control plane',
-        version: '1.0.0',
-        description:
-          'Adaptive HTTP job scheduler. Every request needs `Authorization: Bearer <API key>`; ' +
-          'errors are RFC 9457 problem JSON.',
-      },
-      servers: deps.publicUrl ? [{ url: deps.publicUrl }] : [],
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'ork_… API key' },
-        },
-      },
-      security: [{ apiKey: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(swagger, openApiOptions(deps.publicUrl));
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -20,7 +20,9 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['admin'],
+        operationId: 'createTenant',
         summary: 'Create a tenant',
+        description: 'Creates a tenant with a lowercase id; an id that exists answers 409.',
         body: z.strictObject({ id: TenantId, name: z.string().min(1).max(200) }),
         response: {
           201: z.object({ id: z.string(), name: z.string() }).meta({ id: 'Tenant' }),
@@ -37,7 +39,11 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['admin'],
+        operationId: 'createApiKey',
         summary: 'Create an API key for a tenant (the key is shown once)',
+        description:
+          'Creates a key for the tenant. Only a hash is stored: the `key` in this answer cannot ' +
+          'be read again.',
         params: z.strictObject({ tenantId: TenantId }),
         body: z.strictObject({ name: z.string().max(200).default('') }),
         response: {
@@ -57,7 +63,9 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['admin'],
+        operationId: 'revokeApiKey',
         summary: 'Revoke an API key (effective immediately)',
+        description: 'Revokes a key: the next request made with it answers 401.',
         params: z.strictObject({ tenantId: TenantId, keyId: KeyId }),
         response: { 200: z.object({ keyId: z.string(), revoked: z.literal(true) }), ...responses },
       },
