@@ -511,8 +511,12 @@ export interface components {
             /** @default UTC */
             timezone?: string;
           };
-      /** @default 0 */
+      /**
+       * @description Runs are never closer together than this, measured from the last run
+       * @default 0
+       */
       minIntervalMs?: number;
+      /** @description Runs are never further apart than this (unless paused); at least `minIntervalMs` */
       maxIntervalMs?: number;
       /** @default 10000 */
       timeoutMs?: number;
@@ -565,7 +569,9 @@ export interface components {
             /** @default UTC */
             timezone?: string;
           };
+      /** @description Runs are never closer together than this, measured from the last run */
       minIntervalMs?: number;
+      /** @description At least `minIntervalMs` (the one sent, else the current one); null removes the bound */
       maxIntervalMs?: number | null;
       timeoutMs?: number;
       responseCapBytes?: number;
@@ -588,12 +594,12 @@ export interface components {
           kind: 'oneShot';
           /**
            * Format: date-time
-           * @description When to run; omit both runAt and inMs to run now
+           * @description When to run; give `runAt` or `inMs`, not both, or neither to run now
            */
           runAt?: string;
-          /** @description Run this long from now */
+          /** @description Run this long from now (not with `runAt`) */
           inMs?: number;
-          /** @description Default: until 10 minutes after the run time */
+          /** @description How long the hint lives; it must outlive the run time. Default: until 10 minutes after the run time */
           ttlMs?: number;
           reason?: string;
         };
@@ -613,7 +619,7 @@ export interface components {
     };
     PauseInput: {
       /**
-       * @description When the pause ends; null pauses until resumed
+       * @description When the pause ends: an instant in the future; null pauses until resumed
        * @default null
        */
       until?: string | null;
@@ -671,8 +677,12 @@ export interface components {
             /** @default UTC */
             timezone: string;
           };
-      /** @default 0 */
+      /**
+       * @description Runs are never closer together than this, measured from the last run
+       * @default 0
+       */
       minIntervalMs: number;
+      /** @description Runs are never further apart than this (unless paused); at least `minIntervalMs` */
       maxIntervalMs?: number;
       /** @default 10000 */
       timeoutMs: number;
@@ -905,6 +915,7 @@ export interface components {
     /** @description `nextCursor` is the last position of the page, null when no more events follow */
     EventPage: {
       items: components['schemas']['Event'][];
+      /** @description Where the next page starts; null on the last page */
       nextCursor: string | null;
     };
     /** @description Everything the governor looked at */
@@ -1731,7 +1742,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
-        /** @description Opaque: the nextCursor of the previous page */
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
         cursor?: string;
         status?: 'active' | 'archived';
       };
@@ -1749,6 +1760,7 @@ export interface operations {
         content: {
           'application/json': {
             items: components['schemas']['Job'][];
+            /** @description Where the next page starts; null on the last page */
             nextCursor: string | null;
           };
         };
@@ -2414,7 +2426,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
-        /** @description Opaque: the nextCursor of the previous page */
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
         cursor?: string;
         status?: 'active' | 'archived';
       };
@@ -2435,6 +2447,7 @@ export interface operations {
         content: {
           'application/json': {
             items: components['schemas']['Endpoint'][];
+            /** @description Where the next page starts; null on the last page */
             nextCursor: string | null;
           };
         };
@@ -3497,7 +3510,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
-        /** @description Opaque: the nextCursor of the previous page */
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
         cursor?: string;
         status?: 'dispatched' | 'succeeded' | 'failed';
       };
@@ -3518,6 +3531,7 @@ export interface operations {
         content: {
           'application/json': {
             items: components['schemas']['Run'][];
+            /** @description Where the next page starts; null on the last page */
             nextCursor: string | null;
           };
         };
@@ -3600,7 +3614,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
-        /** @description Opaque: the nextCursor of the previous page */
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
         cursor?: string;
         status?: 'dispatched' | 'succeeded' | 'failed';
       };
@@ -3621,6 +3635,7 @@ export interface operations {
         content: {
           'application/json': {
             items: components['schemas']['Run'][];
+            /** @description Where the next page starts; null on the last page */
             nextCursor: string | null;
           };
         };
@@ -3802,13 +3817,38 @@ export interface operations {
         endpointId?: string;
         /** @description The job's stream and the streams of its endpoints */
         jobId?: string;
-        /** @description One or more event types of the catalogue, comma-separated (e.g. `Paused,Resumed`) */
-        type?: string;
+        /** @description Only events of these types of the catalogue (e.g. `Paused,Resumed`) */
+        type?: (
+          | 'EndpointRegistered'
+          | 'EndpointReconfigured'
+          | 'EndpointArchived'
+          | 'DependencyDeclared'
+          | 'DependencyRemoved'
+          | 'RunDispatched'
+          | 'ResponseRecorded'
+          | 'RunSkipped'
+          | 'HintProposed'
+          | 'HintRejected'
+          | 'HintExpired'
+          | 'HintsCleared'
+          | 'Paused'
+          | 'Resumed'
+          | 'CascadeTriggered'
+          | 'PlannerSessionRecorded'
+          | 'TenantCreated'
+          | 'ApiKeyCreated'
+          | 'ApiKeyRevoked'
+          | 'JobCreated'
+          | 'JobUpdated'
+          | 'JobArchived'
+          | 'JobPaused'
+          | 'JobResumed'
+        )[];
         /** @description Only events caused by this kind of actor */
         actorKind?: 'user' | 'planner' | 'cascade' | 'system';
-        /** @description Recorded at or after this instant */
+        /** @description Recorded at or after this instant (not after `to`) */
         from?: string;
-        /** @description Recorded before this instant */
+        /** @description Recorded before this instant (not before `from`) */
         to?: string;
         /** @description Position cursor (exclusive): only events after it; pass the previous page's `nextCursor` */
         after?: string;
@@ -3912,13 +3952,38 @@ export interface operations {
         endpointId?: string;
         /** @description The job's stream and the streams of its endpoints */
         jobId?: string;
-        /** @description One or more event types of the catalogue, comma-separated (e.g. `Paused,Resumed`) */
-        type?: string;
+        /** @description Only events of these types of the catalogue (e.g. `Paused,Resumed`) */
+        type?: (
+          | 'EndpointRegistered'
+          | 'EndpointReconfigured'
+          | 'EndpointArchived'
+          | 'DependencyDeclared'
+          | 'DependencyRemoved'
+          | 'RunDispatched'
+          | 'ResponseRecorded'
+          | 'RunSkipped'
+          | 'HintProposed'
+          | 'HintRejected'
+          | 'HintExpired'
+          | 'HintsCleared'
+          | 'Paused'
+          | 'Resumed'
+          | 'CascadeTriggered'
+          | 'PlannerSessionRecorded'
+          | 'TenantCreated'
+          | 'ApiKeyCreated'
+          | 'ApiKeyRevoked'
+          | 'JobCreated'
+          | 'JobUpdated'
+          | 'JobArchived'
+          | 'JobPaused'
+          | 'JobResumed'
+        )[];
         /** @description Only events caused by this kind of actor */
         actorKind?: 'user' | 'planner' | 'cascade' | 'system';
-        /** @description Recorded at or after this instant */
+        /** @description Recorded at or after this instant (not after `to`) */
         from?: string;
-        /** @description Recorded before this instant */
+        /** @description Recorded before this instant (not before `from`) */
         to?: string;
         /** @description Position cursor (exclusive): only events after it; pass the previous page's `nextCursor` */
         after?: string;

@@ -37,13 +37,26 @@ export const Id = z
 
 export const Instant = z.iso.datetime({ offset: true }).describe('ISO-8601 instant');
 
+/** What `encodeCursor` makes: unpadded base64url (a position cursor is digits, a subset). */
+const Cursor = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]+$/, 'a cursor from this API (base64url)');
+
 export const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional().describe('Opaque: the nextCursor of the previous page'),
+  cursor: Cursor.optional().describe(
+    'The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make ' +
+      'answers 400)',
+  ),
 });
 
 export const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+  z.object({
+    items: z.array(item),
+    nextCursor: Cursor.nullable().describe('Where the next page starts; null on the last page'),
+  });
 
 /** Cursors are opaque to clients: base64url of a JSON value. */
 export const encodeCursor = (value: unknown): string =>

@@ -6,19 +6,30 @@ const DAY = 24 * 60 * 60_000;
 
 export const EndpointParams = z.strictObject({ endpointId: Id });
 
+const config = EndpointConfig.shape;
+const request = HttpRequest.shape;
+const backoff = config.backoff.unwrap().shape;
+
+const minIntervalDoc = 'Runs are never closer together than this, measured from the last run';
+
+/** The interval bounds, described: the domain refuses a `maxIntervalMs` below `minIntervalMs`. */
+const bounds = {
+  minIntervalMs: config.minIntervalMs.describe(minIntervalDoc),
+  maxIntervalMs: config.maxIntervalMs.describe(
+    'Runs are never further apart than this (unless paused); at least `minIntervalMs`',
+  ),
+};
+
 /** The stored config as answers show it: secret header values are always "***". */
-export const EndpointConfigSchema = EndpointConfig.meta({
+export const EndpointConfigSchema = EndpointConfig.safeExtend(bounds).meta({
   id: 'EndpointConfig',
   description: 'An endpoint: its request and schedule. Secret header values read back as "***".',
 });
 
 export const EndpointCreateSchema = EndpointConfig.safeExtend({
   id: Id.optional().describe('Client-chosen id; generated if absent'),
+  ...bounds,
 }).meta({ id: 'EndpointCreate' });
-
-const config = EndpointConfig.shape;
-const request = HttpRequest.shape;
-const backoff = config.backoff.unwrap().shape;
 
 /**
  * A partial config merged over the current one. `request` and `backoff` merge
@@ -38,8 +49,14 @@ export const EndpointUpdateSchema = z
       })
       .optional(),
     baseline: config.baseline.optional(),
-    minIntervalMs: config.minIntervalMs.unwrap().optional(),
-    maxIntervalMs: config.maxIntervalMs.unwrap().nullable().optional(),
+    minIntervalMs: config.minIntervalMs.unwrap().optional().describe(minIntervalDoc),
+    maxIntervalMs: config.maxIntervalMs
+      .unwrap()
+      .nullable()
+      .optional()
+      .describe(
+        'At least `minIntervalMs` (the one sent, else the current one); null removes the bound',
+      ),
     timeoutMs: config.timeoutMs.unwrap().optional(),
     responseCapBytes: config.responseCapBytes.unwrap().optional(),
     jitterMs: config.jitterMs.unwrap().optional(),
@@ -136,27 +153,34 @@ export const HintCreateSchema = z
     z
       .strictObject({
         kind: z.literal('oneShot'),
-        runAt: Instant.optional().describe('When to run; omit both runAt and inMs to run now'),
+        runAt: Instant.optional().describe(
+          'When to run; give `runAt` or `inMs`, not both, or neither to run now',
+        ),
         inMs: z
           .number()
           .int()
           .min(0)
           .max(366 * DAY)
           .optional()
-          .describe('Run this long from now'),
+          .describe('Run this long from now (not with `runAt`)'),
         ttlMs: z
           .number()
           .int()
           .positive()
           .max(30 * DAY)
           .optional()
-          .describe('Default: until 10 minutes after the run time'),
+          .describe(
+            'How long the hint lives; it must outlive the run time. Default: until 10 minutes ' +
+              'after the run time',
+          ),
         reason,
       })
       .refine((h) => h.runAt === undefined || h.inMs === undefined, {
         message: 'give runAt or inMs, not both',
         path: ['inMs'],
-      }),
+      })
+      // The refinement above, as JSON Schema can say it.
+      .meta({ not: { required: ['runAt', 'inMs'] } }),
   ])
   .meta({ id: 'HintCreate' });
 

@@ -34,7 +34,7 @@ export const PauseSchema = z
   .strictObject({
     until: Instant.nullable()
       .default(null)
-      .describe('When the pause ends; null pauses until resumed'),
+      .describe('When the pause ends: an instant in the future; null pauses until resumed'),
     reason: z.string().max(500).optional(),
   })
   .meta({ id: 'Pause' });
