@@ -476,6 +476,46 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /**
+     * @example {
+     *       "id": "sales-export",
+     *       "name": "Export the day of sales",
+     *       "request": {
+     *         "method": "POST",
+     *         "url": "https://reports.example.com/exports/sales",
+     *         "headers": {
+     *           "authorization": {
+     *             "value": "Bearer YOUR_REPORTS_TOKEN",
+     *             "secret": true
+     *           },
+     *           "content-type": {
+     *             "value": "application/json"
+     *           }
+     *         },
+     *         "body": "{\"format\":\"csv\",\"day\":\"yesterday\"}"
+     *       },
+     *       "baseline": {
+     *         "kind": "cron",
+     *         "expression": "30 2 * * *",
+     *         "timezone": "Europe/Berlin"
+     *       },
+     *       "maxIntervalMs": 172800000,
+     *       "timeoutMs": 30000
+     *     }
+     * @example {
+     *       "name": "Poll the payment provider",
+     *       "request": {
+     *         "url": "https://payments.example.com/v2/settlements/pending"
+     *       },
+     *       "baseline": {
+     *         "kind": "interval",
+     *         "everyMs": 300000
+     *       },
+     *       "minIntervalMs": 60000,
+     *       "maxIntervalMs": 900000,
+     *       "jitterMs": 10000
+     *     }
+     */
     EndpointCreateInput: {
       name: string;
       /** @default  */
@@ -539,6 +579,26 @@ export interface components {
       /** @description Client-chosen id; generated if absent */
       id?: string;
     };
+    /**
+     * @example {
+     *       "baseline": {
+     *         "kind": "interval",
+     *         "everyMs": 600000
+     *       },
+     *       "maxIntervalMs": null
+     *     }
+     * @example {
+     *       "request": {
+     *         "url": "https://reports.example.com/exports/sales?compress=gzip",
+     *         "headers": {
+     *           "authorization": {
+     *             "value": "***",
+     *             "secret": true
+     *           }
+     *         }
+     *       }
+     *     }
+     */
     EndpointUpdateInput: {
       name?: string;
       description?: string;
@@ -581,6 +641,22 @@ export interface components {
         maxMs?: number;
       };
     };
+    /**
+     * @example {
+     *       "kind": "interval",
+     *       "intervalMs": 60000,
+     *       "ttlMs": 3600000,
+     *       "reason": "end-of-month rush"
+     *     }
+     * @example {
+     *       "kind": "oneShot",
+     *       "inMs": 300000,
+     *       "reason": "the upstream batch has landed"
+     *     }
+     * @example {
+     *       "kind": "oneShot"
+     *     }
+     */
     HintCreateInput:
       | {
           /** @constant */
@@ -603,20 +679,51 @@ export interface components {
           ttlMs?: number;
           reason?: string;
         };
+    /**
+     * @example {
+     *       "reason": "the customer asked for fresh numbers"
+     *     }
+     */
     RunNowInput: {
       reason?: string;
     };
+    /** @example {} */
     TestRunInput: Record<string, never>;
+    /**
+     * @example {
+     *       "id": "nightly-reports",
+     *       "name": "Nightly reports",
+     *       "description": "Builds the sales reports and mails them before the shops open"
+     *     }
+     * @example {
+     *       "name": "Partner feeds"
+     *     }
+     */
     JobCreateInput: {
-      /** @description Client-chosen id (creation is then idempotent per id); generated if absent */
+      /** @description Client-chosen id (a retried create then answers 409 instead of making a second job); generated if absent */
       id?: string;
       name: string;
       description?: string;
     };
+    /**
+     * @example {
+     *       "description": "Builds the sales reports and uploads them to the archive"
+     *     }
+     */
     JobUpdateInput: {
       name?: string;
       description?: string;
     };
+    /**
+     * @example {
+     *       "until": null,
+     *       "reason": "the partner API returns 500s; investigating"
+     *     }
+     * @example {
+     *       "until": "2031-03-01T06:00:00Z",
+     *       "reason": "warehouse migration"
+     *     }
+     */
     PauseInput: {
       /**
        * @description When the pause ends: an instant in the future; null pauses until resumed
@@ -625,8 +732,32 @@ export interface components {
       until?: string | null;
       reason?: string;
     };
+    /**
+     * @example {
+     *       "reason": "the partner API is healthy again"
+     *     }
+     */
     ReasonInput: {
       reason?: string;
+    };
+    /**
+     * @example {
+     *       "id": "acme-logistics",
+     *       "name": "Acme Logistics"
+     *     }
+     */
+    TenantCreateInput: {
+      id: string;
+      name: string;
+    };
+    /**
+     * @example {
+     *       "name": "deploy pipeline"
+     *     }
+     */
+    ApiKeyCreateInput: {
+      /** @default  */
+      name?: string;
     };
     /** @description RFC 9457 problem details */
     Problem: {
@@ -1421,10 +1552,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          id: string;
-          name: string;
-        };
+        'application/json': components['schemas']['TenantCreateInput'];
       };
     };
     responses: {
@@ -1531,10 +1659,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @default  */
-          name?: string;
-        };
+        'application/json': components['schemas']['ApiKeyCreateInput'];
       };
     };
     responses: {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authenticateAdmin } from '../auth/authenticate.js';
-import { problemAnswer, problemResponses } from '../schemas/common.js';
+import { problemAnswer, problemResponses, requestBody } from '../schemas/common.js';
 import { createApiKey, createTenant, revokeApiKey } from '../tenants.js';
 
 const TenantId = z
@@ -23,7 +23,11 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'createTenant',
         summary: 'Create a tenant',
         description: 'Creates a tenant with a lowercase id; an id that exists answers 409.',
-        body: z.strictObject({ id: TenantId, name: z.string().min(1).max(200) }),
+        body: requestBody(
+          z.strictObject({ id: TenantId, name: z.string().min(1).max(200) }),
+          'TenantCreate',
+          [{ id: 'acme-logistics', name: 'Acme Logistics' }],
+        ),
         response: {
           201: z.object({ id: z.string(), name: z.string() }).meta({ id: 'Tenant' }),
           ...responses,
@@ -45,7 +49,11 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
           'Creates a key for the tenant. Only a hash is stored: the `key` in this answer cannot ' +
           'be read again.',
         params: z.strictObject({ tenantId: TenantId }),
-        body: z.strictObject({ name: z.string().max(200).default('') }),
+        body: requestBody(
+          z.strictObject({ name: z.string().max(200).default('') }),
+          'ApiKeyCreate',
+          [{ name: 'deploy pipeline' }],
+        ),
         response: {
           201: z
             .object({ keyId: z.string(), key: z.string(), name: z.string() })

@@ -30,6 +30,14 @@ export const problemResponses = {
   429: problemAnswer('Rate limit exceeded'),
 } as const;
 
+/**
+ * Registers a request body as the component `id` with realistic examples,
+ * type-checked against what the schema accepts (a test parses them too, so
+ * refinements hold).
+ */
+export const requestBody = <T extends z.ZodType>(schema: T, id: string, examples: z.input<T>[]) =>
+  schema.meta({ id, examples });
+
 export const Id = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, _ and -, at most 64')
