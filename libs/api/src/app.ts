@@ -13,8 +13,8 @@ import { authenticate } from './auth/authenticate.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './error-handler.js';
 import { guardInput } from './input-guard.js';
+import { answerUnroutedEarly, notFoundHandler } from './not-found.js';
 import { openApiOptions } from './openapi/document.js';
-import { problem } from './problem.js';
 import { v1Routes } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
 import { adminRoutes } from './routes/admin.js';
@@ -75,12 +75,7 @@ export async function buildApp(
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.addHook('preValidation', guardInput);
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .type('application/problem+json')
-      .send(problem('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler(notFoundHandler(app));
 
   await app.register(helmet, {
     // The docs UI loads its own scripts and styles; everything else is JSON.
@@ -107,6 +102,7 @@ export async function buildApp(
     }),
   });
   await app.register(swagger, openApiOptions(deps.publicUrl));
+  app.addHook('onRequest', answerUnroutedEarly(app));
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
