@@ -1565,7 +1565,7 @@ export interface operations {
           'application/json': components['schemas']['Tenant'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1672,7 +1672,7 @@ export interface operations {
           'application/json': components['schemas']['NewApiKey'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1780,7 +1780,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1890,7 +1890,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1986,7 +1986,7 @@ export interface operations {
           'application/json': components['schemas']['Job'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2081,7 +2081,7 @@ export interface operations {
           'application/json': components['schemas']['Job'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2176,7 +2176,7 @@ export interface operations {
           'application/json': components['schemas']['Job'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2275,7 +2275,7 @@ export interface operations {
           'application/json': components['schemas']['Job'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2374,7 +2374,7 @@ export interface operations {
           'application/json': components['schemas']['Job'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2473,7 +2473,7 @@ export interface operations {
           'application/json': components['schemas']['Job'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2577,7 +2577,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2676,7 +2676,7 @@ export interface operations {
           'application/json': components['schemas']['Endpoint'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2771,7 +2771,7 @@ export interface operations {
           'application/json': components['schemas']['Endpoint'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2866,7 +2866,7 @@ export interface operations {
           'application/json': components['schemas']['Endpoint'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2965,7 +2965,7 @@ export interface operations {
           'application/json': components['schemas']['Endpoint'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3064,7 +3064,7 @@ export interface operations {
           'application/json': components['schemas']['Endpoint'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3163,7 +3163,7 @@ export interface operations {
           'application/json': components['schemas']['Endpoint'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3262,7 +3262,7 @@ export interface operations {
           'application/json': components['schemas']['Hint'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3359,7 +3359,7 @@ export interface operations {
           'application/json': components['schemas']['ClearedHints'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3458,7 +3458,7 @@ export interface operations {
           'application/json': components['schemas']['Hint'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3557,7 +3557,7 @@ export interface operations {
           'application/json': components['schemas']['TestRunResult'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3661,7 +3661,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3765,7 +3765,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3859,7 +3859,7 @@ export interface operations {
           'application/json': components['schemas']['RunDetail'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3994,7 +3994,7 @@ export interface operations {
           'application/json': components['schemas']['EventPage'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4131,7 +4131,7 @@ export interface operations {
           'text/event-stream': string;
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4231,7 +4231,7 @@ export interface operations {
           'application/json': components['schemas']['Explanation'];
         };
       };
-      /** @description Invalid request: the field paths are in `errors` */
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
       400: {
         headers: {
           [name: string]: unknown;

@@ -20,7 +20,10 @@ export const problemAnswer = (description: string) => ({
 
 /** The problem answers every authenticated route may give. */
 export const problemResponses = {
-  400: problemAnswer('Invalid request: the field paths are in `errors`'),
+  400: problemAnswer(
+    'Invalid request: a rule of the schema or of a description is broken, or a string holds a ' +
+      'NUL or an unpaired surrogate; the field paths are in `errors`',
+  ),
   401: problemAnswer('Missing, invalid or revoked API key'),
   404: problemAnswer("Not found (another tenant's ids answer this too)"),
   409: problemAnswer('Conflict with the current state'),
