@@ -25,9 +25,6 @@ export const apiTags = [
   { name: 'health', description: 'Liveness and readiness probes (no API key).' },
 ] as const satisfies readonly OpenAPIV3_1.TagObject[];
 
-/** A tag an operation may name. */
-export type ApiTag = (typeof apiTags)[number]['name'];
-
 const description = `Adaptive HTTP job scheduler: register endpoints in jobs, let Orrery call them on
 time, steer their schedules with hints, and audit every decision in the event log.
 
