@@ -27,7 +27,8 @@ const header = `/**
 /**
  * The document as the app serves it. Handlers are never called, so the deps
  * are a stub: the document depends only on the route schemas (and on
- * `publicUrl`, left unset so that `servers` is empty).
+ * `publicUrl`, left unset so that the one server is `/`: the client's
+ * `baseUrl` says where the API is).
  */
 async function openApiDocument(): Promise<OpenAPI3> {
   const app = await buildApp({ now: Date.now } as unknown as ApiDeps);

@@ -3,8 +3,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -15,7 +13,8 @@ import { authenticateWithinBudget, registerRateLimit } from './auth/rate-limits.
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './error-handler.js';
 import { guardInput } from './input-guard.js';
-import { problem } from './problem.js';
+import { answerUnroutedEarly, notFoundHandler } from './not-found.js';
+import { openApiOptions } from './openapi/document.js';
 import { v1Routes } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
 import { adminRoutes } from './routes/admin.js';
@@ -76,12 +75,7 @@ export async function buildApp(
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.addHook('preValidation', guardInput);
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .type('application/problem+json')
-      .send(problem('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler(notFoundHandler(app));
 
   await app.register(helmet, {
     // The docs UI loads its own scripts and styles; everything else is JSON.
@@ -99,27 +93,8 @@ export async function buildApp(
     perMinute: deps.authFailuresPerMinute ?? 60,
     now: deps.now,
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Orrery control plane',
-        version: '1.0.0',
-        description:
-          'Adaptive HTTP job scheduler. Every request needs `Authorization: Bearer <API key>`; ' +
-          'errors are RFC 9457 problem JSON.',
-      },
-      servers: deps.publicUrl ? [{ url: deps.publicUrl }] : [],
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'ork_… API key' },
-        },
-      },
-      security: [{ apiKey: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(swagger, openApiOptions(deps.publicUrl));
+  app.addHook('onRequest', answerUnroutedEarly(app));
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -9,6 +9,9 @@ const api = useApiHarness();
 
 type Content = Record<string, { schema?: { $ref?: string } }>;
 interface Operation {
+  operationId?: string;
+  description?: string;
+  tags?: string[];
   parameters?: { in: string; name: string; required?: boolean; schema?: Record<string, unknown> }[];
   requestBody?: { content?: Content };
   responses?: Record<string, { content?: Content }>;
@@ -17,6 +20,7 @@ interface Operation {
 interface Document {
   openapi: string;
   security?: Record<string, string[]>[];
+  tags?: { name: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, unknown> };
 }
@@ -71,9 +75,23 @@ function audit(doc: Document, served: readonly string[]): Record<string, string[
   const documented = operations.map((op) => op.route);
   const breaking = (rule: (op: (typeof operations)[number]) => boolean) =>
     operations.filter((op) => !rule(op)).map((op) => op.route);
+  const knownTags = (doc.tags ?? []).filter((tag) => tag.description).map((tag) => tag.name);
+  const operationIds = operations.map((op) => op.operation.operationId);
   return {
     'served but not documented': served.filter((route) => !documented.includes(route)),
     'documented but not served': documented.filter((route) => !served.includes(route)),
+    // The typed client names its `operations` by operationId: camelCase verb + noun, unique.
+    'no camelCase operationId, or one used twice': breaking(({ operation: { operationId } }) =>
+      operationId === undefined
+        ? false
+        : /^[a-z]+[A-Z][A-Za-z]*$/.test(operationId) &&
+          operationIds.indexOf(operationId) === operationIds.lastIndexOf(operationId),
+    ),
+    'no description': breaking(({ operation }) => (operation.description ?? '').trim() !== ''),
+    'not exactly one tag, declared with a description at the top level': breaking(
+      ({ operation }) =>
+        operation.tags?.length === 1 && knownTags.includes(operation.tags[0] ?? ''),
+    ),
     'writes without a JSON body schema, or reads with a body': breaking(({ method, operation }) =>
       ['POST', 'PUT', 'PATCH'].includes(method)
         ? operation.requestBody?.content?.['application/json']?.schema !== undefined
@@ -144,6 +162,24 @@ describe('the OpenAPI document (GET /openapi.json)', () => {
     });
   });
 
+  it('catches an operationId used twice and a tag the document does not declare', async () => {
+    const app = await buildApp({ now: Date.now } as unknown as ApiDeps);
+    const schema = (tag: string) => ({ operationId: 'getJob', description: 'd', tags: [tag] });
+    app.get('/v1/twin/:id', { schema: schema('jobs') }, async () => ({}));
+    app.get('/v1/stray/:id', { schema: schema('strays') }, async () => ({}));
+    await app.ready();
+    const report = audit(app.swagger() as unknown as Document, servedRoutes(app));
+    await app.close();
+    expect(report['no camelCase operationId, or one used twice']).toEqual([
+      'GET /v1/jobs/{jobId}',
+      'GET /v1/twin/{id}',
+      'GET /v1/stray/{id}',
+    ]);
+    expect(report['not exactly one tag, declared with a description at the top level']).toEqual([
+      'GET /v1/stray/{id}',
+    ]);
+  });
+
   it('catches a route added without schemas (the audit can fail)', async () => {
     // Handlers never run here, so the deps are a stub.
     const app = await buildApp({ now: Date.now } as unknown as ApiDeps);
@@ -152,6 +188,11 @@ describe('the OpenAPI document (GET /openapi.json)', () => {
     const report = audit(app.swagger() as unknown as Document, servedRoutes(app));
     await app.close();
     const route = 'POST /v1/bare/{id}';
+    expect(report['no camelCase operationId, or one used twice']).toEqual([route]);
+    expect(report['no description']).toEqual([route]);
+    expect(report['not exactly one tag, declared with a description at the top level']).toEqual([
+      route,
+    ]);
     expect(report['writes without a JSON body schema, or reads with a body']).toEqual([route]);
     expect(report['path parameters without a validating schema']).toEqual([route]);
     expect(report['no response schema for success']).toEqual([route]);

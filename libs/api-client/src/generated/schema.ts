@@ -11,30 +11,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Liveness */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @enum {string} */
-              status: 'ok';
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Liveness
+     * @description Answers 200 while the process serves requests; it checks nothing else.
+     */
+    get: operations['checkLiveness'];
     put?: never;
     post?: never;
     delete?: never;
@@ -50,42 +31,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: database reachable, and how far the projection lags the log */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @enum {string} */
-              status: 'ready';
-              head: number;
-              projected: number;
-              lag: number;
-            };
-          };
-        };
-        /** @description The database does not answer */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Readiness: database reachable, and how far the projection lags the log
+     * @description Answers 200 with the head of the log and the projected position while the database answers, 503 when it does not.
+     */
+    get: operations['checkReadiness'];
     put?: never;
     post?: never;
     delete?: never;
@@ -103,115 +53,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create a tenant */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            id: string;
-            name: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Tenant'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Admin routes are disabled */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Create a tenant
+     * @description Creates a tenant with a lowercase id; an id that exists answers 409.
+     */
+    post: operations['createTenant'];
     delete?: never;
     options?: never;
     head?: never;
@@ -227,117 +73,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create an API key for a tenant (the key is shown once) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          tenantId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @default  */
-            name?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['NewApiKey'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Admin routes are disabled */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Create an API key for a tenant (the key is shown once)
+     * @description Creates a key for the tenant. Only a hash is stored: the `key` in this answer cannot be read again.
+     */
+    post: operations['createApiKey'];
     delete?: never;
     options?: never;
     head?: never;
@@ -354,115 +94,11 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Revoke an API key (effective immediately) */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          tenantId: string;
-          keyId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              keyId: string;
-              /** @enum {boolean} */
-              revoked: true;
-            };
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Admin routes are disabled */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Revoke an API key (effective immediately)
+     * @description Revokes a key: the next request made with it answers 401.
+     */
+    delete: operations['revokeApiKey'];
     options?: never;
     head?: never;
     patch?: never;
@@ -475,205 +111,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List jobs (oldest first, cursor-paginated) */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          /** @description Opaque: the nextCursor of the previous page */
-          cursor?: string;
-          status?: 'active' | 'archived';
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: components['schemas']['Job'][];
-              nextCursor: string | null;
-            };
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * List jobs (oldest first, cursor-paginated)
+     * @description Lists the tenant's jobs in creation order, optionally only active or archived ones.
+     */
+    get: operations['listJobs'];
     put?: never;
-    /** Create a job */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['JobCreateInput'];
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Job'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Create a job
+     * @description Creates an empty job; endpoints are registered in it afterwards. With a client-chosen `id`, a retried create cannot make a second job: it answers 409.
+     */
+    post: operations['createJob'];
     delete?: never;
     options?: never;
     head?: never;
@@ -687,302 +135,25 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Get a job */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          jobId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Job'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Get a job
+     * @description Reads a job, its status and the pause in force.
+     */
+    get: operations['getJob'];
     put?: never;
     post?: never;
-    /** Archive a job and every endpoint in it */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          jobId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Job'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Archive a job and every endpoint in it
+     * @description Archives the job and its endpoints: they never run again. Archiving twice is a no-op; an archived job refuses every other change with 409.
+     */
+    delete: operations['archiveJob'];
     options?: never;
     head?: never;
-    /** Update a job */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          jobId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['JobUpdateInput'];
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Job'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Update a job
+     * @description Changes the name or description; omitted fields keep their value.
+     */
+    patch: operations['updateJob'];
     trace?: never;
   };
   '/v1/jobs/{jobId}/pause': {
@@ -994,106 +165,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Pause a job and every endpoint in it */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          jobId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['PauseInput'];
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Job'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Pause a job and every endpoint in it
+     * @description Pauses until `until` (which must be in the future) or, with `until: null`, until resumed. A pause wins over every hint; endpoints registered later start paused.
+     */
+    post: operations['pauseJob'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1109,106 +185,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Resume a job and every endpoint in it */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          jobId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['ReasonInput'] | null;
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Job'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Resume a job and every endpoint in it
+     * @description Lifts the pause of the job and its endpoints; resuming a running job is a no-op.
+     */
+    post: operations['resumeJob'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1222,211 +203,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List the endpoints of a job (by id, cursor-paginated) */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          /** @description Opaque: the nextCursor of the previous page */
-          cursor?: string;
-          status?: 'active' | 'archived';
-        };
-        header?: never;
-        path: {
-          /** @description An identifier */
-          jobId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: components['schemas']['Endpoint'][];
-              nextCursor: string | null;
-            };
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * List the endpoints of a job (by id, cursor-paginated)
+     * @description Lists the endpoints of a job in id order, optionally only active or archived ones.
+     */
+    get: operations['listEndpoints'];
     put?: never;
-    /** Register an endpoint in a job (paused at once when the job is paused) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          jobId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['EndpointCreateInput'];
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Endpoint'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Register an endpoint in a job (paused at once when the job is paused)
+     * @description Registers an HTTP request and its baseline schedule (a fixed interval or a cron expression) in an active job. `maxIntervalMs` must be at least `minIntervalMs`. Header values marked `secret` are stored encrypted and read back as "***".
+     */
+    post: operations['createEndpoint'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1440,302 +227,25 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Get an endpoint, its schedule and live hints */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          endpointId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Endpoint'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Get an endpoint, its schedule and live hints
+     * @description Reads the config, the pause and hints in force, the next run time and its reason, the last run and the run in flight.
+     */
+    get: operations['getEndpoint'];
     put?: never;
     post?: never;
-    /** Archive an endpoint (it never runs again) */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          endpointId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Endpoint'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Archive an endpoint (it never runs again)
+     * @description Archives the endpoint: it is never dispatched again. Archiving twice is a no-op.
+     */
+    delete: operations['archiveEndpoint'];
     options?: never;
     head?: never;
-    /** Update an endpoint (merged over its config; "***" keeps a secret header) */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          endpointId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['EndpointUpdateInput'];
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Endpoint'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Update an endpoint (merged over its config; "***" keeps a secret header)
+     * @description Merges the fields given over the current config and validates the result as a whole (so `maxIntervalMs` must still be at least `minIntervalMs`). `headers` replaces the whole map; `null` removes `maxIntervalMs` or `request.body`.
+     */
+    patch: operations['updateEndpoint'];
     trace?: never;
   };
   '/v1/endpoints/{endpointId}/pause': {
@@ -1747,106 +257,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Pause an endpoint (pause wins over hints) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          endpointId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['PauseInput'];
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Endpoint'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Pause an endpoint (pause wins over hints)
+     * @description Pauses until `until`, which must be in the future, or with `until: null` until resumed. While paused the endpoint does not run and accepts no planner hints.
+     */
+    post: operations['pauseEndpoint'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1862,106 +277,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Resume a paused endpoint */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          endpointId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['ReasonInput'] | null;
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Endpoint'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Resume a paused endpoint
+     * @description Lifts the pause; resuming an endpoint that is not paused is a no-op.
+     */
+    post: operations['resumeEndpoint'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1979,205 +299,14 @@ export interface paths {
     put?: never;
     /**
      * Set a hint: an interval that replaces the baseline, or a one-shot run
-     * @description Interval hints are clamped to the endpoint bounds (the clamp is in the answer). A one-shot hint runs at `runAt`, in `inMs`, or now; it competes with the baseline.
+     * @description Interval hints are clamped to the endpoint bounds (the clamp is in the answer). A one-shot hint runs at `runAt`, in `inMs` (give at most one of them), or now; it competes with the baseline and must not expire before its run time. A user hint replaces the hint in its slot.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          endpointId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['HintCreateInput'];
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Hint'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
-    /** Clear hints (both slots, or one with ?slot=) */
-    delete: {
-      parameters: {
-        query?: {
-          slot?: 'interval' | 'oneShot';
-        };
-        header?: never;
-        path: {
-          /** @description An identifier */
-          endpointId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ClearedHints'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['createHint'];
+    /**
+     * Clear hints (both slots, or one with ?slot=)
+     * @description Removes the interval hint, the one-shot hint, or both; the answer names the slots that held one.
+     */
+    delete: operations['clearHints'];
     options?: never;
     head?: never;
     patch?: never;
@@ -2192,106 +321,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Run now (a user one-shot hint at the current time) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          endpointId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['RunNowInput'] | null;
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Hint'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Run now (a user one-shot hint at the current time)
+     * @description Sets a one-shot hint at the current time (live for 10 minutes): the dispatcher runs the endpoint at its next tick, unless a pause holds it.
+     */
+    post: operations['runEndpointNow'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2307,106 +341,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Call the target once and record the response (no effect on the schedule) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description An identifier */
-          endpointId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['TestRunInput'] | null;
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['TestRunResult'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Call the target once and record the response (no effect on the schedule)
+     * @description Calls the target now, with the same timeout and size cap as a run, and answers what came back. The response is recorded as a test run; the schedule does not change.
+     */
+    post: operations['testRunEndpoint'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2420,110 +359,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List the runs of an endpoint (newest first, cursor-paginated) */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          /** @description Opaque: the nextCursor of the previous page */
-          cursor?: string;
-          status?: 'dispatched' | 'succeeded' | 'failed';
-        };
-        header?: never;
-        path: {
-          /** @description An identifier */
-          endpointId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: components['schemas']['Run'][];
-              nextCursor: string | null;
-            };
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * List the runs of an endpoint (newest first, cursor-paginated)
+     * @description Lists the runs of one endpoint, test runs included, optionally by status.
+     */
+    get: operations['listEndpointRuns'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2539,110 +379,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List the runs of every endpoint of a job (newest first, cursor-paginated) */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          /** @description Opaque: the nextCursor of the previous page */
-          cursor?: string;
-          status?: 'dispatched' | 'succeeded' | 'failed';
-        };
-        header?: never;
-        path: {
-          /** @description An identifier */
-          jobId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: components['schemas']['Run'][];
-              nextCursor: string | null;
-            };
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * List the runs of every endpoint of a job (newest first, cursor-paginated)
+     * @description Lists the runs of all endpoints of one job, optionally by status.
+     */
+    get: operations['listJobRuns'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2658,101 +399,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Get a run and its recorded response */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          runId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['RunDetail'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    /**
+     * Get a run and its recorded response
+     * @description Reads one run: when it was due and dispatched, how late, and the response (status, headers subset, body up to the size cap) once recorded.
+     */
+    get: operations['getRun'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2770,119 +421,9 @@ export interface paths {
     };
     /**
      * List the tenant's events (ascending by position, cursor-paginated)
-     * @description A page holds at most `limit` events and at most 1 MiB of JSON, whichever comes first; an event larger than that comes alone in its page. `nextCursor` is set while more events follow: pass it as `after` until it is null to read every matching event exactly once, in position order.
+     * @description Pages through the audit log, filtered by stream, endpoint, job, event types, actor kind and a time window (`from` must not be after `to`). Secret values read "***". A page holds at most `limit` events and at most 1 MiB of JSON, whichever comes first; an event larger than that comes alone in its page. `nextCursor` is set while more events follow: pass it as `after` until it is null to read every matching event exactly once, in position order.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description Only this stream, e.g. `job-nightly` */
-          streamId?: string;
-          /** @description Only the endpoint's stream (`endpoint-<id>`) */
-          endpointId?: string;
-          /** @description The job's stream and the streams of its endpoints */
-          jobId?: string;
-          /** @description One or more event types of the catalogue, comma-separated (e.g. `Paused,Resumed`) */
-          type?: string;
-          /** @description Only events caused by this kind of actor */
-          actorKind?: 'user' | 'planner' | 'cascade' | 'system';
-          /** @description Recorded at or after this instant */
-          from?: string;
-          /** @description Recorded before this instant */
-          to?: string;
-          /** @description Position cursor (exclusive): only events after it; pass the previous page's `nextCursor` */
-          after?: string;
-          /** @description Most events in the page (a page is also bounded in bytes) */
-          limit?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['EventPage'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listEvents'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2902,118 +443,7 @@ export interface paths {
      * Follow the tenant's new events live (Server-Sent Events)
      * @description Starts after `Last-Event-ID`, else `after`, else the current head. Same filters as GET /v1/events, applied to each new event.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description Only this stream, e.g. `job-nightly` */
-          streamId?: string;
-          /** @description Only the endpoint's stream (`endpoint-<id>`) */
-          endpointId?: string;
-          /** @description The job's stream and the streams of its endpoints */
-          jobId?: string;
-          /** @description One or more event types of the catalogue, comma-separated (e.g. `Paused,Resumed`) */
-          type?: string;
-          /** @description Only events caused by this kind of actor */
-          actorKind?: 'user' | 'planner' | 'cascade' | 'system';
-          /** @description Recorded at or after this instant */
-          from?: string;
-          /** @description Recorded before this instant */
-          to?: string;
-          /** @description Position cursor (exclusive): only events after it; pass the previous page's `nextCursor` */
-          after?: string;
-        };
-        header?: {
-          /** @description Resume after this position (sent by EventSource on reconnect; wins over `after`) */
-          'last-event-id'?: string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Server-Sent Events: each event is `id: <position>`, `event: <type>`, `data: <Event JSON>`; a `: heartbeat` comment every 15 s. Reconnect with `Last-Event-ID` to resume. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': string;
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['streamEvents'];
     put?: never;
     post?: never;
     delete?: never;
@@ -3033,106 +463,7 @@ export interface paths {
      * Explain the governor's decision for the endpoint's next run
      * @description The next run time, its reason and every input the governor used (pause, baseline, backoff, hints, clamp, jitter, the run in flight), with the recent dispatches and hint events. `at` replays the log up to a position or an instant.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description Replay: fold the log only up to this position (inclusive) or instant (recorded at or before it) and ask the governor at that time. Default: now, with the whole log. */
-          at?: string;
-          /** @description How many recent dispatches and hint events to include */
-          recent?: number;
-        };
-        header?: never;
-        path: {
-          /** @description An identifier */
-          endpointId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Explanation'];
-          };
-        };
-        /** @description Invalid request: the field paths are in `errors` */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Missing, invalid or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Not found (another tenant's ids answer this too) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Conflict with the current state */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description The state does not allow this now */
-        412: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Request body too large */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Unsupported content type */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Rate limit exceeded */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['explainEndpoint'];
     put?: never;
     post?: never;
     delete?: never;
@@ -3145,77 +476,46 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    /** @description RFC 9457 problem details */
-    ProblemInput: {
-      /** @description Stable problem type, e.g. /problems/not-found */
-      type: string;
-      title: string;
-      status: number;
-      detail: string;
-      instance?: string;
-      errors?: {
-        field: string;
-        message: string;
-      }[];
-    };
-    /** @description An endpoint: its request and schedule. Secret header values read back as "***". */
-    EndpointConfigInput: {
-      name: string;
-      /** @default  */
-      description?: string;
-      request: {
-        /**
-         * @default GET
-         * @enum {string}
-         */
-        method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
-        /** Format: uri */
-        url: string;
-        /** @default {} */
-        headers?: {
-          [key: string]: {
-            value: string;
-            /** @default false */
-            secret?: boolean;
-          };
-        };
-        body?: string;
-      };
-      baseline:
-        | {
-            /** @constant */
-            kind: 'interval';
-            everyMs: number;
-          }
-        | {
-            /** @constant */
-            kind: 'cron';
-            expression: string;
-            /** @default UTC */
-            timezone?: string;
-          };
-      /** @default 0 */
-      minIntervalMs?: number;
-      maxIntervalMs?: number;
-      /** @default 10000 */
-      timeoutMs?: number;
-      /** @default 65536 */
-      responseCapBytes?: number;
-      /** @default 0 */
-      jitterMs?: number;
-      /**
-       * @default {
-       *       "factor": 2,
-       *       "maxMs": 3600000
-       *     }
-       */
-      backoff?: {
-        /** @default 2 */
-        factor?: number;
-        /** @default 3600000 */
-        maxMs?: number;
-      };
-    };
+    /**
+     * @example {
+     *       "id": "sales-export",
+     *       "name": "Export the day of sales",
+     *       "request": {
+     *         "method": "POST",
+     *         "url": "https://reports.example.com/exports/sales",
+     *         "headers": {
+     *           "authorization": {
+     *             "value": "Bearer YOUR_REPORTS_TOKEN",
+     *             "secret": true
+     *           },
+     *           "content-type": {
+     *             "value": "application/json"
+     *           }
+     *         },
+     *         "body": "{\"format\":\"csv\",\"day\":\"yesterday\"}"
+     *       },
+     *       "baseline": {
+     *         "kind": "cron",
+     *         "expression": "30 2 * * *",
+     *         "timezone": "Europe/Berlin"
+     *       },
+     *       "maxIntervalMs": 172800000,
+     *       "timeoutMs": 30000
+     *     }
+     * @example {
+     *       "name": "Poll the payment provider",
+     *       "request": {
+     *         "url": "https://payments.example.com/v2/settlements/pending"
+     *       },
+     *       "baseline": {
+     *         "kind": "interval",
+     *         "everyMs": 300000
+     *       },
+     *       "minIntervalMs": 60000,
+     *       "maxIntervalMs": 900000,
+     *       "jitterMs": 10000
+     *     }
+     */
     EndpointCreateInput: {
       name: string;
       /** @default  */
@@ -3251,8 +551,12 @@ export interface components {
             /** @default UTC */
             timezone?: string;
           };
-      /** @default 0 */
+      /**
+       * @description Runs are never closer together than this, measured from the last run
+       * @default 0
+       */
       minIntervalMs?: number;
+      /** @description Runs are never further apart than this (unless paused); at least `minIntervalMs` */
       maxIntervalMs?: number;
       /** @default 10000 */
       timeoutMs?: number;
@@ -3275,6 +579,26 @@ export interface components {
       /** @description Client-chosen id; generated if absent */
       id?: string;
     };
+    /**
+     * @example {
+     *       "baseline": {
+     *         "kind": "interval",
+     *         "everyMs": 600000
+     *       },
+     *       "maxIntervalMs": null
+     *     }
+     * @example {
+     *       "request": {
+     *         "url": "https://reports.example.com/exports/sales?compress=gzip",
+     *         "headers": {
+     *           "authorization": {
+     *             "value": "***",
+     *             "secret": true
+     *           }
+     *         }
+     *       }
+     *     }
+     */
     EndpointUpdateInput: {
       name?: string;
       description?: string;
@@ -3305,7 +629,9 @@ export interface components {
             /** @default UTC */
             timezone?: string;
           };
+      /** @description Runs are never closer together than this, measured from the last run */
       minIntervalMs?: number;
+      /** @description At least `minIntervalMs` (the one sent, else the current one); null removes the bound */
       maxIntervalMs?: number | null;
       timeoutMs?: number;
       responseCapBytes?: number;
@@ -3315,111 +641,22 @@ export interface components {
         maxMs?: number;
       };
     };
-    IntervalHintInput: {
-      /** @constant */
-      kind: 'interval';
-      intervalMs: number;
-      hintId: string;
-      /** @enum {string} */
-      source: 'user' | 'cascade' | 'planner';
-      sourceId: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      expiresAt: string;
-      reason: string;
-      /** @description Present when the requested interval was clamped to the endpoint bounds */
-      clamped?: {
-        requested: number;
-        applied: number;
-        /** @enum {string} */
-        bound: 'min' | 'max';
-      };
-    };
-    OneShotHintInput: {
-      /** @constant */
-      kind: 'oneShot';
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      runAt: string;
-      hintId: string;
-      /** @enum {string} */
-      source: 'user' | 'cascade' | 'planner';
-      sourceId: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      expiresAt: string;
-      reason: string;
-    };
-    HintInput:
-      components['schemas']['IntervalHintInput'] | components['schemas']['OneShotHintInput'];
-    EndpointInput: {
-      /** @description An identifier */
-      id: string;
-      /** @description An identifier */
-      jobId: string;
-      /** @enum {string} */
-      status: 'active' | 'archived';
-      config: components['schemas']['EndpointConfigInput'];
-      /** @description The pause in force now (a lapsed pause reads as null) */
-      paused: {
-        until: string | null;
-        reason: string;
-      } | null;
-      /** @description Live hints only */
-      hints: {
-        interval: components['schemas']['IntervalHintInput'] | null;
-        oneShot: components['schemas']['OneShotHintInput'] | null;
-      };
-      schedule: {
-        /** @description null: never, until something changes */
-        nextRunAt: string | null;
-        reason: string;
-      };
-      lastRun: {
-        runId: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        scheduledFor: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        dispatchedAt: string;
-      } | null;
-      inFlight: {
-        runId: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        scheduledFor: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        dispatchedAt: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        leaseUntil: string;
-        attempt: number;
-      } | null;
-      consecutiveFailures: number;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      registeredAt: string;
-    };
+    /**
+     * @example {
+     *       "kind": "interval",
+     *       "intervalMs": 60000,
+     *       "ttlMs": 3600000,
+     *       "reason": "end-of-month rush"
+     *     }
+     * @example {
+     *       "kind": "oneShot",
+     *       "inMs": 300000,
+     *       "reason": "the upstream batch has landed"
+     *     }
+     * @example {
+     *       "kind": "oneShot"
+     *     }
+     */
     HintCreateInput:
       | {
           /** @constant */
@@ -3433,577 +670,94 @@ export interface components {
           kind: 'oneShot';
           /**
            * Format: date-time
-           * @description When to run; omit both runAt and inMs to run now
+           * @description When to run; give `runAt` or `inMs`, not both, or neither to run now
            */
           runAt?: string;
-          /** @description Run this long from now */
+          /** @description Run this long from now (not with `runAt`) */
           inMs?: number;
-          /** @description Default: until 10 minutes after the run time */
+          /** @description How long the hint lives; it must outlive the run time. Default: until 10 minutes after the run time */
           ttlMs?: number;
           reason?: string;
         };
-    ClearedHintsInput: {
-      /** @description The slots that held a hint */
-      cleared: ('interval' | 'oneShot')[];
-    };
+    /**
+     * @example {
+     *       "reason": "the customer asked for fresh numbers"
+     *     }
+     */
     RunNowInput: {
       reason?: string;
     };
+    /** @example {} */
     TestRunInput: Record<string, never>;
-    RunErrorInput: {
-      /** @enum {string} */
-      kind: 'timeout' | 'network' | 'too_large' | 'refused' | 'internal';
-      message: string;
-    };
-    TestRunResultInput: {
-      runId: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      startedAt: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      finishedAt: string;
-      /** @description HTTP status; null when no response arrived */
-      status: number | null;
-      ok: boolean;
-      durationMs: number;
-      /** @description A lower-cased subset */
-      headers: {
-        [key: string]: string;
-      };
-      /** @description JSON when the answer was complete JSON, else text */
-      body: unknown;
-      bodyTruncated: boolean;
-      error?: components['schemas']['RunErrorInput'];
-    };
-    JobInput: {
-      /** @description An identifier */
-      id: string;
-      name: string;
-      description: string;
-      /** @enum {string} */
-      status: 'active' | 'archived';
-      paused: {
-        until: string | null;
-        reason: string;
-      } | null;
-      createdAt: string | null;
-    };
+    /**
+     * @example {
+     *       "id": "nightly-reports",
+     *       "name": "Nightly reports",
+     *       "description": "Builds the sales reports and mails them before the shops open"
+     *     }
+     * @example {
+     *       "name": "Partner feeds"
+     *     }
+     */
     JobCreateInput: {
-      /** @description Client-chosen id (creation is then idempotent per id); generated if absent */
+      /** @description Client-chosen id (a retried create then answers 409 instead of making a second job); generated if absent */
       id?: string;
       name: string;
       description?: string;
     };
+    /**
+     * @example {
+     *       "description": "Builds the sales reports and uploads them to the archive"
+     *     }
+     */
     JobUpdateInput: {
       name?: string;
       description?: string;
     };
+    /**
+     * @example {
+     *       "until": null,
+     *       "reason": "the partner API returns 500s; investigating"
+     *     }
+     * @example {
+     *       "until": "2031-03-01T06:00:00Z",
+     *       "reason": "warehouse migration"
+     *     }
+     */
     PauseInput: {
       /**
-       * @description When the pause ends; null pauses until resumed
+       * @description When the pause ends: an instant in the future; null pauses until resumed
        * @default null
        */
       until?: string | null;
       reason?: string;
     };
+    /**
+     * @example {
+     *       "reason": "the partner API is healthy again"
+     *     }
+     */
     ReasonInput: {
       reason?: string;
     };
-    /** @description Who caused an event and how it chains to others */
-    EventMetadataInput: {
-      tenantId: string;
-      actor: {
-        /** @enum {string} */
-        kind: 'user' | 'planner' | 'cascade' | 'system';
-        id: string;
-      };
-      causationId?: string;
-      correlationId?: string;
-      traceparent?: string;
-    };
-    /** @description An event of the log, as recorded (secrets redacted) */
-    EventInput: {
-      /** @description Global position in the log */
-      position: number;
-      streamId: string;
-      streamVersion: number;
-      /**
-       * @description A type of the event catalogue
-       * @enum {string}
-       */
-      type:
-        | 'EndpointRegistered'
-        | 'EndpointReconfigured'
-        | 'EndpointArchived'
-        | 'DependencyDeclared'
-        | 'DependencyRemoved'
-        | 'RunDispatched'
-        | 'ResponseRecorded'
-        | 'RunSkipped'
-        | 'HintProposed'
-        | 'HintRejected'
-        | 'HintExpired'
-        | 'HintsCleared'
-        | 'Paused'
-        | 'Resumed'
-        | 'CascadeTriggered'
-        | 'PlannerSessionRecorded'
-        | 'TenantCreated'
-        | 'ApiKeyCreated'
-        | 'ApiKeyRevoked'
-        | 'JobCreated'
-        | 'JobUpdated'
-        | 'JobArchived'
-        | 'JobPaused'
-        | 'JobResumed';
-      /** @description The data of the type (catalogue schema); secret values read "***" */
-      data: {
-        [key: string]: unknown;
-      };
-      metadata: components['schemas']['EventMetadataInput'];
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      recordedAt: string;
-    };
-    /** @description `nextCursor` is the last position of the page, null when no more events follow */
-    EventPageInput: {
-      items: components['schemas']['EventInput'][];
-      nextCursor: string | null;
-    };
-    /** @description Everything the governor looked at */
-    ExplanationInputsInput: {
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      now: string;
-      /** @enum {string} */
-      status: 'unregistered' | 'active' | 'archived';
-      pause: {
-        until: string | null;
-        reason: string;
-        lapsed: boolean;
-      } | null;
-      baseline:
-        | (
-            | {
-                /** @constant */
-                kind: 'interval';
-                everyMs: number;
-              }
-            | {
-                /** @constant */
-                kind: 'cron';
-                expression: string;
-                timezone: string;
-              }
-          )
-        | null;
-      anchor:
-        | (
-            | {
-                /** @constant */
-                kind: 'lastRun';
-                runId: string;
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant
-                 */
-                scheduledFor: string;
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant
-                 */
-                dispatchedAt: string;
-              }
-            | {
-                /** @constant */
-                kind: 'registeredAt';
-                /**
-                 * Format: date-time
-                 * @description ISO-8601 instant
-                 */
-                at: string;
-              }
-          )
-        | null;
-      backoff: {
-        failures: number;
-        factor: number;
-        maxMs: number;
-        baseMs: number;
-        delayMs: number;
-        notBefore: string | null;
-      } | null;
-      intervalHint: {
-        hintId: string;
-        /** @enum {string} */
-        source: 'user' | 'cascade' | 'planner';
-        sourceId: string;
-        intervalMs: number;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        expiresAt: string;
-      } | null;
-      oneShotHint: {
-        hintId: string;
-        /** @enum {string} */
-        source: 'user' | 'cascade' | 'planner';
-        sourceId: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        runAt: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        expiresAt: string;
-        won: boolean;
-      } | null;
-      ignoredHints: {
-        /** @enum {string} */
-        slot: 'interval' | 'oneShot';
-        hintId: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        expiresAt: string;
-        /** @enum {string} */
-        why: 'expired' | 'satisfied';
-      }[];
-      /** @description The baseline or interval-hint time, before jitter */
-      cadenceAt: string | null;
-      jitter: {
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        slot: string;
-        offsetMs: number;
-        jitterMs: number;
-      } | null;
-      /** @description The time before the min/max clamp */
-      candidate: string | null;
-      clamp: {
-        /** @enum {string} */
-        bound: 'min' | 'max';
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        limit: string;
-        intervalMs: number;
-      } | null;
-      inFlight: {
-        runId: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        leaseUntil: string;
-        attempt: number;
-      } | null;
-    };
-    /** @description A RunDispatched: why a run happened */
-    ExplanationDispatchInput: {
-      position: number;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      recordedAt: string;
-      runId: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      scheduledFor: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      dispatchedAt: string;
-      attempt: number;
-      reason: string;
-      hintId: string | null;
-    };
-    /** @description A hint proposed, refused, lapsed or cleared */
-    ExplanationHintEventInput:
-      | {
-          position: number;
-          /**
-           * Format: date-time
-           * @description ISO-8601 instant
-           */
-          recordedAt: string;
-          /** @constant */
-          type: 'HintProposed';
-          actor: {
-            /** @enum {string} */
-            kind: 'user' | 'planner' | 'cascade' | 'system';
-            id: string;
-          };
-          hintId: string;
-          /** @enum {string} */
-          slot: 'interval' | 'oneShot';
-          /** @enum {string} */
-          source: 'user' | 'cascade' | 'planner';
-          sourceId: string;
-          reason: string;
-          /**
-           * Format: date-time
-           * @description ISO-8601 instant
-           */
-          expiresAt: string;
-          intervalMs?: number;
-          /**
-           * Format: date-time
-           * @description ISO-8601 instant
-           */
-          runAt?: string;
-          /** @description The log position the proposer read */
-          basedOnPosition?: number;
-          /** @description Set when the requested value was clamped to the endpoint's bounds */
-          clamped?: {
-            requested: number;
-            applied: number;
-            /** @enum {string} */
-            bound: 'min' | 'max';
-          };
-        }
-      | {
-          position: number;
-          /**
-           * Format: date-time
-           * @description ISO-8601 instant
-           */
-          recordedAt: string;
-          /** @constant */
-          type: 'HintRejected';
-          actor: {
-            /** @enum {string} */
-            kind: 'user' | 'planner' | 'cascade' | 'system';
-            id: string;
-          };
-          proposalId: string;
-          /** @enum {string} */
-          slot: 'interval' | 'oneShot';
-          /** @enum {string} */
-          source: 'user' | 'cascade' | 'planner';
-          sourceId: string;
-          rule: string;
-          detail: string;
-        }
-      | {
-          position: number;
-          /**
-           * Format: date-time
-           * @description ISO-8601 instant
-           */
-          recordedAt: string;
-          /** @constant */
-          type: 'HintExpired';
-          actor: {
-            /** @enum {string} */
-            kind: 'user' | 'planner' | 'cascade' | 'system';
-            id: string;
-          };
-          hintId: string;
-          /** @enum {string} */
-          slot: 'interval' | 'oneShot';
-          /**
-           * Format: date-time
-           * @description ISO-8601 instant
-           */
-          expiresAt: string;
-        }
-      | {
-          position: number;
-          /**
-           * Format: date-time
-           * @description ISO-8601 instant
-           */
-          recordedAt: string;
-          /** @constant */
-          type: 'HintsCleared';
-          actor: {
-            /** @enum {string} */
-            kind: 'user' | 'planner' | 'cascade' | 'system';
-            id: string;
-          };
-          slots: ('interval' | 'oneShot')[];
-          reason: string;
-        };
-    /** @description The governor's decision for the endpoint's next run, with all its inputs */
-    ExplanationInput: {
-      endpointId: string;
-      jobId: string;
-      /** @description The point of the log the answer describes */
-      asOf: {
-        /** @description The last event of the endpoint's stream folded into the state */
-        position: number;
-        /**
-         * Format: date-time
-         * @description The instant the governor was asked at
-         */
-        time: string;
-      };
-      streamVersion: number;
-      next: {
-        /** @description When the endpoint runs next; null: never, until a change */
-        at: string | null;
-        /** @description The schedule slot of that run (without jitter) */
-        slot: string | null;
-        /** @enum {string} */
-        reason:
-          | 'unregistered'
-          | 'archived'
-          | 'paused_indefinitely'
-          | 'cron_exhausted'
-          | 'out_of_range'
-          | 'paused'
-          | 'first_run'
-          | 'baseline_interval'
-          | 'baseline_cron'
-          | 'interval_hint'
-          | 'one_shot_hint';
-      };
-      inputs: components['schemas']['ExplanationInputsInput'];
-      /** @description The hints held in their slots, with reason, source and expiry */
-      hints: {
-        interval: {
-          hintId: string;
-          /** @enum {string} */
-          source: 'user' | 'cascade' | 'planner';
-          sourceId: string;
-          reason: string;
-          /**
-           * Format: date-time
-           * @description ISO-8601 instant
-           */
-          expiresAt: string;
-          live: boolean;
-        } | null;
-        oneShot: {
-          hintId: string;
-          /** @enum {string} */
-          source: 'user' | 'cascade' | 'planner';
-          sourceId: string;
-          reason: string;
-          /**
-           * Format: date-time
-           * @description ISO-8601 instant
-           */
-          expiresAt: string;
-          live: boolean;
-        } | null;
-      };
-      bounds: {
-        minIntervalMs: number;
-        maxIntervalMs: number | null;
-        jitterMs: number;
-      };
-      recentDecisions: {
-        /** @description The last runs dispatched, oldest first */
-        dispatches: components['schemas']['ExplanationDispatchInput'][];
-        /** @description The last hint events, oldest first */
-        hintEvents: components['schemas']['ExplanationHintEventInput'][];
-      };
-    };
-    RunInput: {
-      id: string;
-      endpointId: string;
-      jobId: string;
-      /** @enum {string} */
-      status: 'dispatched' | 'succeeded' | 'failed';
-      /** @description 1, or more when a lapsed lease re-dispatched the run */
-      attempt: number;
-      /** @description Why the run was due (the governor reason, or test) */
-      reason: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      scheduledFor: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      dispatchedAt: string;
-      /** @description Dispatch time minus scheduled time */
-      latenessMs: number;
-      startedAt: string | null;
-      finishedAt: string | null;
-      durationMs: number | null;
-      httpStatus: number | null;
-      /** @description `kind: message` when the call failed */
-      error: string | null;
-      /** @description A test run: recorded, with no effect on the schedule */
-      test: boolean;
-    };
-    RunResponseInput: {
-      /** @description A lower-cased subset */
-      headers: {
-        [key: string]: string;
-      };
-      /** @description JSON when the answer was complete JSON, else text */
-      body: unknown;
-      bodyTruncated: boolean;
-      error: components['schemas']['RunErrorInput'] | null;
-    };
-    RunDetailInput: {
-      id: string;
-      endpointId: string;
-      jobId: string;
-      /** @enum {string} */
-      status: 'dispatched' | 'succeeded' | 'failed';
-      /** @description 1, or more when a lapsed lease re-dispatched the run */
-      attempt: number;
-      /** @description Why the run was due (the governor reason, or test) */
-      reason: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      scheduledFor: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      dispatchedAt: string;
-      /** @description Dispatch time minus scheduled time */
-      latenessMs: number;
-      startedAt: string | null;
-      finishedAt: string | null;
-      durationMs: number | null;
-      httpStatus: number | null;
-      /** @description `kind: message` when the call failed */
-      error: string | null;
-      /** @description A test run: recorded, with no effect on the schedule */
-      test: boolean;
-      /** @description null until the response is recorded */
-      response: components['schemas']['RunResponseInput'] | null;
-    };
-    TenantInput: {
+    /**
+     * @example {
+     *       "id": "acme-logistics",
+     *       "name": "Acme Logistics"
+     *     }
+     */
+    TenantCreateInput: {
       id: string;
       name: string;
     };
-    NewApiKeyInput: {
-      keyId: string;
-      key: string;
-      name: string;
+    /**
+     * @example {
+     *       "name": "deploy pipeline"
+     *     }
+     */
+    ApiKeyCreateInput: {
+      /** @default  */
+      name?: string;
     };
     /** @description RFC 9457 problem details */
     Problem: {
@@ -4054,8 +808,12 @@ export interface components {
             /** @default UTC */
             timezone: string;
           };
-      /** @default 0 */
+      /**
+       * @description Runs are never closer together than this, measured from the last run
+       * @default 0
+       */
       minIntervalMs: number;
+      /** @description Runs are never further apart than this (unless paused); at least `minIntervalMs` */
       maxIntervalMs?: number;
       /** @default 10000 */
       timeoutMs: number;
@@ -4074,105 +832,6 @@ export interface components {
         factor: number;
         /** @default 3600000 */
         maxMs: number;
-      };
-    };
-    EndpointCreate: {
-      name: string;
-      /** @default  */
-      description: string;
-      request: {
-        /**
-         * @default GET
-         * @enum {string}
-         */
-        method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
-        /** Format: uri */
-        url: string;
-        /** @default {} */
-        headers: {
-          [key: string]: {
-            value: string;
-            /** @default false */
-            secret: boolean;
-          };
-        };
-        body?: string;
-      };
-      baseline:
-        | {
-            /** @constant */
-            kind: 'interval';
-            everyMs: number;
-          }
-        | {
-            /** @constant */
-            kind: 'cron';
-            expression: string;
-            /** @default UTC */
-            timezone: string;
-          };
-      /** @default 0 */
-      minIntervalMs: number;
-      maxIntervalMs?: number;
-      /** @default 10000 */
-      timeoutMs: number;
-      /** @default 65536 */
-      responseCapBytes: number;
-      /** @default 0 */
-      jitterMs: number;
-      /**
-       * @default {
-       *       "factor": 2,
-       *       "maxMs": 3600000
-       *     }
-       */
-      backoff: {
-        /** @default 2 */
-        factor: number;
-        /** @default 3600000 */
-        maxMs: number;
-      };
-      /** @description Client-chosen id; generated if absent */
-      id?: string;
-    };
-    EndpointUpdate: {
-      name?: string;
-      description?: string;
-      request?: {
-        /** @enum {string} */
-        method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
-        /** Format: uri */
-        url?: string;
-        headers?: {
-          [key: string]: {
-            value: string;
-            /** @default false */
-            secret: boolean;
-          };
-        };
-        body?: string | null;
-      };
-      baseline?:
-        | {
-            /** @constant */
-            kind: 'interval';
-            everyMs: number;
-          }
-        | {
-            /** @constant */
-            kind: 'cron';
-            expression: string;
-            /** @default UTC */
-            timezone: string;
-          };
-      minIntervalMs?: number;
-      maxIntervalMs?: number | null;
-      timeoutMs?: number;
-      responseCapBytes?: number;
-      jitterMs?: number;
-      backoff?: {
-        factor?: number;
-        maxMs?: number;
       };
     };
     IntervalHint: {
@@ -4279,36 +938,10 @@ export interface components {
        */
       registeredAt: string;
     };
-    HintCreate:
-      | {
-          /** @constant */
-          kind: 'interval';
-          intervalMs: number;
-          ttlMs: number;
-          reason?: string;
-        }
-      | {
-          /** @constant */
-          kind: 'oneShot';
-          /**
-           * Format: date-time
-           * @description When to run; omit both runAt and inMs to run now
-           */
-          runAt?: string;
-          /** @description Run this long from now */
-          inMs?: number;
-          /** @description Default: until 10 minutes after the run time */
-          ttlMs?: number;
-          reason?: string;
-        };
     ClearedHints: {
       /** @description The slots that held a hint */
       cleared: ('interval' | 'oneShot')[];
     };
-    RunNow: {
-      reason?: string;
-    };
-    TestRun: Record<string, never>;
     RunError: {
       /** @enum {string} */
       kind: 'timeout' | 'network' | 'too_large' | 'refused' | 'internal';
@@ -4351,27 +984,6 @@ export interface components {
         reason: string;
       } | null;
       createdAt: string | null;
-    };
-    JobCreate: {
-      /** @description Client-chosen id (creation is then idempotent per id); generated if absent */
-      id?: string;
-      name: string;
-      description?: string;
-    };
-    JobUpdate: {
-      name?: string;
-      description?: string;
-    };
-    Pause: {
-      /**
-       * @description When the pause ends; null pauses until resumed
-       * @default null
-       */
-      until: string | null;
-      reason?: string;
-    };
-    Reason: {
-      reason?: string;
     };
     /** @description Who caused an event and how it chains to others */
     EventMetadata: {
@@ -4434,6 +1046,7 @@ export interface components {
     /** @description `nextCursor` is the last position of the page, null when no more events follow */
     EventPage: {
       items: components['schemas']['Event'][];
+      /** @description Where the next page starts; null on the last page */
       nextCursor: string | null;
     };
     /** @description Everything the governor looked at */
@@ -4872,4 +1485,2826 @@ export interface components {
   pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+  checkLiveness: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+    };
+  };
+  checkReadiness: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'ready';
+            head: number;
+            projected: number;
+            lag: number;
+          };
+        };
+      };
+      /** @description The database does not answer */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createTenant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TenantCreateInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Tenant'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Admin routes are disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ApiKeyCreateInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NewApiKey'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Admin routes are disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  revokeApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenantId: string;
+        keyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            keyId: string;
+            /** @enum {boolean} */
+            revoked: true;
+          };
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Admin routes are disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listJobs: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
+        cursor?: string;
+        status?: 'active' | 'archived';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Job'][];
+            /** @description Where the next page starts; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createJob: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['JobCreateInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getJob: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  archiveJob: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateJob: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['JobUpdateInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  pauseJob: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PauseInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  resumeJob: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReasonInput'] | null;
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listEndpoints: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
+        cursor?: string;
+        status?: 'active' | 'archived';
+      };
+      header?: never;
+      path: {
+        /** @description An identifier */
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Endpoint'][];
+            /** @description Where the next page starts; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EndpointCreateInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Endpoint'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Endpoint'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  archiveEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Endpoint'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EndpointUpdateInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Endpoint'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  pauseEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PauseInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Endpoint'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  resumeEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReasonInput'] | null;
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Endpoint'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createHint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HintCreateInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Hint'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  clearHints: {
+    parameters: {
+      query?: {
+        slot?: 'interval' | 'oneShot';
+      };
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClearedHints'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  runEndpointNow: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RunNowInput'] | null;
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Hint'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  testRunEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TestRunInput'] | null;
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TestRunResult'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listEndpointRuns: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
+        cursor?: string;
+        status?: 'dispatched' | 'succeeded' | 'failed';
+      };
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Run'][];
+            /** @description Where the next page starts; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listJobRuns: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
+        cursor?: string;
+        status?: 'dispatched' | 'succeeded' | 'failed';
+      };
+      header?: never;
+      path: {
+        /** @description An identifier */
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Run'][];
+            /** @description Where the next page starts; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        runId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunDetail'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listEvents: {
+    parameters: {
+      query?: {
+        /** @description Only this stream, e.g. `job-nightly` */
+        streamId?: string;
+        /** @description Only the endpoint's stream (`endpoint-<id>`) */
+        endpointId?: string;
+        /** @description The job's stream and the streams of its endpoints */
+        jobId?: string;
+        /** @description Only events of these types of the catalogue (e.g. `Paused,Resumed`) */
+        type?: (
+          | 'EndpointRegistered'
+          | 'EndpointReconfigured'
+          | 'EndpointArchived'
+          | 'DependencyDeclared'
+          | 'DependencyRemoved'
+          | 'RunDispatched'
+          | 'ResponseRecorded'
+          | 'RunSkipped'
+          | 'HintProposed'
+          | 'HintRejected'
+          | 'HintExpired'
+          | 'HintsCleared'
+          | 'Paused'
+          | 'Resumed'
+          | 'CascadeTriggered'
+          | 'PlannerSessionRecorded'
+          | 'TenantCreated'
+          | 'ApiKeyCreated'
+          | 'ApiKeyRevoked'
+          | 'JobCreated'
+          | 'JobUpdated'
+          | 'JobArchived'
+          | 'JobPaused'
+          | 'JobResumed'
+        )[];
+        /** @description Only events caused by this kind of actor */
+        actorKind?: 'user' | 'planner' | 'cascade' | 'system';
+        /** @description Recorded at or after this instant (not after `to`) */
+        from?: string;
+        /** @description Recorded before this instant (not before `from`) */
+        to?: string;
+        /** @description Position cursor (exclusive): only events after it; pass the previous page's `nextCursor` */
+        after?: string;
+        /** @description Most events in the page (a page is also bounded in bytes) */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EventPage'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  streamEvents: {
+    parameters: {
+      query?: {
+        /** @description Only this stream, e.g. `job-nightly` */
+        streamId?: string;
+        /** @description Only the endpoint's stream (`endpoint-<id>`) */
+        endpointId?: string;
+        /** @description The job's stream and the streams of its endpoints */
+        jobId?: string;
+        /** @description Only events of these types of the catalogue (e.g. `Paused,Resumed`) */
+        type?: (
+          | 'EndpointRegistered'
+          | 'EndpointReconfigured'
+          | 'EndpointArchived'
+          | 'DependencyDeclared'
+          | 'DependencyRemoved'
+          | 'RunDispatched'
+          | 'ResponseRecorded'
+          | 'RunSkipped'
+          | 'HintProposed'
+          | 'HintRejected'
+          | 'HintExpired'
+          | 'HintsCleared'
+          | 'Paused'
+          | 'Resumed'
+          | 'CascadeTriggered'
+          | 'PlannerSessionRecorded'
+          | 'TenantCreated'
+          | 'ApiKeyCreated'
+          | 'ApiKeyRevoked'
+          | 'JobCreated'
+          | 'JobUpdated'
+          | 'JobArchived'
+          | 'JobPaused'
+          | 'JobResumed'
+        )[];
+        /** @description Only events caused by this kind of actor */
+        actorKind?: 'user' | 'planner' | 'cascade' | 'system';
+        /** @description Recorded at or after this instant (not after `to`) */
+        from?: string;
+        /** @description Recorded before this instant (not before `from`) */
+        to?: string;
+        /** @description Position cursor (exclusive): only events after it; pass the previous page's `nextCursor` */
+        after?: string;
+      };
+      header?: {
+        /** @description Resume after this position (sent by EventSource on reconnect; wins over `after`) */
+        'last-event-id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Server-Sent Events: each event is `id: <position>`, `event: <type>`, `data: <Event JSON>`; a `: heartbeat` comment every 15 s. Reconnect with `Last-Event-ID` to resume. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  explainEndpoint: {
+    parameters: {
+      query?: {
+        /** @description Replay: fold the log only up to this position (inclusive) or instant (recorded at or before it) and ask the governor at that time. Default: now, with the whole log. */
+        at?: string;
+        /** @description How many recent dispatches and hint events to include */
+        recent?: number;
+      };
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Explanation'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+}

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authenticateAdmin } from '../auth/authenticate.js';
-import { problemAnswer, problemResponses } from '../schemas/common.js';
+import { problemAnswer, problemResponses, requestBody } from '../schemas/common.js';
 import { createApiKey, createTenant, revokeApiKey } from '../tenants.js';
 
 const TenantId = z
@@ -20,8 +20,14 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['admin'],
+        operationId: 'createTenant',
         summary: 'Create a tenant',
-        body: z.strictObject({ id: TenantId, name: z.string().min(1).max(200) }),
+        description: 'Creates a tenant with a lowercase id; an id that exists answers 409.',
+        body: requestBody(
+          z.strictObject({ id: TenantId, name: z.string().min(1).max(200) }),
+          'TenantCreate',
+          [{ id: 'acme-logistics', name: 'Acme Logistics' }],
+        ),
         response: {
           201: z.object({ id: z.string(), name: z.string() }).meta({ id: 'Tenant' }),
           ...responses,
@@ -37,9 +43,17 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['admin'],
+        operationId: 'createApiKey',
         summary: 'Create an API key for a tenant (the key is shown once)',
+        description:
+          'Creates a key for the tenant. Only a hash is stored: the `key` in this answer cannot ' +
+          'be read again.',
         params: z.strictObject({ tenantId: TenantId }),
-        body: z.strictObject({ name: z.string().max(200).default('') }),
+        body: requestBody(
+          z.strictObject({ name: z.string().max(200).default('') }),
+          'ApiKeyCreate',
+          [{ name: 'deploy pipeline' }],
+        ),
         response: {
           201: z
             .object({ keyId: z.string(), key: z.string(), name: z.string() })
@@ -57,7 +71,9 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['admin'],
+        operationId: 'revokeApiKey',
         summary: 'Revoke an API key (effective immediately)',
+        description: 'Revokes a key: the next request made with it answers 401.',
         params: z.strictObject({ tenantId: TenantId, keyId: KeyId }),
         response: { 200: z.object({ keyId: z.string(), revoked: z.literal(true) }), ...responses },
       },

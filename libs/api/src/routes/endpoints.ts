@@ -92,7 +92,12 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'createEndpoint',
         summary: 'Register an endpoint in a job (paused at once when the job is paused)',
+        description:
+          'Registers an HTTP request and its baseline schedule (a fixed interval or a cron ' +
+          'expression) in an active job. `maxIntervalMs` must be at least `minIntervalMs`. ' +
+          'Header values marked `secret` are stored encrypted and read back as "***".',
         params: JobParams,
         body: EndpointCreateSchema,
         response: { 201: EndpointSchema, ...problemResponses },
@@ -141,7 +146,10 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'listEndpoints',
         summary: 'List the endpoints of a job (by id, cursor-paginated)',
+        description:
+          'Lists the endpoints of a job in id order, optionally only active or archived ones.',
         params: JobParams,
         querystring: EndpointListQuery,
         response: { 200: page(EndpointSchema), ...problemResponses },
@@ -172,7 +180,17 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/endpoints/:endpointId',
-    { schema: { tags, summary: 'Get an endpoint, its schedule and live hints', ...one } },
+    {
+      schema: {
+        tags,
+        operationId: 'getEndpoint',
+        summary: 'Get an endpoint, its schedule and live hints',
+        description:
+          'Reads the config, the pause and hints in force, the next run time and its reason, ' +
+          'the last run and the run in flight.',
+        ...one,
+      },
+    },
     async (request) =>
       endpointView(await readEndpoint(deps, request.tenantId, request.params.endpointId), now()),
   );
@@ -182,7 +200,12 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'updateEndpoint',
         summary: 'Update an endpoint (merged over its config; "***" keeps a secret header)',
+        description:
+          'Merges the fields given over the current config and validates the result as a whole ' +
+          '(so `maxIntervalMs` must still be at least `minIntervalMs`). `headers` replaces the ' +
+          'whole map; `null` removes `maxIntervalMs` or `request.body`.',
         body: EndpointUpdateSchema,
         ...one,
       },
@@ -207,7 +230,16 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete(
     '/endpoints/:endpointId',
-    { schema: { tags, summary: 'Archive an endpoint (it never runs again)', ...one } },
+    {
+      schema: {
+        tags,
+        operationId: 'archiveEndpoint',
+        summary: 'Archive an endpoint (it never runs again)',
+        description:
+          'Archives the endpoint: it is never dispatched again. Archiving twice is a no-op.',
+        ...one,
+      },
+    },
     async (request) => {
       const { state } = await commandEndpoint(
         deps,
@@ -225,7 +257,11 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'pauseEndpoint',
         summary: 'Pause an endpoint (pause wins over hints)',
+        description:
+          'Pauses until `until`, which must be in the future, or with `until: null` until ' +
+          'resumed. While paused the endpoint does not run and accepts no planner hints.',
         body: PauseSchema,
         ...one,
       },
@@ -246,7 +282,14 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/endpoints/:endpointId/resume',
     {
-      schema: { tags, summary: 'Resume a paused endpoint', body: ReasonSchema.nullish(), ...one },
+      schema: {
+        tags,
+        operationId: 'resumeEndpoint',
+        summary: 'Resume a paused endpoint',
+        description: 'Lifts the pause; resuming an endpoint that is not paused is a no-op.',
+        body: ReasonSchema.nullish(),
+        ...one,
+      },
     },
     async (request) => {
       const { state } = await commandEndpoint(

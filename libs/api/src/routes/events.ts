@@ -43,8 +43,12 @@ export const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['events'],
+        operationId: 'listEvents',
         summary: "List the tenant's events (ascending by position, cursor-paginated)",
-        description: eventsPageDescription(maxBytes),
+        description:
+          'Pages through the audit log, filtered by stream, endpoint, job, event types, actor ' +
+          'kind and a time window (`from` must not be after `to`). Secret values read "***". ' +
+          eventsPageDescription(maxBytes),
         querystring: EventsQuery,
         response: { 200: EventPageSchema, ...problemResponses },
       },
@@ -66,6 +70,7 @@ export const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['events'],
+        operationId: 'streamEvents',
         summary: "Follow the tenant's new events live (Server-Sent Events)",
         description:
           'Starts after `Last-Event-ID`, else `after`, else the current head. Same filters as ' +

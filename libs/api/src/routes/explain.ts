@@ -10,6 +10,7 @@ export const explainRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['endpoints'],
+        operationId: 'explainEndpoint',
         summary: "Explain the governor's decision for the endpoint's next run",
         description:
           'The next run time, its reason and every input the governor used (pause, baseline, ' +

@@ -10,7 +10,9 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['health'],
+        operationId: 'checkLiveness',
         summary: 'Liveness',
+        description: 'Answers 200 while the process serves requests; it checks nothing else.',
         security: [],
         response: { 200: z.object({ status: z.literal('ok') }) },
       },
@@ -22,7 +24,11 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['health'],
+        operationId: 'checkReadiness',
         summary: 'Readiness: database reachable, and how far the projection lags the log',
+        description:
+          'Answers 200 with the head of the log and the projected position while the database ' +
+          'answers, 503 when it does not.',
         security: [],
         response: {
           200: z.object({

@@ -94,10 +94,13 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'createHint',
         summary: 'Set a hint: an interval that replaces the baseline, or a one-shot run',
         description:
           'Interval hints are clamped to the endpoint bounds (the clamp is in the answer). ' +
-          'A one-shot hint runs at `runAt`, in `inMs`, or now; it competes with the baseline.',
+          'A one-shot hint runs at `runAt`, in `inMs` (give at most one of them), or now; it ' +
+          'competes with the baseline and must not expire before its run time. A user hint ' +
+          'replaces the hint in its slot.',
         params: EndpointParams,
         body: HintCreateSchema,
         response: { 201: HintSchema, ...problemResponses },
@@ -118,7 +121,11 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'clearHints',
         summary: 'Clear hints (both slots, or one with ?slot=)',
+        description:
+          'Removes the interval hint, the one-shot hint, or both; the answer names the slots ' +
+          'that held one.',
         params: EndpointParams,
         querystring: ClearHintsQuery,
         response: { 200: ClearedHintsSchema, ...problemResponses },
@@ -143,7 +150,11 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'runEndpointNow',
         summary: 'Run now (a user one-shot hint at the current time)',
+        description:
+          'Sets a one-shot hint at the current time (live for 10 minutes): the dispatcher runs ' +
+          'the endpoint at its next tick, unless a pause holds it.',
         params: EndpointParams,
         body: RunNowSchema.nullish(),
         response: { 202: HintSchema, ...problemResponses },
@@ -167,7 +178,11 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'testRunEndpoint',
         summary: 'Call the target once and record the response (no effect on the schedule)',
+        description:
+          'Calls the target now, with the same timeout and size cap as a run, and answers what ' +
+          'came back. The response is recorded as a test run; the schedule does not change.',
         params: EndpointParams,
         body: TestRunSchema.nullish(),
         response: { 200: TestRunResultSchema, ...problemResponses },

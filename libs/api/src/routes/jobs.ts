@@ -50,7 +50,11 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'createJob',
         summary: 'Create a job',
+        description:
+          'Creates an empty job; endpoints are registered in it afterwards. With a client-chosen ' +
+          '`id`, a retried create cannot make a second job: it answers 409.',
         body: JobCreateSchema,
         response: { 201: JobSchema, ...problemResponses },
       },
@@ -80,7 +84,10 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'listJobs',
         summary: 'List jobs (oldest first, cursor-paginated)',
+        description:
+          "Lists the tenant's jobs in creation order, optionally only active or archived ones.",
         querystring: PageQuery.extend({ status: z.enum(['active', 'archived']).optional() }),
         response: { 200: page(JobSchema), ...problemResponses },
       },
@@ -111,7 +118,9 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'getJob',
         summary: 'Get a job',
+        description: 'Reads a job, its status and the pause in force.',
         params: JobParams,
         response: { 200: JobSchema, ...problemResponses },
       },
@@ -124,7 +133,9 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'updateJob',
         summary: 'Update a job',
+        description: 'Changes the name or description; omitted fields keep their value.',
         params: JobParams,
         body: JobUpdateSchema,
         response: { 200: JobSchema, ...problemResponses },
@@ -151,7 +162,11 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'pauseJob',
         summary: 'Pause a job and every endpoint in it',
+        description:
+          'Pauses until `until` (which must be in the future) or, with `until: null`, until ' +
+          'resumed. A pause wins over every hint; endpoints registered later start paused.',
         params: JobParams,
         body: PauseSchema,
         response: { 200: JobSchema, ...problemResponses },
@@ -182,7 +197,10 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'resumeJob',
         summary: 'Resume a job and every endpoint in it',
+        description:
+          'Lifts the pause of the job and its endpoints; resuming a running job is a no-op.',
         params: JobParams,
         body: ReasonSchema.nullish(),
         response: { 200: JobSchema, ...problemResponses },
@@ -212,7 +230,11 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'archiveJob',
         summary: 'Archive a job and every endpoint in it',
+        description:
+          'Archives the job and its endpoints: they never run again. Archiving twice is a no-op; ' +
+          'an archived job refuses every other change with 409.',
         params: JobParams,
         response: { 200: JobSchema, ...problemResponses },
       },

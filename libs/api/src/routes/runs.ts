@@ -18,7 +18,9 @@ export const runsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'listEndpointRuns',
         summary: 'List the runs of an endpoint (newest first, cursor-paginated)',
+        description: 'Lists the runs of one endpoint, test runs included, optionally by status.',
         params: EndpointParams,
         ...list,
       },
@@ -35,7 +37,9 @@ export const runsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'listJobRuns',
         summary: 'List the runs of every endpoint of a job (newest first, cursor-paginated)',
+        description: 'Lists the runs of all endpoints of one job, optionally by status.',
         params: JobParams,
         ...list,
       },
@@ -52,7 +56,11 @@ export const runsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'getRun',
         summary: 'Get a run and its recorded response',
+        description:
+          'Reads one run: when it was due and dispatched, how late, and the response (status, ' +
+          'headers subset, body up to the size cap) once recorded.',
         params: RunParams,
         response: { 200: RunDetailSchema, ...problemResponses },
       },

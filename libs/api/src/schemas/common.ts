@@ -20,7 +20,10 @@ export const problemAnswer = (description: string) => ({
 
 /** The problem answers every authenticated route may give. */
 export const problemResponses = {
-  400: problemAnswer('Invalid request: the field paths are in `errors`'),
+  400: problemAnswer(
+    'Invalid request: a rule of the schema or of a description is broken, or a string holds a ' +
+      'NUL or an unpaired surrogate; the field paths are in `errors`',
+  ),
   401: problemAnswer('Missing, invalid or revoked API key'),
   404: problemAnswer("Not found (another tenant's ids answer this too)"),
   409: problemAnswer('Conflict with the current state'),
@@ -30,6 +33,14 @@ export const problemResponses = {
   429: problemAnswer('Rate limit exceeded'),
 } as const;
 
+/**
+ * Registers a request body as the component `id` with realistic examples,
+ * type-checked against what the schema accepts (a test parses them too, so
+ * refinements hold).
+ */
+export const requestBody = <T extends z.ZodType>(schema: T, id: string, examples: z.input<T>[]) =>
+  schema.meta({ id, examples });
+
 export const Id = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, _ and -, at most 64')
@@ -37,13 +48,26 @@ export const Id = z
 
 export const Instant = z.iso.datetime({ offset: true }).describe('ISO-8601 instant');
 
+/** What `encodeCursor` makes: unpadded base64url (a position cursor is digits, a subset). */
+const Cursor = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]+$/, 'a cursor from this API (base64url)');
+
 export const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional().describe('Opaque: the nextCursor of the previous page'),
+  cursor: Cursor.optional().describe(
+    'The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make ' +
+      'answers 400)',
+  ),
 });
 
 export const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+  z.object({
+    items: z.array(item),
+    nextCursor: Cursor.nullable().describe('Where the next page starts; null on the last page'),
+  });
 
 /** Cursors are opaque to clients: base64url of a JSON value. */
 export const encodeCursor = (value: unknown): string =>

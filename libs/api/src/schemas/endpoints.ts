@@ -1,32 +1,72 @@
 import { EndpointConfig, HeaderValue, HintSlot, HintSource, HttpRequest } from '@orrery/domain';
 import { z } from 'zod';
-import { Id, Instant, PageQuery } from './common.js';
+import { Id, Instant, PageQuery, requestBody } from './common.js';
 
 const DAY = 24 * 60 * 60_000;
 
 export const EndpointParams = z.strictObject({ endpointId: Id });
 
+const config = EndpointConfig.shape;
+const request = HttpRequest.shape;
+const backoff = config.backoff.unwrap().shape;
+
+const minIntervalDoc = 'Runs are never closer together than this, measured from the last run';
+
+/** The interval bounds, described: the domain refuses a `maxIntervalMs` below `minIntervalMs`. */
+const bounds = {
+  minIntervalMs: config.minIntervalMs.describe(minIntervalDoc),
+  maxIntervalMs: config.maxIntervalMs.describe(
+    'Runs are never further apart than this (unless paused); at least `minIntervalMs`',
+  ),
+};
+
 /** The stored config as answers show it: secret header values are always "***". */
-export const EndpointConfigSchema = EndpointConfig.meta({
+export const EndpointConfigSchema = EndpointConfig.safeExtend(bounds).meta({
   id: 'EndpointConfig',
   description: 'An endpoint: its request and schedule. Secret header values read back as "***".',
 });
 
-export const EndpointCreateSchema = EndpointConfig.safeExtend({
-  id: Id.optional().describe('Client-chosen id; generated if absent'),
-}).meta({ id: 'EndpointCreate' });
-
-const config = EndpointConfig.shape;
-const request = HttpRequest.shape;
-const backoff = config.backoff.unwrap().shape;
+export const EndpointCreateSchema = requestBody(
+  EndpointConfig.safeExtend({
+    id: Id.optional().describe('Client-chosen id; generated if absent'),
+    ...bounds,
+  }),
+  'EndpointCreate',
+  [
+    {
+      id: 'sales-export',
+      name: 'Export the day of sales',
+      request: {
+        method: 'POST',
+        url: 'https://reports.example.com/exports/sales',
+        headers: {
+          authorization: { value: 'Bearer YOUR_REPORTS_TOKEN', secret: true },
+          'content-type': { value: 'application/json' },
+        },
+        body: '{"format":"csv","day":"yesterday"}',
+      },
+      baseline: { kind: 'cron', expression: '30 2 * * *', timezone: 'Europe/Berlin' },
+      maxIntervalMs: 172_800_000,
+      timeoutMs: 30_000,
+    },
+    {
+      name: 'Poll the payment provider',
+      request: { url: 'https://payments.example.com/v2/settlements/pending' },
+      baseline: { kind: 'interval', everyMs: 300_000 },
+      minIntervalMs: 60_000,
+      maxIntervalMs: 900_000,
+      jitterMs: 10_000,
+    },
+  ],
+);
 
 /**
  * A partial config merged over the current one. `request` and `backoff` merge
  * field by field; `headers` replaces the whole map, where a secret header sent
  * back as "***" keeps its stored value. `null` removes `maxIntervalMs` or `request.body`.
  */
-export const EndpointUpdateSchema = z
-  .strictObject({
+export const EndpointUpdateSchema = requestBody(
+  z.strictObject({
     name: config.name.optional(),
     description: config.description.unwrap().optional(),
     request: z
@@ -38,8 +78,14 @@ export const EndpointUpdateSchema = z
       })
       .optional(),
     baseline: config.baseline.optional(),
-    minIntervalMs: config.minIntervalMs.unwrap().optional(),
-    maxIntervalMs: config.maxIntervalMs.unwrap().nullable().optional(),
+    minIntervalMs: config.minIntervalMs.unwrap().optional().describe(minIntervalDoc),
+    maxIntervalMs: config.maxIntervalMs
+      .unwrap()
+      .nullable()
+      .optional()
+      .describe(
+        'At least `minIntervalMs` (the one sent, else the current one); null removes the bound',
+      ),
     timeoutMs: config.timeoutMs.unwrap().optional(),
     responseCapBytes: config.responseCapBytes.unwrap().optional(),
     jitterMs: config.jitterMs.unwrap().optional(),
@@ -49,8 +95,18 @@ export const EndpointUpdateSchema = z
         maxMs: backoff.maxMs.unwrap().optional(),
       })
       .optional(),
-  })
-  .meta({ id: 'EndpointUpdate' });
+  }),
+  'EndpointUpdate',
+  [
+    { baseline: { kind: 'interval', everyMs: 600_000 }, maxIntervalMs: null },
+    {
+      request: {
+        url: 'https://reports.example.com/exports/sales?compress=gzip',
+        headers: { authorization: { value: '***', secret: true } },
+      },
+    },
+  ],
+);
 export type EndpointUpdate = z.infer<typeof EndpointUpdateSchema>;
 
 const hintCommon = {
@@ -117,8 +173,8 @@ export const EndpointListQuery = PageQuery.extend({
 
 const reason = z.string().max(500).optional();
 
-export const HintCreateSchema = z
-  .discriminatedUnion('kind', [
+export const HintCreateSchema = requestBody(
+  z.discriminatedUnion('kind', [
     z.strictObject({
       kind: z.literal('interval'),
       intervalMs: z
@@ -136,37 +192,52 @@ export const HintCreateSchema = z
     z
       .strictObject({
         kind: z.literal('oneShot'),
-        runAt: Instant.optional().describe('When to run; omit both runAt and inMs to run now'),
+        runAt: Instant.optional().describe(
+          'When to run; give `runAt` or `inMs`, not both, or neither to run now',
+        ),
         inMs: z
           .number()
           .int()
           .min(0)
           .max(366 * DAY)
           .optional()
-          .describe('Run this long from now'),
+          .describe('Run this long from now (not with `runAt`)'),
         ttlMs: z
           .number()
           .int()
           .positive()
           .max(30 * DAY)
           .optional()
-          .describe('Default: until 10 minutes after the run time'),
+          .describe(
+            'How long the hint lives; it must outlive the run time. Default: until 10 minutes ' +
+              'after the run time',
+          ),
         reason,
       })
       .refine((h) => h.runAt === undefined || h.inMs === undefined, {
         message: 'give runAt or inMs, not both',
         path: ['inMs'],
-      }),
-  ])
-  .meta({ id: 'HintCreate' });
+      })
+      // The refinement above, as JSON Schema can say it.
+      .meta({ not: { required: ['runAt', 'inMs'] } }),
+  ]),
+  'HintCreate',
+  [
+    { kind: 'interval', intervalMs: 60_000, ttlMs: 3_600_000, reason: 'end-of-month rush' },
+    { kind: 'oneShot', inMs: 300_000, reason: 'the upstream batch has landed' },
+    { kind: 'oneShot' },
+  ],
+);
 
 export const ClearHintsQuery = z.strictObject({ slot: HintSlot.optional() });
 export const ClearedHintsSchema = z
   .object({ cleared: z.array(HintSlot).describe('The slots that held a hint') })
   .meta({ id: 'ClearedHints' });
 
-export const RunNowSchema = z.strictObject({ reason }).meta({ id: 'RunNow' });
-export const TestRunSchema = z.strictObject({}).meta({ id: 'TestRun' });
+export const RunNowSchema = requestBody(z.strictObject({ reason }), 'RunNow', [
+  { reason: 'the customer asked for fresh numbers' },
+]);
+export const TestRunSchema = requestBody(z.strictObject({}), 'TestRun', [{}]);
 
 export const RunErrorSchema = z
   .object({

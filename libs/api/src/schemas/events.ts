@@ -4,29 +4,40 @@ import { Id, Instant, page } from './common.js';
 
 const isEventType = (name: string): name is EventType => Object.hasOwn(catalogue, name);
 
-/** `HintProposed,HintRejected` → the validated list; names outside the catalogue are refused. */
-const EventTypeList = z
-  .string()
-  .max(2000)
-  .describe('One or more event types of the catalogue, comma-separated (e.g. `Paused,Resumed`)')
-  .transform((value, ctx): EventType[] => {
-    const names = value
-      .split(',')
-      .map((name) => name.trim())
-      .filter((name) => name !== '');
-    const unknown = names.filter((name) => !isEventType(name));
-    if (names.length === 0 || unknown.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          names.length === 0
-            ? 'name at least one event type'
-            : `unknown event type ${unknown.join(', ')}`,
-      });
-      return z.NEVER;
+/** Splits `Paused,Resumed` (and repeated `type=` parameters) into names. */
+const eventTypeNames = (value: unknown): unknown =>
+  (Array.isArray(value) ? value : [value]).flatMap((item: unknown) =>
+    typeof item === 'string'
+      ? item
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== '')
+      : [item],
+  );
+
+/**
+ * Event types of the catalogue, comma-separated (`type=Paused,Resumed`: form
+ * style, not exploded) or repeated (`type=Paused&type=Resumed`). The document
+ * shows the list as an array of the catalogue's names; unknown names are
+ * refused, named in the message.
+ */
+const EventTypeList = z.preprocess(
+  (value, ctx) => {
+    const names = eventTypeNames(value);
+    const unknown = Array.isArray(names)
+      ? names.filter((name) => typeof name !== 'string' || !isEventType(name))
+      : [];
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown event type ${unknown.join(', ')}` });
     }
-    return names.filter(isEventType);
-  });
+    return names;
+  },
+  z
+    .array(z.enum(eventTypes))
+    .min(1, 'name at least one event type')
+    .max(100)
+    .describe('Only events of these types of the catalogue (e.g. `Paused,Resumed`)'),
+);
 
 const Position = z
   .string()
@@ -36,18 +47,21 @@ const Position = z
 export const ActorKindSchema = z.enum(['user', 'planner', 'cascade', 'system']);
 
 /** The filters shared by the page and the live tail. */
-export const EventFilterQuery = z.strictObject({
+const eventFilters = {
   streamId: z.string().min(1).max(200).optional().describe('Only this stream, e.g. `job-nightly`'),
   endpointId: Id.optional().describe("Only the endpoint's stream (`endpoint-<id>`)"),
   jobId: Id.optional().describe("The job's stream and the streams of its endpoints"),
   type: EventTypeList.optional(),
   actorKind: ActorKindSchema.optional().describe('Only events caused by this kind of actor'),
-  from: Instant.optional().describe('Recorded at or after this instant'),
-  to: Instant.optional().describe('Recorded before this instant'),
+  from: Instant.optional().describe('Recorded at or after this instant (not after `to`)'),
+  to: Instant.optional().describe('Recorded before this instant (not before `from`)'),
   after: Position.optional().describe(
     "Position cursor (exclusive): only events after it; pass the previous page's `nextCursor`",
   ),
-});
+};
+
+/** Lists in the query string are comma-separated: `type=Paused,Resumed`. */
+const formNotExploded = { style: 'form', explode: false } as const;
 
 const fromBeforeTo = (query: { from?: string | undefined; to?: string | undefined }) =>
   query.from === undefined ||
@@ -55,15 +69,19 @@ const fromBeforeTo = (query: { from?: string | undefined; to?: string | undefine
   Date.parse(query.from) <= Date.parse(query.to);
 const fromBeforeToError = { message: 'must not be before from', path: ['to'] };
 
-export const EventsQuery = EventFilterQuery.extend({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .default(100)
-    .describe('Most events in the page (a page is also bounded in bytes)'),
-}).refine(fromBeforeTo, fromBeforeToError);
+export const EventsQuery = z
+  .strictObject({
+    ...eventFilters,
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(100)
+      .describe('Most events in the page (a page is also bounded in bytes)'),
+  })
+  .refine(fromBeforeTo, fromBeforeToError)
+  .meta(formNotExploded);
 
 const sizeText = (bytes: number) =>
   bytes % (1024 * 1024) === 0
@@ -79,7 +97,10 @@ export const eventsPageDescription = (maxBytes: number): string =>
   'more events follow: pass it as `after` until it is null to read every matching event ' +
   'exactly once, in position order.';
 
-export const EventStreamQuery = EventFilterQuery.refine(fromBeforeTo, fromBeforeToError);
+export const EventStreamQuery = z
+  .strictObject(eventFilters)
+  .refine(fromBeforeTo, fromBeforeToError)
+  .meta(formNotExploded);
 
 export const EventStreamHeaders = z.object({
   'last-event-id': Position.optional().describe(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Instant } from './common.js';
+import { Id, Instant, requestBody } from './common.js';
 
 export const JobSchema = z
   .object({
@@ -13,34 +13,53 @@ export const JobSchema = z
   .meta({ id: 'Job' });
 export type JobView = z.infer<typeof JobSchema>;
 
-export const JobCreateSchema = z
-  .strictObject({
+export const JobCreateSchema = requestBody(
+  z.strictObject({
     id: Id.optional().describe(
-      'Client-chosen id (creation is then idempotent per id); generated if absent',
+      'Client-chosen id (a retried create then answers 409 instead of making a second job); ' +
+        'generated if absent',
     ),
     name: z.string().min(1).max(200),
     description: z.string().max(2000).optional(),
-  })
-  .meta({ id: 'JobCreate' });
+  }),
+  'JobCreate',
+  [
+    {
+      id: 'nightly-reports',
+      name: 'Nightly reports',
+      description: 'Builds the sales reports and mails them before the shops open',
+    },
+    { name: 'Partner feeds' },
+  ],
+);
 
-export const JobUpdateSchema = z
-  .strictObject({
+export const JobUpdateSchema = requestBody(
+  z.strictObject({
     name: z.string().min(1).max(200).optional(),
     description: z.string().max(2000).optional(),
-  })
-  .meta({ id: 'JobUpdate' });
+  }),
+  'JobUpdate',
+  [{ description: 'Builds the sales reports and uploads them to the archive' }],
+);
 
-export const PauseSchema = z
-  .strictObject({
+export const PauseSchema = requestBody(
+  z.strictObject({
     until: Instant.nullable()
       .default(null)
-      .describe('When the pause ends; null pauses until resumed'),
+      .describe('When the pause ends: an instant in the future; null pauses until resumed'),
     reason: z.string().max(500).optional(),
-  })
-  .meta({ id: 'Pause' });
+  }),
+  'Pause',
+  [
+    { until: null, reason: 'the partner API returns 500s; investigating' },
+    { until: '2031-03-01T06:00:00Z', reason: 'warehouse migration' },
+  ],
+);
 
-export const ReasonSchema = z
-  .strictObject({ reason: z.string().max(500).optional() })
-  .meta({ id: 'Reason' });
+export const ReasonSchema = requestBody(
+  z.strictObject({ reason: z.string().max(500).optional() }),
+  'Reason',
+  [{ reason: 'the partner API is healthy again' }],
+);
 
 export const JobParams = z.strictObject({ jobId: Id });
