@@ -1,4 +1,5 @@
-import { endpointStream, makeEvent, toIso, type AppendRequest } from '@orrery/domain';
+import { makeEvent, toIso, type AppendRequest } from '@orrery/domain';
+import { FLEET_TENANT, streamOf } from './fleet-ids.js';
 
 export type FleetBaseline =
   | { readonly kind: 'interval'; readonly everyMs: number }
@@ -45,9 +46,9 @@ export function registrations(
   targetUrl: string,
   registeredAt: number,
 ): AppendRequest[] {
-  const metadata = { tenantId: 't1', actor: { kind: 'user' as const, id: 'e2e' } };
+  const metadata = { tenantId: FLEET_TENANT, actor: { kind: 'user' as const, id: 'e2e' } };
   return fleet.map((endpoint) => ({
-    streamId: endpointStream(endpoint.id),
+    streamId: streamOf(endpoint.id),
     expectedVersion: 0,
     events: [
       makeEvent(
@@ -55,7 +56,7 @@ export function registrations(
         {
           endpointId: endpoint.id,
           jobId: `job-${endpoint.stepMs}`,
-          tenantId: 't1',
+          tenantId: FLEET_TENANT,
           config: {
             name: endpoint.id,
             request: { url: `${targetUrl}/${endpoint.id}` },

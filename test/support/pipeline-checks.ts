@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
-import { endpointStream, fold, type EventStore } from '@orrery/domain';
+import { fold, type EventStore } from '@orrery/domain';
 import type { SchedulingDb } from '@orrery/scheduling';
 import { sql } from 'kysely';
 import { slotsBetween, type FleetEndpoint } from './endpoint-fleet.js';
+import { streamOf } from './fleet-ids.js';
 import type { RunLog } from './run-log.js';
 
 // Each check returns its violations (empty when the invariant holds), so a
@@ -145,7 +146,7 @@ export async function projectionDrift(
   const seen = new Set(rows.map((row) => row.endpoint_id));
   for (const id of endpointIds) if (!seen.has(id)) problems.push(`${id}: no schedule row`);
   for (const row of rows) {
-    const folded = fold(await store.readStream(endpointStream(row.endpoint_id)));
+    const folded = fold(await store.readStream(streamOf(row.endpoint_id)));
     const expected: unknown = JSON.parse(JSON.stringify(folded));
     if (!isDeepStrictEqual(row.state, expected)) {
       problems.push(

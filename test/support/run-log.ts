@@ -1,4 +1,5 @@
-import { endpointIdOf, type EventStore, type RecordedEvent } from '@orrery/domain';
+import type { EventStore, RecordedEvent } from '@orrery/domain';
+import { endpointOf } from './fleet-ids.js';
 
 type Recorded<T extends RecordedEvent['type']> = Extract<RecordedEvent, { type: T }>;
 export type Dispatch = Recorded<'RunDispatched'>;
@@ -47,7 +48,7 @@ export function indexRuns(events: readonly RecordedEvent[]): RunLog {
   const orphanResponses: Response[] = [];
   const registeredAt = new Map<string, number>();
   for (const event of events) {
-    const endpointId = endpointIdOf(event.streamId);
+    const endpointId = endpointOf(event.streamId);
     if (endpointId === null) continue;
     if (event.type === 'EndpointRegistered') {
       registeredAt.set(endpointId, Date.parse(event.data.registeredAt));
