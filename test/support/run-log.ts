@@ -23,6 +23,8 @@ export interface RunLog {
   readonly orphanResponses: readonly Response[];
   /** Per endpoint id, its `registeredAt` (epoch ms). */
   readonly registeredAt: ReadonlyMap<string, number>;
+  /** Per endpoint id, every event of its stream in stream order. */
+  readonly streams: ReadonlyMap<string, readonly RecordedEvent[]>;
 }
 
 /** The whole log, in position order, read in pages (bounded by `maxEvents`). */
@@ -47,9 +49,13 @@ export function indexRuns(events: readonly RecordedEvent[]): RunLog {
   const byEndpoint = new Map<string, LoggedRun[]>();
   const orphanResponses: Response[] = [];
   const registeredAt = new Map<string, number>();
+  const streams = new Map<string, RecordedEvent[]>();
   for (const event of events) {
     const endpointId = endpointOf(event.streamId);
     if (endpointId === null) continue;
+    const stream = streams.get(endpointId) ?? [];
+    streams.set(endpointId, stream);
+    stream.push(event);
     if (event.type === 'EndpointRegistered') {
       registeredAt.set(endpointId, Date.parse(event.data.registeredAt));
     } else if (event.type === 'RunDispatched') {
@@ -66,7 +72,8 @@ export function indexRuns(events: readonly RecordedEvent[]): RunLog {
       else orphanResponses.push(event);
     }
   }
-  return { events, runs, byEndpoint, orphanResponses, registeredAt };
+  for (const stream of streams.values()) stream.sort((a, b) => a.streamVersion - b.streamVersion);
+  return { events, runs, byEndpoint, orphanResponses, registeredAt, streams };
 }
 
 /** The q-quantile (0..1) of `values` by nearest rank; NaN when empty. */
