@@ -73,14 +73,3 @@ export function registrations(
     ],
   }));
 }
-
-/**
- * How many slots the baseline has in [from, to]: an interval runs at
- * registration and then on its grid; a cron every second runs on each whole
- * second after registration.
- */
-export function slotsBetween(endpoint: FleetEndpoint, from: number, to: number): number {
-  if (to < from) return 0;
-  if (endpoint.baseline.kind === 'cron') return Math.floor(to / 1_000) - Math.floor(from / 1_000);
-  return Math.floor((to - from) / endpoint.stepMs) + 1;
-}
