@@ -25,8 +25,9 @@ export async function unansweredRuns(db: SchedulingDb, until?: Date): Promise<st
 
 /**
  * Endpoints that still owe a slot due before `cutoff`, as the projected
- * `schedule` rows say (see `owedBefore`). A lagging projection only makes
- * this answer later, never wrongly "none": its rows fold a prefix of the log.
+ * `schedule` rows say (see `owedBefore`). It only decides when the test stops
+ * dispatching; what it asserts is the replay of the log (`slotReplayProblems`),
+ * so a lagging projection can make the drain longer, never the check weaker.
  */
 export async function owedSlots(
   db: SchedulingDb,

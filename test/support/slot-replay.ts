@@ -33,7 +33,7 @@ export function owedBefore(state: EndpointState, cutoff: number): string | null 
 }
 
 /**
- * Every slot the governor deemed due before `cutoff` ran exactly once. Per
+ * (a) Every slot the governor deemed due before `cutoff` ran exactly once. Per
  * endpoint, replaying the governor (`nextRun` on the fold of the stream up to
  * each dispatch, at the dispatch time) gives exactly the slots dispatched as
  * first attempts, in order, each under its slot's run id; a later attempt only
