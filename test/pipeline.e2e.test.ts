@@ -39,12 +39,14 @@ const KILL_AFTER_MS = 4_000;
 /** Lease = timeoutMs (1 s) + this: a killed executor's runs are re-dispatched 2.5 s after dispatch. */
 const LEASE_MARGIN_MS = 1_500;
 /**
- * Bound of each wait for an outcome (services ready, the drain, the last
- * responses, the projection). Each returns as soon as its outcome holds, so
- * the bound is generous for a machine whose cores are busy with other work;
- * no check depends on how fast anything ran.
+ * Bounds of the waits for an outcome: services ready (six `tsx` processes
+ * starting at once took 40-50 s with both cores busy), then the drain, the
+ * last responses, the projection, each stop. Each wait returns as soon as its
+ * outcome holds, so the bounds are generous for a machine whose cores are busy
+ * with other work; no check depends on how fast anything ran.
  */
-const WAIT_MS = 60_000;
+const READY_MS = 120_000;
+const WAIT_MS = 120_000;
 
 /**
  * Fails (softly: every check still runs and reports) listing the first
@@ -94,7 +96,7 @@ describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 exec
       MIGRATE: 'false',
     };
     const spawnedAt = Date.now();
-    const readyTimeoutMs = WAIT_MS;
+    const readyTimeoutMs = READY_MS;
     projection = services.start({
       service: 'projection',
       label: 'projection',
@@ -124,7 +126,7 @@ describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 exec
     );
     await Promise.all(services.all.map((service) => service.ready));
     readyMs = Date.now() - spawnedAt;
-  });
+  }, READY_MS + 60_000);
 
   afterAll(async () => {
     await services.stopAll(5_000);
