@@ -62,8 +62,8 @@ export function registrations(
             request: { url: `${targetUrl}/${endpoint.id}` },
             baseline: endpoint.baseline,
             timeoutMs: 1_000,
-            // No backoff growth: a failing endpoint keeps its cadence, so its
-            // expected slot count is the same as a healthy one's.
+            // No backoff growth: a failing endpoint keeps its cadence, as busy
+            // as a healthy one (the slot replay would follow a backoff too).
             backoff: { factor: 1 },
           },
           registeredAt: toIso(registeredAt),

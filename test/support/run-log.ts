@@ -21,8 +21,6 @@ export interface RunLog {
   readonly byEndpoint: ReadonlyMap<string, LoggedRun[]>;
   /** Responses whose run id was never dispatched on their stream. */
   readonly orphanResponses: readonly Response[];
-  /** Per endpoint id, its `registeredAt` (epoch ms). */
-  readonly registeredAt: ReadonlyMap<string, number>;
   /** Per endpoint id, every event of its stream in stream order. */
   readonly streams: ReadonlyMap<string, readonly RecordedEvent[]>;
 }
@@ -48,7 +46,6 @@ export function indexRuns(events: readonly RecordedEvent[]): RunLog {
   const runs = new Map<string, LoggedRun>();
   const byEndpoint = new Map<string, LoggedRun[]>();
   const orphanResponses: Response[] = [];
-  const registeredAt = new Map<string, number>();
   const streams = new Map<string, RecordedEvent[]>();
   for (const event of events) {
     const endpointId = endpointOf(event.streamId);
@@ -56,9 +53,7 @@ export function indexRuns(events: readonly RecordedEvent[]): RunLog {
     const stream = streams.get(endpointId) ?? [];
     streams.set(endpointId, stream);
     stream.push(event);
-    if (event.type === 'EndpointRegistered') {
-      registeredAt.set(endpointId, Date.parse(event.data.registeredAt));
-    } else if (event.type === 'RunDispatched') {
+    if (event.type === 'RunDispatched') {
       let run = runs.get(event.data.runId);
       if (!run) {
         run = { runId: event.data.runId, endpointId, dispatches: [], responses: [] };
@@ -73,7 +68,7 @@ export function indexRuns(events: readonly RecordedEvent[]): RunLog {
     }
   }
   for (const stream of streams.values()) stream.sort((a, b) => a.streamVersion - b.streamVersion);
-  return { events, runs, byEndpoint, orphanResponses, registeredAt, streams };
+  return { events, runs, byEndpoint, orphanResponses, streams };
 }
 
 /** The q-quantile (0..1) of `values` by nearest rank; NaN when empty. */
