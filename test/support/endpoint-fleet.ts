@@ -1,4 +1,5 @@
-import { endpointStream, makeEvent, toIso, type AppendRequest } from '@orrery/domain';
+import { makeEvent, toIso, type AppendRequest } from '@orrery/domain';
+import { FLEET_TENANT, streamOf } from './fleet-ids.js';
 
 export type FleetBaseline =
   | { readonly kind: 'interval'; readonly everyMs: number }
@@ -45,9 +46,9 @@ export function registrations(
   targetUrl: string,
   registeredAt: number,
 ): AppendRequest[] {
-  const metadata = { tenantId: 't1', actor: { kind: 'user' as const, id: 'e2e' } };
+  const metadata = { tenantId: FLEET_TENANT, actor: { kind: 'user' as const, id: 'e2e' } };
   return fleet.map((endpoint) => ({
-    streamId: endpointStream('t1', endpoint.id),
+    streamId: streamOf(endpoint.id),
     expectedVersion: 0,
     events: [
       makeEvent(
@@ -55,14 +56,14 @@ export function registrations(
         {
           endpointId: endpoint.id,
           jobId: `job-${endpoint.stepMs}`,
-          tenantId: 't1',
+          tenantId: FLEET_TENANT,
           config: {
             name: endpoint.id,
             request: { url: `${targetUrl}/${endpoint.id}` },
             baseline: endpoint.baseline,
             timeoutMs: 1_000,
-            // No backoff growth: a failing endpoint keeps its cadence, so its
-            // expected slot count is the same as a healthy one's.
+            // No backoff growth: a failing endpoint keeps its cadence, as busy
+            // as a healthy one (the slot replay would follow a backoff too).
             backoff: { factor: 1 },
           },
           registeredAt: toIso(registeredAt),
@@ -71,15 +72,4 @@ export function registrations(
       ),
     ],
   }));
-}
-
-/**
- * How many slots the baseline has in [from, to]: an interval runs at
- * registration and then on its grid; a cron every second runs on each whole
- * second after registration.
- */
-export function slotsBetween(endpoint: FleetEndpoint, from: number, to: number): number {
-  if (to < from) return 0;
-  if (endpoint.baseline.kind === 'cron') return Math.floor(to / 1_000) - Math.floor(from / 1_000);
-  return Math.floor((to - from) / endpoint.stepMs) + 1;
 }

@@ -1,4 +1,5 @@
-import { parseEndpointStream, type EventStore, type RecordedEvent } from '@orrery/domain';
+import type { EventStore, RecordedEvent } from '@orrery/domain';
+import { endpointOf } from './fleet-ids.js';
 
 type Recorded<T extends RecordedEvent['type']> = Extract<RecordedEvent, { type: T }>;
 export type Dispatch = Recorded<'RunDispatched'>;
@@ -20,8 +21,8 @@ export interface RunLog {
   readonly byEndpoint: ReadonlyMap<string, LoggedRun[]>;
   /** Responses whose run id was never dispatched on their stream. */
   readonly orphanResponses: readonly Response[];
-  /** Per endpoint id, its `registeredAt` (epoch ms). */
-  readonly registeredAt: ReadonlyMap<string, number>;
+  /** Per endpoint id, every event of its stream in stream order. */
+  readonly streams: ReadonlyMap<string, readonly RecordedEvent[]>;
 }
 
 /** The whole log, in position order, read in pages (bounded by `maxEvents`). */
@@ -45,13 +46,14 @@ export function indexRuns(events: readonly RecordedEvent[]): RunLog {
   const runs = new Map<string, LoggedRun>();
   const byEndpoint = new Map<string, LoggedRun[]>();
   const orphanResponses: Response[] = [];
-  const registeredAt = new Map<string, number>();
+  const streams = new Map<string, RecordedEvent[]>();
   for (const event of events) {
-    const endpointId = parseEndpointStream(event.streamId)?.id;
-    if (endpointId === undefined) continue;
-    if (event.type === 'EndpointRegistered') {
-      registeredAt.set(endpointId, Date.parse(event.data.registeredAt));
-    } else if (event.type === 'RunDispatched') {
+    const endpointId = endpointOf(event.streamId);
+    if (endpointId === null) continue;
+    const stream = streams.get(endpointId) ?? [];
+    streams.set(endpointId, stream);
+    stream.push(event);
+    if (event.type === 'RunDispatched') {
       let run = runs.get(event.data.runId);
       if (!run) {
         run = { runId: event.data.runId, endpointId, dispatches: [], responses: [] };
@@ -65,7 +67,8 @@ export function indexRuns(events: readonly RecordedEvent[]): RunLog {
       else orphanResponses.push(event);
     }
   }
-  return { events, runs, byEndpoint, orphanResponses, registeredAt };
+  for (const stream of streams.values()) stream.sort((a, b) => a.streamVersion - b.streamVersion);
+  return { events, runs, byEndpoint, orphanResponses, streams };
 }
 
 /** The q-quantile (0..1) of `values` by nearest rank; NaN when empty. */
