@@ -11,7 +11,13 @@
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { endpointStream, fold, parseEndpointStream, type RecordedEvent } from '@orrery/domain';
 import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
-import { createSchedulingDb, schedulingMigrations, SchedulingProjection } from '@orrery/scheduling';
+import {
+  createSchedulingDb,
+  processorStatus,
+  ProcessorHost,
+  schedulingMigrations,
+  SchedulingProjection,
+} from '@orrery/scheduling';
 import pino from 'pino';
 import { connectForTool } from './lib/connect.js';
 
@@ -34,17 +40,22 @@ try {
       await trx.deleteFrom('schedule').execute();
       await trx.deleteFrom('runs').execute();
       await trx.deleteFrom('jobs').execute();
-      await trx.deleteFrom('projection_checkpoints').where('name', '=', 'scheduling').execute();
+      await trx.deleteFrom('processor_checkpoints').where('name', '=', 'scheduling').execute();
     });
-    const projection = new SchedulingProjection({ db, store, log: pino({ level: 'silent' }) });
-    let position = 0;
-    for (;;) {
-      const events = await store.readAll({ after: position, limit: 2000 });
-      if (events.length === 0) break;
-      await projection.apply(events);
-      position = events.at(-1)?.position ?? position;
-      progress(position);
+    const host = new ProcessorHost({
+      processor: new SchedulingProjection({ db, store }),
+      store,
+      db,
+      log: pino({ level: 'silent' }),
+      connectionString: null,
+      batchSize: 2000,
+    });
+    while (host.position < head) {
+      await host.tick();
+      if (!host.active) throw new Error('the projection runs elsewhere: stop it first');
+      progress(host.position);
     }
+    await host.stop();
     console.log('\ndone');
   } else {
     console.log(`verifying the schedule read model against a fresh fold of ${head} events…`);
@@ -85,7 +96,22 @@ try {
     }
     console.log(`\n${streams.size} endpoints checked, ${mismatches.length} mismatches`);
     for (const line of mismatches.slice(0, 50)) console.log(`  ${line}`);
-    process.exitCode = mismatches.length === 0 ? 0 : 1;
+    // Verifying what the read model holds says nothing of whether it still moves: say that too.
+    const status = await processorStatus(db);
+    let stalled = false;
+    for (const p of status.processors) {
+      const waiting =
+        p.lag === 0
+          ? 'caught up'
+          : `${p.lag} events behind, the oldest waiting ${Math.round(p.waitingMs / 1000)} s`;
+      stalled ||= p.waitingMs > 30_000;
+      console.log(
+        `  processor ${p.name}: at ${p.position} of ${status.head}, ${waiting}` +
+          `${p.active ? '' : ', not running'}${p.parked > 0 ? `, ${p.parked} streams parked` : ''}`,
+      );
+    }
+    if (stalled) console.log('  a processor is stalled: its events wait for more than 30 s');
+    process.exitCode = mismatches.length === 0 && !stalled ? 0 : 1;
   }
 } finally {
   await store.close();

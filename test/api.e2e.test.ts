@@ -4,6 +4,7 @@ import { freePort } from '@orrery/postgres';
 import {
   createSchedulingDb,
   schedulingMigrations,
+  runToHead,
   SchedulingProjection,
   type SchedulingDb,
 } from '@orrery/scheduling';
@@ -57,13 +58,9 @@ describe('the API as a process, driven through the typed client', () => {
     const store = createPostgresEventStore({ connectionString: url, maxConnections: 2 });
     closeStore = () => store.close();
     readModels = createSchedulingDb({ connectionString: url, max: 2 });
-    const projection = new SchedulingProjection({
-      db: readModels,
-      store,
-      log: pino({ level: 'silent' }),
-    });
+    const projection = new SchedulingProjection({ db: readModels, store });
     project = async () => {
-      await projection.catchUp();
+      await runToHead(projection, { store, db: readModels!, log: pino({ level: 'silent' }) });
     };
   });
 

@@ -190,7 +190,7 @@ describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 exec
         'the projection to reach the head of the log',
         async () => {
           const row = await sdb!
-            .selectFrom('projection_checkpoints')
+            .selectFrom('processor_checkpoints')
             .select('position')
             .where('name', '=', 'scheduling')
             .executeTakeFirst();

@@ -34,7 +34,7 @@ const KINDS: readonly [RegExp, string][] = [
   [/insert into "schedule"/, 'projection: upsert schedule'],
   [/insert into "runs"/, 'projection: insert runs'],
   [/update runs set status/, 'projection: update runs'],
-  [/insert into "projection_checkpoints"/, 'projection: checkpoint'],
+  [/update processor_checkpoints set position/, 'projection: checkpoint'],
   [/pg_notify/, 'projection: notify'],
   [/^listen /i, 'listen'],
 ];

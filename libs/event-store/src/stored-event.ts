@@ -23,8 +23,11 @@ export class UnreadableEventError extends Error {
     readonly position: number,
     readonly type: string,
     readonly reason: string,
+    /** Where it sits, so a reader can set its stream aside and go on. */
+    readonly streamId = '',
+    readonly streamVersion = 0,
   ) {
-    super(`event at position ${position} (${type}) is unreadable: ${reason}`);
+    super(`event at position ${position} (${type}, ${streamId}) is unreadable: ${reason}`);
   }
 }
 
@@ -35,6 +38,8 @@ export function decodeEvent(row: StoredEvent): RecordedEvent {
       Number(row.position),
       row.type,
       'position is not a safe integer',
+      row.streamId,
+      row.streamVersion,
     );
   }
   const parsed = parseEvent({
@@ -43,7 +48,15 @@ export function decodeEvent(row: StoredEvent): RecordedEvent {
     data: row.data,
     metadata: row.metadata,
   });
-  if (!parsed.ok) throw new UnreadableEventError(row.position, row.type, parsed.error.message);
+  if (!parsed.ok) {
+    throw new UnreadableEventError(
+      row.position,
+      row.type,
+      parsed.error.message,
+      row.streamId,
+      row.streamVersion,
+    );
+  }
   return {
     ...parsed.value,
     position: row.position,

@@ -8,3 +8,6 @@ export { describeEmbeddedPostgresEvent, type EmbeddedPostgresEvent } from './eve
 export type { RestartPolicy } from './supervisor.js';
 export { UnreachableDataDirError } from './cluster-location.js';
 export { listen, type Listener } from './listen.js';
+export { Sleeper } from './sleeper.js';
+export { backoffMs } from './backoff.js';
+export { WakeLoop, notifications, type WakeLoopOptions, type WakeSource } from './wake-loop.js';

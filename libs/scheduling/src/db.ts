@@ -21,6 +21,3 @@ export function createSchedulingDb(
 
 /** Channel the projection notifies after it changed due times (the dispatcher listens). */
 export const SCHEDULE_CHANNEL = 'orrery_schedule';
-
-/** Channel the projection notifies when hint expiries changed (the hint expirer listens). */
-export const HINTS_CHANNEL = 'orrery_hints';

@@ -7,7 +7,16 @@ export {
   SchedulingProjection,
   type SchedulingProjectionOptions,
 } from './projection/scheduling-projection.js';
-export { HintExpirer, expiredHints, type HintExpirerOptions } from './projection/hint-expirer.js';
+export { HintExpiryProcessor } from './processing/hint-expiry.js';
+export {
+  ProcessorHost,
+  runToHead,
+  type ProcessorHostOptions,
+} from './processing/processor-host.js';
+export type { Processor, ProcessorContext } from './processing/processor.js';
+export { LeaseLostError, ProcessorLease } from './processing/lease.js';
+export { ParkedStreams, type ParkedStream } from './processing/parked.js';
+export { processorStatus, type ProcessorStatus } from './processing/status.js';
 export { Dispatcher, type DispatcherOptions, type DispatchStats } from './dispatcher/dispatcher.js';
 export {
   dispatchClaimed,
@@ -18,7 +27,5 @@ export { executeMessage } from './dispatcher/execute-message.js';
 export { claimDue } from './dispatcher/claim.js';
 export { Executor, type ExecutorOptions } from './executor/executor.js';
 export { AppendBatcher } from './executor/append-batcher.js';
-export { WakeLoop } from './wake-loop.js';
-export { Sleeper } from './sleeper.js';
 export { startRuntime, type Runtime, type RuntimeOptions, type Role } from './runtime.js';
 export { startRoleService, type DistributedConfig } from './service-runtime.js';

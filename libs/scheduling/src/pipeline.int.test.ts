@@ -22,6 +22,8 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { schedulingMigrations } from './migrations/index.js';
+import { createSchedulingDb } from './db.js';
+import { ProcessorHost } from './processing/processor-host.js';
 import { SchedulingProjection } from './projection/scheduling-projection.js';
 import { startRuntime, type Runtime } from './runtime.js';
 
@@ -80,6 +82,16 @@ async function register(store: Runtime['store'], config: Partial<EndpointConfigI
   return endpointId;
 }
 
+/** Where the projection has read the log up to. */
+const projectedUpTo = async (runtime: Runtime) =>
+  (
+    await runtime.db
+      .selectFrom('processor_checkpoints')
+      .select('position')
+      .where('name', '=', 'scheduling')
+      .executeTakeFirst()
+  )?.position ?? 0;
+
 const eventsOf = async (store: Runtime['store'], endpointId: string) =>
   store.readStream(endpointStream('t1', endpointId));
 const ofType = <T extends RecordedEvent['type']>(events: readonly RecordedEvent[], type: T) =>
@@ -121,7 +133,7 @@ describe('the scheduling pipeline, in one process', () => {
     for (const [, count] of target.hits) expect(count).toBe(1);
 
     await waitFor('the projection to catch up', async () =>
-      (await runtime!.projection!.checkpoint()) >= (await store.headPosition()) ? true : undefined,
+      (await projectedUpTo(runtime!)) >= (await store.headPosition()) ? true : undefined,
     );
     const rows = await runtime.db
       .selectFrom('schedule')
@@ -233,7 +245,7 @@ describe('the scheduling pipeline, in one process', () => {
     await runtime.dispatcher?.stop();
     await runtime.executor?.stop();
     await waitFor('the projection to reach the head', async () =>
-      (await runtime!.projection!.checkpoint()) >= (await store.headPosition()) ? true : undefined,
+      (await projectedUpTo(runtime!)) >= (await store.headPosition()) ? true : undefined,
     );
     const snapshot = async () => ({
       schedule: await runtime!.db
@@ -248,14 +260,15 @@ describe('the scheduling pipeline, in one process', () => {
     await runtime.db.deleteFrom('schedule').execute();
     await runtime.db.deleteFrom('runs').execute();
 
-    const rebuild = new SchedulingProjection({
-      db: runtime.db,
+    const rebuild = new ProcessorHost({
+      processor: new SchedulingProjection({ db: runtime.db, store, name: 'rebuild' }),
       store,
+      db: runtime.db,
       log,
-      name: 'rebuild',
+      connectionString: null,
       batchSize: 100_000,
     });
-    await rebuild.catchUp();
+    await rebuild.runToHead();
 
     expect(await snapshot()).toEqual(live);
   });
@@ -287,15 +300,22 @@ describe('the scheduling pipeline, in one process', () => {
     }
   });
 
-  it('keeps following the log after its connection to the database is killed', async () => {
+  it('keeps following the log after every connection it holds is killed', async () => {
     runtime = await start(['projection']);
     const { store, db: readModels } = runtime;
-    const { rows } = await sql<{ killed: boolean }>`
-      select pg_terminate_backend(pid) as killed from pg_stat_activity
-      where datname = current_database() and application_name = 'orrery-event-store-listener'`.execute(
-      readModels,
+    await waitFor('the projection to be active', () =>
+      runtime!.processors.every((p) => p.active) ? true : undefined,
     );
-    expect(rows.length).toBeGreaterThan(0);
+    // As an administrator would: every session of the database but this one, listeners included.
+    const admin = createSchedulingDb({ connectionString: db().url, max: 1 });
+    try {
+      const { rows } = await sql<{ killed: boolean }>`
+        select pg_terminate_backend(pid) as killed from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid()`.execute(admin);
+      expect(rows.length).toBeGreaterThan(1);
+    } finally {
+      await admin.destroy();
+    }
 
     const id = await register(store, { baseline: { kind: 'interval', everyMs: 3_600_000 } });
 
@@ -309,7 +329,7 @@ describe('the scheduling pipeline, in one process', () => {
           .executeTakeFirst())
           ? true
           : undefined,
-      { timeoutMs: 10_000 },
+      { timeoutMs: 15_000 },
     );
   });
 

@@ -6,7 +6,9 @@ import { Dispatcher, type DispatcherOptions } from './dispatcher/dispatcher.js';
 import { AppendBatcher } from './executor/append-batcher.js';
 import { Executor, type ExecutorOptions } from './executor/executor.js';
 import { schedulingMigrations } from './migrations/index.js';
-import { HintExpirer } from './projection/hint-expirer.js';
+import { HintExpiryProcessor } from './processing/hint-expiry.js';
+import type { Processor } from './processing/processor.js';
+import { ProcessorHost, type ProcessorHostOptions } from './processing/processor-host.js';
 import { SchedulingProjection } from './projection/scheduling-projection.js';
 
 export type Role = 'projection' | 'dispatcher' | 'executor';
@@ -22,22 +24,26 @@ export interface RuntimeOptions {
     Omit<DispatcherOptions, 'db' | 'store' | 'queue' | 'log' | 'connectionString'>
   >;
   readonly executor?: Partial<Omit<ExecutorOptions, 'store' | 'queue' | 'log'>>;
+  /** Processor hosting (lease time, batch size). */
+  readonly processors?: Partial<Pick<ProcessorHostOptions, 'leaseTtlMs' | 'batchSize'>>;
   readonly now?: () => number;
 }
 
 export interface Runtime {
   readonly store: EventStore;
   readonly db: SchedulingDb;
-  readonly projection?: SchedulingProjection;
+  /** The processors this process hosts (the projection, hint expiry); one is active per name. */
+  readonly processors: readonly ProcessorHost[];
   readonly dispatcher?: Dispatcher;
   readonly executor?: Executor;
-  /** Stops in dependency order: no new dispatches, finish calls in hand, then the projection. */
+  /** Stops in dependency order: no new dispatches, finish calls in hand, then the processors. */
   stop(): Promise<void>;
 }
 
 /**
- * Wires the scheduling roles over one Postgres database and one queue. Each
- * service starts the roles it owns; embedded mode starts all of them.
+ * Wires the scheduling roles over one Postgres database and one queue. Each service starts the
+ * roles it owns; embedded mode starts all of them. The `projection` role hosts the processors
+ * (the projection and hint expiry): any number of processes may host them, one is active each.
  */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { connectionString, queue, log } = options;
@@ -50,25 +56,31 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   const has = (role: Role) => options.roles.includes(role);
   const store = createPostgresEventStore({ connectionString, maxConnections: 8 });
-  // The projection reads with its own pool: appends queued on the ordering
+  // The processors read with their own pool: appends queued on the ordering
   // lock must never starve the reader that turns them into due times.
-  const projectionStore = has('projection')
+  const processorStore = has('projection')
     ? createPostgresEventStore({ connectionString, maxConnections: 3 })
     : undefined;
   const batcher = new AppendBatcher(store);
   const db = createSchedulingDb({ connectionString, max: 6 });
   const now = options.now ?? Date.now;
 
-  const projection = has('projection')
-    ? new SchedulingProjection({
-        db,
-        store: projectionStore ?? store,
-        log,
-      })
-    : undefined;
-  const expirer = has('projection')
-    ? new HintExpirer({ db, store, log, connectionString, now })
-    : undefined;
+  const host = (processor: Processor) =>
+    new ProcessorHost({
+      processor,
+      store: processorStore ?? store,
+      db,
+      log,
+      connectionString,
+      now,
+      ...options.processors,
+    });
+  const processors = has('projection')
+    ? [
+        host(new SchedulingProjection({ db, store: processorStore ?? store })),
+        host(new HintExpiryProcessor({ db, store })),
+      ]
+    : [];
   const dispatcher = has('dispatcher')
     ? new Dispatcher({
         db,
@@ -85,8 +97,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ? new Executor({ store, queue, log, ...options.executor })
     : undefined;
 
-  await projection?.start();
-  await expirer?.start();
+  for (const processor of processors) await processor.start();
   await dispatcher?.start();
   executor?.start();
   log.info({ roles: options.roles }, 'scheduling started');
@@ -94,17 +105,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   return {
     store,
     db,
-    ...(projection ? { projection } : {}),
+    processors,
     ...(dispatcher ? { dispatcher } : {}),
     ...(executor ? { executor } : {}),
     async stop() {
       await dispatcher?.stop();
       await executor?.stop();
-      await expirer?.stop();
-      await projection?.stop();
+      for (const processor of processors) await processor.stop();
       await batcher.drain();
       await store.close();
-      await projectionStore?.close();
+      await processorStore?.close();
       await db.destroy();
     },
   };

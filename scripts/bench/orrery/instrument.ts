@@ -39,22 +39,13 @@ export function instrument(runtime: Runtime, stats: PipelineStats, groupCommit: 
     }
     return events;
   };
-  const projection = runtime.projection;
+  // The projection is a processor: read how far it has got from its host.
+  const projection = runtime.processors.find((p) => p.name === 'scheduling');
   if (projection) {
-    const apply = projection.apply.bind(projection);
-    projection.apply = async (events) => {
-      const t0 = performance.now();
-      await apply(events);
-      const now = Date.now();
-      stats.op('projection: apply ms (fold + write txn)', performance.now() - t0);
-      stats.op('projection: events per batch', events.length);
-      const last = events.at(-1);
-      if (last && last.position > stats.maxProjected) stats.maxProjected = last.position;
-      if (stats.measuring) {
-        const lag = stats.ops.get('projection: lag ms (event recorded → projected)');
-        for (const e of events) lag.add(now - Date.parse(e.recordedAt));
-      }
-    };
+    const timer = setInterval(() => {
+      if (projection.position > stats.maxProjected) stats.maxProjected = projection.position;
+    }, 20);
+    timer.unref();
   }
   const dispatcher = runtime.dispatcher;
   if (dispatcher) {

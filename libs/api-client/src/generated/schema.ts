@@ -32,8 +32,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Readiness: database reachable, and how far the projection lags the log
-     * @description Answers 200 with the head of the log and the projected position while the database answers, 503 when it does not.
+     * Readiness: the database answers and the processors keep up with the log
+     * @description Answers 200 with the head of the log and, per processor (the projection, hint expiry), how far it has read, how many events wait and for how long, whether a process runs it, and how many streams it parked (set aside after their events failed; see `parked` on an endpoint). 503 when the database does not answer, or when a processor's oldest unhandled event has waited more than 30 s (stalled: no process runs it, or it cannot move).
      */
     get: operations['checkReadiness'];
     put?: never;
@@ -1019,6 +1019,7 @@ export interface components {
         | 'HintProposed'
         | 'HintRejected'
         | 'HintExpired'
+        | 'HintSuperseded'
         | 'HintsCleared'
         | 'Paused'
         | 'Resumed'
@@ -1468,6 +1469,19 @@ export interface components {
       /** @description null until the response is recorded */
       response: components['schemas']['RunResponse'] | null;
     };
+    ProcessorState: {
+      name: string;
+      /** @description Log position handled up to */
+      position: number;
+      /** @description Events of the log not handled yet */
+      lag: number;
+      /** @description How long the oldest of them has waited */
+      waitingMs: number;
+      /** @description A process holds its lease (runs it) now */
+      active: boolean;
+      /** @description Streams set aside because their events failed */
+      parked: number;
+    };
     Tenant: {
       id: string;
       name: string;
@@ -1527,13 +1541,15 @@ export interface operations {
           'application/json': {
             /** @enum {string} */
             status: 'ready';
+            /** @description The last position of the log */
             head: number;
-            projected: number;
-            lag: number;
+            processors: components['schemas']['ProcessorState'][];
+            /** @description Parked streams, all processors together */
+            parked: number;
           };
         };
       };
-      /** @description The database does not answer */
+      /** @description The database does not answer, or a processor is stalled */
       503: {
         headers: {
           [name: string]: unknown;
@@ -3956,6 +3972,7 @@ export interface operations {
           | 'HintProposed'
           | 'HintRejected'
           | 'HintExpired'
+          | 'HintSuperseded'
           | 'HintsCleared'
           | 'Paused'
           | 'Resumed'
@@ -4092,6 +4109,7 @@ export interface operations {
           | 'HintProposed'
           | 'HintRejected'
           | 'HintExpired'
+          | 'HintSuperseded'
           | 'HintsCleared'
           | 'Paused'
           | 'Resumed'

@@ -76,7 +76,10 @@ describe('health', () => {
     await api().catchUp();
     const ready = await api().request('GET', '/readyz', { key: null });
     expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ status: 'ready', lag: 0 });
+    expect(ready.body).toMatchObject({ status: 'ready', parked: 0 });
+    expect(ready.body.processors).toContainEqual(
+      expect.objectContaining({ name: 'scheduling', lag: 0 }),
+    );
     expect(ready.body.head).toBeGreaterThan(0);
   });
 

@@ -5,7 +5,12 @@ import {
   migrateDatabase,
 } from '@orrery/event-store';
 import { createHttpCaller } from '@orrery/http';
-import { createSchedulingDb, schedulingMigrations, SchedulingProjection } from '@orrery/scheduling';
+import {
+  createSchedulingDb,
+  runToHead,
+  schedulingMigrations,
+  SchedulingProjection,
+} from '@orrery/scheduling';
 import { SecretBox } from '@orrery/secrets';
 import { useTestDatabase } from '@orrery/testkit';
 import type { FastifyInstance, InjectOptions } from 'fastify';
@@ -50,7 +55,7 @@ export function useApiHarness(overrides: Partial<ApiDeps> = {}): () => ApiHarnes
     const events = createEventStoreDb(eventsPool);
     const caller = createHttpCaller({ allowLoopback: true });
     const log = pino({ level: 'silent' });
-    const projection = new SchedulingProjection({ db: readModels, store, log });
+    const projection = new SchedulingProjection({ db: readModels, store });
     const deps: ApiDeps = {
       store,
       db: readModels,
@@ -94,7 +99,7 @@ export function useApiHarness(overrides: Partial<ApiDeps> = {}): () => ApiHarnes
         return { status: response.statusCode, body, headers: response.headers };
       },
       async catchUp() {
-        await projection.catchUp();
+        await runToHead(projection, { store, db: readModels, log });
       },
     };
     cleanup = async () => {

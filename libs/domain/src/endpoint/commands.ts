@@ -48,5 +48,6 @@ export type EndpointCommand =
       readonly reason: string;
       readonly basedOnPosition?: number;
     }
-  | { readonly type: 'ExpireHint'; readonly slot: HintSlot }
+  /** Records that the hint in `slot` lapsed (only that hint, when `hintId` is given). */
+  | { readonly type: 'ExpireHint'; readonly slot: HintSlot; readonly hintId?: string }
   | { readonly type: 'ClearHints'; readonly slots?: readonly HintSlot[]; readonly reason?: string };

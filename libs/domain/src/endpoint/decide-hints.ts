@@ -12,8 +12,13 @@ const rank: Record<HintSource, number> = { planner: 0, cascade: 1, user: 2 };
 /**
  * Turns a requested hint into a `HintProposed` event: TTLs become instants,
  * intervals are clamped to the endpoint's bounds (and the clamp recorded).
- * Refuses what the state forbids: planner hints on a paused endpoint, and a
- * lower source replacing a higher source's live hint (user > cascade > planner).
+ *
+ * Every proposal ends in exactly one recorded outcome. Malformed input is an error (nothing
+ * is recorded). A proposal the state forbids is recorded as `HintRejected` with its rule:
+ * `pause_wins` (a planner hint on a paused endpoint) and `precedence` (a lower source replacing
+ * a higher source's live hint: user > cascade > planner). A proposal taken ends the hint it
+ * replaces: `HintSuperseded` when that one was live, `HintExpired` when its TTL had passed
+ * (the expiry not yet recorded).
  */
 export function decideHint(
   command: Extract<EndpointCommand, { type: 'ProposeHint' }>,
@@ -28,19 +33,49 @@ export function decideHint(
       field: 'hint.ttlMs',
     });
   }
+  const rejected = (rule: string, detail: string) =>
+    ok([
+      makeEvent(
+        'HintRejected',
+        {
+          proposalId: command.hintId,
+          slot: hint.slot,
+          source,
+          sourceId: command.sourceId,
+          rule,
+          detail,
+        },
+        ctx.metadata,
+      ),
+    ]);
   if (source === 'planner' && isPaused(state, ctx.now)) {
-    return fail('precondition', 'the endpoint is paused: pause wins over planner hints');
+    return rejected('pause_wins', 'the endpoint is paused: pause wins over planner hints');
   }
   const live = state.hints[hint.slot];
   if (live && live.expiresAt > ctx.now && rank[live.source] > rank[source]) {
-    return fail(
-      'conflict',
+    return rejected(
+      'precedence',
       `a live ${live.source} hint (${live.hintId}) outranks a ${source} hint`,
-      {
-        field: 'source',
-      },
     );
   }
+  // The hint this one replaces gets its outcome first.
+  const ended = !live
+    ? []
+    : live.expiresAt > ctx.now
+      ? [
+          makeEvent(
+            'HintSuperseded',
+            { hintId: live.hintId, slot: hint.slot, byHintId: command.hintId },
+            ctx.metadata,
+          ),
+        ]
+      : [
+          makeEvent(
+            'HintExpired',
+            { hintId: live.hintId, slot: hint.slot, expiresAt: toIso(live.expiresAt) },
+            ctx.metadata,
+          ),
+        ];
   const common = {
     hintId: command.hintId,
     source,
@@ -55,6 +90,7 @@ export function decideHint(
       return fail('validation', 'the hint expires before its run time', { field: 'hint.ttlMs' });
     }
     return ok([
+      ...ended,
       makeEvent('HintProposed', { slot: 'oneShot', runAt: toIso(runAt), ...common }, ctx.metadata),
     ]);
   }
@@ -85,6 +121,7 @@ export function decideHint(
           } as const,
         };
   return ok([
+    ...ended,
     makeEvent(
       'HintProposed',
       { slot: 'interval', intervalMs: applied, ...clamped, ...common },
@@ -93,10 +130,18 @@ export function decideHint(
   ]);
 }
 
-/** Records that a hint lapsed; nothing to do if the slot is empty or the hint still live. */
-export function expireHint(slot: HintSlot, state: EndpointState, ctx: DecideContext): Decided {
+/**
+ * Records that a hint lapsed; nothing to do if the slot is empty (or holds another hint than
+ * `hintId`: the one asked about already has its outcome). Refused while the hint is live.
+ */
+export function expireHint(
+  slot: HintSlot,
+  hintId: string | undefined,
+  state: EndpointState,
+  ctx: DecideContext,
+): Decided {
   const hint = state.hints[slot];
-  if (!hint) return ok([]);
+  if (!hint || (hintId !== undefined && hint.hintId !== hintId)) return ok([]);
   if (hint.expiresAt > ctx.now) {
     return fail('precondition', `hint ${hint.hintId} is live until ${toIso(hint.expiresAt)}`);
   }
@@ -117,7 +162,8 @@ export function clearHints(
 ): Decided {
   const occupied = slots.filter((slot) => state.hints[slot] !== null);
   if (occupied.length === 0) return ok([]);
-  return ok([makeEvent('HintsCleared', { slots: occupied, reason }, ctx.metadata)]);
+  const hintIds = occupied.flatMap((slot) => state.hints[slot]?.hintId ?? []);
+  return ok([makeEvent('HintsCleared', { slots: occupied, reason, hintIds }, ctx.metadata)]);
 }
 
 export const isPaused = (state: EndpointState, now: number): boolean =>

@@ -92,7 +92,7 @@ describe('ProposeHint', () => {
       .thenFails('validation', /366 days/, 'hint.ttlMs');
   });
 
-  it('refuses planner hints while paused: pause wins', () => {
+  it('records a planner hint on a paused endpoint as rejected: pause wins', () => {
     const paused = makeEvent('Paused', { until: iso(T0 + 60_000), reason: '' }, userMeta);
     given([registered, paused])
       .when(
@@ -100,28 +100,59 @@ describe('ProposeHint', () => {
         T0,
         planner,
       )
-      .thenFails('precondition', /pause wins/);
+      .then([
+        {
+          type: 'HintRejected',
+          data: {
+            proposalId: 'h1',
+            slot: 'interval',
+            source: 'planner',
+            sourceId: 'planner-1',
+            rule: 'pause_wins',
+            detail: 'the endpoint is paused: pause wins over planner hints',
+          },
+        },
+      ]);
   });
 
-  it('lets a user hint replace a planner hint, never the reverse', () => {
-    const userHint = given([registered])
-      .when(propose('u', 'user', { slot: 'interval', intervalMs: 20_000, ttlMs: 60_000 }), T0)
+  it('lets a user hint replace a planner hint, never the reverse; the replaced one is superseded', () => {
+    const plannerHint = given([registered])
+      .when(
+        propose('p0', 'planner', { slot: 'interval', intervalMs: 40_000, ttlMs: 60_000 }),
+        T0,
+        planner,
+      )
       .then([expect.objectContaining({ type: 'HintProposed' })]);
-    given([registered, ...userHint])
+    const userHint = given([registered, ...plannerHint])
+      .when(propose('u', 'user', { slot: 'interval', intervalMs: 20_000, ttlMs: 60_000 }), T0)
+      .then([
+        { type: 'HintSuperseded', data: { hintId: 'p0', slot: 'interval', byHintId: 'u' } },
+        expect.objectContaining({ type: 'HintProposed' }),
+      ]);
+    const history = [registered, ...plannerHint, ...userHint];
+    const [refused] = given(history)
       .when(
         propose('p', 'planner', { slot: 'interval', intervalMs: 30_000, ttlMs: 60_000 }),
         T0 + 1,
         planner,
       )
-      .thenFails('conflict', /outranks/, 'source');
-    // Once the user's hint has lapsed, the planner may fill the slot again.
-    given([registered, ...userHint])
+      .then([expect.objectContaining({ type: 'HintRejected' })]);
+    expect(refused?.data).toMatchObject({ proposalId: 'p', rule: 'precedence' });
+    // Once the user's hint has lapsed, the planner may fill the slot again: the lapsed hint's
+    // outcome (its expiry) is recorded first.
+    given(history)
       .when(
         propose('p', 'planner', { slot: 'interval', intervalMs: 30_000, ttlMs: 60_000 }),
         T0 + 60_000,
         planner,
       )
-      .then([expect.objectContaining({ type: 'HintProposed' })]);
+      .then([
+        {
+          type: 'HintExpired',
+          data: { hintId: 'u', slot: 'interval', expiresAt: iso(T0 + 60_000) },
+        },
+        expect.objectContaining({ type: 'HintProposed' }),
+      ]);
   });
 
   it('spends a one-shot hint on the run it caused', () => {
@@ -183,7 +214,7 @@ describe('ExpireHint and ClearHints', () => {
   it('clears only occupied slots', () => {
     given([registered, hint])
       .when({ type: 'ClearHints' }, T0)
-      .then([{ type: 'HintsCleared', data: { slots: ['interval'], reason: '' } }]);
+      .then([{ type: 'HintsCleared', data: { slots: ['interval'], reason: '', hintIds: ['h1'] } }]);
     given([registered]).when({ type: 'ClearHints' }, T0).then([]);
   });
 });

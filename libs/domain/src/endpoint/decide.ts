@@ -57,8 +57,16 @@ export function decide(
       if (JSON.stringify(config.value) === JSON.stringify(state.config)) return ok([]);
       return event('EndpointReconfigured', { config: config.value });
     }
-    case 'Archive':
-      return event('EndpointArchived', { reason: command.reason ?? '' });
+    case 'Archive': {
+      // Its live hints end with it (each hint has one recorded outcome).
+      const cleared = clearHints(['interval', 'oneShot'], 'endpoint archived', state, ctx);
+      const archived = makeEvent(
+        'EndpointArchived',
+        { reason: command.reason ?? '' },
+        ctx.metadata,
+      );
+      return ok([...(cleared.ok ? cleared.value : []), archived]);
+    }
     case 'Pause': {
       const refused = checkPauseEnd(command.until, ctx.now);
       if (refused) return refused;
@@ -78,7 +86,7 @@ export function decide(
     case 'ProposeHint':
       return decideHint(command, state, ctx);
     case 'ExpireHint':
-      return expireHint(command.slot, state, ctx);
+      return expireHint(command.slot, command.hintId, state, ctx);
     case 'ClearHints':
       return clearHints(command.slots ?? ['interval', 'oneShot'], command.reason ?? '', state, ctx);
   }

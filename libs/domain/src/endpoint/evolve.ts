@@ -106,6 +106,11 @@ function apply(state: EndpointState, event: DomainEvent): EndpointState {
       if (state.hints[slot]?.hintId !== event.data.hintId) return state;
       return { ...state, hints: { ...state.hints, [slot]: null } };
     }
+    case 'HintSuperseded': {
+      const slot = event.data.slot;
+      if (state.hints[slot]?.hintId !== event.data.hintId) return state;
+      return { ...state, hints: { ...state.hints, [slot]: null } };
+    }
     case 'HintsCleared': {
       const hints = { ...state.hints };
       for (const slot of event.data.slots) hints[slot] = null;

@@ -127,9 +127,19 @@ export const catalogue = {
     version: 1,
     schema: z.strictObject({ hintId: Id, slot: HintSlot, expiresAt: Instant }),
   },
+  /** A live hint replaced by a newer one in its slot (the older hint's outcome). */
+  HintSuperseded: {
+    version: 1,
+    schema: z.strictObject({ hintId: Id, slot: HintSlot, byHintId: Id }),
+  },
   HintsCleared: {
     version: 1,
-    schema: z.strictObject({ slots: z.array(HintSlot).min(1), reason: z.string().default('') }),
+    schema: z.strictObject({
+      slots: z.array(HintSlot).min(1),
+      reason: z.string().default(''),
+      /** The hints cleared (their outcome); absent in events written before it was recorded. */
+      hintIds: z.array(Id).default([]),
+    }),
   },
   Paused: {
     version: 1,

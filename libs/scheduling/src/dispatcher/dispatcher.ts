@@ -2,7 +2,7 @@ import type { AppendOutcome, AppendRequest, EventStore, QueuePort } from '@orrer
 import type { Logger } from 'pino';
 import { SCHEDULE_CHANNEL, type SchedulingDb } from '../db.js';
 import type { AppendBatcher } from '../executor/append-batcher.js';
-import { WakeLoop } from '../wake-loop.js';
+import { notifications, WakeLoop } from '@orrery/postgres';
 import { claimDue, deferClaims, nextClaimableAt } from './claim.js';
 import { dispatchClaimed, type DispatchSettings } from './dispatch-claimed.js';
 
@@ -61,7 +61,7 @@ export class Dispatcher {
     this.#loop = new WakeLoop({
       name: 'dispatcher',
       log: options.log,
-      listenTo: { connectionString: options.connectionString, channel: SCHEDULE_CHANNEL },
+      wakeSource: notifications(options.connectionString, SCHEDULE_CHANNEL, 'orrery-dispatcher'),
       tick: () => this.tick(),
     });
   }

@@ -72,7 +72,7 @@ describe('the read models', () => {
   it('are readable and writable by the service role', async () => {
     const tables = await readModels();
     expect(tables).toEqual(
-      expect.arrayContaining(['jobs', 'projection_checkpoints', 'runs', 'schedule']),
+      expect.arrayContaining(['jobs', 'processor_checkpoints', 'runs', 'schedule']),
     );
     for (const table of tables) expect(await refusalsIn(table)).toEqual([]);
   });
@@ -81,7 +81,7 @@ describe('the read models', () => {
     // As a database migrated before 0003_service_role: the read models carry no grant.
     await query(
       db().url,
-      `revoke all on schedule, runs, projection_checkpoints, jobs from orrery_service;
+      `revoke all on schedule, runs, processor_checkpoints, jobs from orrery_service;
        delete from kysely_migration where name = '0103_service_grants'`,
     );
     expect(await refusalsIn('runs')).toHaveLength(4);
@@ -89,7 +89,7 @@ describe('the read models', () => {
     expect(await migrateDatabase(db().url, undefined, schedulingMigrations)).toEqual([
       '0103_service_grants',
     ]);
-    for (const table of ['jobs', 'projection_checkpoints', 'runs', 'schedule']) {
+    for (const table of ['jobs', 'processor_checkpoints', 'runs', 'schedule']) {
       expect(await refusalsIn(table)).toEqual([]);
     }
   });

@@ -45,8 +45,6 @@ export interface RecordedRun {
 export interface FoldedBatch {
   /** By stream id (endpoint ids are unique per tenant only). */
   readonly endpoints: ReadonlyMap<string, FoldedEndpoint>;
-  /** A hint was proposed in the batch: the hint expirer has a new expiry to wait for. */
-  readonly hintsChanged: boolean;
   readonly dispatched: readonly DispatchedRun[];
   readonly recorded: readonly RecordedRun[];
 }
@@ -63,7 +61,6 @@ export function foldBatch(
   const endpoints = new Map<string, FoldedEndpoint>();
   const dispatched: DispatchedRun[] = [];
   const recorded: RecordedRun[] = [];
-  let hintsChanged = false;
   for (const event of events) {
     const ref = parseEndpointStream(event.streamId);
     if (ref === null) continue;
@@ -78,7 +75,6 @@ export function foldBatch(
     }
     const state = evolve(before, event);
     endpoints.set(streamId, { state, asOf: fromIso(event.recordedAt), position: event.position });
-    if (event.type === 'HintProposed') hintsChanged = true;
     if (event.type === 'RunDispatched') {
       dispatched.push({
         runId: event.data.runId,
@@ -106,5 +102,5 @@ export function foldBatch(
       });
     }
   }
-  return { endpoints, dispatched, recorded, hintsChanged };
+  return { endpoints, dispatched, recorded };
 }

@@ -6,7 +6,7 @@ import {
   type EndpointState,
 } from '@orrery/domain';
 import { sql, type Transaction } from 'kysely';
-import { HINTS_CHANNEL, SCHEDULE_CHANNEL } from '../db.js';
+import { SCHEDULE_CHANNEL } from '../db.js';
 import type { NewScheduleRow, SchedulingSchema } from '../read-model/schema.js';
 import type { FoldedBatch } from './fold-batch.js';
 
@@ -46,15 +46,11 @@ export async function loadStates(
 
 /**
  * Writes a folded batch: one upsert for the schedule rows, one for runs, one
- * update for responses, the checkpoint, and a notification for dispatchers —
- * all in the caller's transaction, so a crash applies the batch wholly or not at all.
+ * update for responses, and a notification for dispatchers — all in the
+ * caller's transaction (which also moves the checkpoint), so a crash applies
+ * the batch wholly or not at all.
  */
-export async function writeBatch(
-  trx: Trx,
-  name: string,
-  batch: FoldedBatch,
-  position: number,
-): Promise<void> {
+export async function writeBatch(trx: Trx, batch: FoldedBatch): Promise<void> {
   const rows: NewScheduleRow[] = [];
   for (const { state, asOf, position: at } of batch.endpoints.values()) {
     if (state.status === 'unregistered') continue;
@@ -98,13 +94,7 @@ export async function writeBatch(
       .execute();
   }
   await writeRuns(trx, batch);
-  await trx
-    .insertInto('projection_checkpoints')
-    .values({ name, position, updated_at: new Date() })
-    .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: new Date() }))
-    .execute();
   if (rows.length > 0) await sql`select pg_notify(${SCHEDULE_CHANNEL}, '')`.execute(trx);
-  if (batch.hintsChanged) await sql`select pg_notify(${HINTS_CHANNEL}, '')`.execute(trx);
 }
 
 async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {

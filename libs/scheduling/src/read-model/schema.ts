@@ -53,11 +53,40 @@ export interface RunsTable {
   test: Generated<boolean>;
 }
 
-/** Where each projection has read the log up to; written in the same transaction as its rows. */
-export interface ProjectionCheckpointsTable {
+/**
+ * Where each processor (the projection among them) has read the log up to, and who may move
+ * it: the host holding `token` until `lease_until` (database time).
+ */
+export interface ProcessorCheckpointsTable {
   name: string;
   position: number;
   updated_at: Timestamp;
+  owner: string | null;
+  token: string | null;
+  lease_until: Timestamp | null;
+}
+
+/** Streams a processor set aside because it could not handle their events. */
+export interface ParkedStreamsTable {
+  processor: string;
+  stream_id: string;
+  tenant_id: string;
+  /** The first event not handled (its version and position). */
+  stream_version: number;
+  position: number;
+  error: string;
+  attempts: number;
+  parked_at: Timestamp;
+  retry_at: Timestamp;
+}
+
+/** Live hints the hint-expiry processor waits on. */
+export interface HintExpiriesTable {
+  stream_id: string;
+  hint_id: string;
+  tenant_id: string;
+  slot: 'interval' | 'oneShot';
+  expires_at: Timestamp;
 }
 
 /** One row per job: its folded JobState, for listing. */
@@ -77,7 +106,9 @@ export interface SchedulingSchema {
   jobs: JobsTable;
   schedule: ScheduleTable;
   runs: RunsTable;
-  projection_checkpoints: ProjectionCheckpointsTable;
+  processor_checkpoints: ProcessorCheckpointsTable;
+  parked_streams: ParkedStreamsTable;
+  hint_expiries: HintExpiriesTable;
 }
 
 export type ScheduleRow = Selectable<ScheduleTable>;
