@@ -5,6 +5,8 @@ import {
   endpointDecider,
   endpointStream,
   fold,
+  jobDecider,
+  jobStream,
   type EndpointCommand,
   type EndpointConfigInput,
   type RecordedEvent,
@@ -64,12 +66,16 @@ const command = (store: Runtime['store'], endpointId: string, cmd: EndpointComma
     metadata: user,
   });
 
-async function register(store: Runtime['store'], config: Partial<EndpointConfigInput> = {}) {
+async function register(
+  store: Runtime['store'],
+  config: Partial<EndpointConfigInput> = {},
+  jobId = 'j1',
+) {
   const endpointId = `e${randomUUID().slice(0, 8)}`;
   const outcome = await command(store, endpointId, {
     type: 'Register',
     endpointId,
-    jobId: 'j1',
+    jobId,
     tenantId: 't1',
     config: {
       name: endpointId,
@@ -151,6 +157,55 @@ describe('the scheduling pipeline, in one process', () => {
       .where('endpoint_id', 'in', ids)
       .execute();
     expect(runs.every((r) => r.status === 'succeeded' && r.http_status === 200)).toBe(true);
+  });
+
+  it('stops every endpoint of a paused job from the pause on, with one event on the job', async () => {
+    runtime = await start(['projection', 'dispatcher', 'executor']);
+    const store = runtime.store;
+    const jobs = (jobId: string) =>
+      handleCommand(
+        store,
+        jobDecider,
+        jobStream('t1', jobId),
+        { type: 'CreateJob', jobId, tenantId: 't1', name: jobId },
+        { now: Date.now, metadata: user },
+      );
+    const [held, canaryJob] = [
+      `held-${randomUUID().slice(0, 6)}`,
+      `free-${randomUUID().slice(0, 6)}`,
+    ];
+    await jobs(held);
+    await jobs(canaryJob);
+    const members = await Promise.all([1, 2, 3].map(() => register(store, {}, held)));
+    const canary = await register(store, {}, canaryJob);
+    await waitFor('every member to run', async () => {
+      const runs = await Promise.all(
+        members.map(async (id) => ofType(await eventsOf(store, id), 'ResponseRecorded').length),
+      );
+      return runs.every((n) => n > 0) ? true : undefined;
+    });
+    const paused = await handleCommand(
+      store,
+      jobDecider,
+      jobStream('t1', held),
+      { type: 'PauseJob', until: null, reason: 'freeze' },
+      { now: Date.now, metadata: user },
+    );
+    if (!paused.ok) throw new Error(paused.error.message);
+    const pausedAt = paused.positions[0] ?? 0;
+    // The canary, in another job, keeps running: time passes for the dispatcher.
+    await waitFor('the canary to run 5 times after the pause', async () => {
+      const later = ofType(await eventsOf(store, canary), 'RunDispatched').filter(
+        (e) => e.position > pausedAt,
+      );
+      return later.length >= 5 ? true : undefined;
+    });
+    for (const id of members) {
+      const after = ofType(await eventsOf(store, id), 'RunDispatched').filter(
+        (e) => e.position > pausedAt,
+      );
+      expect(after, id).toEqual([]);
+    }
   });
 
   it('runs a one-shot hint at once, long before the baseline', async () => {

@@ -144,7 +144,7 @@ export interface paths {
     post?: never;
     /**
      * Archive a job and every endpoint in it
-     * @description Archives the job and its endpoints: they never run again. Archiving twice is a no-op; an archived job refuses every other change with 409.
+     * @description Archives the job: its endpoints never run again (`job.archived`, next run `job_archived`). Archiving twice is a no-op; an archived job refuses every other change with 409.
      */
     delete: operations['archiveJob'];
     options?: never;
@@ -167,7 +167,7 @@ export interface paths {
     put?: never;
     /**
      * Pause a job and every endpoint in it
-     * @description Pauses until `until` (which must be in the future) or, with `until: null`, until resumed. A pause wins over every hint; endpoints registered later start paused.
+     * @description Pauses until `until` (which must be in the future) or, with `until: null`, until resumed. One event on the job: every endpoint of the job — registered later too — holds from then on (its `job.paused`, and the next run as `job_paused`). A pause wins over every hint.
      */
     post: operations['pauseJob'];
     delete?: never;
@@ -187,7 +187,7 @@ export interface paths {
     put?: never;
     /**
      * Resume a job and every endpoint in it
-     * @description Lifts the pause of the job and its endpoints; resuming a running job is a no-op.
+     * @description Lifts the job's pause from all its endpoints (their own pauses stay); resuming a running job is a no-op.
      */
     post: operations['resumeJob'];
     delete?: never;
@@ -937,6 +937,29 @@ export interface components {
        * @description ISO-8601 instant
        */
       registeredAt: string;
+      /** @description The job's hold on the endpoint (the next run already takes it into account) */
+      job: {
+        /** @description The job's pause in force now: it holds every endpoint of the job */
+        paused: {
+          until: string | null;
+          reason: string;
+        } | null;
+        /** @description The job is archived: the endpoint never runs again */
+        archived: boolean;
+      };
+      /** @description Processors that set this endpoint's events aside because they failed; they are retried, and at once after any change to the endpoint (empty when all is well) */
+      parked: {
+        /** @description Which consumer of the log set it aside */
+        processor: string;
+        error: string;
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant
+         */
+        since: string;
+        /** @description The first event it could not handle */
+        position: number;
+      }[];
     };
     ClearedHints: {
       /** @description The slots that held a hint */
@@ -1063,6 +1086,21 @@ export interface components {
         until: string | null;
         reason: string;
         lapsed: boolean;
+      } | null;
+      /** @description The job's hold: its pause (with who paused it and why) and whether archived */
+      job: {
+        jobId: string;
+        /** @description The job stream version the hold was read at */
+        version: number;
+        archived: boolean;
+        pause: {
+          until: string | null;
+          reason: string;
+          actor: {
+            kind: string;
+            id: string;
+          };
+        } | null;
       } | null;
       baseline:
         | (
@@ -1346,7 +1384,10 @@ export interface components {
           | 'paused_indefinitely'
           | 'cron_exhausted'
           | 'out_of_range'
+          | 'job_archived'
+          | 'job_paused_indefinitely'
           | 'paused'
+          | 'job_paused'
           | 'first_run'
           | 'baseline_interval'
           | 'baseline_cron'

@@ -2,18 +2,23 @@ import {
   endpointDecider,
   endpointStream,
   foldWith,
+  holdsOf,
   isPaused,
+  jobPauseAt,
+  NO_HOLDS,
   nextRun,
   toIso,
   type EndpointCommand,
   type EndpointState,
   type EventData,
   type EventMetadata,
+  type Holds,
   type IntervalHint,
   type Millis,
   type OneShotHint,
 } from '@orrery/domain';
 import { endpointSnapshot } from '@orrery/scheduling';
+import { jobState } from './jobs.js';
 import { redactHeaders } from '@orrery/secrets';
 import { command } from '../commands/command.js';
 import type { ApiDeps } from '../deps.js';
@@ -135,11 +140,74 @@ const run = (r: { runId: string; scheduledFor: Millis; dispatchedAt: Millis }) =
   dispatchedAt: toIso(r.dispatchedAt),
 });
 
-/** What the API shows of an endpoint at `now`: secrets redacted, live hints only, the next run. */
-export function endpointView(state: EndpointState, now: Millis): EndpointView {
+/** What an endpoint's view takes from outside its stream: its job's hold, its parked streams. */
+export interface EndpointContext {
+  readonly holds: Holds;
+  /** Processors that set the endpoint's stream aside (its events failed), with why. */
+  readonly parked: readonly ParkedView[];
+}
+
+export interface ParkedView {
+  readonly processor: string;
+  readonly error: string;
+  readonly since: string;
+  readonly position: number;
+}
+
+/** The parked streams among `streamIds`, by stream. */
+export async function parkedOf(
+  db: ApiDeps['db'],
+  streamIds: readonly string[],
+): Promise<Map<string, ParkedView[]>> {
+  const out = new Map<string, ParkedView[]>();
+  if (streamIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('parked_streams')
+    .select(['stream_id', 'processor', 'error', 'parked_at', 'position'])
+    .where('stream_id', 'in', [...streamIds])
+    .orderBy('processor')
+    .execute();
+  for (const row of rows) {
+    const view = {
+      processor: row.processor,
+      error: row.error,
+      since: new Date(row.parked_at).toISOString(),
+      position: Number(row.position),
+    };
+    out.set(row.stream_id, [...(out.get(row.stream_id) ?? []), view]);
+  }
+  return out;
+}
+
+/** The hold of the endpoint's job and its parked streams, for {@link endpointView}. */
+export async function endpointContext(
+  deps: Pick<ApiDeps, 'store' | 'db'>,
+  state: EndpointState,
+): Promise<EndpointContext> {
+  const [job, parked] = await Promise.all([
+    jobState(deps, state.tenantId, state.jobId),
+    parkedOf(deps.db, [endpointStream(state.tenantId, state.endpointId)]),
+  ]);
+  return {
+    holds: holdsOf(job),
+    parked: parked.get(endpointStream(state.tenantId, state.endpointId)) ?? [],
+  };
+}
+
+/**
+ * What the API shows of an endpoint at `now`: secrets redacted, live hints only, its job's
+ * hold, and the next run under all of it.
+ */
+export function endpointView(
+  state: EndpointState,
+  now: Millis,
+  context: EndpointContext = { holds: NO_HOLDS, parked: [] },
+): EndpointView {
   const { config } = state;
   if (!config) throw new Error(`endpoint ${state.endpointId} has no config`);
-  const decision = nextRun(state, now);
+  const decision = nextRun(state, now, context.holds);
+  const job = context.holds.job;
+  const jobPause = jobPauseAt(context.holds, now);
   const { interval, oneShot } = state.hints;
   return {
     id: state.endpointId,
@@ -172,5 +240,13 @@ export function endpointView(state: EndpointState, now: Millis): EndpointView {
     },
     consecutiveFailures: state.consecutiveFailures,
     registeredAt: toIso(state.registeredAt),
+    job: {
+      paused: jobPause && {
+        until: jobPause.until === null ? null : toIso(jobPause.until),
+        reason: jobPause.reason,
+      },
+      archived: job?.archived ?? false,
+    },
+    parked: [...context.parked],
   };
 }

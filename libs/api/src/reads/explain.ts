@@ -3,7 +3,12 @@ import {
   endpointStream,
   fold,
   foldWith,
+  holdsOf,
+  jobDecider,
+  jobStream,
   nextRun,
+  type Holds,
+  type JobState,
   toIso,
   type DecisionInputs,
   type EndpointState,
@@ -14,6 +19,7 @@ import {
 } from '@orrery/domain';
 import { endpointSnapshot } from '@orrery/scheduling';
 import type { ApiDeps } from '../deps.js';
+import { jobState } from './jobs.js';
 import { ProblemError } from '../problem.js';
 import type {
   DispatchView,
@@ -57,7 +63,9 @@ export async function explainEndpoint(
     const window = await deps.store.readStream(streamId, {
       fromVersion: Math.max(1, state.version - RECENT_WINDOW + 1),
     });
-    return explanation(endpointId, state, window, deps.now(), recent, at);
+    const job =
+      state.status === 'unregistered' ? null : await jobState(deps, tenantId, state.jobId);
+    return explanation(endpointId, state, holdsOf(job), window, deps.now(), recent, at);
   }
   const stream = await deps.store.readStream(streamId);
   let time: Millis | null;
@@ -76,13 +84,21 @@ export async function explainEndpoint(
   const events = end === -1 ? stream : stream.slice(0, end);
   if (time === null)
     throw new ProblemError('not_found', `endpoint ${endpointId} not found at ${at}`);
-  return explanation(endpointId, fold(events), events, time, recent, at);
+  const state = fold(events);
+  // The job as it was then, too: its stream up to the same point of the log.
+  let job: JobState | null = null;
+  if (state.status !== 'unregistered') {
+    const jobEvents = (await deps.store.readStream(jobStream(tenantId, state.jobId))).filter(upTo);
+    job = jobEvents.length === 0 ? null : foldWith(jobDecider, jobEvents);
+  }
+  return explanation(endpointId, state, holdsOf(job), events, time, recent, at);
 }
 
 /** The explanation of `state` at `time`; `events` are the stream's latest (for the recent lists). */
 function explanation(
   endpointId: string,
   state: EndpointState,
+  holds: Holds,
   events: readonly RecordedEvent[],
   time: Millis,
   recent: number,
@@ -97,7 +113,7 @@ function explanation(
         : `endpoint ${endpointId} not found at ${at}`,
     );
   }
-  const decision = nextRun(state, time);
+  const decision = nextRun(state, time, holds);
   const latest = <T>(items: T[]): T[] => (recent === 0 ? [] : items.slice(-recent));
   return {
     endpointId,
@@ -154,6 +170,10 @@ function inputsView(inputs: DecisionInputs): ExplanationInputsView {
     now: toIso(inputs.now),
     status: inputs.status,
     pause: pause && { ...pause, until: iso(pause.until) },
+    job: inputs.job && {
+      ...inputs.job,
+      pause: inputs.job.pause && { ...inputs.job.pause, until: iso(inputs.job.pause.until) },
+    },
     baseline: inputs.baseline,
     anchor:
       anchor === null

@@ -65,18 +65,41 @@ describe('endpoints', () => {
     expect(again.status).toBe(409);
   });
 
-  it('pauses endpoints registered in a paused job; an archived job takes none', async () => {
+  it('holds every endpoint of a paused job with one event, those registered later too', async () => {
     const jobId = await newJob();
+    const before = await newEndpoint(jobId);
+    const jobEvents = async () =>
+      (await api().deps.store.readStream(`job-t1.${jobId}`)).map((e) => e.type);
     await api().request('POST', `/v1/jobs/${jobId}/pause`, { body: { reason: 'freeze' } });
-    const created = await newEndpoint(jobId);
-    expect(created.paused).toEqual({ until: null, reason: 'freeze' });
-    expect(created.schedule).toEqual({ nextRunAt: null, reason: 'paused_indefinitely' });
-    expect((await streamOf(created.id)).map((e) => e.type)).toEqual([
-      'EndpointRegistered',
-      'Paused',
-    ]);
+    // One event on the job's stream, none on the endpoints'.
+    expect(await jobEvents()).toEqual(['JobCreated', 'JobPaused']);
+    const later = await newEndpoint(jobId);
+    for (const id of [before.id, later.id]) {
+      const { body } = await api().request('GET', `/v1/endpoints/${id}`);
+      expect(body.job).toEqual({ paused: { until: null, reason: 'freeze' }, archived: false });
+      expect(body.paused).toBeNull();
+      expect(body.schedule).toEqual({ nextRunAt: null, reason: 'job_paused_indefinitely' });
+      expect((await streamOf(id)).map((e) => e.type)).toEqual(['EndpointRegistered']);
+    }
+    // The read model follows the one event too: nothing of the job is due.
+    await api().catchUp();
+    const due = await api()
+      .deps.db.selectFrom('schedule')
+      .select(['endpoint_id', 'next_run_at', 'reason'])
+      .where('job_id', '=', jobId)
+      .execute();
+    expect(due).toHaveLength(2);
+    expect(due.every((row) => row.next_run_at === null)).toBe(true);
+
+    await api().request('POST', `/v1/jobs/${jobId}/resume`, { body: {} });
+    const resumed = await api().request('GET', `/v1/endpoints/${later.id}`);
+    expect(resumed.body.job.paused).toBeNull();
+    expect(resumed.body.schedule.reason).toBe('first_run');
 
     await api().request('DELETE', `/v1/jobs/${jobId}`);
+    const archived = await api().request('GET', `/v1/endpoints/${before.id}`);
+    expect(archived.body.job.archived).toBe(true);
+    expect(archived.body.schedule).toEqual({ nextRunAt: null, reason: 'job_archived' });
     const refused = await api().request('POST', `/v1/jobs/${jobId}/endpoints`, { body: config() });
     expect(refused.status).toBe(409);
   });

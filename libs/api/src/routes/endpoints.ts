@@ -3,6 +3,7 @@ import {
   EndpointConfig,
   endpointDecider,
   endpointStream,
+  holdsOf,
   type EndpointConfigInput,
   type EndpointState,
 } from '@orrery/domain';
@@ -10,7 +11,13 @@ import { REDACTED, SecretBox, sealHeaders } from '@orrery/secrets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { command } from '../commands/command.js';
 import { ProblemError } from '../problem.js';
-import { commandEndpoint, endpointView, readEndpoint } from '../reads/endpoints.js';
+import {
+  commandEndpoint,
+  endpointContext,
+  endpointView,
+  parkedOf,
+  readEndpoint,
+} from '../reads/endpoints.js';
 import { pageAfter } from '../schemas/common.js';
 import { readJob } from '../reads/jobs.js';
 import { encodeCursor, Id, page, problemResponses } from '../schemas/common.js';
@@ -86,6 +93,9 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store, db, now, secrets } = deps;
   const tags = ['endpoints'];
   const one = { params: EndpointParams, response: { 200: EndpointSchema, ...problemResponses } };
+  /** The endpoint as answers show it: with its job's hold and its parked streams. */
+  const show = async (state: EndpointState) =>
+    endpointView(state, now(), await endpointContext(deps, state));
 
   app.post(
     '/jobs/:jobId/endpoints',
@@ -112,8 +122,8 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
       const headers = sealForLog(secrets, config.request.headers, null);
       const metadata = actor(request);
       const stream = endpointStream(request.tenantId, endpointId);
-      const options = { now, metadata };
-      const registered = await command(
+      // A paused job holds its new endpoint too: the job's state is an input of its schedule.
+      const { state } = await command(
         store,
         endpointDecider,
         stream,
@@ -124,20 +134,11 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
           tenantId: request.tenantId,
           config: { ...config, request: { ...config.request, headers } },
         },
-        options,
+        { now, metadata },
       );
-      let { state } = registered;
-      const pause = job.pause;
-      if (pause && (pause.until === null || pause.until > now())) {
-        ({ state } = await command(
-          store,
-          endpointDecider,
-          stream,
-          { type: 'Pause', until: pause.until, reason: pause.reason },
-          options,
-        ));
-      }
-      return reply.status(201).send(endpointView(state, now()));
+      return reply
+        .status(201)
+        .send(endpointView(state, now(), { holds: holdsOf(job), parked: [] }));
     },
   );
 
@@ -157,7 +158,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { limit, cursor, status } = request.query;
-      await readJob(deps, request.tenantId, request.params.jobId);
+      const job = await readJob(deps, request.tenantId, request.params.jobId);
       const after = pageAfter(cursor, Id);
       let query = db
         .selectFrom('schedule')
@@ -171,8 +172,19 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
       const rows = await query.execute();
       const at = now();
       const last = rows[limit - 1];
+      const page = rows.slice(0, limit);
+      const holds = holdsOf(job);
+      const parked = await parkedOf(
+        db,
+        page.map((row) => endpointStream(request.tenantId, row.endpoint_id)),
+      );
       return {
-        items: rows.slice(0, limit).map((row) => endpointView(row.state as EndpointState, at)),
+        items: page.map((row) =>
+          endpointView(row.state as EndpointState, at, {
+            holds,
+            parked: parked.get(endpointStream(request.tenantId, row.endpoint_id)) ?? [],
+          }),
+        ),
         nextCursor: rows.length > limit && last ? encodeCursor(last.endpoint_id) : null,
       };
     },
@@ -191,8 +203,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         ...one,
       },
     },
-    async (request) =>
-      endpointView(await readEndpoint(deps, request.tenantId, request.params.endpointId), now()),
+    async (request) => show(await readEndpoint(deps, request.tenantId, request.params.endpointId)),
   );
 
   app.patch(
@@ -224,7 +235,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         actor(request),
       );
-      return endpointView(state, now());
+      return show(state);
     },
   );
 
@@ -248,7 +259,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         { type: 'Archive', reason: 'archived by API' },
         actor(request),
       );
-      return endpointView(state, now());
+      return show(state);
     },
   );
 
@@ -275,7 +286,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         { type: 'Pause', until, reason: request.body.reason ?? '' },
         actor(request),
       );
-      return endpointView(state, now());
+      return show(state);
     },
   );
 
@@ -299,7 +310,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         { type: 'Resume', reason: request.body?.reason ?? '' },
         actor(request),
       );
-      return endpointView(state, now());
+      return show(state);
     },
   );
 };

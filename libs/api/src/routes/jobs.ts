@@ -4,7 +4,7 @@ import { jobSnapshot } from '@orrery/scheduling';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { command as runCommand } from '../commands/command.js';
-import { forEachEndpointOfJob, readJob } from '../reads/jobs.js';
+import { readJob } from '../reads/jobs.js';
 import { encodeCursor, pageAfter, page, PageQuery, problemResponses } from '../schemas/common.js';
 import {
   JobCreateSchema,
@@ -166,7 +166,9 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Pause a job and every endpoint in it',
         description:
           'Pauses until `until` (which must be in the future) or, with `until: null`, until ' +
-          'resumed. A pause wins over every hint; endpoints registered later start paused.',
+          'resumed. One event on the job: every endpoint of the job — registered later too — ' +
+          'holds from then on (its `job.paused`, and the next run as `job_paused`). A pause ' +
+          'wins over every hint.',
         params: JobParams,
         body: PauseSchema,
         response: { 200: JobSchema, ...problemResponses },
@@ -181,13 +183,6 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         { type: 'PauseJob', until, reason },
         actor(request),
       );
-      await forEachEndpointOfJob(
-        app.deps,
-        request.tenantId,
-        request.params.jobId,
-        { type: 'Pause', until, reason },
-        actor(request),
-      );
       return jobView(await readJob(app.deps, request.tenantId, request.params.jobId));
     },
   );
@@ -200,7 +195,8 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'resumeJob',
         summary: 'Resume a job and every endpoint in it',
         description:
-          'Lifts the pause of the job and its endpoints; resuming a running job is a no-op.',
+          "Lifts the job's pause from all its endpoints (their own pauses stay); resuming a " +
+          'running job is a no-op.',
         params: JobParams,
         body: ReasonSchema.nullish(),
         response: { 200: JobSchema, ...problemResponses },
@@ -212,13 +208,6 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         request.tenantId,
         request.params.jobId,
         { type: 'ResumeJob', reason },
-        actor(request),
-      );
-      await forEachEndpointOfJob(
-        app.deps,
-        request.tenantId,
-        request.params.jobId,
-        { type: 'Resume', reason },
         actor(request),
       );
       return jobView(await readJob(app.deps, request.tenantId, request.params.jobId));
@@ -233,8 +222,9 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'archiveJob',
         summary: 'Archive a job and every endpoint in it',
         description:
-          'Archives the job and its endpoints: they never run again. Archiving twice is a no-op; ' +
-          'an archived job refuses every other change with 409.',
+          'Archives the job: its endpoints never run again (`job.archived`, next run ' +
+          '`job_archived`). Archiving twice is a no-op; an archived job refuses every other ' +
+          'change with 409.',
         params: JobParams,
         response: { 200: JobSchema, ...problemResponses },
       },
@@ -244,13 +234,6 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         request.tenantId,
         request.params.jobId,
         { type: 'ArchiveJob', reason: 'archived by API' },
-        actor(request),
-      );
-      await forEachEndpointOfJob(
-        app.deps,
-        request.tenantId,
-        request.params.jobId,
-        { type: 'Archive', reason: 'job archived' },
         actor(request),
       );
       return jobView(await readJob(app.deps, request.tenantId, request.params.jobId));

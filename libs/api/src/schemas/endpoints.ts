@@ -163,6 +163,28 @@ export const EndpointSchema = z
     inFlight: z.object({ ...RunRef, leaseUntil: Instant, attempt: z.number().int() }).nullable(),
     consecutiveFailures: z.number().int(),
     registeredAt: Instant,
+    job: z
+      .object({
+        paused: z
+          .object({ until: Instant.nullable(), reason: z.string() })
+          .nullable()
+          .describe("The job's pause in force now: it holds every endpoint of the job"),
+        archived: z.boolean().describe('The job is archived: the endpoint never runs again'),
+      })
+      .describe("The job's hold on the endpoint (the next run already takes it into account)"),
+    parked: z
+      .array(
+        z.object({
+          processor: z.string().describe('Which consumer of the log set it aside'),
+          error: z.string(),
+          since: Instant,
+          position: z.number().int().describe('The first event it could not handle'),
+        }),
+      )
+      .describe(
+        "Processors that set this endpoint's events aside because they failed; they are " +
+          'retried, and at once after any change to the endpoint (empty when all is well)',
+      ),
   })
   .meta({ id: 'Endpoint' });
 export type EndpointView = z.infer<typeof EndpointSchema>;

@@ -57,6 +57,21 @@ const Inputs = z
     pause: z
       .object({ until: Instant.nullable(), reason: z.string(), lapsed: z.boolean() })
       .nullable(),
+    job: z
+      .object({
+        jobId: z.string(),
+        version: z.number().int().describe('The job stream version the hold was read at'),
+        archived: z.boolean(),
+        pause: z
+          .object({
+            until: Instant.nullable(),
+            reason: z.string(),
+            actor: z.object({ kind: z.string(), id: z.string() }),
+          })
+          .nullable(),
+      })
+      .nullable()
+      .describe("The job's hold: its pause (with who paused it and why) and whether archived"),
     baseline: Baseline.nullable(),
     anchor: z
       .discriminatedUnion('kind', [
@@ -203,7 +218,10 @@ export const ExplanationSchema = z
         'paused_indefinitely',
         'cron_exhausted',
         'out_of_range',
+        'job_archived',
+        'job_paused_indefinitely',
         'paused',
+        'job_paused',
         'first_run',
         'baseline_interval',
         'baseline_cron',

@@ -1,6 +1,7 @@
 import type { EndpointConfigInput } from './config.js';
 import type { EventDataInput, HintSource, HintSlot } from '../events/catalogue.js';
 import type { Millis } from '../time.js';
+import type { Holds } from '../governor/holds.js';
 
 /** A hint as requested, before the decider turns TTLs into instants and clamps it. */
 export type HintRequest =
@@ -24,9 +25,10 @@ export type EndpointCommand =
   /**
    * Dispatch whatever is due at `now`: the governor's next slot, or a run whose lease lapsed
    * (again, same run id). Nothing when nothing is due. The lease is the endpoint's timeout plus
-   * `leaseMarginMs`; after it the run counts as lost and is dispatched again.
+   * `leaseMarginMs`; after it the run counts as lost and is dispatched again. `holds` are the
+   * job's state as the caller read it (append the events under a condition on its version).
    */
-  | { readonly type: 'Dispatch'; readonly leaseMarginMs: number }
+  | { readonly type: 'Dispatch'; readonly leaseMarginMs: number; readonly holds?: Holds }
   | {
       readonly type: 'RecordDispatch';
       readonly runId: string;

@@ -7,6 +7,7 @@ import { toIso, type Millis } from '../time.js';
 import type { EndpointCommand } from './commands.js';
 import { EndpointConfig } from './config.js';
 import { decideHint, expireHint, clearHints } from './decide-hints.js';
+import { NO_HOLDS, type Holds } from '../governor/holds.js';
 import { runIdFor, scheduleOf } from './schedule-of.js';
 import type { EndpointState } from './state.js';
 
@@ -78,7 +79,7 @@ export function decide(
     case 'Resume':
       return state.pause === null ? ok([]) : event('Resumed', { reason: command.reason ?? '' });
     case 'Dispatch':
-      return dispatchDue(command.leaseMarginMs, state, ctx);
+      return dispatchDue(command.leaseMarginMs, command.holds ?? NO_HOLDS, state, ctx);
     case 'RecordDispatch':
       return recordDispatch(command, state, ctx);
     case 'RecordResponse':
@@ -118,8 +119,13 @@ function parseConfig(input: unknown): Result<EndpointConfig> {
 }
 
 /** The run due at `ctx.now`, if any, as RunDispatched (see the `Dispatch` command). */
-function dispatchDue(leaseMarginMs: number, state: EndpointState, ctx: DecideContext): Decided {
-  const view = scheduleOf(state, ctx.now);
+function dispatchDue(
+  leaseMarginMs: number,
+  holds: Holds,
+  state: EndpointState,
+  ctx: DecideContext,
+): Decided {
+  const view = scheduleOf(state, ctx.now, holds);
   const { config } = state;
   if (view.dueAt === null || view.dueAt > ctx.now || view.slot === null || config === null) {
     return ok([]);

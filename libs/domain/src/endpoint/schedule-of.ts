@@ -2,6 +2,7 @@ import { nextRun } from '../governor/governor.js';
 import type { ScheduleDecision } from '../governor/decision.js';
 import type { Millis } from '../time.js';
 import { isPaused } from './decide-hints.js';
+import { jobPauseAt, NO_HOLDS, type Holds } from '../governor/holds.js';
 import type { EndpointState } from './state.js';
 
 /** When an endpoint is next due for the dispatcher, and why. */
@@ -23,19 +24,24 @@ export interface ScheduleView {
  * endpoint until its lease lapses, and then the same run (same id, same slot)
  * is due again — at-least-once execution without a second slot.
  */
-export function scheduleOf(state: EndpointState, now: Millis): ScheduleView {
-  const decision = nextRun(state, now);
+export function scheduleOf(
+  state: EndpointState,
+  now: Millis,
+  holds: Holds = NO_HOLDS,
+): ScheduleView {
+  const decision = nextRun(state, now, holds);
   const expiries = [state.hints.interval?.expiresAt, state.hints.oneShot?.expiresAt].filter(
     (t): t is number => t !== undefined,
   );
   const hintExpiresAt = expiries.length > 0 ? Math.min(...expiries) : null;
   const inFlight = state.inFlight;
-  if (inFlight && state.status === 'active' && isPaused(state, now)) {
-    // Pause wins even over a lost run: it is re-dispatched when the pause ends.
+  if (inFlight && state.status === 'active' && isHeld(state, now, holds)) {
+    // Pause wins even over a lost run: it is re-dispatched when the pause ends (never, once
+    // its job is archived).
     return {
-      dueAt: state.pause?.until ?? null,
+      dueAt: decision.at,
       slot: inFlight.scheduledFor,
-      reason: 'paused',
+      reason: decision.reason,
       redispatchRunId: inFlight.runId,
       decision,
       hintExpiresAt,
@@ -60,6 +66,10 @@ export function scheduleOf(state: EndpointState, now: Millis): ScheduleView {
     hintExpiresAt,
   };
 }
+
+/** Whether the endpoint is held at `now`: paused itself, or its job paused or archived. */
+export const isHeld = (state: EndpointState, now: Millis, holds: Holds): boolean =>
+  isPaused(state, now) || holds.job?.archived === true || jobPauseAt(holds, now) !== null;
 
 /** The run id of a slot: one slot of one endpoint has exactly one run id. */
 export const runIdFor = (endpointId: string, slot: Millis): string =>

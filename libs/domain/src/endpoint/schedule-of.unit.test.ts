@@ -216,3 +216,26 @@ describe('runIdFor', () => {
     );
   });
 });
+
+describe('scheduleOf under a job hold', () => {
+  const hold = (until: number | null) => ({
+    job: {
+      jobId: 'j1',
+      version: 2,
+      archived: false,
+      pause: { until, reason: 'freeze', actor: { kind: 'user' as const, id: 'u' } },
+    },
+  });
+
+  it('holds a lost run until the job pause ends, then offers the same run again', () => {
+    const lost = stateOf(registered(), dispatched('run-1', T0, { leaseMs: 15 * SECOND }));
+    const view = scheduleOf(lost, T0 + 20 * SECOND, hold(T0 + 60 * SECOND));
+    expect(view).toMatchObject({
+      dueAt: T0 + 60 * SECOND,
+      slot: T0,
+      reason: 'job_paused',
+      redispatchRunId: 'run-1',
+    });
+    expect(scheduleOf(lost, T0 + 20 * SECOND, hold(null)).dueAt).toBeNull();
+  });
+});

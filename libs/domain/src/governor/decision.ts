@@ -2,6 +2,7 @@ import type { Baseline } from '../endpoint/config.js';
 import type { EndpointState } from '../endpoint/state.js';
 import type { HintSource } from '../events/catalogue.js';
 import type { Millis } from '../time.js';
+import type { JobHold } from './holds.js';
 
 /**
  * Why the governor chose `at: null` (never, until something changes):
@@ -12,13 +13,22 @@ import type { Millis } from '../time.js';
  *   one-shot hint or max-interval clamp gives a time.
  * - `out_of_range`: the time computed lies beyond what the log can hold (year 9999). Accepted
  *   configurations never get here; a state written before the bounds existed can.
+ * - `job_archived`: the endpoint's job is archived.
+ * - `job_paused_indefinitely`: its job is paused until resumed.
  */
 export type NeverReason =
-  'unregistered' | 'archived' | 'paused_indefinitely' | 'cron_exhausted' | 'out_of_range';
+  | 'unregistered'
+  | 'archived'
+  | 'paused_indefinitely'
+  | 'cron_exhausted'
+  | 'out_of_range'
+  | 'job_archived'
+  | 'job_paused_indefinitely';
 
 /**
  * What determined a concrete `at`:
  * - `paused`: a pause with `until > now`; `at` is `until` (no clamp, no jitter).
+ * - `job_paused`: the job's pause ends later than the endpoint's own (if any); `at` is its end.
  * - `first_run`: never run; interval baseline → `registeredAt` (at once), cron baseline → its
  *   first occurrence after `registeredAt`.
  * - `baseline_interval` / `baseline_cron`: the baseline schedule, with failure backoff.
@@ -29,6 +39,7 @@ export type NeverReason =
  */
 export type ScheduledReason =
   | 'paused'
+  | 'job_paused'
   | 'first_run'
   | 'baseline_interval'
   | 'baseline_cron'
@@ -119,6 +130,8 @@ export interface DecisionInputs {
     readonly reason: string;
     readonly lapsed: boolean;
   } | null;
+  /** The job's hold on the endpoint (its pause with reason and actor, whether archived). */
+  readonly job: JobHold | null;
   readonly baseline: Baseline | null;
   readonly anchor: Anchor | null;
   /** Null without failures, or when an interval hint replaced the baseline. */

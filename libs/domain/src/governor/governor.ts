@@ -6,14 +6,17 @@ import { cronCadence, intervalCadence, nextOnGrid, type Cadence } from './baseli
 import { clampToBounds } from './clamp.js';
 import type { Anchor, DecisionInputs, ScheduleDecision, ScheduledReason } from './decision.js';
 import { liveHints, type LiveHints } from './hints.js';
+import { jobPauseAt, NO_HOLDS, type Holds } from './holds.js';
 import { jitterOffset } from './jitter.js';
 
 /**
  * When should this endpoint run next, and why. Pure: the same state and `now` always give the
  * same decision (jitter is a hash, not a random draw). Rules, in order:
  *
- * 1. Unregistered or archived: never. Paused until T > now: T; paused until resumed: never.
- *    Pause wins over everything below (no clamp, no jitter); a pause with T <= now has lapsed.
+ * 1. Unregistered or archived (the endpoint or its job): never. Paused — the endpoint itself or
+ *    its job (`holds`) — until T > now: T (the later of the two ends); paused until resumed:
+ *    never. Pause wins over everything below (no clamp, no jitter); a pause with T <= now has
+ *    lapsed.
  * 2. A live interval hint replaces the baseline interval and its failure backoff.
  * 3. A live one-shot hint competes with the baseline (or interval hint): the earlier wins.
  * 4. Baseline: a fixed interval or cron, with exponential failure backoff (see `baseline.ts`).
@@ -33,20 +36,38 @@ import { jitterOffset } from './jitter.js';
  * const d = nextRun(state, now);
  * if (d.at !== null && d.at <= now) dispatch({ scheduledFor: d.slot, reason: d.reason });
  */
-export function nextRun(state: EndpointState, now: Millis): ScheduleDecision {
-  const base = initialInputs(state, now);
+export function nextRun(
+  state: EndpointState,
+  now: Millis,
+  holds: Holds = NO_HOLDS,
+): ScheduleDecision {
+  const base = initialInputs(state, now, holds);
   if (state.status === 'unregistered' || state.status === 'archived') {
     return { at: null, slot: null, reason: state.status, inputs: base };
   }
   const config = state.config;
   if (config === null) throw new Error(`active endpoint ${state.endpointId} has no config`);
+  if (holds.job?.archived) return { at: null, slot: null, reason: 'job_archived', inputs: base };
 
   const { pause } = state;
   if (pause !== null && pause.until === null) {
     return { at: null, slot: null, reason: 'paused_indefinitely', inputs: base };
   }
-  if (pause !== null && pause.until !== null && pause.until > now) {
-    return { at: pause.until, slot: pause.until, reason: 'paused', inputs: base };
+  const jobPause = jobPauseAt(holds, now);
+  if (jobPause !== null && jobPause.until === null) {
+    return { at: null, slot: null, reason: 'job_paused_indefinitely', inputs: base };
+  }
+  const own = pause !== null && pause.until !== null && pause.until > now ? pause.until : null;
+  const job = jobPause?.until ?? null;
+  if (own !== null || job !== null) {
+    // Both hold: the run waits for the later end.
+    const until = Math.max(own ?? -Infinity, job ?? -Infinity);
+    return {
+      at: until,
+      slot: until,
+      reason: until === own ? 'paused' : 'job_paused',
+      inputs: base,
+    };
   }
 
   const hints = liveHints(state, now);
@@ -152,11 +173,12 @@ function anchorOf({ lastRun, registeredAt }: EndpointState): Anchor {
       };
 }
 
-function initialInputs(state: EndpointState, now: Millis): DecisionInputs {
+function initialInputs(state: EndpointState, now: Millis, holds: Holds): DecisionInputs {
   const { pause, inFlight } = state;
   return {
     now,
     status: state.status,
+    job: holds.job,
     pause:
       pause === null
         ? null

@@ -173,3 +173,51 @@ describe('governor rule 3: a one-shot hint competes, the earlier wins', () => {
     });
   });
 });
+
+describe('governor rule 1: a job holds its endpoints', () => {
+  const actor = { kind: 'user' as const, id: 'key:1' };
+  const jobHold = (pause: { until: number | null } | null, archived = false) => ({
+    job: {
+      jobId: 'j1',
+      version: 3,
+      archived,
+      pause: pause && { until: pause.until, reason: 'freeze', actor },
+    },
+  });
+  const running = active({ lastRun: lastRun(T0, T0) });
+
+  it('given its job paused until T, then at = T, with the job as the reason and input', () => {
+    const d = nextRun(running, T0 + MINUTE, jobHold({ until: T0 + DAY }));
+    expect(d).toMatchObject({ at: T0 + DAY, slot: T0 + DAY, reason: 'job_paused' });
+    expect(d.inputs.job).toMatchObject({ jobId: 'j1', pause: { reason: 'freeze', actor } });
+  });
+
+  it('given both paused, then the later end wins, whichever it is', () => {
+    const own = { ...running, pause: { until: T0 + 2 * DAY, reason: 'mine' } };
+    expect(nextRun(own, T0, jobHold({ until: T0 + DAY }))).toMatchObject({
+      at: T0 + 2 * DAY,
+      reason: 'paused',
+    });
+    expect(nextRun(own, T0, jobHold({ until: T0 + 3 * DAY }))).toMatchObject({
+      at: T0 + 3 * DAY,
+      reason: 'job_paused',
+    });
+  });
+
+  it('given its job paused until resumed, or archived, then never', () => {
+    expect(nextRun(running, T0, jobHold({ until: null }))).toMatchObject({
+      at: null,
+      reason: 'job_paused_indefinitely',
+    });
+    expect(nextRun(running, T0, jobHold(null, true))).toMatchObject({
+      at: null,
+      reason: 'job_archived',
+    });
+  });
+
+  it('given a job pause that has lapsed, then the schedule as without it', () => {
+    const d = nextRun(running, T0 + 2 * DAY, jobHold({ until: T0 + DAY }));
+    expect(d.reason).toBe('baseline_interval');
+    expect(d).toEqual({ ...nextRun(running, T0 + 2 * DAY), inputs: d.inputs });
+  });
+});

@@ -15,3 +15,4 @@ export type {
   ScheduledReason,
 } from './decision.js';
 export { jitterOffset } from './jitter.js';
+export { NO_HOLDS, holdsOf, jobPauseAt, type Holds, type JobHold } from './holds.js';

@@ -19,6 +19,8 @@ export interface JobState {
   } | null;
   /** When the job was created (0 until its JobCreated is read back from the log). */
   readonly createdAt: Millis;
+  /** When its last event was recorded (0 until read back from the log). */
+  readonly updatedAt: Millis;
   readonly version: number;
 }
 
@@ -30,6 +32,7 @@ export const initialJobState = (): JobState => ({
   description: '',
   pause: null,
   createdAt: 0,
+  updatedAt: 0,
   version: 0,
 });
 
@@ -48,8 +51,12 @@ export type JobCommand =
 
 /** Folds one event of a job stream; `createdAt` comes from the log's recording time. */
 export function evolveJob(state: JobState, event: DomainEvent | RecordedEvent): JobState {
-  const version = state.version + 1;
   const recordedAt = 'recordedAt' in event ? fromIso(event.recordedAt) : undefined;
+  return { ...applyJob(state, event, recordedAt), updatedAt: recordedAt ?? state.updatedAt };
+}
+
+function applyJob(state: JobState, event: DomainEvent, recordedAt: Millis | undefined): JobState {
+  const version = state.version + 1;
   switch (event.type) {
     case 'JobCreated':
       return {
@@ -151,7 +158,7 @@ export function decideJob(command: JobCommand, state: JobState, ctx: DecideConte
 }
 
 /** Schema version of {@link JobState} (see {@link Decider.stateVersion}). */
-export const JOB_STATE_VERSION = 1;
+export const JOB_STATE_VERSION = 2;
 
 /** The job aggregate: one stream per job, `job-<tenant>.<id>`. */
 export const jobDecider: Decider<JobState, JobCommand> = {

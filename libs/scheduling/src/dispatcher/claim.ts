@@ -1,4 +1,4 @@
-import type { EndpointState } from '@orrery/domain';
+import type { EndpointState, Holds } from '@orrery/domain';
 import { sql } from 'kysely';
 import type { SchedulingDb } from '../db.js';
 
@@ -7,6 +7,9 @@ export interface ClaimedEndpoint {
   readonly tenantId: string;
   readonly streamVersion: number;
   readonly state: EndpointState;
+  /** The job's hold the row was computed under, and the job stream's version then. */
+  readonly holds: Holds;
+  readonly jobVersion: number;
 }
 
 /**
@@ -28,6 +31,8 @@ export async function claimDue(
     tenant_id: string;
     stream_version: number;
     state: EndpointState;
+    holds: Holds;
+    job_version: number;
   }>`
     with due as (
       select tenant_id, endpoint_id from schedule
@@ -39,12 +44,16 @@ export async function claimDue(
     )
     update schedule s set claimed_until = ${new Date(now + claimTtlMs)}
     from due where s.tenant_id = due.tenant_id and s.endpoint_id = due.endpoint_id
-    returning s.endpoint_id, s.tenant_id, s.stream_version, s.state`.execute(db);
+    returning s.endpoint_id, s.tenant_id, s.stream_version, s.state, s.holds, s.job_version`.execute(
+    db,
+  );
   return rows.map((row) => ({
     endpointId: row.endpoint_id,
     tenantId: row.tenant_id,
     streamVersion: row.stream_version,
     state: row.state,
+    holds: row.holds,
+    jobVersion: row.job_version,
   }));
 }
 

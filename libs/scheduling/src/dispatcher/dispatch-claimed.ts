@@ -2,6 +2,7 @@ import { handleCommand } from '@orrery/event-store';
 import {
   endpointDecider,
   endpointStream,
+  jobStream,
   scheduleOf,
   type AppendOutcome,
   type AppendRequest,
@@ -50,13 +51,16 @@ export async function dispatchClaimed(
 ): Promise<DispatchRound> {
   const round: DispatchRound = { messages: [], deferrals: [], refusals: [] };
   const results = await Promise.all(
-    claimed.map(({ tenantId, endpointId, streamVersion, state }) =>
+    claimed.map(({ tenantId, endpointId, streamVersion, state, holds, jobVersion }) =>
       handleCommand(
         deps.store,
         endpointDecider,
         endpointStream(tenantId, endpointId),
-        { type: 'Dispatch', leaseMarginMs: deps.settings.leaseMarginMs },
+        { type: 'Dispatch', leaseMarginMs: deps.settings.leaseMarginMs, holds },
         {
+          // Decided under the job's state as the row holds it: appended only if the job's
+          // stream has not moved since (a pause of the job wins from its position on).
+          conditions: [{ streamId: jobStream(tenantId, state.jobId), version: jobVersion }],
           now: () => now,
           metadata: { tenantId, actor: { kind: 'system', id: deps.settings.dispatcherId } },
           snapshot: async () => ({ ...state, version: streamVersion }),
@@ -76,6 +80,8 @@ export async function dispatchClaimed(
     const row = claimed[i];
     if (!row) return;
     if (!result.ok) {
+      // A job that moved since the row was written: the projection is about to rewrite it.
+      if (result.error.code === 'conflict') return;
       round.refusals.push({ endpointId: row.endpointId, reason: result.error.message });
       return;
     }
@@ -85,7 +91,7 @@ export async function dispatchClaimed(
     } else if (!result.duplicate && result.state.version === row.streamVersion) {
       // Not due after all (the row was written before a hint lapsed, say). When the handler
       // read newer events, the projection is about to rewrite the row and clear the claim.
-      const until = scheduleOf(result.state, now).dueAt;
+      const until = scheduleOf(result.state, now, row.holds).dueAt;
       round.deferrals.push({ ...row, until });
     }
   });

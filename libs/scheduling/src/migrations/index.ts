@@ -5,6 +5,7 @@ import { claimableIndex } from './0102-claimable-index.js';
 import { serviceGrants } from './0103-service-grants.js';
 import { tenantScopedIds } from './0104-tenant-scoped-ids.js';
 import { processors } from './0106-processors.js';
+import { jobHolds } from './0107-job-holds.js';
 
 /** The scheduling read models' migrations, run with the event store's (see migrateDatabase). */
 export const schedulingMigrations: Readonly<Record<string, Migration>> = {
@@ -14,4 +15,5 @@ export const schedulingMigrations: Readonly<Record<string, Migration>> = {
   '0103_service_grants': serviceGrants,
   '0104_tenant_scoped_ids': tenantScopedIds,
   '0106_processors': processors,
+  '0107_job_holds': jobHolds,
 };

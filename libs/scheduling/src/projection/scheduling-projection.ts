@@ -2,8 +2,10 @@ import {
   endpointDecider,
   foldWith,
   jobDecider,
+  jobStream,
   parseEndpointStream,
   parseJobStream,
+  type JobState,
   type Decider,
   type EventStore,
   type RecordedEvent,
@@ -12,6 +14,7 @@ import type { SchedulingDb } from '../db.js';
 import type { Processor, ProcessorContext } from '../processing/processor.js';
 import { foldBatch } from './fold-batch.js';
 import { foldJobs } from './fold-jobs.js';
+import { reholdEndpoints } from './job-holds.js';
 import { loadStates, writeBatch } from './write-batch.js';
 import { loadJobStates, writeJobs } from './write-jobs.js';
 
@@ -49,8 +52,23 @@ export class SchedulingProjection implements Processor {
       await this.#refold(endpointDecider, endpoints, events);
       await this.#refold(jobDecider, jobs, events);
       const batch = foldBatch(endpoints.states, events);
-      await writeJobs(trx, foldJobs(jobs.states, events));
-      await writeBatch(trx, batch);
+      const folded = foldJobs(jobs.states, events);
+      // The jobs of the batch's endpoints that the batch did not touch, for their holds.
+      const others = await loadJobStates(
+        trx,
+        [...batch.endpoints.values()]
+          .filter(({ state }) => state.status !== 'unregistered')
+          .map(({ state }) => jobStream(state.tenantId, state.jobId))
+          .filter((id) => !folded.has(id)),
+      );
+      await this.#refold(jobDecider, others, events);
+      const jobOf = (tenantId: string, jobId: string): JobState | null => {
+        const id = jobStream(tenantId, jobId);
+        return folded.get(id)?.state ?? others.states.get(id) ?? null;
+      };
+      await writeJobs(trx, folded);
+      await writeBatch(trx, batch, jobOf);
+      await reholdEndpoints(trx, folded, new Set(batch.endpoints.keys()));
       await ctx.fence(trx);
     });
   }

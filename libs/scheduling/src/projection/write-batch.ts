@@ -2,8 +2,10 @@ import {
   ENDPOINT_STATE_VERSION,
   endpointStream,
   parseEndpointStream,
+  holdsOf,
   scheduleOf,
   type EndpointState,
+  type JobState,
 } from '@orrery/domain';
 import { sql, type Transaction } from 'kysely';
 import { SCHEDULE_CHANNEL } from '../db.js';
@@ -50,11 +52,18 @@ export async function loadStates(
  * caller's transaction (which also moves the checkpoint), so a crash applies
  * the batch wholly or not at all.
  */
-export async function writeBatch(trx: Trx, batch: FoldedBatch): Promise<void> {
+export async function writeBatch(
+  trx: Trx,
+  batch: FoldedBatch,
+  jobOf: (tenantId: string, jobId: string) => JobState | null,
+): Promise<void> {
   const rows: NewScheduleRow[] = [];
   for (const { state, asOf, position: at } of batch.endpoints.values()) {
     if (state.status === 'unregistered') continue;
-    const view = scheduleOf(state, asOf);
+    const job = jobOf(state.tenantId, state.jobId);
+    const holds = holdsOf(job);
+    // As of the later of its own last event and its job's: a pure function of the log.
+    const view = scheduleOf(state, Math.max(asOf, job?.updatedAt ?? 0), holds);
     rows.push({
       endpoint_id: state.endpointId,
       tenant_id: state.tenantId,
@@ -70,6 +79,9 @@ export async function writeBatch(trx: Trx, batch: FoldedBatch): Promise<void> {
       in_flight_run_id: state.inFlight?.runId ?? null,
       hint_expires_at: toDate(view.hintExpiresAt),
       updated_position: at,
+      holds: JSON.stringify(holds),
+      job_version: job?.version ?? 0,
+      as_of: new Date(asOf),
     });
   }
   if (rows.length > 0) {
@@ -89,6 +101,9 @@ export async function writeBatch(trx: Trx, batch: FoldedBatch): Promise<void> {
           in_flight_run_id: eb.ref('excluded.in_flight_run_id'),
           hint_expires_at: eb.ref('excluded.hint_expires_at'),
           updated_position: eb.ref('excluded.updated_position'),
+          holds: eb.ref('excluded.holds'),
+          job_version: eb.ref('excluded.job_version'),
+          as_of: eb.ref('excluded.as_of'),
         })),
       )
       .execute();

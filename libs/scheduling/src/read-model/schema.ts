@@ -23,9 +23,15 @@ export interface ScheduleTable {
   /** A dispatcher's claim: other dispatchers leave the row alone until then. */
   claimed_until: Timestamp | null;
   in_flight_run_id: string | null;
-  /** Earliest expiry of a live hint: when the projection must append HintExpired. */
+  /** Earliest expiry of a live hint. */
   hint_expires_at: Timestamp | null;
   updated_position: number;
+  /** The job's hold the row was computed under (Holds). */
+  holds: Json<unknown>;
+  /** The job stream's version then: a dispatch is appended only if it still is. */
+  job_version: number;
+  /** When the endpoint's own last event was recorded. */
+  as_of: Timestamp;
 }
 
 export type RunStatus = 'dispatched' | 'succeeded' | 'failed';
