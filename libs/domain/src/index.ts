@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './differences.js';
 export * from './time.js';
 export * from './limits.js';
 export * from './events/metadata.js';
