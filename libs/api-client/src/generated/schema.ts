@@ -361,7 +361,7 @@ export interface paths {
     };
     /**
      * List the runs of an endpoint (newest first, cursor-paginated)
-     * @description Lists the runs of one endpoint, test runs included, optionally by status.
+     * @description Lists the runs of one endpoint, test runs included, optionally by status or outcome (e.g. `?outcome=http_error` for the runs the target answered with an error status).
      */
     get: operations['listEndpointRuns'];
     put?: never;
@@ -381,7 +381,7 @@ export interface paths {
     };
     /**
      * List the runs of every endpoint of a job (newest first, cursor-paginated)
-     * @description Lists the runs of all endpoints of one job, optionally by status.
+     * @description Lists the runs of all endpoints of one job, optionally by status or outcome.
      */
     get: operations['listJobRuns'];
     put?: never;
@@ -971,6 +971,19 @@ export interface components {
       body: unknown;
       bodyTruncated: boolean;
       error?: components['schemas']['RunError'];
+      /**
+       * @description What became of the call, as a run's `outcome` says it
+       * @enum {string}
+       */
+      outcome:
+        | 'pending'
+        | 'succeeded'
+        | 'http_error'
+        | 'truncated'
+        | 'timeout'
+        | 'network'
+        | 'refused'
+        | 'internal';
     };
     Job: {
       /** @description An identifier */
@@ -1027,6 +1040,8 @@ export interface components {
         | 'TenantCreated'
         | 'ApiKeyCreated'
         | 'ApiKeyRevoked'
+        | 'TenantDisabled'
+        | 'TenantEnabled'
         | 'JobCreated'
         | 'JobUpdated'
         | 'JobArchived'
@@ -1398,8 +1413,24 @@ export interface components {
       id: string;
       endpointId: string;
       jobId: string;
-      /** @enum {string} */
+      /**
+       * @description `dispatched` until the response is recorded, then `succeeded` (a 2xx answer, a body cut at the cap included) or `failed`; `outcome` says more
+       * @enum {string}
+       */
       status: 'dispatched' | 'succeeded' | 'failed';
+      /**
+       * @description What became of the run, the first that applies: `pending` (no response yet); `timeout`, `network`, `refused` or `internal` (the call failed before a complete answer; a status that arrived is still in `httpStatus`); `http_error` (a status outside 200–299, redirects included, in `httpStatus`); `truncated` (a 2xx answer whose body exceeded the response cap: the first `responseCapBytes` were kept); `succeeded` (a complete 2xx answer)
+       * @enum {string}
+       */
+      outcome:
+        | 'pending'
+        | 'succeeded'
+        | 'http_error'
+        | 'truncated'
+        | 'timeout'
+        | 'network'
+        | 'refused'
+        | 'internal';
       /** @description 1, or more when a lapsed lease re-dispatched the run */
       attempt: number;
       /** @description Why the run was due (the governor reason, or test) */
@@ -1420,7 +1451,7 @@ export interface components {
       finishedAt: string | null;
       durationMs: number | null;
       httpStatus: number | null;
-      /** @description `kind: message` when the call failed */
+      /** @description `kind: message` when the call failed or its body was cut at the cap; null for a complete answer, whatever its status (see `outcome`) */
       error: string | null;
       /** @description A test run: recorded, with no effect on the schedule */
       test: boolean;
@@ -1439,8 +1470,24 @@ export interface components {
       id: string;
       endpointId: string;
       jobId: string;
-      /** @enum {string} */
+      /**
+       * @description `dispatched` until the response is recorded, then `succeeded` (a 2xx answer, a body cut at the cap included) or `failed`; `outcome` says more
+       * @enum {string}
+       */
       status: 'dispatched' | 'succeeded' | 'failed';
+      /**
+       * @description What became of the run, the first that applies: `pending` (no response yet); `timeout`, `network`, `refused` or `internal` (the call failed before a complete answer; a status that arrived is still in `httpStatus`); `http_error` (a status outside 200–299, redirects included, in `httpStatus`); `truncated` (a 2xx answer whose body exceeded the response cap: the first `responseCapBytes` were kept); `succeeded` (a complete 2xx answer)
+       * @enum {string}
+       */
+      outcome:
+        | 'pending'
+        | 'succeeded'
+        | 'http_error'
+        | 'truncated'
+        | 'timeout'
+        | 'network'
+        | 'refused'
+        | 'internal';
       /** @description 1, or more when a lapsed lease re-dispatched the run */
       attempt: number;
       /** @description Why the run was due (the governor reason, or test) */
@@ -1461,7 +1508,7 @@ export interface components {
       finishedAt: string | null;
       durationMs: number | null;
       httpStatus: number | null;
-      /** @description `kind: message` when the call failed */
+      /** @description `kind: message` when the call failed or its body was cut at the cap; null for a complete answer, whatever its status (see `outcome`) */
       error: string | null;
       /** @description A test run: recorded, with no effect on the schedule */
       test: boolean;
@@ -3638,7 +3685,18 @@ export interface operations {
         limit?: number;
         /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
         cursor?: string;
+        /** @description Only runs of this status (`dispatched` is pending) */
         status?: 'dispatched' | 'succeeded' | 'failed';
+        /** @description Only runs with this outcome (see `Run.outcome`) */
+        outcome?:
+          | 'pending'
+          | 'succeeded'
+          | 'http_error'
+          | 'truncated'
+          | 'timeout'
+          | 'network'
+          | 'refused'
+          | 'internal';
       };
       header?: never;
       path: {
@@ -3742,7 +3800,18 @@ export interface operations {
         limit?: number;
         /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
         cursor?: string;
+        /** @description Only runs of this status (`dispatched` is pending) */
         status?: 'dispatched' | 'succeeded' | 'failed';
+        /** @description Only runs with this outcome (see `Run.outcome`) */
+        outcome?:
+          | 'pending'
+          | 'succeeded'
+          | 'http_error'
+          | 'truncated'
+          | 'timeout'
+          | 'network'
+          | 'refused'
+          | 'internal';
       };
       header?: never;
       path: {
@@ -3964,6 +4033,8 @@ export interface operations {
           | 'TenantCreated'
           | 'ApiKeyCreated'
           | 'ApiKeyRevoked'
+          | 'TenantDisabled'
+          | 'TenantEnabled'
           | 'JobCreated'
           | 'JobUpdated'
           | 'JobArchived'
@@ -4100,6 +4171,8 @@ export interface operations {
           | 'TenantCreated'
           | 'ApiKeyCreated'
           | 'ApiKeyRevoked'
+          | 'TenantDisabled'
+          | 'TenantEnabled'
           | 'JobCreated'
           | 'JobUpdated'
           | 'JobArchived'
