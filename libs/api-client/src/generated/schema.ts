@@ -119,7 +119,7 @@ export interface paths {
     put?: never;
     /**
      * Create a job
-     * @description Creates an empty job; endpoints are registered in it afterwards. With a client-chosen `id`, a retried create cannot make a second job: it answers 409.
+     * @description Creates an empty job; endpoints are registered in it afterwards. Creating is idempotent per client-chosen `id`: when the job exists with the same name and description (an absent description is empty), the answer is 200 with the job as it is and nothing changes; a different name or description, or an archived job, answers 409 naming the fields that differ.
      */
     post: operations['createJob'];
     delete?: never;
@@ -212,6 +212,8 @@ export interface paths {
     /**
      * Register an endpoint in a job (paused at once when the job is paused)
      * @description Registers an HTTP request and its baseline schedule (a fixed interval or a cron expression) in an active job. `maxIntervalMs` must be at least `minIntervalMs`. Header values marked `secret` are stored encrypted and read back as "***".
+     *
+     *     Registering is idempotent per client-chosen `id`: when the endpoint exists in this job with the same config (defaults applied, key order ignored; a secret header compared by its value), the answer is 200 with the endpoint as it is and nothing changes. Another config or job, or an archived endpoint, answers 409 naming the fields that differ.
      */
     post: operations['createEndpoint'];
     delete?: never;
@@ -700,7 +702,7 @@ export interface components {
      *     }
      */
     JobCreateInput: {
-      /** @description Client-chosen id (a retried create then answers 409 instead of making a second job); generated if absent */
+      /** @description Client-chosen id, which makes the create safe to retry: the same body answers 200 with the job, a different one 409. Generated if absent */
       id?: string;
       name: string;
       description?: string;
@@ -2025,7 +2027,16 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description A job of this id already existed as asked: it is unchanged */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description The job was created */
       201: {
         headers: {
           [name: string]: unknown;
@@ -2061,7 +2072,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Conflict with the current state */
+      /** @description A job of this id exists with another name or description, or is archived */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2715,7 +2726,16 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description An endpoint of this id was already registered as asked: it is unchanged */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Endpoint'];
+        };
+      };
+      /** @description The endpoint was registered */
       201: {
         headers: {
           [name: string]: unknown;
@@ -2751,7 +2771,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Conflict with the current state */
+      /** @description The job is archived, or an endpoint of this id exists with another config or job, or is archived */
       409: {
         headers: {
           [name: string]: unknown;
