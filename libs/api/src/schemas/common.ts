@@ -33,6 +33,7 @@ export const problemResponses = {
       'NUL or an unpaired surrogate; the field paths are in `errors`',
   ),
   401: problemAnswer('Missing, invalid or revoked API key'),
+  403: problemAnswer("The API key's tenant is disabled"),
   404: problemAnswer("Not found (another tenant's ids answer this too)"),
   409: problemAnswer('Conflict with the current state'),
   412: problemAnswer('The state does not allow this now'),
