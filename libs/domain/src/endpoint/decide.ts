@@ -96,7 +96,10 @@ function reregister(jobId: string, config: EndpointConfig, state: EndpointState)
   if (state.status === 'archived') {
     return fail('conflict', `endpoint ${id} already exists and is archived`);
   }
-  const differs = differingPaths({ jobId: state.jobId, config: state.config }, { jobId, config });
+  // The stored config parsed again, so that a default added since it was stored is compared too.
+  const stored = EndpointConfig.safeParse(state.config);
+  const current = stored.success ? stored.data : state.config;
+  const differs = differingPaths({ jobId: state.jobId, config: current }, { jobId, config });
   if (differs.length === 0) return ok([]);
   return fail('conflict', `endpoint ${id} already exists with a different ${differs.join(', ')}`, {
     field: differs[0] ?? 'config',

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { makeEvent } from '../events/event.js';
+import { makeEvent, type DomainEvent } from '../events/event.js';
 import type { EndpointConfigInput } from './config.js';
 import { given, userMeta } from './decider-spec.test-support.js';
 
@@ -48,6 +48,16 @@ describe('Register an endpoint that exists (idempotent per id)', () => {
     given([registered])
       .when(register('j1', reordered), T0 + 1000)
       .then([]);
+  });
+
+  it('matches a config stored before one of its defaults existed', () => {
+    // As the log would hold it had `jitterMs` been added to the schema after registration.
+    const { jitterMs: _added, ...olderConfig } = registered.data.config;
+    const older = {
+      ...registered,
+      data: { ...registered.data, config: olderConfig },
+    } as unknown as DomainEvent;
+    given([older]).when(register('j1', config), T0).then([]);
   });
 
   it('refuses another config, naming each field that differs', () => {
