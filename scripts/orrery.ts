@@ -2,6 +2,10 @@
  * The `orrery` admin CLI: tenants and API keys.
  *
  *   npm run orrery -- tenant create <id> [--name "Acme Inc"]
+ *   npm run orrery -- tenant list
+ *   npm run orrery -- tenant show <id>
+ *   npm run orrery -- tenant disable <id> [--reason "invoice unpaid"]
+ *   npm run orrery -- tenant enable <id> [--reason "paid"]
  *   npm run orrery -- key create <tenantId> [--name ci]
  *   npm run orrery -- key revoke <tenantId> <keyId>
  *
@@ -9,47 +13,127 @@
  * is in .orrery/pg.url while it runs), or starts the embedded server itself.
  */
 import { parseArgs } from 'node:util';
-import { createApiKey, createTenant, ProblemError, revokeApiKey } from '@orrery/api';
-import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
+import {
+  createApiKey,
+  createTenant,
+  disableTenant,
+  enableTenant,
+  listTenants,
+  ProblemError,
+  readTenant,
+  revokeApiKey,
+  tenantDetail,
+} from '@orrery/api';
+import type { TenantState } from '@orrery/domain';
+import {
+  createEventStoreDb,
+  createEventStorePool,
+  createPostgresEventStore,
+  migrateDatabase,
+} from '@orrery/event-store';
 import { schedulingMigrations } from '@orrery/scheduling';
 import { connectForTool } from './lib/connect.js';
 
 const usage = `usage:
   orrery tenant create <id> [--name <name>]
+  orrery tenant list
+  orrery tenant show <id>
+  orrery tenant disable <id> [--reason <reason>]
+  orrery tenant enable <id> [--reason <reason>]
   orrery key create <tenantId> [--name <name>]
   orrery key revoke <tenantId> <keyId>`;
+
+/** Verbs and how many positional arguments each takes. */
+const verbs: Record<string, number> = {
+  'tenant create': 1,
+  'tenant list': 0,
+  'tenant show': 1,
+  'tenant disable': 1,
+  'tenant enable': 1,
+  'key create': 1,
+  'key revoke': 2,
+};
+
+/** A tenant for people: status, who disabled it and why, and its keys (never a hash). */
+function describeTenant(state: TenantState): string {
+  const tenant = tenantDetail(state);
+  const status = tenant.disabled
+    ? `disabled since ${tenant.disabled.since} by ${tenant.disabled.actor.kind}:` +
+      `${tenant.disabled.actor.id}${tenant.disabled.reason ? ` (${tenant.disabled.reason})` : ''}`
+    : 'active';
+  const keys = tenant.keys.map(
+    (key) =>
+      `  ${key.id}  ${key.name || '-'}  created ${key.createdAt}` +
+      (key.revokedAt ? `, revoked ${key.revokedAt}` : ''),
+  );
+  return [
+    `tenant ${tenant.id} (${tenant.name}): ${status}`,
+    `created ${tenant.createdAt}`,
+    keys.length > 0 ? `keys:\n${keys.join('\n')}` : 'keys: none',
+  ].join('\n');
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      name: { type: 'string' },
+      reason: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [noun, verb, ...rest] = positionals;
-  const known = ['tenant create', 'key create', 'key revoke'];
-  if (values.help || !known.includes(`${noun} ${verb}`)) {
+  const command = `${noun} ${verb}`;
+  const arity = verbs[command];
+  if (values.help || arity === undefined || rest.length !== arity) {
     console.error(usage);
     return values.help ? 0 : 2;
   }
   const { url, embedded } = await connectForTool();
   const store = createPostgresEventStore({ connectionString: url, maxConnections: 2 });
+  const events = createEventStoreDb(createEventStorePool({ connectionString: url, max: 1 }));
   try {
     await migrateDatabase(url, undefined, schedulingMigrations);
-    const [first, second] = rest;
-    if (!first || (noun === 'key' && verb === 'revoke' && !second)) {
-      console.error(usage);
-      return 2;
-    }
-    if (noun === 'tenant') {
-      const tenant = await createTenant(store, first, values.name ?? first, 'cli');
-      console.log(`tenant ${tenant.id} created`);
-    } else if (verb === 'create') {
-      const key = await createApiKey(store, first, values.name ?? '', 'cli');
-      console.log(`key ${key.keyId} created for tenant ${first}; shown once, keep it safe:`);
-      console.log(key.key);
-    } else {
-      await revokeApiKey(store, first, second ?? '', 'cli');
-      console.log(`key ${second} of tenant ${first} revoked`);
+    const [first = '', second = ''] = rest;
+    const reason = values.reason ?? '';
+    switch (command) {
+      case 'tenant create': {
+        const tenant = await createTenant(store, first, values.name ?? first, 'cli');
+        console.log(`tenant ${tenant.id} created`);
+        break;
+      }
+      case 'tenant list': {
+        let cursor: string | undefined;
+        do {
+          const page = await listTenants(events, { limit: 200, cursor });
+          for (const t of page.items)
+            console.log(`${t.id}\t${t.status}\t${t.createdAt}\t${t.name}`);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        break;
+      }
+      case 'tenant show':
+        console.log(describeTenant(await readTenant(store, first)));
+        break;
+      case 'tenant disable':
+        await disableTenant(store, first, reason, 'cli');
+        console.log(`tenant ${first} disabled: its API keys are refused from now on`);
+        break;
+      case 'tenant enable':
+        await enableTenant(store, first, reason, 'cli');
+        console.log(`tenant ${first} enabled: its API keys that are not revoked work again`);
+        break;
+      case 'key create': {
+        const key = await createApiKey(store, first, values.name ?? '', 'cli');
+        console.log(`key ${key.keyId} created for tenant ${first}; shown once, keep it safe:`);
+        console.log(key.key);
+        break;
+      }
+      case 'key revoke':
+        await revokeApiKey(store, first, second, 'cli');
+        console.log(`key ${second} of tenant ${first} revoked`);
+        break;
     }
     return 0;
   } catch (error) {
@@ -60,6 +144,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   } finally {
     await store.close();
+    await events.destroy();
     await embedded?.stop();
   }
 }

@@ -99,7 +99,7 @@ export async function buildApp(
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes);
-  await app.register(adminRoutes, { prefix: '/v1/admin' });
+  await app.register(adminRoutes, { prefix: '/v1/admin', failures });
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', async (request, reply) =>

@@ -1,6 +1,14 @@
 export { buildApp } from './app.js';
 export type { ApiDeps } from './deps.js';
-export { createTenant, createApiKey, revokeApiKey, tenantExists } from './tenants.js';
+export {
+  createTenant,
+  createApiKey,
+  revokeApiKey,
+  disableTenant,
+  enableTenant,
+  tenantExists,
+} from './tenants.js';
+export { listTenants, readTenant, tenantDetail, tenantSummary } from './reads/tenants.js';
 export { generateApiKey, parseApiKey } from './auth/api-keys.js';
 export { problem, ProblemError, type Problem } from './problem.js';
 export { createApiDeps } from './create-deps.js';

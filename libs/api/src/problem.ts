@@ -46,17 +46,30 @@ export function problem(code: ProblemCode, detail: string, extra: Partial<Proble
   return { type: problemType(code), title, status, detail, ...extra };
 }
 
-/** A domain error (a refused command) as a ProblemError: validation 400, not_found 404, … */
-export function fromDomainError(error: DomainError): ProblemError {
+/**
+ * A domain error (a refused command) as a ProblemError: validation 400, not_found 404, … The
+ * field it blames — or, for a conflict with what exists, each field that differs
+ * (`details.differs`) — is named in `errors`, as `fieldOf` spells it in the request (by default
+ * as the domain does).
+ */
+export function fromDomainError(
+  error: DomainError,
+  fieldOf: (path: string) => string = (path) => path,
+): ProblemError {
   const code: Record<DomainErrorCode, ProblemCode> = {
     validation: 'validation',
     not_found: 'not_found',
     conflict: 'conflict',
     precondition: 'precondition',
   };
-  return new ProblemError(
-    code[error.code],
-    error.message,
-    error.field ? [{ field: error.field, message: error.message }] : undefined,
-  );
+  const differs = error.details?.['differs'];
+  const errors = Array.isArray(differs)
+    ? differs.map((path) => ({
+        field: fieldOf(String(path)),
+        message: 'differs from what exists under this id',
+      }))
+    : error.field
+      ? [{ field: fieldOf(error.field), message: error.message }]
+      : undefined;
+  return new ProblemError(code[error.code], error.message, errors);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApiKey } from './tenants.js';
-import { useApiHarness } from './test-support/api-harness.js';
+import { ADMIN_KEY, useApiHarness } from './test-support/api-harness.js';
 
 const api = useApiHarness({ rateLimitPerMinute: 3, authFailuresPerMinute: 4 });
 
@@ -78,6 +78,23 @@ describe('rate limiting', () => {
     // Another address is served, and its failures are its own.
     expect((await get(valid, '198.51.100.1')).status).toBe(200);
     expect((await get('Bearer nope', '198.51.100.1')).status).toBe(401);
+  });
+
+  it('counts wrong admin keys against the same budget as tenant keys', async () => {
+    const guesser = '203.0.113.99';
+    const admin = '/v1/admin/tenants';
+    const guesses = [
+      await get('Bearer not-the-admin-key', guesser, admin),
+      await get(undefined, guesser, admin),
+      await get(`Bearer ${api().keys.t1}`, guesser, admin),
+      await get('Bearer nope', guesser),
+    ];
+    expect(guesses.map((g) => g.status)).toEqual([401, 401, 401, 401]);
+    const adminRefused = await get(`Bearer ${ADMIN_KEY}`, guesser, admin);
+    expect(adminRefused.status).toBe(429);
+    expect(adminRefused.body.detail).toMatch(/failed authentications/);
+    expect((await get(`Bearer ${await newKey('t2')}`, guesser)).status).toBe(429);
+    expect((await get(`Bearer ${ADMIN_KEY}`, '198.51.100.42', admin)).status).toBe(200);
   });
 
   it('lets a burst of guesses from one address check no more keys than its budget', async () => {

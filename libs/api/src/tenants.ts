@@ -5,9 +5,11 @@ import {
   type EventMetadata,
   type EventStore,
   type TenantCommand,
+  type TenantState,
 } from '@orrery/domain';
 import { generateApiKey } from './auth/api-keys.js';
 import { command } from './commands/command.js';
+import { readTenant } from './reads/tenants.js';
 
 const admin = (tenantId: string, by: string): EventMetadata => ({
   tenantId,
@@ -53,6 +55,32 @@ export async function revokeApiKey(
 ) {
   await onTenant(store, tenantId, by, { type: 'RevokeApiKey', keyId });
   return { keyId, revoked: true as const };
+}
+
+/**
+ * Disables a tenant: from the moment this returns, every key of the tenant is refused (403),
+ * and scheduling can read `disabled` from the tenant's state. Disabling a disabled tenant
+ * changes nothing. Answers the tenant as it is now.
+ */
+export async function disableTenant(
+  store: EventStore,
+  tenantId: string,
+  reason = '',
+  by = 'admin',
+): Promise<TenantState> {
+  await onTenant(store, tenantId, by, { type: 'DisableTenant', reason });
+  return readTenant(store, tenantId);
+}
+
+/** Enables a disabled tenant again (its keys that are not revoked work at once). */
+export async function enableTenant(
+  store: EventStore,
+  tenantId: string,
+  reason = '',
+  by = 'admin',
+): Promise<TenantState> {
+  await onTenant(store, tenantId, by, { type: 'EnableTenant', reason });
+  return readTenant(store, tenantId);
 }
 
 /** Whether a tenant exists (embedded mode creates `default` on first start). */

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './differences.js';
 export * from './time.js';
 export * from './limits.js';
 export * from './events/metadata.js';
@@ -12,6 +13,7 @@ export * from './endpoint/evolve.js';
 export { decide, checkPauseEnd } from './endpoint/decide.js';
 export { isPaused } from './endpoint/decide-hints.js';
 export * from './endpoint/schedule-of.js';
+export * from './endpoint/run-outcome.js';
 export * from './endpoint/decider.js';
 export * from './decider.js';
 export * from './queues.js';

@@ -51,13 +51,77 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * List tenants (oldest first, cursor-paginated)
+     * @description Lists every tenant in creation order with its status, read from the log (a tenant created or disabled a moment ago is listed as it is now).
+     */
+    get: operations['listTenants'];
     put?: never;
     /**
      * Create a tenant
      * @description Creates a tenant with a lowercase id; an id that exists answers 409.
      */
     post: operations['createTenant'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/tenants/{tenantId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a tenant, its status and its keys
+     * @description Reads a tenant: its name, whether it is disabled (why, by whom, since when) and every API key it was given, by id and name, with when each was created and revoked. Neither keys nor their hashes are ever shown.
+     */
+    get: operations['getTenant'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/tenants/{tenantId}/disable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Disable a tenant (its keys are refused at once)
+     * @description Disables the tenant: from this answer on, every request with one of its keys is refused with 403. Its jobs, endpoints, keys and history are kept. Disabling a disabled tenant is a no-op (the first reason stays).
+     */
+    post: operations['disableTenant'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/tenants/{tenantId}/enable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Enable a disabled tenant
+     * @description Lifts the disable: the tenant's keys that are not revoked work again at once. Enabling an active tenant is a no-op.
+     */
+    post: operations['enableTenant'];
     delete?: never;
     options?: never;
     head?: never;
@@ -119,7 +183,7 @@ export interface paths {
     put?: never;
     /**
      * Create a job
-     * @description Creates an empty job; endpoints are registered in it afterwards. With a client-chosen `id`, a retried create cannot make a second job: it answers 409.
+     * @description Creates an empty job; endpoints are registered in it afterwards. Creating is idempotent per client-chosen `id`: when the job exists with the same name and description (an absent description is empty), the answer is 200 with the job as it is and nothing changes; a different name or description, or an archived job, answers 409 naming the fields that differ.
      */
     post: operations['createJob'];
     delete?: never;
@@ -212,6 +276,8 @@ export interface paths {
     /**
      * Register an endpoint in a job (paused at once when the job is paused)
      * @description Registers an HTTP request and its baseline schedule (a fixed interval or a cron expression) in an active job. `maxIntervalMs` must be at least `minIntervalMs`. Header values marked `secret` are stored encrypted and read back as "***".
+     *
+     *     Registering is idempotent per client-chosen `id`: when the endpoint exists in this job with the same config (defaults applied, key order ignored; a secret header compared by its value), the answer is 200 with the endpoint as it is and nothing changes. Another config or job, or an archived endpoint, answers 409 naming the fields that differ.
      */
     post: operations['createEndpoint'];
     delete?: never;
@@ -361,7 +427,7 @@ export interface paths {
     };
     /**
      * List the runs of an endpoint (newest first, cursor-paginated)
-     * @description Lists the runs of one endpoint, test runs included, optionally by status.
+     * @description Lists the runs of one endpoint, test runs included, optionally by status or outcome (e.g. `?outcome=http_error` for the runs the target answered with an error status).
      */
     get: operations['listEndpointRuns'];
     put?: never;
@@ -381,7 +447,7 @@ export interface paths {
     };
     /**
      * List the runs of every endpoint of a job (newest first, cursor-paginated)
-     * @description Lists the runs of all endpoints of one job, optionally by status.
+     * @description Lists the runs of all endpoints of one job, optionally by status or outcome.
      */
     get: operations['listJobRuns'];
     put?: never;
@@ -700,7 +766,7 @@ export interface components {
      *     }
      */
     JobCreateInput: {
-      /** @description Client-chosen id (a retried create then answers 409 instead of making a second job); generated if absent */
+      /** @description Client-chosen id, which makes the create safe to retry: the same body answers 200 with the job, a different one 409. Generated if absent */
       id?: string;
       name: string;
       description?: string;
@@ -738,6 +804,14 @@ export interface components {
      *     }
      */
     ReasonInput: {
+      reason?: string;
+    };
+    /**
+     * @example {
+     *       "reason": "the invoice of March is unpaid"
+     *     }
+     */
+    TenantReasonInput: {
       reason?: string;
     };
     /**
@@ -994,6 +1068,19 @@ export interface components {
       body: unknown;
       bodyTruncated: boolean;
       error?: components['schemas']['RunError'];
+      /**
+       * @description What became of the call, as a run's `outcome` says it
+       * @enum {string}
+       */
+      outcome:
+        | 'pending'
+        | 'succeeded'
+        | 'http_error'
+        | 'truncated'
+        | 'timeout'
+        | 'network'
+        | 'refused'
+        | 'internal';
     };
     Job: {
       /** @description An identifier */
@@ -1051,6 +1138,8 @@ export interface components {
         | 'TenantCreated'
         | 'ApiKeyCreated'
         | 'ApiKeyRevoked'
+        | 'TenantDisabled'
+        | 'TenantEnabled'
         | 'JobCreated'
         | 'JobUpdated'
         | 'JobArchived'
@@ -1440,8 +1529,24 @@ export interface components {
       id: string;
       endpointId: string;
       jobId: string;
-      /** @enum {string} */
+      /**
+       * @description `dispatched` until the response is recorded, then `succeeded` (a 2xx answer, a body cut at the cap included) or `failed`; `outcome` says more
+       * @enum {string}
+       */
       status: 'dispatched' | 'succeeded' | 'failed';
+      /**
+       * @description What became of the run, the first that applies: `pending` (no response yet); `timeout`, `network`, `refused` or `internal` (the call failed before a complete answer; a status that arrived is still in `httpStatus`); `http_error` (a status outside 200–299, redirects included, in `httpStatus`); `truncated` (a 2xx answer whose body exceeded the response cap: the first `responseCapBytes` were kept); `succeeded` (a complete 2xx answer)
+       * @enum {string}
+       */
+      outcome:
+        | 'pending'
+        | 'succeeded'
+        | 'http_error'
+        | 'truncated'
+        | 'timeout'
+        | 'network'
+        | 'refused'
+        | 'internal';
       /** @description 1, or more when a lapsed lease re-dispatched the run */
       attempt: number;
       /** @description Why the run was due (the governor reason, or test) */
@@ -1462,7 +1567,7 @@ export interface components {
       finishedAt: string | null;
       durationMs: number | null;
       httpStatus: number | null;
-      /** @description `kind: message` when the call failed */
+      /** @description `kind: message` when the call failed or its body was cut at the cap; null for a complete answer, whatever its status (see `outcome`) */
       error: string | null;
       /** @description A test run: recorded, with no effect on the schedule */
       test: boolean;
@@ -1481,8 +1586,24 @@ export interface components {
       id: string;
       endpointId: string;
       jobId: string;
-      /** @enum {string} */
+      /**
+       * @description `dispatched` until the response is recorded, then `succeeded` (a 2xx answer, a body cut at the cap included) or `failed`; `outcome` says more
+       * @enum {string}
+       */
       status: 'dispatched' | 'succeeded' | 'failed';
+      /**
+       * @description What became of the run, the first that applies: `pending` (no response yet); `timeout`, `network`, `refused` or `internal` (the call failed before a complete answer; a status that arrived is still in `httpStatus`); `http_error` (a status outside 200–299, redirects included, in `httpStatus`); `truncated` (a 2xx answer whose body exceeded the response cap: the first `responseCapBytes` were kept); `succeeded` (a complete 2xx answer)
+       * @enum {string}
+       */
+      outcome:
+        | 'pending'
+        | 'succeeded'
+        | 'http_error'
+        | 'truncated'
+        | 'timeout'
+        | 'network'
+        | 'refused'
+        | 'internal';
       /** @description 1, or more when a lapsed lease re-dispatched the run */
       attempt: number;
       /** @description Why the run was due (the governor reason, or test) */
@@ -1503,7 +1624,7 @@ export interface components {
       finishedAt: string | null;
       durationMs: number | null;
       httpStatus: number | null;
-      /** @description `kind: message` when the call failed */
+      /** @description `kind: message` when the call failed or its body was cut at the cap; null for a complete answer, whatever its status (see `outcome`) */
       error: string | null;
       /** @description A test run: recorded, with no effect on the schedule */
       test: boolean;
@@ -1522,6 +1643,61 @@ export interface components {
       active: boolean;
       /** @description Streams set aside because their events failed */
       parked: number;
+    };
+    TenantSummary: {
+      id: string;
+      name: string;
+      /**
+       * @description `disabled`: every key of the tenant is refused with 403 until it is enabled
+       * @enum {string}
+       */
+      status: 'active' | 'disabled';
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      createdAt: string;
+    };
+    TenantDetail: {
+      id: string;
+      name: string;
+      /**
+       * @description `disabled`: every key of the tenant is refused with 403 until it is enabled
+       * @enum {string}
+       */
+      status: 'active' | 'disabled';
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      createdAt: string;
+      /** @description Why, by whom and since when the tenant is disabled; null while it is active */
+      disabled: {
+        reason: string;
+        /** @description Who disabled it */
+        actor: {
+          /** @enum {string} */
+          kind: 'user' | 'planner' | 'cascade' | 'system';
+          id: string;
+        };
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant
+         */
+        since: string;
+      } | null;
+      /** @description Every key ever created, oldest first (never the key or its hash) */
+      keys: {
+        id: string;
+        name: string;
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant
+         */
+        createdAt: string;
+        revoked: boolean;
+        revokedAt: string | null;
+      }[];
     };
     Tenant: {
       id: string;
@@ -1601,6 +1777,115 @@ export interface operations {
       };
     };
   };
+  listTenants: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['TenantSummary'][];
+            /** @description Where the next page starts; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Admin routes are disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   createTenant: {
     parameters: {
       query?: never;
@@ -1621,6 +1906,323 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Tenant'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Admin routes are disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getTenant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TenantDetail'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Admin routes are disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  disableTenant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TenantReasonInput'] | null;
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TenantDetail'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Admin routes are disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  enableTenant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TenantReasonInput'] | null;
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TenantDetail'];
         };
       };
       /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
@@ -1966,6 +2568,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -2035,7 +2646,16 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description A job of this id already existed as asked: it is unchanged */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description The job was created */
       201: {
         headers: {
           [name: string]: unknown;
@@ -2062,6 +2682,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -2071,7 +2700,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Conflict with the current state */
+      /** @description A job of this id exists with another name or description, or is archived */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2150,6 +2779,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -2245,6 +2883,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -2351,6 +2998,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -2450,6 +3106,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -2542,6 +3207,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -2653,6 +3327,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -2725,7 +3408,16 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description An endpoint of this id was already registered as asked: it is unchanged */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Endpoint'];
+        };
+      };
+      /** @description The endpoint was registered */
       201: {
         headers: {
           [name: string]: unknown;
@@ -2752,6 +3444,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -2761,7 +3462,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Conflict with the current state */
+      /** @description The job is archived, or an endpoint of this id exists with another config or job, or is archived */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2840,6 +3541,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -2935,6 +3645,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -3041,6 +3760,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -3133,6 +3861,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -3239,6 +3976,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -3338,6 +4084,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -3428,6 +4183,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -3534,6 +4298,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -3633,6 +4406,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -3695,7 +4477,18 @@ export interface operations {
         limit?: number;
         /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
         cursor?: string;
+        /** @description Only runs of this status (`dispatched` is pending) */
         status?: 'dispatched' | 'succeeded' | 'failed';
+        /** @description Only runs with this outcome (see `Run.outcome`) */
+        outcome?:
+          | 'pending'
+          | 'succeeded'
+          | 'http_error'
+          | 'truncated'
+          | 'timeout'
+          | 'network'
+          | 'refused'
+          | 'internal';
       };
       header?: never;
       path: {
@@ -3730,6 +4523,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -3799,7 +4601,18 @@ export interface operations {
         limit?: number;
         /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
         cursor?: string;
+        /** @description Only runs of this status (`dispatched` is pending) */
         status?: 'dispatched' | 'succeeded' | 'failed';
+        /** @description Only runs with this outcome (see `Run.outcome`) */
+        outcome?:
+          | 'pending'
+          | 'succeeded'
+          | 'http_error'
+          | 'truncated'
+          | 'timeout'
+          | 'network'
+          | 'refused'
+          | 'internal';
       };
       header?: never;
       path: {
@@ -3834,6 +4647,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -3935,6 +4757,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (another tenant's ids answer this too) */
       404: {
         headers: {
@@ -4022,6 +4853,8 @@ export interface operations {
           | 'TenantCreated'
           | 'ApiKeyCreated'
           | 'ApiKeyRevoked'
+          | 'TenantDisabled'
+          | 'TenantEnabled'
           | 'JobCreated'
           | 'JobUpdated'
           | 'JobArchived'
@@ -4065,6 +4898,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -4159,6 +5001,8 @@ export interface operations {
           | 'TenantCreated'
           | 'ApiKeyCreated'
           | 'ApiKeyRevoked'
+          | 'TenantDisabled'
+          | 'TenantEnabled'
           | 'JobCreated'
           | 'JobUpdated'
           | 'JobArchived'
@@ -4203,6 +5047,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -4303,6 +5156,15 @@ export interface operations {
       };
       /** @description Missing, invalid or revoked API key */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
         headers: {
           [name: string]: unknown;
         };

@@ -23,7 +23,11 @@ const bearer = (request: FastifyRequest): string | null => {
 /**
  * Resolves `Authorization: Bearer ork_…` to a tenant by reading the tenant's
  * stream (a handful of events), so a key works the moment it is created and
- * stops the moment it is revoked.
+ * stops the moment it is revoked or its tenant is disabled.
+ *
+ * A missing, malformed, unknown or revoked key is 401. A genuine key of a
+ * disabled tenant is 403: the key is fine, the tenant may not act (rotating the
+ * key would not help). Only a caller holding the key's secret learns that.
  */
 export async function authenticate(store: EventStore, request: FastifyRequest): Promise<void> {
   const token = bearer(request);
@@ -37,6 +41,12 @@ export async function authenticate(store: EventStore, request: FastifyRequest): 
     throw new ProblemError('unauthorized', 'the API key is not valid');
   }
   if (key.revoked) throw new ProblemError('unauthorized', 'the API key has been revoked');
+  if (tenant.disabled) {
+    throw new ProblemError(
+      'forbidden',
+      `tenant ${parsed.tenantId} is disabled: its API keys are refused until it is enabled again`,
+    );
+  }
   request.tenantId = parsed.tenantId;
   request.keyId = parsed.keyId;
 }

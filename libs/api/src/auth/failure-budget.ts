@@ -34,9 +34,13 @@ interface InFlight {
   readonly waiters: (() => void)[];
 }
 
-/** What the authenticators throw for a missing, malformed, unknown or revoked key. */
+/**
+ * What the authenticators throw when they refuse a request: `unauthorized` for a missing,
+ * malformed, unknown or revoked key, `forbidden` for a key of a disabled tenant (or admin
+ * routes that are off). A refused client retrying in a loop spends the budget either way.
+ */
 const isAuthFailure = (error: unknown): boolean =>
-  error instanceof ProblemError && error.code === 'unauthorized';
+  error instanceof ProblemError && (error.code === 'unauthorized' || error.code === 'forbidden');
 
 /**
  * Counts failed authentications per client address in fixed one-minute
@@ -67,7 +71,7 @@ export class AuthFailureBudget {
   /**
    * Runs `check` (an authentication) for a request from `address`, unless the
    * address has no failures left this minute. A check that throws an
-   * `unauthorized` problem counts as a failure; any other outcome does not.
+   * `unauthorized` or `forbidden` problem counts as a failure; any other outcome does not.
    *
    * @throws {RetryLater} when the address has spent its budget.
    */

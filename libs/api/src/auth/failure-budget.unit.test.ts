@@ -56,6 +56,16 @@ describe('AuthFailureBudget', () => {
     await expect(budget.guard('a', ok)).resolves.toBe('tenant');
   });
 
+  it('counts a refused key of a disabled tenant like an invalid one', async () => {
+    const budget = new AuthFailureBudget({ perMinute: 2 });
+    const disabled = () => {
+      throw new ProblemError('forbidden', 'tenant acme is disabled');
+    };
+    await expect(budget.guard('a', disabled)).rejects.toThrow(/disabled/);
+    await expect(budget.guard('a', disabled)).rejects.toThrow(/disabled/);
+    await expect(budget.guard('a', ok)).rejects.toBeInstanceOf(RetryLater);
+  });
+
   it('remembers a bounded number of addresses, forgetting the oldest first', async () => {
     const budget = new AuthFailureBudget({ perMinute: 1, maxAddresses: 2 });
     for (const address of ['a', 'b', 'c'])

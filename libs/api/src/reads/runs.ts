@@ -1,4 +1,4 @@
-import { endpointStream, parseEvent } from '@orrery/domain';
+import { endpointStream, parseEvent, type RunOutcome } from '@orrery/domain';
 import type { RunRow, RunStatus } from '@orrery/scheduling';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
@@ -14,6 +14,7 @@ export const runView = (row: RunRow): RunView => ({
   endpointId: row.endpoint_id,
   jobId: row.job_id,
   status: row.status,
+  outcome: row.outcome,
   attempt: row.attempt,
   reason: row.reason,
   scheduledFor: row.scheduled_for.toISOString(),
@@ -38,7 +39,12 @@ export async function listRuns(
   db: ApiDeps['db'],
   tenantId: string,
   scope: { endpointId: string } | { jobId: string },
-  query: { limit: number; cursor?: string | undefined; status?: RunStatus | undefined },
+  query: {
+    limit: number;
+    cursor?: string | undefined;
+    status?: RunStatus | undefined;
+    outcome?: RunOutcome | undefined;
+  },
 ): Promise<{ items: RunView[]; nextCursor: string | null }> {
   const after = pageAfter(query.cursor, RunCursor);
   let select = db
@@ -53,6 +59,7 @@ export async function listRuns(
       ? select.where('endpoint_id', '=', scope.endpointId)
       : select.where('job_id', '=', scope.jobId);
   if (query.status) select = select.where('status', '=', query.status);
+  if (query.outcome) select = select.where('outcome', '=', query.outcome);
   if (after) {
     const [scheduledFor, runId] = after;
     select = select.where((eb) =>

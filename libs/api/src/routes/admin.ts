@@ -1,19 +1,31 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authenticateAdmin } from '../auth/authenticate.js';
+import type { AuthFailureBudget } from '../auth/failure-budget.js';
+import { authenticateWithinBudget } from '../auth/rate-limits.js';
 import { problemAnswer, problemResponses, requestBody } from '../schemas/common.js';
+import { KeyId, TenantId } from '../schemas/tenants.js';
 import { createApiKey, createTenant, revokeApiKey } from '../tenants.js';
+import { adminTenantRoutes } from './admin-tenants.js';
 
-const TenantId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
-const KeyId = z.string().regex(/^[0-9a-f]{12}$/, '12 hex digits');
 const responses = { ...problemResponses, 403: problemAnswer('Admin routes are disabled') };
 
-/** Tenants and API keys, guarded by the admin key (ORRERY_ADMIN_KEY). */
-export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
+/**
+ * Tenants and API keys, guarded by the admin key (ORRERY_ADMIN_KEY). A wrong admin key spends
+ * the client address's failed-authentication budget (`failures`), shared with /v1, so the admin
+ * key cannot be guessed faster than a tenant key.
+ */
+export const adminRoutes: FastifyPluginAsyncZod<{ failures: AuthFailureBudget }> = async (
+  app,
+  { failures },
+) => {
   const { store } = app.deps;
-  app.addHook('onRequest', async (request) => authenticateAdmin(app.deps.adminKey, request));
+  app.addHook('onRequest', async (request, reply) =>
+    authenticateWithinBudget(failures, request, reply, () =>
+      authenticateAdmin(app.deps.adminKey, request),
+    ),
+  );
+  await app.register(adminTenantRoutes);
 
   app.post(
     '/tenants',

@@ -58,11 +58,6 @@ describe('endpoints', () => {
     const second = await api().request('GET', url);
     expect(second.body.items.map((e: { id: string }) => e.id)).toEqual(['ep-c']);
     expect(second.body.nextCursor).toBeNull();
-
-    const again = await api().request('POST', `/v1/jobs/${jobId}/endpoints`, {
-      body: { id: 'ep-a', ...config() },
-    });
-    expect(again.status).toBe(409);
   });
 
   it('holds every endpoint of a paused job with one event, those registered later too', async () => {

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
-  EndpointConfig,
   endpointDecider,
   endpointStream,
   holdsOf,
-  type EndpointConfigInput,
+  type EndpointCommand,
   type EndpointState,
 } from '@orrery/domain';
-import { REDACTED, SecretBox, sealHeaders } from '@orrery/secrets';
+import { endpointSnapshot } from '@orrery/scheduling';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { command } from '../commands/command.js';
 import { ProblemError } from '../problem.js';
@@ -18,74 +17,27 @@ import {
   parkedOf,
   readEndpoint,
 } from '../reads/endpoints.js';
-import { pageAfter } from '../schemas/common.js';
 import { readJob } from '../reads/jobs.js';
-import { encodeCursor, Id, page, problemResponses } from '../schemas/common.js';
+import {
+  described,
+  encodeCursor,
+  Id,
+  page,
+  pageAfter,
+  problemAnswer,
+  problemResponses,
+} from '../schemas/common.js';
 import {
   EndpointCreateSchema,
   EndpointListQuery,
   EndpointParams,
   EndpointSchema,
   EndpointUpdateSchema,
-  type EndpointUpdate,
 } from '../schemas/endpoints.js';
 import { JobParams, PauseSchema, ReasonSchema } from '../schemas/jobs.js';
 import { actor } from './actor.js';
+import { mergeConfig, sealForCreate, sealForLog } from './endpoint-config.js';
 import { pauseEnd } from './pause-end.js';
-
-type Headers = EndpointConfig['request']['headers'];
-
-const invalid = (field: string, message: string) =>
-  new ProblemError('validation', `${field}: ${message}`, [{ field, message }]);
-
-/**
- * Headers as they go into the log: secret values sealed. A secret sent back as
- * "***" keeps the stored value of the same header; a value that looks sealed is
- * refused (only this API seals, so it can only be a copy or a mistake).
- */
-function sealForLog(box: SecretBox, incoming: Headers, stored: Headers | null): Headers {
-  const out: Headers = {};
-  for (const [name, header] of Object.entries(incoming)) {
-    const field = `body.request.headers.${name}.value`;
-    if (SecretBox.isSealed(header.value)) throw invalid(field, 'must not start with enc:v1:');
-    if (header.secret && header.value === REDACTED) {
-      const kept = Object.entries(stored ?? {}).find(
-        ([storedName, h]) => h.secret && storedName.toLowerCase() === name.toLowerCase(),
-      );
-      if (!kept) throw invalid(field, `"${REDACTED}" keeps a stored secret, and ${name} has none`);
-      out[name] = kept[1];
-    } else {
-      out[name] = header;
-    }
-  }
-  return sealHeaders(box, out);
-}
-
-/** The update merged over the current config, validated as a whole (paths name the body). */
-function mergeConfig(current: EndpointConfig, patch: EndpointUpdate, headers: Headers | undefined) {
-  const { request, backoff, maxIntervalMs, ...rest } = patch;
-  const { body, headers: _headers, ...requestRest } = request ?? {};
-  const { body: currentBody, ...currentRequest } = current.request;
-  const { maxIntervalMs: currentMax, ...currentRest } = current;
-  const nextBody = body === null ? undefined : (body ?? currentBody);
-  const nextMax = maxIntervalMs === null ? undefined : (maxIntervalMs ?? currentMax);
-  const merged: EndpointConfigInput = {
-    ...currentRest,
-    ...rest,
-    request: {
-      ...currentRequest,
-      ...requestRest,
-      headers: headers ?? current.request.headers,
-      ...(nextBody === undefined ? {} : { body: nextBody }),
-    },
-    ...(nextMax === undefined ? {} : { maxIntervalMs: nextMax }),
-    backoff: { ...current.backoff, ...backoff },
-  };
-  const parsed = EndpointConfig.safeParse(merged);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw invalid(['body', ...(issue?.path ?? [])].join('.'), issue?.message ?? 'invalid');
-}
 
 /** Endpoints: register in a job, list, get, update, pause/resume, archive. */
 export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -107,38 +59,65 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Registers an HTTP request and its baseline schedule (a fixed interval or a cron ' +
           'expression) in an active job. `maxIntervalMs` must be at least `minIntervalMs`. ' +
-          'Header values marked `secret` are stored encrypted and read back as "***".',
+          'Header values marked `secret` are stored encrypted and read back as "***".\n\n' +
+          'Registering is idempotent per client-chosen `id`: when the endpoint exists in this ' +
+          'job with the same config (defaults applied, key order ignored; a secret header ' +
+          'compared by its value), the answer is 200 with the endpoint as it is and nothing ' +
+          'changes. Another config or job, or an archived endpoint, answers 409 naming the ' +
+          'fields that differ.',
         params: JobParams,
         body: EndpointCreateSchema,
-        response: { 201: EndpointSchema, ...problemResponses },
+        response: {
+          201: described(EndpointSchema, 'The endpoint was registered'),
+          200: described(
+            EndpointSchema,
+            'An endpoint of this id was already registered as asked: it is unchanged',
+          ),
+          ...problemResponses,
+          409: problemAnswer(
+            'The job is archived, or an endpoint of this id exists with another config or job, ' +
+              'or is archived',
+          ),
+        },
       },
     },
     async (request, reply) => {
       const { jobId } = request.params;
-      const job = await readJob(deps, request.tenantId, jobId);
+      const { tenantId } = request;
+      const job = await readJob(deps, tenantId, jobId);
       if (job.status !== 'active') throw new ProblemError('conflict', `job ${jobId} is archived`);
       const { id, ...config } = request.body;
       const endpointId = id ?? randomUUID();
-      const headers = sealForLog(secrets, config.request.headers, null);
-      const metadata = actor(request);
-      const stream = endpointStream(request.tenantId, endpointId);
-      // A paused job holds its new endpoint too: the job's state is an input of its schedule.
-      const { state } = await command(
+      const stream = endpointStream(tenantId, endpointId);
+      const options = { now, metadata: actor(request) };
+      const registered = await command(
         store,
         endpointDecider,
         stream,
-        {
+        (existing: EndpointState): EndpointCommand => ({
           type: 'Register',
           endpointId,
           jobId,
-          tenantId: request.tenantId,
-          config: { ...config, request: { ...config.request, headers } },
-        },
-        { now, metadata },
+          tenantId,
+          config: {
+            ...config,
+            request: {
+              ...config.request,
+              headers: sealForCreate(secrets, config.request.headers, existing),
+            },
+          },
+        }),
+        { ...options, snapshot: () => endpointSnapshot(db, tenantId, endpointId) },
+        (path) => (path === 'jobId' ? 'params.jobId' : path.replace(/^config\b/, 'body')),
       );
-      return reply
-        .status(201)
-        .send(endpointView(state, now(), { holds: holdsOf(job), parked: [] }));
+      // A paused job holds its new endpoint too: the job's state is an input of its schedule.
+      const created = registered.events.length > 0;
+      const view = endpointView(
+        registered.state,
+        now(),
+        await endpointContext(deps, registered.state),
+      );
+      return reply.status(created ? 201 : 200).send(view);
     },
   );
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   fromIso,
   MAX_DURATION_MS,
+  runOutcome,
   toIso,
   type DomainEvent,
   type EventOf,
@@ -224,7 +225,7 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
         { type: 'RecordResponse', response: { ...result, test: true } },
         actor(request),
       );
-      return result;
+      return { ...result, outcome: runOutcome(result) };
     },
   );
 };

@@ -33,14 +33,6 @@ describe('jobs', () => {
     expect(second.body.nextCursor).toBeNull();
   });
 
-  it('creating with a client id twice answers 409 the second time', async () => {
-    const body = { id: 'nightly', name: 'nightly' };
-    expect((await api().request('POST', '/v1/jobs', { body })).status).toBe(201);
-    const again = await api().request('POST', '/v1/jobs', { body });
-    expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({ type: '/problems/conflict', status: 409 });
-  });
-
   it('rejects unknown fields and bad values with problem JSON naming the field', async () => {
     const response = await api().request('POST', '/v1/jobs', {
       body: { name: 'x', colour: 'red' },

@@ -5,7 +5,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { command as runCommand } from '../commands/command.js';
 import { readJob } from '../reads/jobs.js';
-import { encodeCursor, pageAfter, page, PageQuery, problemResponses } from '../schemas/common.js';
+import {
+  encodeCursor,
+  described,
+  pageAfter,
+  page,
+  PageQuery,
+  problemAnswer,
+  problemResponses,
+} from '../schemas/common.js';
 import {
   JobCreateSchema,
   JobParams,
@@ -39,11 +47,14 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     cmd: JobCommand,
     metadata: ReturnType<typeof actor>,
   ) =>
-    runCommand(store, jobDecider, jobStream(tenantId, jobId), cmd, {
-      now,
-      metadata,
-      snapshot: () => jobSnapshot(db, tenantId, jobId),
-    });
+    runCommand(
+      store,
+      jobDecider,
+      jobStream(tenantId, jobId),
+      cmd,
+      { now, metadata, snapshot: () => jobSnapshot(db, tenantId, jobId) },
+      (field) => `body.${field}`,
+    );
 
   app.post(
     '/jobs',
@@ -53,15 +64,25 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'createJob',
         summary: 'Create a job',
         description:
-          'Creates an empty job; endpoints are registered in it afterwards. With a client-chosen ' +
-          '`id`, a retried create cannot make a second job: it answers 409.',
+          'Creates an empty job; endpoints are registered in it afterwards. Creating is ' +
+          'idempotent per client-chosen `id`: when the job exists with the same name and ' +
+          'description (an absent description is empty), the answer is 200 with the job as it ' +
+          'is and nothing changes; a different name or description, or an archived job, ' +
+          'answers 409 naming the fields that differ.',
         body: JobCreateSchema,
-        response: { 201: JobSchema, ...problemResponses },
+        response: {
+          201: described(JobSchema, 'The job was created'),
+          200: described(JobSchema, 'A job of this id already existed as asked: it is unchanged'),
+          ...problemResponses,
+          409: problemAnswer(
+            'A job of this id exists with another name or description, or is archived',
+          ),
+        },
       },
     },
     async (request, reply) => {
       const jobId = request.body.id ?? randomUUID();
-      const { state } = await command(
+      const { state, events } = await command(
         request.tenantId,
         jobId,
         {
@@ -75,7 +96,9 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         actor(request),
       );
-      return reply.status(201).send(jobView({ ...state, createdAt: state.createdAt || now() }));
+      return reply
+        .status(events.length > 0 ? 201 : 200)
+        .send(jobView({ ...state, createdAt: state.createdAt || now() }));
     },
   );
 

@@ -84,7 +84,7 @@ beforeAll(async () => {
 const ids = (body: { items: { id: string }[] }) => body.items.map((run) => run.id);
 
 describe('runs', () => {
-  it("lists an endpoint's runs newest first with a cursor, and filters by status", async () => {
+  it("lists an endpoint's runs newest first with a cursor, and filters by status and outcome", async () => {
     const first = await api().request('GET', '/v1/endpoints/ep-r/runs?limit=2');
     expect(first.status).toBe(200);
     expect(ids(first.body)).toEqual(['run-3', 'run-2']);
@@ -93,6 +93,7 @@ describe('runs', () => {
       endpointId: 'ep-r',
       jobId,
       status: 'failed',
+      outcome: 'timeout',
       attempt: 1,
       reason: 'baseline_interval',
       scheduledFor: toIso(T0 + MINUTE),
@@ -116,6 +117,10 @@ describe('runs', () => {
     expect(ids(failed.body)).toEqual(['run-2']);
     const pending = await api().request('GET', '/v1/endpoints/ep-r/runs?status=dispatched');
     expect(ids(pending.body)).toEqual(['run-3']);
+    const open = await api().request('GET', '/v1/endpoints/ep-r/runs?outcome=pending');
+    expect(ids(open.body)).toEqual(['run-3']);
+    const succeeded = await api().request('GET', '/v1/endpoints/ep-r/runs?outcome=succeeded');
+    expect(ids(succeeded.body)).toEqual(['run-1']);
   });
 
   it("lists a job's runs across its endpoints, newest first", async () => {
@@ -148,12 +153,18 @@ describe('runs', () => {
       message: 'no answer in 10000 ms',
     });
     const pending = await api().request('GET', '/v1/runs/run-3');
-    expect(pending.body).toMatchObject({ status: 'dispatched', response: null, startedAt: null });
+    expect(pending.body).toMatchObject({
+      status: 'dispatched',
+      outcome: 'pending',
+      response: null,
+      startedAt: null,
+    });
   });
 
   it('rejects bad values and unknown parameters with problem JSON naming the field', async () => {
     const cases: [string, string][] = [
       ['/v1/endpoints/ep-r/runs?status=lost', 'querystring.status'],
+      ['/v1/endpoints/ep-r/runs?outcome=lost', 'querystring.outcome'],
       ['/v1/endpoints/ep-r/runs?limit=500', 'querystring.limit'],
       ['/v1/endpoints/ep-r/runs?cursor=bogus', 'querystring.cursor'],
       [`/v1/jobs/${jobId}/runs?colour=red`, 'querystring'],

@@ -20,7 +20,9 @@ export const runsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         operationId: 'listEndpointRuns',
         summary: 'List the runs of an endpoint (newest first, cursor-paginated)',
-        description: 'Lists the runs of one endpoint, test runs included, optionally by status.',
+        description:
+          'Lists the runs of one endpoint, test runs included, optionally by status or outcome ' +
+          '(e.g. `?outcome=http_error` for the runs the target answered with an error status).',
         params: EndpointParams,
         ...list,
       },
@@ -39,7 +41,7 @@ export const runsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         operationId: 'listJobRuns',
         summary: 'List the runs of every endpoint of a job (newest first, cursor-paginated)',
-        description: 'Lists the runs of all endpoints of one job, optionally by status.',
+        description: 'Lists the runs of all endpoints of one job, optionally by status or outcome.',
         params: JobParams,
         ...list,
       },

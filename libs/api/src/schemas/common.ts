@@ -18,6 +18,14 @@ export const problemAnswer = (description: string) => ({
   content: { 'application/problem+json': { schema: ProblemSchema } },
 });
 
+/**
+ * A response schema with a description of its own in the document, for a route whose statuses
+ * mean different things (an idempotent create answers 201 when it made the resource, 200 when it
+ * was there already). The schema, and so the handler's typing, stays the same.
+ */
+export const described = <T extends z.ZodType>(schema: T, description: string): T =>
+  schema.meta({ description });
+
 /** The problem answers every authenticated route may give. */
 export const problemResponses = {
   400: problemAnswer(
@@ -25,6 +33,7 @@ export const problemResponses = {
       'NUL or an unpaired surrogate; the field paths are in `errors`',
   ),
   401: problemAnswer('Missing, invalid or revoked API key'),
+  403: problemAnswer("The API key's tenant is disabled"),
   404: problemAnswer("Not found (another tenant's ids answer this too)"),
   409: problemAnswer('Conflict with the current state'),
   412: problemAnswer('The state does not allow this now'),

@@ -1,4 +1,11 @@
-import { EndpointConfig, HeaderValue, HintSlot, HintSource, HttpRequest } from '@orrery/domain';
+import {
+  EndpointConfig,
+  HeaderValue,
+  HintSlot,
+  HintSource,
+  HttpRequest,
+  RunOutcome,
+} from '@orrery/domain';
 import { z } from 'zod';
 import { Id, Instant, PageQuery, requestBody } from './common.js';
 
@@ -280,5 +287,6 @@ export const TestRunResultSchema = z
     body: z.unknown().describe('JSON when the answer was complete JSON, else text'),
     bodyTruncated: z.boolean(),
     error: RunErrorSchema.optional(),
+    outcome: RunOutcome.describe("What became of the call, as a run's `outcome` says it"),
   })
   .meta({ id: 'TestRunResult' });

@@ -16,8 +16,8 @@ export type JobView = z.infer<typeof JobSchema>;
 export const JobCreateSchema = requestBody(
   z.strictObject({
     id: Id.optional().describe(
-      'Client-chosen id (a retried create then answers 409 instead of making a second job); ' +
-        'generated if absent',
+      'Client-chosen id, which makes the create safe to retry: the same body answers 200 with ' +
+        'the job, a different one 409. Generated if absent',
     ),
     name: z.string().min(1).max(200),
     description: z.string().max(2000).optional(),

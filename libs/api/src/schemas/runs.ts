@@ -1,3 +1,4 @@
+import { RunOutcome } from '@orrery/domain';
 import { z } from 'zod';
 import { Instant, PageQuery } from './common.js';
 import { RunErrorSchema } from './endpoints.js';
@@ -11,14 +12,28 @@ export const RunParams = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/, 'letters, digits, ., _ and -, at most 200'),
 });
 
-export const RunsQuery = PageQuery.extend({ status: RunStatus.optional() });
+const outcomeDoc =
+  'What became of the run, the first that applies: `pending` (no response yet); `timeout`, ' +
+  '`network`, `refused` or `internal` (the call failed before a complete answer; a status ' +
+  'that arrived is still in `httpStatus`); `http_error` (a status outside 200–299, redirects ' +
+  'included, in `httpStatus`); `truncated` (a 2xx answer whose body exceeded the response ' +
+  'cap: the first `responseCapBytes` were kept); `succeeded` (a complete 2xx answer)';
+
+export const RunsQuery = PageQuery.extend({
+  status: RunStatus.optional().describe('Only runs of this status (`dispatched` is pending)'),
+  outcome: RunOutcome.optional().describe('Only runs with this outcome (see `Run.outcome`)'),
+});
 
 export const RunSchema = z
   .object({
     id: z.string(),
     endpointId: z.string(),
     jobId: z.string(),
-    status: RunStatus,
+    status: RunStatus.describe(
+      '`dispatched` until the response is recorded, then `succeeded` (a 2xx answer, a body cut ' +
+        'at the cap included) or `failed`; `outcome` says more',
+    ),
+    outcome: RunOutcome.describe(outcomeDoc),
     attempt: z.number().int().describe('1, or more when a lapsed lease re-dispatched the run'),
     reason: z.string().describe('Why the run was due (the governor reason, or test)'),
     scheduledFor: Instant,
@@ -28,7 +43,13 @@ export const RunSchema = z
     finishedAt: Instant.nullable(),
     durationMs: z.number().nullable(),
     httpStatus: z.number().int().nullable(),
-    error: z.string().nullable().describe('`kind: message` when the call failed'),
+    error: z
+      .string()
+      .nullable()
+      .describe(
+        '`kind: message` when the call failed or its body was cut at the cap; null for a ' +
+          'complete answer, whatever its status (see `outcome`)',
+      ),
     test: z.boolean().describe('A test run: recorded, with no effect on the schedule'),
   })
   .meta({ id: 'Run' });

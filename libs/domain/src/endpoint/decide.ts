@@ -1,6 +1,7 @@
 import { catalogue, type EventDataInput, type EventType } from '../events/catalogue.js';
 import { makeEvent } from '../events/event.js';
 import type { DecideContext, Decided } from '../decider.js';
+import { differingPaths } from '../differences.js';
 import { fail, ok, type Result } from '../errors.js';
 import { MAX_HORIZON_MS } from '../limits.js';
 import { toIso, type Millis } from '../time.js';
@@ -22,11 +23,9 @@ export function decide(
   ctx: DecideContext,
 ): Decided {
   if (command.type === 'Register') {
-    if (state.status !== 'unregistered') {
-      return fail('conflict', `endpoint ${state.endpointId} is already registered`);
-    }
     const config = parseConfig(command.config);
     if (!config.ok) return config;
+    if (state.status !== 'unregistered') return reregister(command.jobId, config.value, state);
     return ok([
       makeEvent(
         'EndpointRegistered',
@@ -91,6 +90,30 @@ export function decide(
     case 'ClearHints':
       return clearHints(command.slots ?? ['interval', 'oneShot'], command.reason ?? '', state, ctx);
   }
+}
+
+/**
+ * A registration of an endpoint that exists: registering is idempotent per id, so one asking for
+ * the endpoint as it is (same job, same parsed config — defaults applied, key order ignored) is
+ * already satisfied (no event). Secret header values are compared as the caller passes them:
+ * sealed values differ on every sealing, so the caller reuses the stored sealed value for a
+ * secret whose opened value it found equal. A different registration, or an archived endpoint,
+ * is a conflict naming what differs.
+ */
+function reregister(jobId: string, config: EndpointConfig, state: EndpointState): Decided {
+  const id = state.endpointId;
+  if (state.status === 'archived') {
+    return fail('conflict', `endpoint ${id} already exists and is archived`);
+  }
+  // The stored config parsed again, so that a default added since it was stored is compared too.
+  const stored = EndpointConfig.safeParse(state.config);
+  const current = stored.success ? stored.data : state.config;
+  const differs = differingPaths({ jobId: state.jobId, config: current }, { jobId, config });
+  if (differs.length === 0) return ok([]);
+  return fail('conflict', `endpoint ${id} already exists with a different ${differs.join(', ')}`, {
+    field: differs[0] ?? 'config',
+    details: { differs },
+  });
 }
 
 /**

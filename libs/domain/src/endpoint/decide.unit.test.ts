@@ -111,10 +111,19 @@ describe('Register', () => {
     }
   });
 
-  it('refuses a second registration', () => {
+  it('refuses a second registration with another config', () => {
     given([registered])
-      .when({ type: 'Register', endpointId: 'e1', jobId: 'j1', tenantId: 't1', config }, T0)
-      .thenFails('conflict');
+      .when(
+        {
+          type: 'Register',
+          endpointId: 'e1',
+          jobId: 'j1',
+          tenantId: 't1',
+          config: { ...config, name: 'other' },
+        },
+        T0,
+      )
+      .thenFails('conflict', /config\.name/);
   });
 });
 

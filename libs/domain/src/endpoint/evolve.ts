@@ -126,6 +126,8 @@ function apply(state: EndpointState, event: DomainEvent): EndpointState {
     case 'TenantCreated':
     case 'ApiKeyCreated':
     case 'ApiKeyRevoked':
+    case 'TenantDisabled':
+    case 'TenantEnabled':
     case 'JobCreated':
     case 'JobUpdated':
     case 'JobArchived':

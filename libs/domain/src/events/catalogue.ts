@@ -191,6 +191,19 @@ export const catalogue = {
     version: 1,
     schema: z.strictObject({ keyId: Id, reason: z.string().default('') }),
   },
+  /**
+   * Every API key of the tenant is refused from this event on (403), until TenantEnabled. It is
+   * also the input for holding the tenant's endpoints, which is the scheduler's to apply.
+   */
+  TenantDisabled: {
+    version: 1,
+    schema: z.strictObject({ reason: z.string().default('') }),
+  },
+  /** Lifts TenantDisabled: the tenant's keys that are not revoked work again. */
+  TenantEnabled: {
+    version: 1,
+    schema: z.strictObject({ reason: z.string().default('') }),
+  },
   JobCreated: {
     version: 1,
     schema: z.strictObject({

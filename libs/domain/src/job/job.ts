@@ -1,4 +1,5 @@
 import type { DecideContext, Decided, Decider } from '../decider.js';
+import { differingPaths } from '../differences.js';
 import { fail, ok } from '../errors.js';
 import { makeEvent, type DomainEvent, type RecordedEvent } from '../events/event.js';
 import type { Actor } from '../events/metadata.js';
@@ -102,8 +103,7 @@ function applyJob(state: JobState, event: DomainEvent, recordedAt: Millis | unde
 export function decideJob(command: JobCommand, state: JobState, ctx: DecideContext): Decided {
   const { metadata } = ctx;
   if (command.type === 'CreateJob') {
-    if (state.status !== 'unregistered')
-      return fail('conflict', `job ${state.jobId} already exists`);
+    if (state.status !== 'unregistered') return recreate(command, state);
     const { jobId, tenantId, name, description } = command;
     return ok([
       makeEvent(
@@ -155,6 +155,30 @@ export function decideJob(command: JobCommand, state: JobState, ctx: DecideConte
         ? ok([])
         : ok([makeEvent('JobResumed', { reason: command.reason ?? '' }, metadata)]);
   }
+}
+
+/**
+ * A create of a job that exists: creation is idempotent per id, so a create asking for the job as
+ * it is (same name; same description, absent meaning empty) is already satisfied (no event). A
+ * different body, or a job since archived, is a conflict naming what differs.
+ */
+function recreate(command: Extract<JobCommand, { type: 'CreateJob' }>, state: JobState): Decided {
+  if (state.status === 'archived') {
+    return fail('conflict', `job ${state.jobId} already exists and is archived`);
+  }
+  const differs = differingPaths(
+    { name: state.name, description: state.description },
+    { name: command.name, description: command.description ?? '' },
+  );
+  if (differs.length === 0) return ok([]);
+  return fail(
+    'conflict',
+    `job ${state.jobId} already exists with a different ${differs.join(', ')}`,
+    {
+      field: differs[0] ?? 'name',
+      details: { differs },
+    },
+  );
 }
 
 /** Schema version of {@link JobState} (see {@link Decider.stateVersion}). */

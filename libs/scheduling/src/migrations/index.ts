@@ -4,6 +4,7 @@ import { jobsTable } from './0101-jobs.js';
 import { claimableIndex } from './0102-claimable-index.js';
 import { serviceGrants } from './0103-service-grants.js';
 import { tenantScopedIds } from './0104-tenant-scoped-ids.js';
+import { runOutcomes } from './0105-run-outcomes.js';
 import { processors } from './0106-processors.js';
 import { jobHolds } from './0107-job-holds.js';
 
@@ -14,6 +15,7 @@ export const schedulingMigrations: Readonly<Record<string, Migration>> = {
   '0102_claimable_index': claimableIndex,
   '0103_service_grants': serviceGrants,
   '0104_tenant_scoped_ids': tenantScopedIds,
+  '0105_run_outcomes': runOutcomes,
   '0106_processors': processors,
   '0107_job_holds': jobHolds,
 };

@@ -3,9 +3,11 @@ import {
   fromIso,
   initialState,
   parseEndpointStream,
+  runOutcome,
   type EndpointState,
   type Millis,
   type RecordedEvent,
+  type RunOutcome,
 } from '@orrery/domain';
 
 /** An endpoint touched by a batch: its state after the batch, and when its last event happened. */
@@ -39,6 +41,7 @@ export interface RecordedRun {
   readonly durationMs: number;
   readonly status: number | null;
   readonly error: string | null;
+  readonly outcome: RunOutcome;
   readonly position: number;
 }
 
@@ -98,6 +101,7 @@ export function foldBatch(
         durationMs: event.data.durationMs,
         status: event.data.status,
         error: event.data.error ? `${event.data.error.kind}: ${event.data.error.message}` : null,
+        outcome: runOutcome(event.data),
         position: event.position,
       });
     }

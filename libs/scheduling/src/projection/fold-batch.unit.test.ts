@@ -156,7 +156,7 @@ describe('foldBatch', () => {
     ]);
   });
 
-  it('collects the responses recorded, with errors spelled out and test runs flagged', () => {
+  it('collects the responses recorded, with errors spelled out, outcomes and test runs flagged', () => {
     const events = endpointEvents('e1', [
       registered('e1'),
       dispatched('run-a', T0),
@@ -179,6 +179,7 @@ describe('foldBatch', () => {
         durationMs: 25,
         status: 200,
         error: null,
+        outcome: 'succeeded',
         position: 3,
       },
       expect.objectContaining({ runId: 'run-a', test: false, ok: true }),
@@ -188,6 +189,7 @@ describe('foldBatch', () => {
         ok: false,
         status: null,
         error: 'timeout: no answer in 10000 ms',
+        outcome: 'timeout',
       }),
     ]);
     // The test run left the real run in flight; the real response cleared it.

@@ -137,6 +137,7 @@ async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
     attempt: last.attempt,
     reason: run.reason,
     status: 'dispatched' as const,
+    outcome: 'pending' as const,
     lateness_ms: Math.round(run.dispatchedAt - run.scheduledFor),
     dispatch_position: run.position,
   }));
@@ -153,6 +154,7 @@ async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
       attempt: 1,
       reason: 'test',
       status: 'dispatched' as const,
+      outcome: 'pending' as const,
       lateness_ms: 0,
       dispatch_position: run.position,
       test: true,
@@ -177,6 +179,7 @@ async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
       tenant_id: stateOf(run.streamId)?.tenantId ?? parseEndpointStream(run.streamId)?.tenantId,
       run_id: run.runId,
       status: run.ok ? 'succeeded' : 'failed',
+      outcome: run.outcome,
       started_at: new Date(run.startedAt).toISOString(),
       finished_at: new Date(run.finishedAt).toISOString(),
       duration_ms: run.durationMs,
@@ -186,11 +189,11 @@ async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
     })),
   );
   await sql`
-    update runs set status = r.status, started_at = r.started_at, finished_at = r.finished_at,
-      duration_ms = r.duration_ms, http_status = r.http_status, error = r.error,
-      response_position = r.response_position
+    update runs set status = r.status, outcome = r.outcome, started_at = r.started_at,
+      finished_at = r.finished_at, duration_ms = r.duration_ms, http_status = r.http_status,
+      error = r.error, response_position = r.response_position
     from jsonb_to_recordset(${responses}::jsonb) as r(tenant_id text, run_id text, status text,
-      started_at timestamptz, finished_at timestamptz, duration_ms double precision,
+      outcome text, started_at timestamptz, finished_at timestamptz, duration_ms double precision,
       http_status int, error text, response_position bigint)
     where runs.tenant_id = r.tenant_id and runs.run_id = r.run_id
       and runs.response_position is null`.execute(trx);

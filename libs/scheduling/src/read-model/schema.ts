@@ -1,3 +1,4 @@
+import type { RunOutcome } from '@orrery/domain';
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -47,6 +48,8 @@ export interface RunsTable {
   attempt: number;
   reason: string;
   status: RunStatus;
+  /** What became of the run (`runOutcome` of its response): `pending` until one is recorded. */
+  outcome: ColumnType<RunOutcome, RunOutcome | undefined, RunOutcome>;
   /** Dispatch lateness: dispatched_at − scheduled_for (of the first attempt). */
   lateness_ms: number;
   started_at: Timestamp | null;
