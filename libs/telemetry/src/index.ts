@@ -1,0 +1,11 @@
+export {
+  DURATION_BUCKETS_S,
+  globalInstrumentation,
+  INSTRUMENTATION_SCOPE,
+  noopInstrumentation,
+  seconds,
+  SIZE_BUCKETS,
+  type Instrumentation,
+} from './instrumentation.js';
+export { contextFromTraceparent, formatTraceparent, parseTraceparent } from './trace-context.js';
+export { endSpan, errorType } from './spans.js';
