@@ -8,7 +8,12 @@ export {
   type SchedulingProjectionOptions,
 } from './projection/scheduling-projection.js';
 export { HintExpirer, expiredHints, type HintExpirerOptions } from './projection/hint-expirer.js';
-export { Dispatcher, type DispatcherOptions, type DispatchStats } from './dispatcher/dispatcher.js';
+export { Dispatcher, type DispatcherOptions } from './dispatcher/dispatcher.js';
+export {
+  DISPATCHER_METRICS,
+  DISPATCH_OUTCOME,
+  type DispatchOutcome,
+} from './dispatcher/dispatcher-metrics.js';
 export {
   dispatchClaimed,
   type DispatchRound,
@@ -17,6 +22,7 @@ export {
 export { executeMessage } from './dispatcher/execute-message.js';
 export { claimDue } from './dispatcher/claim.js';
 export { Executor, type ExecutorOptions } from './executor/executor.js';
+export { EXECUTOR_ATTRIBUTES, EXECUTOR_METRICS } from './executor/executor-metrics.js';
 export { AppendBatcher } from './executor/append-batcher.js';
 export { WakeLoop } from './wake-loop.js';
 export { Sleeper } from './sleeper.js';
