@@ -7,5 +7,10 @@ export {
   SIZE_BUCKETS,
   type Instrumentation,
 } from './instrumentation.js';
-export { contextFromTraceparent, formatTraceparent, parseTraceparent } from './trace-context.js';
+export {
+  contextFromTraceparent,
+  formatTraceparent,
+  outgoingTraceparent,
+  parseTraceparent,
+} from './trace-context.js';
 export { endSpan, errorType } from './spans.js';

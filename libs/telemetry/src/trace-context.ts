@@ -4,6 +4,7 @@ import {
   trace,
   TraceFlags,
   type Context,
+  type Span,
   type SpanContext,
 } from '@opentelemetry/api';
 
@@ -38,4 +39,12 @@ export function formatTraceparent(context: SpanContext): string {
 export function contextFromTraceparent(value: string | undefined, base: Context = ROOT_CONTEXT) {
   const parent = value === undefined ? undefined : parseTraceparent(value);
   return parent ? trace.setSpanContext(base, parent) : base;
+}
+
+/**
+ * The `traceparent` to send on from inside `span`: the span's own when it records (the callee
+ * becomes its child), else `incoming` unchanged (a no-op or unsampled span adds no hop).
+ */
+export function outgoingTraceparent(span: Span, incoming: string | undefined): string | undefined {
+  return span.isRecording() ? formatTraceparent(span.spanContext()) : incoming;
 }
