@@ -1,5 +1,6 @@
 import type { EventStore, QueuePort } from '@orrery/domain';
 import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
+import { noopInstrumentation, type Instrumentation } from '@orrery/telemetry';
 import type { Logger } from 'pino';
 import { createSchedulingDb, type SchedulingDb } from './db.js';
 import { Dispatcher, type DispatcherOptions } from './dispatcher/dispatcher.js';
@@ -23,6 +24,8 @@ export interface RuntimeOptions {
   >;
   readonly executor?: Partial<Omit<ExecutorOptions, 'store' | 'queue' | 'log'>>;
   readonly now?: () => number;
+  /** Tracer and meter for the stores, dispatcher and executor. Default: no-ops. */
+  readonly instrumentation?: Instrumentation;
 }
 
 export interface Runtime {
@@ -49,11 +52,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   }
   const has = (role: Role) => options.roles.includes(role);
-  const store = createPostgresEventStore({ connectionString, maxConnections: 8 });
+  const instrumentation = options.instrumentation ?? noopInstrumentation;
+  const store = createPostgresEventStore({ connectionString, maxConnections: 8, instrumentation });
   // The projection reads with its own pool: appends queued on the ordering
   // lock must never starve the reader that turns them into due times.
   const projectionStore = has('projection')
-    ? createPostgresEventStore({ connectionString, maxConnections: 3 })
+    ? createPostgresEventStore({ connectionString, maxConnections: 3, instrumentation })
     : undefined;
   const batcher = new AppendBatcher(store);
   const db = createSchedulingDb({ connectionString, max: 6 });
@@ -78,11 +82,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         connectionString,
         now,
         batcher,
+        instrumentation,
         ...options.dispatcher,
       })
     : undefined;
   const executor = has('executor')
-    ? new Executor({ store, queue, log, ...options.executor })
+    ? new Executor({ store, queue, log, now, instrumentation, ...options.executor })
     : undefined;
 
   await projection?.start();
