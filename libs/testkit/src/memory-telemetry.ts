@@ -61,13 +61,20 @@ class OnDemandReader extends MetricReader {
 export class MemoryTelemetry {
   readonly instrumentation: Instrumentation;
   readonly #totals = new OnDemandReader(AggregationTemporality.CUMULATIVE);
-  readonly #windows = new OnDemandReader(AggregationTemporality.DELTA);
+  readonly #windows = new Map<string, OnDemandReader>();
   readonly #spans = new InMemorySpanExporter();
   readonly #meters: MeterProvider;
   readonly #tracers: BasicTracerProvider;
 
-  constructor() {
-    this.#meters = new MeterProvider({ readers: [this.#totals, this.#windows] });
+  /**
+   * @param windows names of independent windows (each its own delta reader, so a status line
+   *   read every second does not disturb a measured window). Default: one, `window`.
+   */
+  constructor(windows: readonly string[] = ['window']) {
+    for (const name of windows) {
+      this.#windows.set(name, new OnDemandReader(AggregationTemporality.DELTA));
+    }
+    this.#meters = new MeterProvider({ readers: [this.#totals, ...this.#windows.values()] });
     this.#tracers = new BasicTracerProvider({
       spanProcessors: [new SimpleSpanProcessor(this.#spans)],
     });
@@ -82,9 +89,11 @@ export class MemoryTelemetry {
     return this.#totals.snapshot();
   }
 
-  /** What was recorded since the previous call (the first call: since this was built). */
-  window(): Promise<MetricsSnapshot> {
-    return this.#windows.snapshot();
+  /** What was recorded since the previous call for `name` (the first: since this was built). */
+  window(name = 'window'): Promise<MetricsSnapshot> {
+    const reader = this.#windows.get(name);
+    if (!reader) throw new Error(`no window "${name}": name it when building MemoryTelemetry`);
+    return reader.snapshot();
   }
 
   /** Spans ended so far. */
