@@ -14,3 +14,4 @@ export {
   parseTraceparent,
 } from './trace-context.js';
 export { endSpan, errorType } from './spans.js';
+export { PROCESSOR_ATTRIBUTES, PROCESSOR_METRICS, ProcessorMetrics } from './processor-metrics.js';
