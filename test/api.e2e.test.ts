@@ -175,8 +175,7 @@ describe('the API as a process, driven through the typed client', () => {
     expect(types).toEqual(expect.arrayContaining(['EndpointRegistered', 'HintProposed']));
     expect(JSON.stringify(events.data)).not.toContain(SECRET);
 
-    // Job-wide commands act on the endpoints the read models list.
-    await project();
+    // A job's pause holds every endpoint of the job: one event, on the job.
     const paused = await orrery.POST('/v1/jobs/{jobId}/pause', {
       ...jobPath,
       body: { reason: 'warehouse maintenance' },
@@ -184,8 +183,12 @@ describe('the API as a process, driven through the typed client', () => {
     expect(paused.response.status).toBe(200);
     expect(paused.data?.paused).toEqual({ until: null, reason: 'warehouse maintenance' });
     const whilePaused = await orrery.GET('/v1/endpoints/{endpointId}', endpointPath);
-    expect(whilePaused.data?.paused).toEqual({ until: null, reason: 'warehouse maintenance' });
-    expect(whilePaused.data?.schedule.nextRunAt).toBeNull();
+    expect(whilePaused.data?.job.paused).toEqual({ until: null, reason: 'warehouse maintenance' });
+    expect(whilePaused.data?.paused).toBeNull();
+    expect(whilePaused.data?.schedule).toEqual({
+      nextRunAt: null,
+      reason: 'job_paused_indefinitely',
+    });
 
     const resumed = await orrery.POST('/v1/jobs/{jobId}/resume', {
       ...jobPath,
@@ -194,7 +197,7 @@ describe('the API as a process, driven through the typed client', () => {
     expect(resumed.response.status).toBe(200);
     expect(resumed.data?.paused).toBeNull();
     const afterResume = await orrery.GET('/v1/endpoints/{endpointId}', endpointPath);
-    expect(afterResume.data?.paused).toBeNull();
+    expect(afterResume.data?.job.paused).toBeNull();
     expect(afterResume.data?.schedule.nextRunAt).not.toBeNull();
 
     await project();

@@ -3,10 +3,8 @@
  * range so a typo cannot start an unbounded run.
  */
 
-export type Phase = 'baseline' | 'throughput' | 'lateness';
-export type Experiment = 'group-commit';
-const EXPERIMENTS: readonly Experiment[] = ['group-commit'];
-const PHASES: readonly Phase[] = ['baseline', 'throughput', 'lateness'];
+export type Phase = 'baseline' | 'throughput' | 'lateness' | 'commands';
+const PHASES: readonly Phase[] = ['baseline', 'throughput', 'lateness', 'commands'];
 
 export interface BenchConfig {
   /** Measured window of each phase, seconds (BENCH_SECONDS, default 10). */
@@ -27,20 +25,16 @@ export interface BenchConfig {
   readonly baselineRuns: number;
   /** Dispatcher claim batch (BENCH_BATCH_SIZE, default 200, Orrery's default). */
   readonly batchSize: number;
-  /** Phases to run, comma-separated (BENCH_PHASES, default all three). */
+  /** Phases to run, comma-separated (BENCH_PHASES, default all four). */
   readonly phases: ReadonlySet<Phase>;
-  /** Time every SQL statement by kind (BENCH_TRACE_SQL, default 1). */
-  readonly traceSql: boolean;
+  /** Events in the long stream of the commands phase (BENCH_LONG_STREAM, default 1 000 000). */
+  readonly longStream: number;
+  /** Commands and explains timed per stream in the commands phase (BENCH_COMMANDS, default 200). */
+  readonly commands: number;
   /** Sample a CPU profile of the main thread in each phase (BENCH_PROFILE, default 0). */
   readonly profile: boolean;
   /** Where the loopback target runs: its own thread (default) or this event loop (BENCH_TARGET=inline). */
   readonly target: 'thread' | 'inline';
-  /**
-   * Bench-side simulations of suggested lib fixes, off by default (BENCH_EXPERIMENT, comma list):
-   * `group-commit` makes the runtime store's appendEach single-flight, merging the calls that
-   * arrive while one is in flight into the next transaction. Results then are NOT Orrery as shipped.
-   */
-  readonly experiments: ReadonlySet<Experiment>;
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string;
   /** Upper bound on jobs the baseline producer adds (a safety net, not a knob). */
@@ -73,18 +67,6 @@ function phases(): ReadonlySet<Phase> {
   return new Set(picked as Phase[]);
 }
 
-function experiments(): ReadonlySet<Experiment> {
-  const raw = process.env['BENCH_EXPERIMENT']?.trim();
-  if (!raw) return new Set();
-  const picked = raw.split(',').map((p) => p.trim());
-  for (const p of picked) {
-    if (!EXPERIMENTS.includes(p as Experiment)) {
-      throw new Error(`BENCH_EXPERIMENT: unknown "${p}" (known: ${EXPERIMENTS.join(', ')})`);
-    }
-  }
-  return new Set(picked as Experiment[]);
-}
-
 export function readConfig(): BenchConfig {
   return {
     seconds: num('BENCH_SECONDS', 10, 2, 120),
@@ -97,10 +79,10 @@ export function readConfig(): BenchConfig {
     batchSize: Math.round(num('BENCH_BATCH_SIZE', 200, 1, 5000)),
     baselineRuns: Math.round(num('BENCH_BASELINE_RUNS', 2, 1, 2)),
     phases: phases(),
-    traceSql: flag('BENCH_TRACE_SQL', true),
+    longStream: Math.round(num('BENCH_LONG_STREAM', 1_000_000, 1_000, 5_000_000)),
+    commands: Math.round(num('BENCH_COMMANDS', 200, 10, 10_000)),
     profile: flag('BENCH_PROFILE', false),
     target: process.env['BENCH_TARGET'] === 'inline' ? 'inline' : 'thread',
-    experiments: experiments(),
     databaseUrl: process.env['DATABASE_URL'] || undefined,
     redisUrl: process.env['REDIS_URL'] || 'redis://127.0.0.1:6379',
     maxBaselineJobs: 2_000_000,

@@ -8,18 +8,21 @@
  *                   with BENCH_ENDPOINTS endpoints on a 100 ms interval, kept saturated.
  *   3. lateness   — Orrery at a fixed offered load (BENCH_RATE runs/s, slots spread
  *                   evenly): dispatch lateness percentiles from the `runs` read model.
+ *   4. commands   — command and explain latency through the API on an endpoint whose
+ *                   stream holds BENCH_LONG_STREAM events, against one of 100 events.
  *
  * Prints runs/s for both, the ratio, lateness p50/p95/p99, where the time goes
- * (per-run stages, per-operation timings and batch sizes, SQL by statement,
- * ordering-lock utilisation, CPU per process), and writes the same as JSON
- * under bench/results/. Each Orrery phase gets a fresh database (dropped at
- * the end) and a unique BullMQ prefix (keys deleted). Only 127.0.0.1.
+ * (per-run stages, per-operation timings and batch sizes, ordering-lock
+ * utilisation, CPU per process) read from the meters the runtime records into
+ * (docs/observability.md), command latency by stream length, and writes the
+ * same as JSON under bench/results/. Each Orrery phase gets a fresh database
+ * (dropped at the end) and a unique BullMQ prefix (keys deleted). Only 127.0.0.1.
  *
  * Environment (all optional): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
  * BENCH_ENDPOINTS (2000), BENCH_EVERY_MS (100), BENCH_RATE (500),
  * BENCH_LATENESS_EVERY_MS (1000), BENCH_CONCURRENCY (32), BENCH_BATCH_SIZE (200),
- * BENCH_PHASES (baseline,throughput,lateness), BENCH_TRACE_SQL (1),
- * BENCH_PROFILE (0: 1 adds a main-thread CPU profile per window),
+ * BENCH_PHASES (baseline,throughput,lateness,commands), BENCH_LONG_STREAM (1000000),
+ * BENCH_COMMANDS (200), BENCH_PROFILE (0: 1 adds a main-thread CPU profile per window),
  * BENCH_TARGET (thread | inline), BENCH_LOG_LEVEL (warn), DATABASE_URL
  * (unset: embedded PostgreSQL), REDIS_URL (redis://127.0.0.1:6379).
  *
@@ -29,6 +32,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { redisAvailable } from '@orrery/testkit';
 import { runBaseline, summarizeBaselines, type BaselineResult } from './baseline.js';
+import { COMMAND_TARGET_P99_MS, runCommands, type CommandsResult } from './commands/phase.js';
 import { readConfig } from './config.js';
 import { adminDatabaseUrl, Cleanup, serverVersion } from './infra.js';
 import { PhaseMeters } from './meters.js';
@@ -40,7 +44,6 @@ import {
 } from './orrery.js';
 import { Progress } from './progress.js';
 import { analyse, printResults, TARGETS, writeResults, type BenchResults } from './report.js';
-import { SqlTrace } from './sql-trace.js';
 import { sleep } from './time.js';
 import { startTarget } from './target.js';
 
@@ -79,10 +82,7 @@ async function main(): Promise<number> {
   }
 
   const cleanup = new Cleanup();
-  const sqlTrace = cfg.traceSql ? new SqlTrace() : undefined;
   try {
-    sqlTrace?.install();
-    cleanup.add('uninstall the SQL trace', async () => sqlTrace?.uninstall());
     const admin = await adminDatabaseUrl(cfg.databaseUrl, cleanup);
     const postgres = await serverVersion(admin.url);
     const target = await startTarget(cfg.target);
@@ -90,7 +90,10 @@ async function main(): Promise<number> {
     const runs =
       cfg.phases.size +
       (cfg.phases.has('baseline') && cfg.phases.has('throughput') ? cfg.baselineRuns - 1 : 0);
-    const total = runs * (cfg.warmupSeconds + cfg.seconds + 5);
+    const pipelinePhases = [...cfg.phases].filter((p) => p !== 'commands').length;
+    const total =
+      (runs - cfg.phases.size + pipelinePhases) * (cfg.warmupSeconds + cfg.seconds + 5) +
+      (cfg.phases.has('commands') ? cfg.longStream / 10_000 : 0);
     console.log(
       `Orrery bench: phases ${[...cfg.phases].join(', ')} · ~${Math.round(total + 5)} s · target ${target.url} (${target.where}) · PostgreSQL ${postgres}${admin.embedded ? ' (embedded)' : ''} · Redis ${cfg.redisUrl}`,
     );
@@ -98,19 +101,14 @@ async function main(): Promise<number> {
     const baselines: BaselineResult[] = [];
     let throughput = null as ThroughputResult | null;
     let lateness = null as LatenessResult | null;
-    const meters = () => new PhaseMeters(sqlTrace, cfg.profile);
+    let commands = null as CommandsResult | null;
+    const meters = () => new PhaseMeters(cfg.profile);
     const cores = availableParallelism();
     if ((loadAtStart[0] ?? 0) > cores) {
       console.log(
         `note: load average ${loadAtStart[0]?.toFixed(1)} on ${cores} cores — other work competes for the CPU; figures will be noisy.`,
       );
     }
-    if (cfg.experiments.size > 0) {
-      console.log(
-        `EXPERIMENT ${[...cfg.experiments].join(', ')}: a bench-side simulation of a suggested fix; Orrery figures are NOT Orrery as shipped.`,
-      );
-    }
-
     // The baseline runs before and after Orrery's max-throughput phase: on a shared
     // machine the spread between the two shows how much the background moved.
     const steps: { label: string; run: () => Promise<void> }[] = [];
@@ -148,6 +146,15 @@ async function main(): Promise<number> {
         },
       });
     }
+    if (cfg.phases.has('commands')) {
+      steps.push({
+        label: `commands and explain on a ${cfg.longStream.toLocaleString('en')}-event stream vs a 100-event one`,
+        run: async () => {
+          const result = await runCommands(cfg, admin.url, progress, signal);
+          if (!signal.aborted) commands = result;
+        },
+      });
+    }
     for (const [i, step] of steps.entries()) {
       if (signal.aborted) break;
       if (i > 0) await sleep(1_000, signal);
@@ -161,7 +168,8 @@ async function main(): Promise<number> {
         ? throughput.runsPerSecond / baseline.runsPerSecond
         : null;
     const p99 = lateness ? lateness.dispatchLateness.p99 : null;
-    const { phases, experiments, databaseUrl: _databaseUrl, ...rest } = cfg;
+    const commandP99 = commands ? commands.long.command.p99 : null;
+    const { phases, databaseUrl: _databaseUrl, ...rest } = cfg;
     const results: BenchResults = {
       startedAt,
       finishedAt: new Date().toISOString(),
@@ -176,10 +184,11 @@ async function main(): Promise<number> {
         redisUrl: cfg.redisUrl,
         target: target.where,
       },
-      config: { ...rest, phases: [...phases], experiments: [...experiments] },
+      config: { ...rest, phases: [...phases] },
       baseline,
       throughput,
       lateness,
+      commands,
       ratio,
       analysis: analyse(cfg.concurrency, baseline, throughput),
       verdict: {
@@ -192,6 +201,11 @@ async function main(): Promise<number> {
           target: TARGETS.p99LatenessMs,
           reached: p99,
           met: p99 === null ? null : p99 <= TARGETS.p99LatenessMs,
+        },
+        p99CommandMs: {
+          target: COMMAND_TARGET_P99_MS,
+          reached: commandP99,
+          met: commandP99 === null ? null : commandP99 <= COMMAND_TARGET_P99_MS,
         },
       },
     };

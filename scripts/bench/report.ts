@@ -3,6 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BaselineSummary } from './baseline.js';
 import type { BenchConfig } from './config.js';
+import type { CommandsResult, StreamLatency } from './commands/phase.js';
+import { COMMAND_TARGET_P99_MS, RECENT_WINDOW } from './commands/phase.js';
 import type { WindowMeters } from './meters.js';
 import { STAGES, type LatenessResult, type ThroughputResult } from './orrery.js';
 import { round, type Summary } from './stats.js';
@@ -29,11 +31,11 @@ export function analyse(
   baseline: BaselineSummary | null,
   throughput: ThroughputResult | null,
 ): Analysis {
-  const call = throughput?.stages[STAGES.call];
+  const call = throughput?.figures.stages[STAGES.call];
   // Executors release a job's slot when the call returns (recording goes on in the background).
   const slot = call && call.count > 0 ? call.mean : null;
-  const lock = throughput?.meters.orderingLock;
-  const perCall = throughput?.ops['append ResponseRecorded: requests per appendEach'];
+  const lock = throughput?.figures.orderingLock;
+  const perCall = throughput?.figures.ops['log: appendEach [ResponseRecorded] requests per call'];
   const calls = baseline?.runs.map((r) => r.callMs.mean) ?? [];
   return {
     executorSlotMs: slot,
@@ -41,7 +43,7 @@ export function analyse(
     baselineCallMs: calls.length > 0 ? calls.reduce((a, b) => a + b, 0) / calls.length : null,
     orderingLockUtilisation: lock ? lock.utilisation : null,
     appendTransactionsPerSecond: lock && throughput ? lock.holds / throughput.windowSeconds : null,
-    responsesPerAppendTransaction: perCall ? perCall.mean : null,
+    responsesPerAppendTransaction: perCall && perCall.count > 0 ? perCall.mean : null,
   };
 }
 
@@ -59,18 +61,17 @@ export interface BenchResults {
     readonly redisUrl: string;
     readonly target: string;
   };
-  readonly config: Omit<BenchConfig, 'phases' | 'experiments' | 'databaseUrl'> & {
-    phases: string[];
-    experiments: string[];
-  };
+  readonly config: Omit<BenchConfig, 'phases' | 'databaseUrl'> & { phases: string[] };
   readonly baseline: BaselineSummary | null;
   readonly throughput: ThroughputResult | null;
   readonly lateness: LatenessResult | null;
+  readonly commands: CommandsResult | null;
   readonly ratio: number | null;
   readonly analysis: Analysis;
   readonly verdict: {
     readonly ratio: { target: number; reached: number | null; met: boolean | null };
     readonly p99LatenessMs: { target: number; reached: number | null; met: boolean | null };
+    readonly p99CommandMs: { target: number; reached: number | null; met: boolean | null };
   };
 }
 
@@ -112,17 +113,12 @@ const verdictText = (met: boolean | null) =>
   met === null ? 'not measured' : met ? 'MET' : 'MISSED';
 
 export function printResults(results: BenchResults): void {
-  const { baseline, throughput, lateness, machine, config } = results;
+  const { baseline, throughput, lateness, commands, machine, config } = results;
   const out: string[] = [];
   out.push('');
   out.push(
     `Orrery bench — ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, PostgreSQL ${machine.postgres}${machine.embeddedPostgres ? ' (embedded)' : ''}, load avg ${machine.loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')} at start, ${machine.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')} at end`,
   );
-  if (config.experiments.length > 0) {
-    out.push(
-      `EXPERIMENT ${config.experiments.join(', ')}: Orrery figures below are a simulation of a suggested fix, NOT Orrery as shipped`,
-    );
-  }
   out.push(
     `window ${config.seconds} s after ${config.warmupSeconds} s warm-up · concurrency ${config.concurrency} · dispatcher batch ${config.batchSize} · target in ${machine.target}`,
   );
@@ -149,9 +145,9 @@ export function printResults(results: BenchResults): void {
         [
           `orrery: ${throughput?.endpoints ?? '?'} endpoints every ${throughput?.everyMs ?? '?'} ms`,
           throughput?.runsPerSecond,
-          throughput?.recorded,
+          throughput?.figures.recorded,
           throughput
-            ? `dispatched ${throughput.dispatchedPerSecond.toFixed(0)}/s, due backlog ${throughput.dueBacklog.min.toFixed(0)}…${throughput.dueBacklog.max.toFixed(0)}, failed calls ${throughput.failedCalls}`
+            ? `dispatched ${throughput.dispatchedPerSecond.toFixed(0)}/s, due backlog ${throughput.dueBacklog.min.toFixed(0)}…${throughput.dueBacklog.max.toFixed(0)}, failed calls ${throughput.figures.failedCalls}`
             : '',
         ],
       ],
@@ -193,15 +189,14 @@ export function printResults(results: BenchResults): void {
     out.push(
       `\nLATENESS at ${lateness.offeredPerSecond.toFixed(0)} runs/s offered (${lateness.endpoints} endpoints every ${lateness.everyMs} ms): achieved ${lateness.achievedPerSecond.toFixed(0)}/s, ${lateness.slotsDispatched}/${lateness.slotsOffered} slots dispatched`,
     );
-    const stage = (name: string) => lateness.stages[name];
+    const stage = (name: string) => lateness.figures.stages[name];
     out.push(
       table(
         ['ms', 'runs', 'p50', 'p95', 'p99', 'max', 'mean'],
         [
           ['dispatch lateness (runs.lateness_ms)', ...summaryCells(lateness.dispatchLateness)],
-          ['slot → job enqueued', ...summaryCells(stage(STAGES.enqueueLateness))],
-          ['slot → HTTP call starts', ...summaryCells(stage(STAGES.startLateness))],
-          ['slot → response recorded', ...summaryCells(stage(STAGES.endToEnd))],
+          ['slot → dispatched (meter)', ...summaryCells(stage(STAGES.dispatchLateness))],
+          ['slot → HTTP call starts (meter)', ...summaryCells(stage(STAGES.startLateness))],
         ],
       ),
     );
@@ -213,27 +208,22 @@ export function printResults(results: BenchResults): void {
   out.push('\nSTAGES per run, ms (p50 / p95 / p99)');
   const triple = (s: Summary | undefined) =>
     s && s.count > 0 ? `${s.p50.toFixed(1)} / ${s.p95.toFixed(1)} / ${s.p99.toFixed(1)}` : '–';
-  const stageNames = [
-    STAGES.tickLag,
-    STAGES.dispatchWork,
-    STAGES.queueWait,
-    STAGES.call,
-    STAGES.record,
-  ];
+  const stageNames = Object.values(STAGES);
   out.push(
     table(
       ['stage', 'orrery max', 'orrery lateness'],
       stageNames.map((name) => [
         name,
-        triple(throughput?.stages[name]),
-        triple(lateness?.stages[name]),
+        triple(throughput?.figures.stages[name]),
+        triple(lateness?.figures.stages[name]),
       ]),
     ),
   );
 
   out.push('\nOPERATIONS (count, then p50 / p95 / p99 / mean)');
+  const opsOf = (r: ThroughputResult | LatenessResult | null) => r?.figures.ops ?? {};
   const opNames = [
-    ...new Set([...Object.keys(throughput?.ops ?? {}), ...Object.keys(lateness?.ops ?? {})]),
+    ...new Set([...Object.keys(opsOf(throughput)), ...Object.keys(opsOf(lateness))]),
   ].sort();
   const opCell = (s: Summary | undefined) =>
     s && s.count > 0
@@ -242,7 +232,7 @@ export function printResults(results: BenchResults): void {
   out.push(
     table(
       ['operation', 'orrery max', 'orrery lateness'],
-      opNames.map((name) => [name, opCell(throughput?.ops[name]), opCell(lateness?.ops[name])]),
+      opNames.map((name) => [name, opCell(opsOf(throughput)[name]), opCell(opsOf(lateness)[name])]),
     ),
   );
 
@@ -250,34 +240,19 @@ export function printResults(results: BenchResults): void {
     ['orrery max', throughput],
     ['orrery lateness', lateness],
   ] as const) {
-    const meters = result?.meters;
-    if (!meters || meters.sql.length === 0) continue;
-    const seconds = result.windowSeconds;
-    out.push(`\nSQL in the ${label} window (${seconds.toFixed(1)} s), by total time`);
+    if (!result) continue;
+    const { orderingLock: lock, claims, staleSkips, redispatched } = result.figures;
     out.push(
-      table(
-        ['statement', 'count', '/s', 'total ms', 'mean', 'p95', 'p99', 'rows'],
-        meters.sql
-          .slice(0, 24)
-          .map((s) => [
-            s.kind,
-            s.count,
-            s.count / seconds,
-            s.totalMs,
-            s.meanMs,
-            s.p95Ms,
-            s.p99Ms,
-            s.rows,
-          ]),
-      ),
+      `\n${label}: event-log ordering lock held ${(lock.utilisation * 100).toFixed(0)}% of the window, ${lock.holds} holds, hold p50 ${lock.p50Ms.toFixed(1)} ms, p99 ${lock.p99Ms.toFixed(1)} ms, wait p99 ${lock.waitP99Ms.toFixed(1)} ms`,
     );
-    const lock = meters.orderingLock;
-    if (lock) {
-      out.push(
-        `  event-log ordering lock: held ${(lock.utilisation * 100).toFixed(0)}% of the window, ${lock.holds} holds, p50 ${lock.p50Ms.toFixed(1)} ms, p99 ${lock.p99Ms.toFixed(1)} ms`,
-      );
-    }
+    out.push(
+      `  claims ${Object.entries(claims)
+        .map(([outcome, n]) => `${outcome} ${n}`)
+        .join(', ')} · stale skips ${staleSkips} · redispatched runs ${redispatched}`,
+    );
   }
+
+  if (commands) printCommands(out, commands);
 
   for (const [label, meters] of [
     ...(baseline?.runs ?? []).map((run, i) => [`baseline #${i + 1}`, run.meters] as const),
@@ -301,4 +276,36 @@ export function printResults(results: BenchResults): void {
     );
   }
   console.log(out.join('\n'));
+}
+
+function printCommands(out: string[], commands: CommandsResult): void {
+  const { long, short } = commands;
+  out.push(
+    `\nCOMMANDS through the API (app.inject on buildApp), ${long.command.count} each, alternating streams; ${long.events.toLocaleString('en')}-event stream built in ${commands.buildSeconds.toFixed(0)} s, projected in ${commands.catchUpSeconds.toFixed(0)} s`,
+  );
+  const row = (label: string, s: StreamLatency, pick: 'command' | 'explain'): Cell[] => [
+    label,
+    ...summaryCells(s[pick]),
+  ];
+  out.push(
+    table(
+      ['ms', 'calls', 'p50', 'p95', 'p99', 'max', 'mean'],
+      [
+        row(`command, ${long.events.toLocaleString('en')} events`, long, 'command'),
+        row(`command, ${short.events} events`, short, 'command'),
+        row(`explain, ${long.events.toLocaleString('en')} events`, long, 'explain'),
+        row(`explain, ${short.events} events`, short, 'explain'),
+      ],
+    ),
+  );
+  const ratio = (a: Summary, b: Summary) => (b.p99 > 0 ? (a.p99 / b.p99).toFixed(2) : '–');
+  out.push(
+    `  p99 long/short: command ${ratio(long.command, short.command)}, explain ${ratio(long.explain, short.explain)} · failures ${long.failures + short.failures}`,
+  );
+  out.push(
+    `  (explain also reads a stream's last ${RECENT_WINDOW} events for its recent decisions: a fixed bound, more than the short stream holds)`,
+  );
+  out.push(
+    `  p99 command on the long stream ${long.command.p99.toFixed(1)} ms (target ≤ ${COMMAND_TARGET_P99_MS} ms: ${verdictText(long.command.p99 <= COMMAND_TARGET_P99_MS)})`,
+  );
 }

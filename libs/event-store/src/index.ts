@@ -4,6 +4,7 @@ export {
   ORDERING_LOCK_KEY,
   type PostgresEventStoreOptions,
 } from './postgres-event-store.js';
+export { EVENT_STORE_ATTRIBUTES, EVENT_STORE_METRICS } from './event-store-metrics.js';
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './memory-event-store.js';
 export { UnreadableEventError } from './stored-event.js';
 export { handleCommand, type CommandOptions, type CommandResult } from './command-handler.js';

@@ -26,6 +26,8 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@orrery/domain';
+import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
+import { endSpan, noopInstrumentation, type Instrumentation } from '@orrery/telemetry';
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import {
@@ -36,6 +38,7 @@ import {
   type AppendPlan,
   type PlanContext,
 } from './append-plan.js';
+import { batchType, EVENT_STORE_ATTRIBUTES, EventStoreMetrics } from './event-store-metrics.js';
 import { createEventStoreDb, createEventStorePool, toPosition } from './postgres-connection.js';
 import { notificationWakeSource } from './postgres-listener.js';
 import {
@@ -50,6 +53,7 @@ import { SubscriptionLoop } from './subscription-loop.js';
 
 /** Advisory lock key that serializes appends ("orr" in ASCII, then 0001). */
 export const ORDERING_LOCK_KEY = 0x6f7272_0001;
+const BEGIN_AND_LOCK = `begin; select pg_advisory_xact_lock(${ORDERING_LOCK_KEY})`;
 const DEFAULT_READ_LIMIT = 1000;
 
 export interface PostgresEventStoreOptions {
@@ -61,16 +65,8 @@ export interface PostgresEventStoreOptions {
   readonly maxConnections?: number;
   /** Subscriptions re-read at least this often, even without a notification. Default 500 ms. */
   readonly pollIntervalMs?: number;
-  /**
-   * Internal test hooks, not part of the EventStore port. `beforeCommit` runs
-   * inside the append transaction after the insert (holding the ordering lock)
-   * to stage late commits; `skipOrderingLock` removes the lock to show what it
-   * prevents. Never set them in production code.
-   */
-  readonly testHooks?: {
-    readonly beforeCommit?: (positions: readonly number[]) => Promise<void>;
-    readonly skipOrderingLock?: boolean;
-  };
+  /** Tracer and meter for appends and reads (see docs/observability.md). Default: no-ops. */
+  readonly instrumentation?: Instrumentation;
 }
 
 /**
@@ -84,10 +80,15 @@ export class PostgresEventStore implements EventStore {
   readonly #db: Kysely<EventStoreSchema>;
   readonly #ownsPool: boolean;
   readonly #subscriptions = new Set<Subscription>();
+  readonly #tracer: Tracer;
+  readonly #metrics: EventStoreMetrics;
   #closing: Promise<void> | undefined;
 
   constructor(private readonly options: PostgresEventStoreOptions) {
     this.#ownsPool = options.pool === undefined;
+    const { tracer, meter } = options.instrumentation ?? noopInstrumentation;
+    this.#tracer = tracer;
+    this.#metrics = new EventStoreMetrics(meter);
     const pool =
       options.pool ??
       createEventStorePool({
@@ -120,7 +121,38 @@ export class PostgresEventStore implements EventStore {
     mode: PlanContext['mode'],
   ): Promise<AppendOutcome[]> {
     if (requests.length === 0) return [];
-    const hooks = this.options.testHooks;
+    const started = performance.now();
+    const span = this.#tracer.startSpan('orrery.event_store.append', {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'db.system.name': 'postgresql',
+        [EVENT_STORE_ATTRIBUTES.mode]: mode,
+        [EVENT_STORE_ATTRIBUTES.eventType]: batchType(requests),
+        'orrery.append.requests': requests.length,
+      },
+    });
+    let outcomes: AppendOutcome[] | undefined;
+    let failure: unknown;
+    try {
+      outcomes = await this.#appendLocked(requests, mode, span);
+      return outcomes;
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      this.#metrics.appended(mode, requests, performance.now() - started, outcomes, failure);
+      // A refused atomic append is an answer (re-read and retry), not a failure of the store.
+      if (failure instanceof ConcurrencyError)
+        span.setAttribute('orrery.append.outcome', 'conflict');
+      endSpan(span, failure instanceof ConcurrencyError ? undefined : failure);
+    }
+  }
+
+  async #appendLocked(
+    requests: readonly AppendRequest[],
+    mode: PlanContext['mode'],
+    span: Span,
+  ): Promise<AppendOutcome[]> {
     try {
       return await this.#db.connection().execute(async (conn) => {
         // Plan before taking the lock. Under the lock, the insert runs only if
@@ -130,28 +162,30 @@ export class PostgresEventStore implements EventStore {
         const keys = keysOf(requests);
         const early = await versionsAndKeys(conn, requests, keys);
         let plan = planOptimistically(requests, early, mode);
-        const lock = hooks?.skipOrderingLock
-          ? 'begin'
-          : `begin; select pg_advisory_xact_lock(${ORDERING_LOCK_KEY})`;
-        await sql.raw(lock).execute(conn);
+        const asked = performance.now();
+        await sql.raw(BEGIN_AND_LOCK).execute(conn);
+        const locked = performance.now();
         try {
           const versions = new Map(
             streamsOf(requests).map((id) => [id, early.current.get(id) ?? 0]),
           );
           let positions = plan ? await insertEvents(conn, plan.events, { versions, keys }) : [];
           if (!plan || positions.length === 0) {
+            span.addEvent('replanned under the lock');
             const { current, existingKeys } = await versionsAndKeys(conn, requests, keys);
             plan = planAppend(requests, { current, existingKeys, mode });
             positions = plan.events.length > 0 ? await insertEvents(conn, plan.events) : [];
           }
-          await hooks?.beforeCommit?.(positions);
           await sql.raw('commit').execute(conn);
+          this.#metrics.lock(locked - asked, performance.now() - locked);
+          span.setAttribute('orrery.append.events', positions.length);
           return outcomesOf(plan, positions);
         } catch (error) {
           await sql
             .raw('rollback')
             .execute(conn)
             .catch(() => {});
+          this.#metrics.lock(locked - asked, performance.now() - locked);
           throw error;
         }
       });
@@ -176,6 +210,7 @@ export class PostgresEventStore implements EventStore {
     streamId: string,
     options: { fromVersion?: number } = {},
   ): Promise<readonly RecordedEvent[]> {
+    const started = performance.now();
     const rows = await this.#db
       .selectFrom('events')
       .selectAll()
@@ -183,13 +218,16 @@ export class PostgresEventStore implements EventStore {
       .where('stream_version', '>=', options.fromVersion ?? 1)
       .orderBy('stream_version')
       .execute();
-    return rows.map(fromRow);
+    const events = rows.map(fromRow);
+    this.#metrics.read('stream', performance.now() - started);
+    return events;
   }
 
   async readAll({
     after,
     limit = DEFAULT_READ_LIMIT,
   }: ReadAllOptions): Promise<readonly RecordedEvent[]> {
+    const started = performance.now();
     const rows = await this.#db
       .selectFrom('events')
       .selectAll()
@@ -197,7 +235,9 @@ export class PostgresEventStore implements EventStore {
       .orderBy('position')
       .limit(limit)
       .execute();
-    return rows.map(fromRow);
+    const events = rows.map(fromRow);
+    this.#metrics.read('all', performance.now() - started);
+    return events;
   }
 
   subscribe(options: SubscribeOptions): Subscription {

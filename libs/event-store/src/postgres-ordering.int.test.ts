@@ -2,55 +2,47 @@
  * Ordered reading under concurrent writers: a follower reading
  * `position > checkpoint` must never skip an event that commits late with a
  * lower position. Writer A is held inside its transaction (after its insert,
- * before commit) while B and C append; see postgres-event-store.ts for the lock.
+ * before commit) by a trigger of the test database while B and C append; see
+ * postgres-event-store.ts for the lock. The store under test has production
+ * options only: the late commit is staged from outside it.
  */
-import type { RecordedEvent } from '@orrery/domain';
+import type { DomainEvent, RecordedEvent } from '@orrery/domain';
 // Test-only edge: testkit imports this lib (embedded Postgres) for its global setup.
 import { useTestDatabase, waitFor } from '@orrery/testkit';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  deferred,
-  follow,
-  isStrictlyIncreasing,
-  paused,
-  resumed,
-  uniqueStream,
-} from './contract-helpers.js';
+import { follow, isStrictlyIncreasing, paused, resumed, uniqueStream } from './contract-helpers.js';
 import { migrateDatabase } from './migrator.js';
+import { createPostgresEventStore, ORDERING_LOCK_KEY } from './postgres-event-store.js';
 import {
-  createPostgresEventStore,
-  type PostgresEventStoreOptions,
-} from './postgres-event-store.js';
-import { closeAfterEach, blockedSessions } from './postgres-test-helpers.js';
+  HELD,
+  HOLD_KEY,
+  holdCommits,
+  installCommitGates,
+  JITTERED,
+  UnlockedWriter,
+  waitingFor,
+} from './postgres-ordering.test-support.js';
+import { closeAfterEach } from './postgres-test-helpers.js';
 
 const db = useTestDatabase();
 const closing = closeAfterEach();
 
 beforeAll(async () => {
   await migrateDatabase(db().url);
+  await installCommitGates(db().url);
 });
 
-/** Starts A's append and resolves once A holds its positions, uncommitted. */
-async function startHeldWriter(hooks: { skipOrderingLock?: boolean } = {}) {
-  const holding = deferred<readonly number[]>();
-  const release = deferred();
-  closing({ close: async () => release.resolve() }); // never leave A holding the lock
-  const storeA = closing(
-    createPostgresEventStore({
-      connectionString: db().url,
-      testHooks: {
-        ...hooks,
-        beforeCommit: async (positions) => {
-          holding.resolve(positions);
-          await release.promise;
-        },
-      },
-    }),
-  );
-  const append = storeA.append(uniqueStream('a'), [paused('A')], { expectedVersion: 0 });
-  const positions = await holding.promise;
-  return { storeA, append, positions, release: () => release.resolve() };
+/** Holds the commits of `held-…` appends; resolves `held()` once one is held with its positions. */
+async function gate() {
+  const hold = await holdCommits(db().url);
+  closing({ close: () => hold.release() }); // never leave a writer held
+  return {
+    held: () =>
+      waitFor('writer A to hold its positions, uncommitted', async () =>
+        (await waitingFor(db().url, HOLD_KEY)) >= 1 ? true : undefined,
+      ),
+    release: () => hold.release(),
+  };
 }
 
 const positionsOf = (events: readonly RecordedEvent[]) => events.map((e) => e.position);
@@ -58,60 +50,67 @@ const positionsOf = (events: readonly RecordedEvent[]) => events.map((e) => e.po
 describe('ordered reading', () => {
   it('delivers a late-committing lower position before the later ones, each once', async () => {
     const store = closing(createPostgresEventStore({ connectionString: db().url }));
+    const writerA = closing(createPostgresEventStore({ connectionString: db().url }));
     const head = await store.headPosition();
     const follower = follow(store, head, { batchSize: 1 });
-    const a = await startHeldWriter();
+    const hold = await gate();
 
+    const a = writerA.append(uniqueStream(HELD), [paused('A')], { expectedVersion: 0 });
+    await hold.held();
     const b = store.append(uniqueStream('b'), [paused('B')], { expectedVersion: 0 });
     const c = store.append(uniqueStream('c'), [resumed('C')], { expectedVersion: 0 });
-    await waitFor('B and C to queue behind A', async () =>
-      (await blockedSessions(db().url, 'advisory')) >= 2 ? true : undefined,
+    await waitFor('B and C to queue behind A on the ordering lock', async () =>
+      (await waitingFor(db().url, ORDERING_LOCK_KEY)) >= 2 ? true : undefined,
     );
     expect(await store.readAll({ after: head })).toEqual([]);
 
-    a.release();
-    const results = await Promise.all([a.append, b, c]);
+    await hold.release();
+    const [resultA, ...rest] = await Promise.all([a, b, c]);
     await waitFor('all three events', () => (follower.seen.length >= 3 ? true : undefined));
     await follower.subscription.stop();
 
-    const written = results.flatMap((r) => r.positions);
-    expect(Math.min(...written)).toBe(a.positions[0]);
+    const written = [resultA, ...rest].flatMap((r) => r.positions);
+    expect(Math.min(...written)).toBe(resultA.positions[0]);
     expect(positionsOf(follower.seen)).toEqual([...written].sort((x, y) => x - y));
     expect(follower.errors).toEqual([]);
   });
 
   it('without the ordering lock, a follower skips the late commit (the hazard the lock prevents)', async () => {
-    const unlocked: Partial<PostgresEventStoreOptions> = { testHooks: { skipOrderingLock: true } };
-    const store = closing(createPostgresEventStore({ connectionString: db().url, ...unlocked }));
+    const store = closing(createPostgresEventStore({ connectionString: db().url }));
+    const unlocked = closing(new UnlockedWriter(db().url));
     const head = await store.headPosition();
     const follower = follow(store, head);
-    const a = await startHeldWriter({ skipOrderingLock: true });
+    const hold = await gate();
+    const append = (stream: string, event: DomainEvent) =>
+      unlocked.append({ streamId: uniqueStream(stream), events: [event], expectedVersion: 0 });
 
-    await store.append(uniqueStream('b'), [paused('B')], { expectedVersion: 0 });
-    await store.append(uniqueStream('c'), [resumed('C')], { expectedVersion: 0 });
+    const a = append(HELD, paused('A'));
+    await hold.held();
+    await append('b', paused('B'));
+    await append('c', resumed('C'));
     await waitFor('B and C delivered', () => (follower.seen.length >= 2 ? true : undefined));
-    a.release();
-    await a.append;
+    await hold.release();
+    const resultA = await a;
+    if (resultA instanceof Error) throw resultA;
     const marker = await store.append(uniqueStream('d'), [paused('D')], { expectedVersion: 0 });
     await waitFor('the marker', () =>
       follower.seen.some((e) => e.position === marker.positions[0]) ? true : undefined,
     );
     await follower.subscription.stop();
 
-    expect(positionsOf(await store.readAll({ after: head }))).toContain(a.positions[0]);
-    expect(positionsOf(follower.seen)).not.toContain(a.positions[0]);
+    const positionA = resultA.positions[0];
+    expect(positionsOf(follower.seen)[0]).toBeGreaterThan(positionA ?? Infinity);
+    expect(positionsOf(await store.readAll({ after: head }))).toContain(positionA);
+    expect(positionsOf(follower.seen)).not.toContain(positionA);
   });
 
   it('keeps exactly-once, in-order delivery with 10 concurrent writers', async () => {
     const writers = 10;
     const appendsPerWriter = 30;
-    // Commits are delayed at random, inside the transaction, to vary the interleaving.
+    // Commits of jitter-… streams are delayed at random, inside the transaction, to vary
+    // the interleaving.
     const store = closing(
-      createPostgresEventStore({
-        connectionString: db().url,
-        maxConnections: writers,
-        testHooks: { beforeCommit: () => sleep(Math.random() < 0.3 ? Math.random() * 3 : 0) },
-      }),
+      createPostgresEventStore({ connectionString: db().url, maxConnections: writers }),
     );
     const reader = closing(
       createPostgresEventStore({ connectionString: db().url, pollIntervalMs: 100 }),
@@ -119,7 +118,7 @@ describe('ordered reading', () => {
     const head = await reader.headPosition();
     const follower = follow(reader, head, { batchSize: 7 });
 
-    const streams = Array.from({ length: writers }, (_, w) => uniqueStream(`stress-${w}`));
+    const streams = Array.from({ length: writers }, (_, w) => uniqueStream(`${JITTERED}-${w}`));
     await Promise.all(
       streams.map(async (stream) => {
         let version = 0;

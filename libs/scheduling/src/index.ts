@@ -17,7 +17,12 @@ export type { Processor, ProcessorContext } from './processing/processor.js';
 export { LeaseLostError, ProcessorLease } from './processing/lease.js';
 export { ParkedStreams, type ParkedStream } from './processing/parked.js';
 export { processorStatus, type ProcessorStatus } from './processing/status.js';
-export { Dispatcher, type DispatcherOptions, type DispatchStats } from './dispatcher/dispatcher.js';
+export { Dispatcher, type DispatcherOptions } from './dispatcher/dispatcher.js';
+export {
+  DISPATCHER_METRICS,
+  DISPATCH_OUTCOME,
+  type DispatchOutcome,
+} from './dispatcher/dispatcher-metrics.js';
 export {
   dispatchClaimed,
   type DispatchRound,
@@ -26,6 +31,7 @@ export {
 export { executeMessage } from './dispatcher/execute-message.js';
 export { claimDue } from './dispatcher/claim.js';
 export { Executor, type ExecutorOptions } from './executor/executor.js';
+export { EXECUTOR_ATTRIBUTES, EXECUTOR_METRICS } from './executor/executor-metrics.js';
 export { AppendBatcher } from './executor/append-batcher.js';
 export { startRuntime, type Runtime, type RuntimeOptions, type Role } from './runtime.js';
 export { startRoleService, type DistributedConfig } from './service-runtime.js';

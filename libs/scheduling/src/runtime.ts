@@ -1,5 +1,6 @@
 import type { EventStore, QueuePort } from '@orrery/domain';
 import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
+import { noopInstrumentation, type Instrumentation } from '@orrery/telemetry';
 import type { Logger } from 'pino';
 import { createSchedulingDb, type SchedulingDb } from './db.js';
 import { Dispatcher, type DispatcherOptions } from './dispatcher/dispatcher.js';
@@ -27,6 +28,8 @@ export interface RuntimeOptions {
   /** Processor hosting (lease time, batch size). */
   readonly processors?: Partial<Pick<ProcessorHostOptions, 'leaseTtlMs' | 'batchSize'>>;
   readonly now?: () => number;
+  /** Tracer and meter for the stores, dispatcher and executor. Default: no-ops. */
+  readonly instrumentation?: Instrumentation;
 }
 
 export interface Runtime {
@@ -55,11 +58,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   }
   const has = (role: Role) => options.roles.includes(role);
-  const store = createPostgresEventStore({ connectionString, maxConnections: 8 });
+  const instrumentation = options.instrumentation ?? noopInstrumentation;
+  const store = createPostgresEventStore({ connectionString, maxConnections: 8, instrumentation });
   // The processors read with their own pool: appends queued on the ordering
   // lock must never starve the reader that turns them into due times.
   const processorStore = has('projection')
-    ? createPostgresEventStore({ connectionString, maxConnections: 3 })
+    ? createPostgresEventStore({ connectionString, maxConnections: 3, instrumentation })
     : undefined;
   const batcher = new AppendBatcher(store);
   const db = createSchedulingDb({ connectionString, max: 6 });
@@ -73,6 +77,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       log,
       connectionString,
       now,
+      instrumentation,
       ...options.processors,
     });
   const processors = has('projection')
@@ -90,11 +95,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         connectionString,
         now,
         batcher,
+        instrumentation,
         ...options.dispatcher,
       })
     : undefined;
   const executor = has('executor')
-    ? new Executor({ store, queue, log, ...options.executor })
+    ? new Executor({ store, queue, log, now, instrumentation, ...options.executor })
     : undefined;
 
   for (const processor of processors) await processor.start();

@@ -19,7 +19,7 @@ export async function startRoleService(
   role: Role,
   config: DistributedConfig,
   log: Logger,
-  extra: Pick<RuntimeOptions, 'dispatcher' | 'executor'> = {},
+  extra: Pick<RuntimeOptions, 'dispatcher' | 'executor' | 'instrumentation'> = {},
 ): Promise<{ log: Logger; stop: () => Promise<void> }> {
   const queue = createQueue({
     redisUrl: config.REDIS_URL,

@@ -3,3 +3,5 @@ export { serviceRoleName, serviceRoleUrl } from './service-role.js';
 export { waitFor } from './wait-for.js';
 export * from './redis.js';
 export { startTargetServer, type TargetServer, type TargetOptions } from './target-server.js';
+export { MemoryTelemetry } from './memory-telemetry.js';
+export { MetricsSnapshot, type HistogramSummary } from './metrics-snapshot.js';

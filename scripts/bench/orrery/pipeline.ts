@@ -1,19 +1,21 @@
-/** One Orrery runtime on a fresh database and BullMQ prefix, metered from the outside. */
+/** One Orrery runtime on a fresh database and BullMQ prefix, recording into an in-memory meter. */
 import { createQueue, type QueueErrorContext } from '@orrery/queue';
 import { startRuntime, type Runtime } from '@orrery/scheduling';
-import { uniquePrefix } from '@orrery/testkit';
+import { MemoryTelemetry, uniquePrefix } from '@orrery/testkit';
 import pino from 'pino';
 import type { BenchConfig } from '../config.js';
 import { createBenchDatabase, deleteBenchKeys } from '../infra.js';
 import { withTimeout } from '../time.js';
-import { instrument } from './instrument.js';
-import { MeteredQueue } from './metered-queue.js';
-import { PipelineStats } from './pipeline-stats.js';
-import { onRecorded } from './run-stages.js';
 
 export interface OrreryPipeline {
   readonly runtime: Runtime;
-  readonly stats: PipelineStats;
+  /**
+   * What the runtime records (docs/observability.md): `totals()`, a measured `window()`, and
+   * a `window('status')` read once a second for the status line.
+   */
+  readonly telemetry: MemoryTelemetry;
+  /** Queue errors by kind and message (the queue's own error callback). */
+  readonly queueErrors: Map<string, number>;
   readonly database: string;
   /** Stops everything and drops the database and keys (idempotent, bounded). */
   stop(): Promise<{ keysDeleted: number }>;
@@ -26,13 +28,14 @@ export async function startPipeline(
 ): Promise<OrreryPipeline> {
   const database = await createBenchDatabase(adminUrl, label);
   const prefix = uniquePrefix(`bench-orrery-${label}`);
-  const stats = new PipelineStats();
+  const telemetry = new MemoryTelemetry(['window', 'status']);
+  const queueErrors = new Map<string, number>();
   const log = pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
   const onError = (error: Error, context: QueueErrorContext) => {
     const key = `${context.kind}: ${error.message.slice(0, 80)}`;
-    stats.queueErrors.set(key, (stats.queueErrors.get(key) ?? 0) + 1);
+    queueErrors.set(key, (queueErrors.get(key) ?? 0) + 1);
   };
-  const queue = new MeteredQueue(createQueue({ redisUrl: cfg.redisUrl, prefix, onError }), stats);
+  const queue = createQueue({ redisUrl: cfg.redisUrl, prefix, onError });
   let runtime: Runtime;
   try {
     runtime = await startRuntime({
@@ -42,22 +45,19 @@ export async function startPipeline(
       roles: ['projection', 'dispatcher', 'executor'],
       migrate: true,
       dispatcher: { batchSize: cfg.batchSize },
-      executor: {
-        concurrency: cfg.concurrency,
-        http: { allowLoopback: true },
-        onRecorded: onRecorded(stats),
-      },
+      executor: { concurrency: cfg.concurrency, http: { allowLoopback: true } },
+      instrumentation: telemetry.instrumentation,
     });
   } catch (error) {
     await queue.close().catch(() => {});
     await database.drop().catch(() => {});
     throw error;
   }
-  instrument(runtime, stats, cfg.experiments.has('group-commit'));
   let stopping: Promise<{ keysDeleted: number }> | undefined;
   return {
     runtime,
-    stats,
+    telemetry,
+    queueErrors,
     database: database.name,
     stop: () => {
       stopping ??= (async () => {
@@ -65,9 +65,20 @@ export async function startPipeline(
         await withTimeout(queue.close(), 10_000, `closing the ${label} queue`);
         const keysDeleted = await deleteBenchKeys(prefix, cfg.redisUrl);
         await database.drop();
+        await telemetry.shutdown();
         return { keysDeleted };
       })();
       return stopping;
     },
   };
+}
+
+/** Events the projection has yet to apply: the log's head minus its checkpoint (as an operator reads them). */
+export async function projectionLag(pipeline: OrreryPipeline): Promise<number> {
+  const { runtime } = pipeline;
+  const [head, checkpoint] = await Promise.all([
+    runtime.store.headPosition(),
+    Promise.resolve(runtime.processors.find((p) => p.name === 'scheduling')?.position ?? 0),
+  ]);
+  return Math.max(0, head - checkpoint);
 }

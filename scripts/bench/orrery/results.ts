@@ -1,5 +1,6 @@
 import type { PhaseMeters, WindowMeters } from '../meters.js';
 import type { Summary } from '../stats.js';
+import type { WindowFigures } from './figures.js';
 import type { OrreryPipeline } from './pipeline.js';
 
 export interface PipelineReport {
@@ -7,14 +8,9 @@ export interface PipelineReport {
   readonly endpoints: number;
   readonly everyMs: number;
   readonly windowSeconds: number;
-  readonly recorded: number;
-  readonly dispatched: number;
-  readonly failedCalls: number;
-  readonly redispatched: number;
-  readonly stale: number;
+  /** The window's figures, from the runtime's meters. */
+  readonly figures: WindowFigures;
   readonly queueErrors: Record<string, number>;
-  readonly stages: Record<string, Summary>;
-  readonly ops: Record<string, Summary>;
   readonly meters: WindowMeters;
   readonly keysDeleted: number;
 }
@@ -38,27 +34,19 @@ export interface LatenessResult extends PipelineReport {
 export function report(
   pipeline: OrreryPipeline,
   meters: PhaseMeters,
+  figures: WindowFigures,
   windowSeconds: number,
   endpoints: number,
   everyMs: number,
-  dispatched: number,
-  recorded: number,
   keysDeleted: number,
 ): PipelineReport {
-  const { stats } = pipeline;
   return {
     database: pipeline.database,
     endpoints,
     everyMs,
     windowSeconds,
-    recorded,
-    dispatched,
-    failedCalls: stats.failedCalls,
-    redispatched: stats.redispatched,
-    stale: pipeline.runtime.dispatcher?.stats.stale ?? 0,
-    queueErrors: Object.fromEntries(stats.queueErrors),
-    stages: stats.stages.summaries(),
-    ops: stats.ops.summaries(),
+    figures,
+    queueErrors: Object.fromEntries(pipeline.queueErrors),
     meters: meters.result,
     keysDeleted,
   };

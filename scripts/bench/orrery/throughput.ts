@@ -1,12 +1,14 @@
+import type { MetricsSnapshot } from '@orrery/testkit';
 import type { BenchConfig } from '../config.js';
 import type { PhaseMeters } from '../meters.js';
 import type { Progress } from '../progress.js';
 import { summarize } from '../stats.js';
 import { measureWindow } from '../window.js';
 import { registerEndpoints } from './endpoints.js';
-import { startPipeline } from './pipeline.js';
+import { figuresOf, statusOf } from './figures.js';
+import { projectionLag, startPipeline } from './pipeline.js';
 import { report, type ThroughputResult } from './results.js';
-import { perSecond, postgresPids, scheduleProbe } from './sampling.js';
+import { postgresPids, scheduleProbe } from './sampling.js';
 
 /**
  * Max throughput: many endpoints on the smallest interval, all due at once,
@@ -21,21 +23,13 @@ export async function runThroughput(
   signal: AbortSignal,
 ): Promise<ThroughputResult> {
   const pipeline = await startPipeline(cfg, adminUrl, 'throughput');
-  const { stats, runtime } = pipeline;
+  const { runtime, telemetry } = pipeline;
   try {
     progress.log(`  database ${pipeline.database}: registering ${cfg.endpoints} endpoints…`);
     const at = Date.now();
     await registerEndpoints(pipeline, targetUrl, cfg.endpoints, cfg.everyMs, () => at, signal);
     const dueBacklog: number[] = [];
-    const recordedRate = perSecond();
-    const dispatchedRate = perSecond();
-    let windowStart = Number.POSITIVE_INFINITY;
-    let windowEnd = Number.POSITIVE_INFINITY;
-    let recordedAtStart = 0;
-    let dispatchedAtStart = 0;
-    let recordedAtEnd = 0;
-    let dispatchedAtEnd = 0;
-    stats.inWindow = (_slot, recordedAt) => recordedAt >= windowStart && recordedAt < windowEnd;
+    let seen: MetricsSnapshot | undefined;
     const window = await measureWindow({
       label: 'orrery max',
       warmupMs: cfg.warmupSeconds * 1000,
@@ -43,52 +37,40 @@ export async function runThroughput(
       signal,
       progress,
       status: async (_elapsed, measuring) => {
-        stats.recentLateness = [];
         const probe = await scheduleProbe(runtime).catch(() => ({ due: -1, inFlight: -1 }));
         if (measuring) dueBacklog.push(probe.due);
-        const dispatched = runtime.dispatcher?.stats.dispatched ?? 0;
+        const line = statusOf(await telemetry.window('status'), await telemetry.totals());
         return [
-          `recorded ${String(recordedRate(stats.recorded)).padStart(5)}/s`,
-          `dispatched ${String(dispatchedRate(dispatched)).padStart(5)}/s`,
+          ...line,
           `due ${probe.due}`,
           `in flight ${probe.inFlight}`,
-          `queued ${stats.enqueued - stats.pickedUp}`,
-          `projection lag ${Math.max(0, stats.maxAppended - stats.maxProjected)} ev`,
+          `projection lag ${await projectionLag(pipeline).catch(() => -1)} ev`,
         ].join('  ');
       },
       onWindowStart: async () => {
         await meters.start();
-        stats.resetWindow();
-        stats.measuring = true;
-        windowStart = Date.now();
-        recordedAtStart = stats.recorded;
-        dispatchedAtStart = runtime.dispatcher?.stats.dispatched ?? 0;
+        await telemetry.window(); // the window counts from here
       },
       onWindowEnd: async () => {
-        windowEnd = Date.now();
-        recordedAtEnd = stats.recorded;
-        dispatchedAtEnd = runtime.dispatcher?.stats.dispatched ?? 0;
-        stats.measuring = false;
+        seen = await telemetry.window();
         await meters.stop(await postgresPids(runtime).catch(() => undefined));
       },
     });
-    const recorded = recordedAtEnd - recordedAtStart;
-    const dispatched = dispatchedAtEnd - dispatchedAtStart;
+    const measured = figuresOf(seen ?? (await telemetry.window()), window.seconds);
     progress.log('  stopping the pipeline…');
     const { keysDeleted } = await pipeline.stop();
     return {
       ...report(
         pipeline,
         meters,
+        measured,
         window.seconds,
         cfg.endpoints,
         cfg.everyMs,
-        dispatched,
-        recorded,
         keysDeleted,
       ),
-      runsPerSecond: recorded / window.seconds,
-      dispatchedPerSecond: dispatched / window.seconds,
+      runsPerSecond: measured.recorded / window.seconds,
+      dispatchedPerSecond: measured.dispatched / window.seconds,
       dueBacklog: summarize(dueBacklog),
     };
   } finally {

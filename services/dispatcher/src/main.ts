@@ -1,5 +1,6 @@
 import { startRoleService } from '@orrery/scheduling';
 import { createLogger, distributedEnv, envInt, parseEnv, runService } from '@orrery/service-kit';
+import { globalInstrumentation } from '@orrery/telemetry';
 import { z } from 'zod';
 
 // Claims due endpoints, appends RunDispatched, enqueues execute jobs. Run any number.
@@ -18,5 +19,7 @@ await runService('dispatcher', async () => {
       leaseMarginMs: config.LEASE_MARGIN_MS,
       dispatcherId: config.DISPATCHER_ID ?? `dispatcher-${process.pid}`,
     },
+    // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
+    instrumentation: globalInstrumentation(),
   });
 });

@@ -9,6 +9,7 @@ import {
   runService,
   secretKeyEnv,
 } from '@orrery/service-kit';
+import { globalInstrumentation } from '@orrery/telemetry';
 import { z } from 'zod';
 
 // Calls targets for execute jobs and records ResponseRecorded. Scale horizontally.
@@ -40,5 +41,7 @@ await runService('executor', async () => {
         ...(config.SIGNING_SECRET ? { signingSecret: config.SIGNING_SECRET } : {}),
       },
     },
+    // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
+    instrumentation: globalInstrumentation(),
   });
 });

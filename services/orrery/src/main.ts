@@ -19,6 +19,7 @@ import {
   runService,
   secretKeyEnv,
 } from '@orrery/service-kit';
+import { globalInstrumentation } from '@orrery/telemetry';
 import { z } from 'zod';
 import { startDemo } from './demo.js';
 import {
@@ -102,19 +103,11 @@ await runService('orrery', async () => {
       concurrency: config.EXECUTOR_CONCURRENCY,
       http: { allowLoopback: config.ALLOW_LOOPBACK },
       secrets,
-      onRecorded: (job, outcome, startLagMs) =>
-        log.info(
-          {
-            endpoint: job.endpointId,
-            run: job.runId,
-            status: outcome.status,
-            durationMs: Math.round(outcome.durationMs),
-            lateMs: startLagMs,
-            ...(outcome.error ? { error: outcome.error.kind } : {}),
-          },
-          'run recorded',
-        ),
+      // One line per recorded run: embedded mode is watched by a person.
+      runLogLevel: 'info',
     },
+    // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
+    instrumentation: globalInstrumentation(),
   });
   const apiKey = await ensureDefaultTenant(runtime.store, dataDir);
   const demo = config.DEMO ? await startDemo(runtime.store, log, config.DEMO_PORT) : null;

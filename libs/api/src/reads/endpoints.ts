@@ -72,15 +72,23 @@ export async function assertEndpointOfTenant(
 /**
  * Runs a command on an endpoint of the tenant (404 when it has none of that id), starting from
  * the read model's snapshot. A function builds the command from the state read, and is called
- * again when a concurrent writer forces a re-read, so merges never lose an update.
+ * again when a concurrent writer forces a re-read, so merges never lose an update. An endpoint
+ * of an archived job takes no change but its own archiving (409), like an archived endpoint.
  */
-export function commandEndpoint(
+export async function commandEndpoint(
   deps: Pick<ApiDeps, 'store' | 'db' | 'now'>,
   tenantId: string,
   endpointId: string,
   cmd: EndpointCommand | ((state: EndpointState, now: Millis) => EndpointCommand),
   metadata: EventMetadata,
 ) {
+  if (typeof cmd === 'function' || cmd.type !== 'Archive') {
+    const snapshot = await endpointSnapshot(deps.db, tenantId, endpointId);
+    const jobId = snapshot?.jobId ?? (await readEndpoint(deps, tenantId, endpointId)).jobId;
+    if ((await jobState(deps, tenantId, jobId))?.status === 'archived') {
+      throw new ProblemError('conflict', `the job of endpoint ${endpointId} is archived`);
+    }
+  }
   // A command built from the state needs an endpoint to build it from.
   const build =
     typeof cmd === 'function'
@@ -212,7 +220,7 @@ export function endpointView(
   return {
     id: state.endpointId,
     jobId: state.jobId,
-    status: state.status === 'archived' ? 'archived' : 'active',
+    status: state.status === 'archived' || job?.archived ? 'archived' : 'active',
     config: {
       ...config,
       request: { ...config.request, headers: redactHeaders(config.request.headers) },

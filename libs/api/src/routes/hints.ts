@@ -14,6 +14,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { ProblemError } from '../problem.js';
+import { jobState } from '../reads/jobs.js';
 import { commandEndpoint, proposedHintView, readEndpoint } from '../reads/endpoints.js';
 import { problemResponses } from '../schemas/common.js';
 import {
@@ -192,7 +193,8 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { endpointId } = request.params;
       const state = await readEndpoint(deps, request.tenantId, endpointId);
-      if (state.status !== 'active' || !state.config) {
+      const job = await jobState(deps, request.tenantId, state.jobId);
+      if (state.status !== 'active' || !state.config || job?.status === 'archived') {
         throw new ProblemError('conflict', `endpoint ${endpointId} is archived`);
       }
       const { request: target, timeoutMs, responseCapBytes } = state.config;

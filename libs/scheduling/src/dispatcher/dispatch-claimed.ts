@@ -29,8 +29,8 @@ export interface DispatchRound {
     streamVersion: number;
     until: number | null;
   }[];
-  /** Claimed rows the decider refused (logged; the row is tried again later). */
-  readonly refusals: { endpointId: string; reason: string }[];
+  /** Claimed rows the decider refused, or that kept conflicting (logged; tried again later). */
+  readonly refusals: { endpointId: string; code: string; reason: string }[];
 }
 
 /**
@@ -80,9 +80,11 @@ export async function dispatchClaimed(
     const row = claimed[i];
     if (!row) return;
     if (!result.ok) {
-      // A job that moved since the row was written: the projection is about to rewrite it.
-      if (result.error.code === 'conflict') return;
-      round.refusals.push({ endpointId: row.endpointId, reason: result.error.message });
+      round.refusals.push({
+        endpointId: row.endpointId,
+        code: result.error.code,
+        reason: result.error.message,
+      });
       return;
     }
     const dispatched = result.events.find((e) => e.type === 'RunDispatched');

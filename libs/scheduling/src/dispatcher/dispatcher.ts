@@ -1,10 +1,13 @@
 import type { AppendOutcome, AppendRequest, EventStore, QueuePort } from '@orrery/domain';
+import { endSpan, noopInstrumentation, type Instrumentation } from '@orrery/telemetry';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { SCHEDULE_CHANNEL, type SchedulingDb } from '../db.js';
 import type { AppendBatcher } from '../executor/append-batcher.js';
 import { notifications, WakeLoop } from '@orrery/postgres';
 import { claimDue, deferClaims, nextClaimableAt } from './claim.js';
-import { dispatchClaimed, type DispatchSettings } from './dispatch-claimed.js';
+import { dispatchClaimed, type DispatchRound, type DispatchSettings } from './dispatch-claimed.js';
+import { DispatcherMetrics, type DispatchOutcome } from './dispatcher-metrics.js';
 
 export interface DispatcherOptions extends Partial<DispatchSettings> {
   readonly db: SchedulingDb;
@@ -21,13 +24,8 @@ export interface DispatcherOptions extends Partial<DispatchSettings> {
   readonly maxSleepMs?: number;
   /** Shared group-commit appender (one per process), so dispatches and responses share round trips. */
   readonly batcher?: AppendBatcher;
-}
-
-export interface DispatchStats {
-  dispatched: number;
-  stale: number;
-  deferred: number;
-  refused: number;
+  /** Tracer and meter for rounds and runs (see docs/observability.md). Default: no-ops. */
+  readonly instrumentation?: Instrumentation;
 }
 
 /**
@@ -36,16 +34,23 @@ export interface DispatchStats {
  * execute jobs. Sleeps until the earliest next-due time, or until the
  * projection announces a change, so a hint that moves a run earlier takes
  * effect at once. Any number of dispatchers may run.
+ *
+ * Each round is a span (`orrery.dispatcher.round`) and records `orrery.dispatcher.*`: claims by
+ * outcome, round duration and size, dispatch lateness, enqueue duration.
  */
 export class Dispatcher {
   readonly #loop: WakeLoop;
   readonly #now: () => number;
   readonly #settings: DispatchSettings;
   readonly #append: (request: AppendRequest) => Promise<AppendOutcome>;
-  readonly stats: DispatchStats = { dispatched: 0, stale: 0, deferred: 0, refused: 0 };
+  readonly #tracer: Tracer;
+  readonly #metrics: DispatcherMetrics;
 
   constructor(private readonly options: DispatcherOptions) {
     this.#now = options.now ?? Date.now;
+    const { tracer, meter } = options.instrumentation ?? noopInstrumentation;
+    this.#tracer = tracer;
+    this.#metrics = new DispatcherMetrics(meter);
     this.#settings = {
       dispatcherId: options.dispatcherId ?? `dispatcher-${process.pid}`,
       leaseMarginMs: options.leaseMarginMs ?? 15_000,
@@ -80,35 +85,73 @@ export class Dispatcher {
   };
   wake = () => this.#loop.wake();
 
-  /** One round: dispatch everything due; returns ms until the next claimable time. */
+  /** Dispatches everything due, round after round; returns ms until the next claimable time. */
   async tick(): Promise<number> {
-    const { db, store, queue, log } = this.options;
     const batchSize = this.options.batchSize ?? 200;
     while (this.#running) {
-      const now = this.#now();
-      const claimed = await claimDue(db, now, this.options.claimTtlMs ?? 5_000, batchSize);
-      if (claimed.length === 0) break;
+      const claimed = await this.#round(batchSize);
+      if (claimed < batchSize) break;
+    }
+    const next = await nextClaimableAt(this.options.db);
+    const maxSleep = this.options.maxSleepMs ?? 5_000;
+    return next === null ? maxSleep : Math.min(Math.max(next - this.#now(), 0), maxSleep);
+  }
+
+  /** One round: claims up to `batchSize` due endpoints and dispatches them; returns how many it claimed. */
+  async #round(batchSize: number): Promise<number> {
+    const { db, store, queue, log } = this.options;
+    const started = performance.now();
+    const now = this.#now();
+    const claimed = await claimDue(db, now, this.options.claimTtlMs ?? 5_000, batchSize);
+    if (claimed.length === 0) return 0; // an idle tick: no span, no figures
+    const span = this.#tracer.startSpan('orrery.dispatcher.round', {
+      startTime: started,
+      attributes: { 'orrery.dispatch.claimed': claimed.length },
+    });
+    try {
       const round = await dispatchClaimed(claimed, now, {
         store,
         append: this.#append,
         settings: this.#settings,
       });
-      for (const refusal of round.refusals) log.warn(refusal, 'dispatch refused by the decider');
+      // A conflict is a job that moved since the row was written: the projection rewrites it.
+      for (const refusal of round.refusals) {
+        if (refusal.code !== 'conflict') log.warn(refusal, 'dispatch refused by the decider');
+      }
       const { messages } = round;
       // The log is the truth: a crash between append and enqueue is recovered
       // when the lease lapses and the same run is dispatched again.
-      if (messages.length > 0) await queue.enqueue('execute', messages);
+      if (messages.length > 0) {
+        const enqueueing = performance.now();
+        await queue.enqueue('execute', messages);
+        this.#metrics.enqueued(performance.now() - enqueueing);
+      }
       await deferClaims(db, round.deferrals);
-      this.stats.dispatched += messages.length;
-      this.stats.stale +=
-        claimed.length - messages.length - round.deferrals.length - round.refusals.length;
-      this.stats.deferred += round.deferrals.length;
-      this.stats.refused += round.refusals.length;
+      for (const { data } of messages) {
+        this.#metrics.dispatched(Date.parse(data.dispatchedAt) - Date.parse(data.scheduledFor));
+      }
+      const outcomes = outcomesOf(claimed.length, round);
+      this.#metrics.round(performance.now() - started, claimed.length, outcomes);
+      span.setAttribute('orrery.dispatch.dispatched', outcomes.dispatched);
       if (messages.length > 0) log.debug({ dispatched: messages.length }, 'dispatched');
-      if (claimed.length < batchSize) break;
+      endSpan(span);
+      return claimed.length;
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
     }
-    const next = await nextClaimableAt(db);
-    const maxSleep = this.options.maxSleepMs ?? 5_000;
-    return next === null ? maxSleep : Math.min(Math.max(next - this.#now(), 0), maxSleep);
   }
+}
+
+/** What became of a round's claims (the rest of `claimed` was superseded by newer events). */
+function outcomesOf(claimed: number, round: DispatchRound): Record<DispatchOutcome, number> {
+  const conflict = round.refusals.filter((r) => r.code === 'conflict').length;
+  const counted = {
+    dispatched: round.messages.length,
+    deferred: round.deferrals.length,
+    refused: round.refusals.length - conflict,
+    conflict,
+  };
+  const superseded = claimed - Object.values(counted).reduce((a, b) => a + b, 0);
+  return { ...counted, superseded };
 }

@@ -15,8 +15,17 @@ import {
   type HttpCallerOptions,
 } from '@orrery/http';
 import { openHeaders, type SecretBox } from '@orrery/secrets';
+import {
+  contextFromTraceparent,
+  endSpan,
+  noopInstrumentation,
+  outgoingTraceparent,
+  type Instrumentation,
+} from '@orrery/telemetry';
+import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { AppendBatcher } from './append-batcher.js';
+import { ExecutorMetrics } from './executor-metrics.js';
 import { storable } from './storable.js';
 
 export interface ExecutorOptions {
@@ -33,12 +42,15 @@ export interface ExecutorOptions {
   readonly batcher?: AppendBatcher;
   /** Responses being recorded at once before calls wait. Default 1000. */
   readonly maxUnrecorded?: number;
-  /** Observes each recorded run (metrics, tests). */
-  readonly onRecorded?: (
-    job: QueuePayload<'execute'>,
-    outcome: CallOutcome,
-    startLagMs: number,
-  ) => void;
+  /**
+   * Clock (ms since the epoch) for staleness, lateness and recording times, and for the HTTP
+   * caller's timestamps unless `http.now` is given. Default `Date.now`.
+   */
+  readonly now?: () => number;
+  /** Tracer and meter for runs (see docs/observability.md). Default: no-ops. */
+  readonly instrumentation?: Instrumentation;
+  /** Level of the one line logged per recorded run ("run recorded"). Default `debug`. */
+  readonly runLogLevel?: 'info' | 'debug';
 }
 
 /**
@@ -51,21 +63,31 @@ export interface ExecutorOptions {
  * on in the background (at most `maxUnrecorded` at once, beyond which calls
  * wait). A crash before a response is recorded loses nothing: the log still
  * shows the run in flight, and its lease lapsing dispatches it again.
+ *
+ * Each call is a span (`orrery.run.execute`), a child of the job's `traceparent`; the target
+ * gets the span's own `traceparent` when it records, the job's unchanged otherwise. Figures:
+ * `orrery.run.*` and `orrery.executor.*` (see docs/observability.md).
  */
 /** A job whose lease lapsed before an executor took it. */
 export const isStale = (job: QueuePayload<'execute'>, now: number): boolean =>
   now >= Date.parse(job.leaseUntil);
 
 export class Executor {
-  readonly stats = { stale: 0 };
   readonly #caller: HttpCaller;
+  readonly #now: () => number;
+  readonly #tracer: Tracer;
+  readonly #metrics: ExecutorMetrics;
   readonly #batcher: AppendBatcher;
   readonly #recording = new Set<Promise<void>>();
   #consumer: Consumer | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(private readonly options: ExecutorOptions) {
-    this.#caller = createHttpCaller(options.http ?? {});
+    this.#now = options.now ?? Date.now;
+    const { tracer, meter } = options.instrumentation ?? noopInstrumentation;
+    this.#tracer = tracer;
+    this.#metrics = new ExecutorMetrics(meter);
+    this.#caller = createHttpCaller({ now: this.#now, ...options.http });
     this.#batcher = options.batcher ?? new AppendBatcher(options.store);
   }
 
@@ -77,17 +99,28 @@ export class Executor {
 
   /** Calls the target and starts recording; resolves once the call is done. */
   async execute(job: QueuePayload<'execute'>): Promise<void> {
-    if (isStale(job, Date.now())) {
+    const now = this.#now();
+    if (isStale(job, now)) {
       // The lease lapsed while the job waited in the queue: the run has been (or
       // is about to be) dispatched again, and that job will call. Calling here
       // too would only add a duplicate request.
       this.options.log.warn({ run: job.runId, attempt: job.attempt }, 'skipped a stale job');
-      this.stats.stale++;
+      this.#metrics.staleSkip();
       return;
     }
-    const startLagMs = Date.now() - Date.parse(job.scheduledFor);
-    const outcome = await this.#call(job);
-    const recording = this.#record(job, outcome, startLagMs).catch((error: unknown) =>
+    this.#metrics.takenUp(job, now);
+    const span = this.#startSpan(job);
+    const traceparent = outgoingTraceparent(span, job.traceparent);
+    let outcome: CallOutcome;
+    try {
+      outcome = await this.#call(job, traceparent);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+    endCallSpan(span, outcome);
+    this.#metrics.called(job, outcome);
+    const recording = this.#record(job, outcome, traceparent).catch((error: unknown) =>
       this.options.log.error(
         { err: error, run: job.runId },
         'recording failed; the run is dispatched again when its lease lapses',
@@ -106,7 +139,11 @@ export class Executor {
     while (this.#recording.size > 0) await Promise.all(this.#recording);
   }
 
-  async #record(job: QueuePayload<'execute'>, outcome: CallOutcome, startLagMs: number) {
+  async #record(
+    job: QueuePayload<'execute'>,
+    outcome: CallOutcome,
+    traceparent: string | undefined,
+  ): Promise<void> {
     const event = makeEvent(
       'ResponseRecorded',
       {
@@ -125,7 +162,7 @@ export class Executor {
         tenantId: job.tenantId,
         actor: { kind: 'system', id: this.options.executorId ?? `executor-${process.pid}` },
         causationId: job.runId,
-        ...(job.traceparent === undefined ? {} : { traceparent: job.traceparent }),
+        ...(traceparent === undefined ? {} : { traceparent }),
       },
     );
     const result = await this.#batcher.append({
@@ -135,16 +172,45 @@ export class Executor {
       idempotencyKey: `response:${job.runId}`,
     });
     if (result instanceof ConcurrencyError) throw result; // cannot happen with 'any'
-    this.options.onRecorded?.(job, outcome, startLagMs);
+    this.#metrics.recorded(job, outcome, this.#now());
+    this.options.log[this.options.runLogLevel ?? 'debug'](
+      {
+        endpoint: job.endpointId,
+        run: job.runId,
+        status: outcome.status,
+        durationMs: Math.round(outcome.durationMs),
+        lateMs: outcome.startedAt - Date.parse(job.scheduledFor),
+        ...(outcome.error ? { error: outcome.error.kind } : {}),
+      },
+      'run recorded',
+    );
   }
 
-  async #call(job: QueuePayload<'execute'>): Promise<CallOutcome> {
+  #startSpan(job: QueuePayload<'execute'>): Span {
+    return this.#tracer.startSpan(
+      'orrery.run.execute',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'orrery.tenant.id': job.tenantId,
+          'orrery.endpoint.id': job.endpointId,
+          'orrery.run.id': job.runId,
+          'orrery.run.attempt': job.attempt,
+          'http.request.method': job.request.method,
+          'server.address': hostOf(job.request.url),
+        },
+      },
+      contextFromTraceparent(job.traceparent),
+    );
+  }
+
+  async #call(job: QueuePayload<'execute'>, traceparent: string | undefined): Promise<CallOutcome> {
     let headers: Record<string, string>;
     try {
       headers = openHeaders(this.options.secrets ?? null, job.request.headers);
     } catch (error) {
       // A misconfigured key is the run's outcome, visible to the user, not a retry loop.
-      const now = Date.now();
+      const now = this.#now();
       return {
         startedAt: now,
         finishedAt: now,
@@ -168,7 +234,7 @@ export class Executor {
       timeoutMs: job.timeoutMs,
       responseCapBytes: job.responseCapBytes,
       runId: job.runId,
-      ...(job.traceparent === undefined ? {} : { traceparent: job.traceparent }),
+      ...(traceparent === undefined ? {} : { traceparent }),
     });
   }
 
@@ -183,5 +249,24 @@ export class Executor {
     await this.idle();
     await this.#batcher.drain();
     await this.#caller.close();
+  }
+}
+
+/** Ends a call's span: the response status, and an error status for a failed outcome. */
+function endCallSpan(span: Span, outcome: CallOutcome): void {
+  if (outcome.status !== null) span.setAttribute('http.response.status_code', outcome.status);
+  if (!outcome.ok) {
+    span.setAttribute('error.type', outcome.error?.kind ?? String(outcome.status));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error?.message ?? '' });
+  }
+  span.end();
+}
+
+/** The host a URL names, for the span (never the path or query, which may hold secrets). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
   }
 }

@@ -1,57 +1,74 @@
 import { endpointStream, type QueuePayload, type QueuePort } from '@orrery/domain';
 import { InMemoryEventStore } from '@orrery/event-store';
+import { MemoryTelemetry } from '@orrery/testkit';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXECUTOR_METRICS } from './executor-metrics.js';
 import { Executor, isStale } from './executor.js';
 
-const job = (leaseUntil: string): QueuePayload<'execute'> => ({
+const LEASE_UNTIL = '2026-01-01T00:00:30.000Z';
+const lease = Date.parse(LEASE_UNTIL);
+
+const job: QueuePayload<'execute'> = {
   runId: 'run-1',
   endpointId: 'e1',
   tenantId: 't1',
   scheduledFor: '2026-01-01T00:00:00.000Z',
   dispatchedAt: '2026-01-01T00:00:00.000Z',
-  leaseUntil,
+  leaseUntil: LEASE_UNTIL,
   attempt: 1,
   // Port 9 (discard) on loopback, refused by default: a call would be recorded as an outcome.
   request: { method: 'GET', url: 'http://127.0.0.1:9/x', headers: {} },
   timeoutMs: 1000,
   responseCapBytes: 1024,
-});
+};
+
+const telemetry = new MemoryTelemetry();
+afterAll(() => telemetry.shutdown());
+
+/** An executor whose clock reads `at`, recording into `telemetry`. */
+const executorAt = (store: InMemoryEventStore, at: number) =>
+  new Executor({
+    store,
+    queue: {} as QueuePort,
+    log: pino({ level: 'silent' }),
+    now: () => at,
+    instrumentation: telemetry.instrumentation,
+  });
 
 describe('stale execute jobs', () => {
   it('a job is stale once its lease has lapsed', () => {
-    const lease = Date.parse('2026-01-01T00:00:30.000Z');
-    expect(isStale(job('2026-01-01T00:00:30.000Z'), lease - 1)).toBe(false);
-    expect(isStale(job('2026-01-01T00:00:30.000Z'), lease)).toBe(true);
+    expect(isStale(job, lease - 1)).toBe(false);
+    expect(isStale(job, lease)).toBe(true);
   });
 
-  it('given a job that waited in the queue past its lease, the executor neither calls nor records', async () => {
+  it('given a job that waited in the queue past its lease, the executor neither calls nor records, and counts the skip', async () => {
     const store = new InMemoryEventStore();
-    const executor = new Executor({
-      store,
-      queue: {} as QueuePort,
-      log: pino({ level: 'silent' }),
-    });
-    await executor.execute(job(new Date(Date.now() - 1_000).toISOString()));
+    await telemetry.window();
+    const executor = executorAt(store, lease + 1_000);
+    await executor.execute(job);
     await executor.stop();
-    expect(executor.stats.stale).toBe(1);
     expect(await store.headPosition()).toBe(0);
+    const seen = await telemetry.window();
+    expect(seen.sum(EXECUTOR_METRICS.staleSkips)).toBe(1);
+    expect(seen.sum(EXECUTOR_METRICS.recordedRuns)).toBe(0);
   });
 
-  it('given a live job, the executor records its outcome', async () => {
+  it('given a live job, the executor records its outcome, timed by its own clock', async () => {
     const store = new InMemoryEventStore();
-    const executor = new Executor({
-      store,
-      queue: {} as QueuePort,
-      log: pino({ level: 'silent' }),
-    });
-    await executor.execute(job(new Date(Date.now() + 60_000).toISOString()));
+    await telemetry.window();
+    const executor = executorAt(store, lease - 25_000);
+    await executor.execute(job);
     await executor.stop();
     const [recorded] = await store.readStream(endpointStream('t1', 'e1'));
     expect(recorded).toMatchObject({
       type: 'ResponseRecorded',
-      data: { runId: 'run-1', ok: false },
+      data: { runId: 'run-1', ok: false, startedAt: '2026-01-01T00:00:05.000Z' },
     });
-    expect(executor.stats.stale).toBe(0);
+    const seen = await telemetry.window();
+    expect(seen.sum(EXECUTOR_METRICS.staleSkips)).toBe(0);
+    expect(seen.sum(EXECUTOR_METRICS.recordedRuns, { 'orrery.run.ok': false })).toBe(1);
+    // Slot 00:00:00, call at 00:00:05 by the injected clock.
+    expect(seen.histogram(EXECUTOR_METRICS.runLateness).max).toBe(5);
   });
 });

@@ -8,6 +8,13 @@ import {
 } from '@orrery/domain';
 import { EVENTS_CHANNEL, UnreadableEventError } from '@orrery/event-store';
 import { notifications, WakeLoop, type WakeSource } from '@orrery/postgres';
+import {
+  endSpan,
+  noopInstrumentation,
+  ProcessorMetrics,
+  type Instrumentation,
+} from '@orrery/telemetry';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { SchedulingDb } from '../db.js';
 import { LeaseLostError, ProcessorLease, type HeldLease } from './lease.js';
@@ -31,6 +38,8 @@ export interface ProcessorHostOptions {
   readonly standbyPollMs?: number;
   /** Re-read at least this often without a wake-up. Default 5 s. */
   readonly pollIntervalMs?: number;
+  /** Tracer (a span per batch) and meter (orrery.processor.*). Default: no-ops. */
+  readonly instrumentation?: Instrumentation;
 }
 
 const tenantOf = (streamId: string) =>
@@ -62,9 +71,14 @@ export class ProcessorHost {
   #position = 0;
   #parked = new Map<string, ParkedStream>();
   #renewal: NodeJS.Timeout | undefined;
+  readonly #tracer: Tracer;
+  readonly #metrics: ProcessorMetrics;
 
   constructor(private readonly options: ProcessorHostOptions) {
     const { processor, db, connectionString } = options;
+    const { tracer, meter } = options.instrumentation ?? noopInstrumentation;
+    this.#tracer = tracer;
+    this.#metrics = new ProcessorMetrics(meter, processor.name);
     this.#now = options.now ?? Date.now;
     this.#lease = new ProcessorLease(db, processor.name, options.leaseTtlMs ?? 5_000);
     this.#parkedRows = new ParkedStreams(db, processor.name);
@@ -211,6 +225,21 @@ export class ProcessorHost {
   }
 
   async #handle(batch: readonly RecordedEvent[], through: number): Promise<void> {
+    const started = performance.now();
+    const span = this.#tracer.startSpan('orrery.processor.batch', {
+      attributes: { 'orrery.processor.name': this.name, 'orrery.processor.events': batch.length },
+    });
+    try {
+      await this.#handleBatch(batch, through);
+      this.#metrics.batch(performance.now() - started, batch, this.#now());
+      endSpan(span);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  }
+
+  async #handleBatch(batch: readonly RecordedEvent[], through: number): Promise<void> {
     const { processor, db } = this.options;
     const waiting = [
       ...new Set(batch.filter((e) => this.#parked.has(e.streamId)).map((e) => e.streamId)),
@@ -227,9 +256,11 @@ export class ProcessorHost {
         moved = true;
       },
     };
+    this.#metrics.handled('skipped', batch.length - mine.length);
     if (mine.length > 0) {
       try {
         await processor.handle(mine, whole);
+        this.#metrics.handled('handled', mine.length);
       } catch (error) {
         if (error instanceof LeaseLostError || isTransient(error)) throw error;
         await this.#isolate(mine);
@@ -251,10 +282,12 @@ export class ProcessorHost {
     for (const streamEvents of byStream.values()) {
       try {
         await this.options.processor.handle(streamEvents, this.#fenceOnly());
+        this.#metrics.handled('handled', streamEvents.length);
       } catch (error) {
         if (error instanceof LeaseLostError || isTransient(error)) throw error;
         const first = streamEvents[0];
         if (first) await this.#park(first, error);
+        this.#metrics.handled('parked', streamEvents.length);
       }
     }
   }

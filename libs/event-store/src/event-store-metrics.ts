@@ -1,0 +1,124 @@
+import { ConcurrencyError, type AppendOutcome, type AppendRequest } from '@orrery/domain';
+import { DURATION_BUCKETS_S, errorType, seconds, SIZE_BUCKETS } from '@orrery/telemetry';
+import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+
+/** The event store's instruments (see docs/observability.md). */
+export const EVENT_STORE_METRICS = {
+  /** One append call (appendMany / appendEach), call to commit, in s. */
+  appendDuration: 'orrery.event_store.append.duration',
+  /** Requests (streams) in one append call. */
+  appendBatchSize: 'orrery.event_store.append.batch_size',
+  /** Append requests by outcome: appended, duplicate, conflict, error. */
+  appendRequests: 'orrery.event_store.append.requests',
+  /** Waiting for the ordering lock (with the `begin` it is sent with), in s. */
+  lockWait: 'orrery.event_store.ordering_lock.wait.duration',
+  /** The ordering lock held: granted → commit or rollback done, in s. */
+  lockHold: 'orrery.event_store.ordering_lock.hold.duration',
+  /** One read (readAll / readStream), query and decoding, in s. */
+  readDuration: 'orrery.event_store.read.duration',
+} as const;
+
+/** Attribute keys the event store's instruments and spans carry. */
+export const EVENT_STORE_ATTRIBUTES = {
+  /** `atomic` (appendMany) or `each` (appendEach). */
+  mode: 'orrery.append.mode',
+  /** The type of the first event of each request: one type, or `mixed`. */
+  eventType: 'orrery.event.type',
+  /** `appended`, `duplicate` (idempotency key seen), `conflict` (version moved), `error`. */
+  outcome: 'orrery.append.outcome',
+  /** `all` (by position) or `stream`. */
+  readKind: 'orrery.read.kind',
+} as const;
+
+export type AppendMode = 'atomic' | 'each';
+const A = EVENT_STORE_ATTRIBUTES;
+
+const typeOf = (request: AppendRequest): string => request.events[0]?.type ?? 'none';
+
+/** The event type a batch is labelled with: its one type, or `mixed`. */
+export function batchType(requests: readonly AppendRequest[]): string {
+  const first = requests[0] ? typeOf(requests[0]) : 'none';
+  return requests.every((r) => typeOf(r) === first) ? first : 'mixed';
+}
+
+const outcomeOf = (outcome: AppendOutcome | undefined): string =>
+  outcome === undefined
+    ? 'error'
+    : outcome instanceof ConcurrencyError
+      ? 'conflict'
+      : outcome.duplicate
+        ? 'duplicate'
+        : 'appended';
+
+/** Records the event store's figures through one meter. */
+export class EventStoreMetrics {
+  readonly #duration: Histogram;
+  readonly #batchSize: Histogram;
+  readonly #requests: Counter;
+  readonly #lockWait: Histogram;
+  readonly #lockHold: Histogram;
+  readonly #read: Histogram;
+
+  constructor(meter: Meter) {
+    const durations = { advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_S] }, unit: 's' };
+    const M = EVENT_STORE_METRICS;
+    this.#duration = meter.createHistogram(M.appendDuration, {
+      description: 'Duration of one append call, from the call to its commit',
+      ...durations,
+    });
+    this.#batchSize = meter.createHistogram(M.appendBatchSize, {
+      description: 'Append requests (streams) in one append call',
+      unit: '{request}',
+      advice: { explicitBucketBoundaries: [...SIZE_BUCKETS] },
+    });
+    this.#requests = meter.createCounter(M.appendRequests, {
+      description: 'Append requests, by outcome',
+      unit: '{request}',
+    });
+    this.#lockWait = meter.createHistogram(M.lockWait, {
+      description: "Time an append waited for the event log's ordering lock",
+      ...durations,
+    });
+    this.#lockHold = meter.createHistogram(M.lockHold, {
+      description: "Time an append held the event log's ordering lock, until its commit",
+      ...durations,
+    });
+    this.#read = meter.createHistogram(M.readDuration, {
+      description: 'Duration of one read of the log, query and decoding',
+      ...durations,
+    });
+  }
+
+  /** One append call ended; `outcomes` is undefined when it threw `error`. */
+  appended(
+    mode: AppendMode,
+    requests: readonly AppendRequest[],
+    ms: number,
+    outcomes: readonly AppendOutcome[] | undefined,
+    error?: unknown,
+  ): void {
+    const call: Attributes = { [A.mode]: mode, [A.eventType]: batchType(requests) };
+    if (error !== undefined) call['error.type'] = errorType(error);
+    this.#duration.record(seconds(ms), call);
+    this.#batchSize.record(requests.length, call);
+    requests.forEach((request, i) => {
+      // An atomic call that failed on a version appended none of its requests.
+      const outcome = outcomes?.[i] ?? (error instanceof ConcurrencyError ? error : undefined);
+      this.#requests.add(1, {
+        [A.mode]: mode,
+        [A.eventType]: typeOf(request),
+        [A.outcome]: outcomeOf(outcome),
+      });
+    });
+  }
+
+  /** The ordering lock was waited for `waitMs`, then held `holdMs`. */
+  lock(waitMs: number, holdMs: number): void {
+    this.#lockWait.record(seconds(waitMs));
+    this.#lockHold.record(seconds(holdMs));
+  }
+
+  read(kind: 'all' | 'stream', ms: number): void {
+    this.#read.record(seconds(ms), { [A.readKind]: kind });
+  }
+}

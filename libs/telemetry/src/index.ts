@@ -1,0 +1,17 @@
+export {
+  DURATION_BUCKETS_S,
+  globalInstrumentation,
+  INSTRUMENTATION_SCOPE,
+  noopInstrumentation,
+  seconds,
+  SIZE_BUCKETS,
+  type Instrumentation,
+} from './instrumentation.js';
+export {
+  contextFromTraceparent,
+  formatTraceparent,
+  outgoingTraceparent,
+  parseTraceparent,
+} from './trace-context.js';
+export { endSpan, errorType } from './spans.js';
+export { PROCESSOR_ATTRIBUTES, PROCESSOR_METRICS, ProcessorMetrics } from './processor-metrics.js';

@@ -1,0 +1,50 @@
+import {
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  trace,
+  TraceFlags,
+  type Context,
+  type Span,
+  type SpanContext,
+} from '@opentelemetry/api';
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/**
+ * The span context a W3C `traceparent` header names, or undefined when the value is not one
+ * (unknown version 0xff, all-zero ids, wrong lengths). Later versions are read as version 00,
+ * as the W3C Trace Context recommendation asks.
+ */
+export function parseTraceparent(value: string): SpanContext | undefined {
+  const match = TRACEPARENT.exec(value.trim().toLowerCase());
+  if (!match) return undefined;
+  const [, version, traceId = '', spanId = '', flags = '00', rest] = match;
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
+  const context: SpanContext = {
+    traceId,
+    spanId,
+    traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+  };
+  return isSpanContextValid(context) ? context : undefined;
+}
+
+/** The W3C `traceparent` of a span context (version 00). */
+export function formatTraceparent(context: SpanContext): string {
+  const flags = (context.traceFlags & 0xff).toString(16).padStart(2, '0');
+  return `00-${context.traceId}-${context.spanId}-${flags}`;
+}
+
+/** A context whose parent is the span a `traceparent` names (the root context when none). */
+export function contextFromTraceparent(value: string | undefined, base: Context = ROOT_CONTEXT) {
+  const parent = value === undefined ? undefined : parseTraceparent(value);
+  return parent ? trace.setSpanContext(base, parent) : base;
+}
+
+/**
+ * The `traceparent` to send on from inside `span`: the span's own when it records (the callee
+ * becomes its child), else `incoming` unchanged (a no-op or unsampled span adds no hop).
+ */
+export function outgoingTraceparent(span: Span, incoming: string | undefined): string | undefined {
+  return span.isRecording() ? formatTraceparent(span.spanContext()) : incoming;
+}
