@@ -1191,6 +1191,17 @@ export interface components {
           };
         } | null;
       } | null;
+      /** @description The tenant's hold: disabled (by whom, why), or null */
+      tenant: {
+        tenantId: string;
+        disabled: {
+          reason: string;
+          actor: {
+            kind: string;
+            id: string;
+          };
+        } | null;
+      } | null;
       baseline:
         | (
             | {
@@ -1475,6 +1486,7 @@ export interface components {
           | 'out_of_range'
           | 'job_archived'
           | 'job_paused_indefinitely'
+          | 'tenant_disabled'
           | 'paused'
           | 'job_paused'
           | 'first_run'

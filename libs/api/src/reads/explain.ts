@@ -170,6 +170,7 @@ function inputsView(inputs: DecisionInputs): ExplanationInputsView {
     now: toIso(inputs.now),
     status: inputs.status,
     pause: pause && { ...pause, until: iso(pause.until) },
+    tenant: inputs.tenant,
     job: inputs.job && {
       ...inputs.job,
       pause: inputs.job.pause && { ...inputs.job.pause, until: iso(inputs.job.pause.until) },

@@ -70,6 +70,51 @@ describe('admin: listing and showing tenants', () => {
 });
 
 describe('admin: disabling and enabling a tenant', () => {
+  it("stops a disabled tenant's endpoints with one event, and runs them again once enabled", async () => {
+    const { store, db } = api().deps;
+    await createTenant(store, 'paused-co', 'Paused Co');
+    const { key } = await createApiKey(store, 'paused-co', 'a');
+    const as = { key };
+    await api().request('POST', '/v1/jobs', { ...as, body: { id: 'nightly', name: 'nightly' } });
+    for (const id of ['a', 'b']) {
+      const created = await api().request('POST', '/v1/jobs/nightly/endpoints', {
+        ...as,
+        body: {
+          id,
+          name: id,
+          request: { url: 'http://127.0.0.1:9/' },
+          baseline: { kind: 'interval', everyMs: 60_000 },
+        },
+      });
+      expect(created.status).toBe(201);
+    }
+    const rows = async () => {
+      await api().catchUp();
+      return db
+        .selectFrom('schedule')
+        .select(['endpoint_id', 'next_run_at', 'reason'])
+        .where('tenant_id', '=', 'paused-co')
+        .orderBy('endpoint_id')
+        .execute();
+    };
+    expect((await rows()).map((r) => r.reason)).toEqual(['first_run', 'first_run']);
+
+    await api().request('POST', '/v1/admin/tenants/paused-co/disable', { ...admin, body: {} });
+    const held = await rows();
+    expect(held.map((r) => [r.reason, r.next_run_at])).toEqual([
+      ['tenant_disabled', null],
+      ['tenant_disabled', null],
+    ]);
+    // One event on the tenant's stream; none on its endpoints'.
+    expect(await typesIn('paused-co')).toContain('TenantDisabled');
+    expect((await store.readStream('endpoint-paused-co.a')).map((e) => e.type)).toEqual([
+      'EndpointRegistered',
+    ]);
+
+    await api().request('POST', '/v1/admin/tenants/paused-co/enable', admin);
+    expect((await rows()).map((r) => r.reason)).toEqual(['first_run', 'first_run']);
+  });
+
   it('refuses every key of a disabled tenant at once, serves other tenants, and lets it back in', async () => {
     const { store } = api().deps;
     await createTenant(store, 'late-payer', 'Late Payer');

@@ -72,6 +72,15 @@ const Inputs = z
       })
       .nullable()
       .describe("The job's hold: its pause (with who paused it and why) and whether archived"),
+    tenant: z
+      .object({
+        tenantId: z.string(),
+        disabled: z
+          .object({ reason: z.string(), actor: z.object({ kind: z.string(), id: z.string() }) })
+          .nullable(),
+      })
+      .nullable()
+      .describe("The tenant's hold: disabled (by whom, why), or null"),
     baseline: Baseline.nullable(),
     anchor: z
       .discriminatedUnion('kind', [
@@ -220,6 +229,7 @@ export const ExplanationSchema = z
         'out_of_range',
         'job_archived',
         'job_paused_indefinitely',
+        'tenant_disabled',
         'paused',
         'job_paused',
         'first_run',

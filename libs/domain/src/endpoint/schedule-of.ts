@@ -67,9 +67,12 @@ export function scheduleOf(
   };
 }
 
-/** Whether the endpoint is held at `now`: paused itself, or its job paused or archived. */
+/** Whether the endpoint is held at `now`: paused itself, its job paused or archived, its tenant disabled. */
 export const isHeld = (state: EndpointState, now: Millis, holds: Holds): boolean =>
-  isPaused(state, now) || holds.job?.archived === true || jobPauseAt(holds, now) !== null;
+  isPaused(state, now) ||
+  holds.job?.archived === true ||
+  holds.tenant?.disabled != null ||
+  jobPauseAt(holds, now) !== null;
 
 /** The run id of a slot: one slot of one endpoint has exactly one run id. */
 export const runIdFor = (endpointId: string, slot: Millis): string =>

@@ -2,7 +2,7 @@ import type { Baseline } from '../endpoint/config.js';
 import type { EndpointState } from '../endpoint/state.js';
 import type { HintSource } from '../events/catalogue.js';
 import type { Millis } from '../time.js';
-import type { JobHold } from './holds.js';
+import type { JobHold, TenantHold } from './holds.js';
 
 /**
  * Why the governor chose `at: null` (never, until something changes):
@@ -15,6 +15,7 @@ import type { JobHold } from './holds.js';
  *   configurations never get here; a state written before the bounds existed can.
  * - `job_archived`: the endpoint's job is archived.
  * - `job_paused_indefinitely`: its job is paused until resumed.
+ * - `tenant_disabled`: its tenant is disabled.
  */
 export type NeverReason =
   | 'unregistered'
@@ -23,7 +24,8 @@ export type NeverReason =
   | 'cron_exhausted'
   | 'out_of_range'
   | 'job_archived'
-  | 'job_paused_indefinitely';
+  | 'job_paused_indefinitely'
+  | 'tenant_disabled';
 
 /**
  * What determined a concrete `at`:
@@ -132,6 +134,8 @@ export interface DecisionInputs {
   } | null;
   /** The job's hold on the endpoint (its pause with reason and actor, whether archived). */
   readonly job: JobHold | null;
+  /** The tenant's hold (disabled, by whom and why); null while enabled. */
+  readonly tenant: TenantHold | null;
   readonly baseline: Baseline | null;
   readonly anchor: Anchor | null;
   /** Null without failures, or when an interval hint replaced the baseline. */

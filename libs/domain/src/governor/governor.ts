@@ -13,7 +13,7 @@ import { jitterOffset } from './jitter.js';
  * When should this endpoint run next, and why. Pure: the same state and `now` always give the
  * same decision (jitter is a hash, not a random draw). Rules, in order:
  *
- * 1. Unregistered or archived (the endpoint or its job): never. Paused — the endpoint itself or
+ * 1. Unregistered or archived (the endpoint or its job), or its tenant disabled: never. Paused — the endpoint itself or
  *    its job (`holds`) — until T > now: T (the later of the two ends); paused until resumed:
  *    never. Pause wins over everything below (no clamp, no jitter); a pause with T <= now has
  *    lapsed.
@@ -48,6 +48,9 @@ export function nextRun(
   const config = state.config;
   if (config === null) throw new Error(`active endpoint ${state.endpointId} has no config`);
   if (holds.job?.archived) return { at: null, slot: null, reason: 'job_archived', inputs: base };
+  if (holds.tenant?.disabled) {
+    return { at: null, slot: null, reason: 'tenant_disabled', inputs: base };
+  }
 
   const { pause } = state;
   if (pause !== null && pause.until === null) {
@@ -179,6 +182,7 @@ function initialInputs(state: EndpointState, now: Millis, holds: Holds): Decisio
     now,
     status: state.status,
     job: holds.job,
+    tenant: holds.tenant ?? null,
     pause:
       pause === null
         ? null

@@ -221,3 +221,17 @@ describe('governor rule 1: a job holds its endpoints', () => {
     expect(d).toEqual({ ...nextRun(running, T0 + 2 * DAY), inputs: d.inputs });
   });
 });
+
+describe('governor rule 1: a disabled tenant holds every endpoint it has', () => {
+  it('given its tenant disabled, then never, with the tenant as the reason and input', () => {
+    const tenant = {
+      tenantId: 't1',
+      disabled: { reason: 'invoice unpaid', actor: { kind: 'system' as const, id: 'admin' } },
+    };
+    const d = nextRun(active({ lastRun: lastRun(T0, T0) }), T0, { job: null, tenant });
+    expect(d).toMatchObject({ at: null, reason: 'tenant_disabled' });
+    expect(d.inputs.tenant).toEqual(tenant);
+    const enabled = { job: null, tenant: { tenantId: 't1', disabled: null } };
+    expect(nextRun(active(), T0, enabled).reason).toBe('first_run');
+  });
+});

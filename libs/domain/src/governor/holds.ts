@@ -4,13 +4,21 @@ import type { Millis } from '../time.js';
 
 /**
  * What an endpoint's schedule takes from the streams above it: its job's state (paused,
- * archived), and later its tenant's. One event on the job's stream holds every endpoint of the
- * job from that position on — new endpoints too — without a loop over them. `version` is the
- * job stream's version the hold was read at: a dispatch decided under it is appended only if
- * the job stream is still there.
+ * archived) and its tenant's (disabled). One event on the job's or the tenant's stream holds
+ * every endpoint under it — new endpoints too — without a loop over them. A job hold's
+ * `version` is the job stream's version it was read at: a dispatch decided under it is appended
+ * only if the job stream is still there.
  */
 export interface Holds {
   readonly job: JobHold | null;
+  /** Absent or null: the tenant is enabled. */
+  readonly tenant?: TenantHold | null;
+}
+
+/** A disabled tenant: none of its endpoints runs. */
+export interface TenantHold {
+  readonly tenantId: string;
+  readonly disabled: { readonly reason: string; readonly actor: Actor } | null;
 }
 
 export interface JobHold {
@@ -28,8 +36,9 @@ export interface JobHold {
 /** No hold: an endpoint on its own (a job not found, tests of the endpoint alone). */
 export const NO_HOLDS: Holds = { job: null };
 
-/** The hold a job's state puts on its endpoints. */
-export const holdsOf = (job: JobState | null): Holds => ({
+/** The hold a job's (and a tenant's) state puts on their endpoints. */
+export const holdsOf = (job: JobState | null, tenant: TenantHold | null = null): Holds => ({
+  ...(tenant === null ? {} : { tenant }),
   job:
     job === null || job.status === 'unregistered'
       ? null

@@ -15,4 +15,11 @@ export type {
   ScheduledReason,
 } from './decision.js';
 export { jitterOffset } from './jitter.js';
-export { NO_HOLDS, holdsOf, jobPauseAt, type Holds, type JobHold } from './holds.js';
+export {
+  NO_HOLDS,
+  holdsOf,
+  jobPauseAt,
+  type Holds,
+  type JobHold,
+  type TenantHold,
+} from './holds.js';

@@ -7,6 +7,7 @@ import { tenantScopedIds } from './0104-tenant-scoped-ids.js';
 import { runOutcomes } from './0105-run-outcomes.js';
 import { processors } from './0106-processors.js';
 import { jobHolds } from './0107-job-holds.js';
+import { tenantHolds } from './0108-tenant-holds.js';
 
 /** The scheduling read models' migrations, run with the event store's (see migrateDatabase). */
 export const schedulingMigrations: Readonly<Record<string, Migration>> = {
@@ -18,4 +19,5 @@ export const schedulingMigrations: Readonly<Record<string, Migration>> = {
   '0105_run_outcomes': runOutcomes,
   '0106_processors': processors,
   '0107_job_holds': jobHolds,
+  '0108_tenant_holds': tenantHolds,
 };

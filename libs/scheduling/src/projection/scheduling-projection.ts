@@ -5,6 +5,7 @@ import {
   jobStream,
   parseEndpointStream,
   parseJobStream,
+  tenantIdOf,
   type JobState,
   type Decider,
   type EventStore,
@@ -14,7 +15,14 @@ import type { SchedulingDb } from '../db.js';
 import type { Processor, ProcessorContext } from '../processing/processor.js';
 import { foldBatch } from './fold-batch.js';
 import { foldJobs } from './fold-jobs.js';
-import { reholdEndpoints } from './job-holds.js';
+import type { HoldsSource } from './holds-source.js';
+import { reholdEndpoints, type HoldScope } from './job-holds.js';
+import {
+  foldTenantStatus,
+  isTenantStatusEvent,
+  loadTenantStatus,
+  writeTenantStatus,
+} from './tenant-holds.js';
 import { loadStates, writeBatch } from './write-batch.js';
 import { loadJobStates, writeJobs } from './write-jobs.js';
 
@@ -40,7 +48,9 @@ export class SchedulingProjection implements Processor {
   }
 
   readonly wants = (event: RecordedEvent): boolean =>
-    parseEndpointStream(event.streamId) !== null || parseJobStream(event.streamId) !== null;
+    parseEndpointStream(event.streamId) !== null ||
+    parseJobStream(event.streamId) !== null ||
+    isTenantStatusEvent(event);
 
   async handle(events: readonly RecordedEvent[], ctx: ProcessorContext): Promise<void> {
     const streams = (parse: (id: string) => unknown) => [
@@ -62,13 +72,34 @@ export class SchedulingProjection implements Processor {
           .filter((id) => !folded.has(id)),
       );
       await this.#refold(jobDecider, others, events);
-      const jobOf = (tenantId: string, jobId: string): JobState | null => {
-        const id = jobStream(tenantId, jobId);
-        return folded.get(id)?.state ?? others.states.get(id) ?? null;
+      // The tenants of the batch's endpoints, and those whose status the batch changes.
+      const tenantIds = new Set([
+        ...[...batch.endpoints.values()].map(({ state }) => state.tenantId),
+        ...events.flatMap((e) => (isTenantStatusEvent(e) ? [tenantIdOf(e.streamId) ?? ''] : [])),
+      ]);
+      const tenants = await loadTenantStatus(
+        trx,
+        [...tenantIds].filter((t) => t !== ''),
+      );
+      const changedTenants = foldTenantStatus(tenants, events);
+      const source: HoldsSource = {
+        job: (tenantId, jobId): JobState | null => {
+          const id = jobStream(tenantId, jobId);
+          return folded.get(id)?.state ?? others.states.get(id) ?? null;
+        },
+        tenant: (tenantId) => tenants.get(tenantId) ?? null,
       };
       await writeJobs(trx, folded);
-      await writeBatch(trx, batch, jobOf);
-      await reholdEndpoints(trx, folded, new Set(batch.endpoints.keys()));
+      await writeTenantStatus(trx, tenants, changedTenants);
+      await writeBatch(trx, batch, source);
+      const scopes: HoldScope[] = [
+        ...[...changedTenants].map((tenantId) => ({ tenantId })),
+        ...[...folded.values()]
+          .filter(({ state }) => state.status !== 'unregistered')
+          .filter(({ state }) => !changedTenants.has(state.tenantId))
+          .map(({ state }) => ({ tenantId: state.tenantId, jobId: state.jobId })),
+      ];
+      await reholdEndpoints(trx, scopes, source, new Set(batch.endpoints.keys()));
       await ctx.fence(trx);
     });
   }

@@ -2,15 +2,14 @@ import {
   ENDPOINT_STATE_VERSION,
   endpointStream,
   parseEndpointStream,
-  holdsOf,
   scheduleOf,
   type EndpointState,
-  type JobState,
 } from '@orrery/domain';
 import { sql, type Transaction } from 'kysely';
 import { SCHEDULE_CHANNEL } from '../db.js';
 import type { NewScheduleRow, SchedulingSchema } from '../read-model/schema.js';
 import type { FoldedBatch } from './fold-batch.js';
+import { holdsFor, type HoldsSource } from './holds-source.js';
 
 type Trx = Transaction<SchedulingSchema>;
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
@@ -52,18 +51,13 @@ export async function loadStates(
  * caller's transaction (which also moves the checkpoint), so a crash applies
  * the batch wholly or not at all.
  */
-export async function writeBatch(
-  trx: Trx,
-  batch: FoldedBatch,
-  jobOf: (tenantId: string, jobId: string) => JobState | null,
-): Promise<void> {
+export async function writeBatch(trx: Trx, batch: FoldedBatch, source: HoldsSource): Promise<void> {
   const rows: NewScheduleRow[] = [];
   for (const { state, asOf, position: at } of batch.endpoints.values()) {
     if (state.status === 'unregistered') continue;
-    const job = jobOf(state.tenantId, state.jobId);
-    const holds = holdsOf(job);
-    // As of the later of its own last event and its job's: a pure function of the log.
-    const view = scheduleOf(state, Math.max(asOf, job?.updatedAt ?? 0), holds);
+    const held = holdsFor(source, state, asOf);
+    const { holds } = held;
+    const view = scheduleOf(state, held.asOf, holds);
     rows.push({
       endpoint_id: state.endpointId,
       tenant_id: state.tenantId,
@@ -80,7 +74,7 @@ export async function writeBatch(
       hint_expires_at: toDate(view.hintExpiresAt),
       updated_position: at,
       holds: JSON.stringify(holds),
-      job_version: job?.version ?? 0,
+      job_version: holds.job?.version ?? 0,
       as_of: new Date(asOf),
     });
   }

@@ -111,7 +111,17 @@ export interface JobsTable {
   created_position: number;
 }
 
+/** Each tenant's status as scheduling sees it: a disabled tenant's endpoints never run. */
+export interface TenantHoldsTable {
+  tenant_id: string;
+  /** Why and by whom it is disabled (TenantHold['disabled']); null while enabled. */
+  disabled: Json<unknown> | null;
+  /** When its last TenantDisabled / TenantEnabled was recorded. */
+  changed_at: Timestamp;
+}
+
 export interface SchedulingSchema {
+  tenant_holds: TenantHoldsTable;
   jobs: JobsTable;
   schedule: ScheduleTable;
   runs: RunsTable;
