@@ -137,6 +137,20 @@ describe('the scheduling pipeline, in one process', () => {
         expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(200);
     }
     for (const [, count] of target.hits) expect(count).toBe(1);
+    // Every run is a trace of its own: its dispatch, its call (the target sees it) and its
+    // response share the trace id.
+    for (const id of ids) {
+      const events = await eventsOf(store, id);
+      for (const run of ofType(events, 'RunDispatched')) {
+        const trace = run.metadata.traceparent?.split('-')[1];
+        expect(run.metadata.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+        expect(target.traceparents.get(run.data.runId)?.split('-')[1]).toBe(trace);
+        const response = ofType(events, 'ResponseRecorded').find(
+          (r) => r.data.runId === run.data.runId,
+        );
+        expect(response?.metadata.traceparent?.split('-')[1]).toBe(trace);
+      }
+    }
 
     await waitFor('the projection to catch up', async () =>
       (await projectedUpTo(runtime!)) >= (await store.headPosition()) ? true : undefined,

@@ -10,6 +10,7 @@ export {
 export {
   contextFromTraceparent,
   formatTraceparent,
+  newTraceparent,
   outgoingTraceparent,
   parseTraceparent,
 } from './trace-context.js';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   isSpanContextValid,
   ROOT_CONTEXT,
@@ -47,4 +48,12 @@ export function contextFromTraceparent(value: string | undefined, base: Context 
  */
 export function outgoingTraceparent(span: Span, incoming: string | undefined): string | undefined {
   return span.isRecording() ? formatTraceparent(span.spanContext()) : incoming;
+}
+
+/**
+ * A `traceparent` that starts a new trace (random trace and span ids, sampled): each baseline
+ * run is a trace of its own, which the executor's call continues and the target receives.
+ */
+export function newTraceparent(): string {
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 }

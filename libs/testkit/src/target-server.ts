@@ -6,6 +6,8 @@ export interface TargetServer {
   readonly url: string;
   /** Requests seen per Idempotency-Key. */
   readonly hits: Map<string, number>;
+  /** The last `traceparent` header seen per Idempotency-Key (absent when none was sent). */
+  readonly traceparents: Map<string, string>;
   /** Request paths in arrival order (bounded by the test's own traffic). */
   readonly paths: string[];
   total(): number;
@@ -25,12 +27,15 @@ export interface TargetOptions {
  */
 export async function startTargetServer(options: TargetOptions = {}): Promise<TargetServer> {
   const hits = new Map<string, number>();
+  const traceparents = new Map<string, string>();
   const paths: string[] = [];
   let total = 0;
   const server: Server = createServer((req: IncomingMessage, res) => {
     const key = String(req.headers['idempotency-key'] ?? '');
     const path = req.url ?? '/';
     hits.set(key, (hits.get(key) ?? 0) + 1);
+    const traceparent = req.headers['traceparent'];
+    if (typeof traceparent === 'string') traceparents.set(key, traceparent);
     paths.push(path);
     total++;
     const status = options.status?.(path) ?? 200;
@@ -48,6 +53,7 @@ export async function startTargetServer(options: TargetOptions = {}): Promise<Ta
   return {
     url: `http://127.0.0.1:${port}`,
     hits,
+    traceparents,
     paths,
     total: () => total,
     close: () =>

@@ -1,4 +1,5 @@
 import { handleCommand } from '@orrery/event-store';
+import { newTraceparent } from '@orrery/telemetry';
 import {
   endpointDecider,
   endpointStream,
@@ -62,7 +63,12 @@ export async function dispatchClaimed(
           // stream has not moved since (a pause of the job wins from its position on).
           conditions: [{ streamId: jobStream(tenantId, state.jobId), version: jobVersion }],
           now: () => now,
-          metadata: { tenantId, actor: { kind: 'system', id: deps.settings.dispatcherId } },
+          // Every run starts a trace of its own; the call continues it and the target gets it.
+          metadata: {
+            tenantId,
+            actor: { kind: 'system', id: deps.settings.dispatcherId },
+            traceparent: newTraceparent(),
+          },
           snapshot: async () => ({ ...state, version: streamVersion }),
           readTail: 'on-conflict',
           append: deps.append,
