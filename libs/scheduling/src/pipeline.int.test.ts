@@ -81,6 +81,8 @@ async function register(
       name: endpointId,
       request: { url: `${target.url}/${endpointId}` },
       baseline: { kind: 'interval', everyMs: 200 },
+      // These tests watch the pipeline, not the start policy: run at registration.
+      start: { kind: 'immediately' },
       ...config,
     },
   });

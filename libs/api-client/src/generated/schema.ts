@@ -274,8 +274,8 @@ export interface paths {
     get: operations['listEndpoints'];
     put?: never;
     /**
-     * Register an endpoint in a job (paused at once when the job is paused)
-     * @description Registers an HTTP request and its baseline schedule (a fixed interval or a cron expression) in an active job. `maxIntervalMs` must be at least `minIntervalMs`. Header values marked `secret` are stored encrypted and read back as "***".
+     * Register an endpoint in a job (held at once when the job is paused)
+     * @description Registers an HTTP request and its baseline schedule in an active job: a fixed interval, a cron expression, or `none` (trigger-only: it runs only when asked — run now, hints — and at most `maxIntervalMs` apart when set). `start` says when it first runs: `next_slot` (default: one interval after registration, or the next cron occurrence), `immediately`, or `at` a time within 100 years. `maxIntervalMs` must be at least `minIntervalMs`. Header values marked `secret` are stored encrypted and read back as "***".
      *
      *     Registering is idempotent per client-chosen `id`: when the endpoint exists in this job with the same config (defaults applied, key order ignored; a secret header compared by its value), the answer is 200 with the endpoint as it is and nothing changes. Another config or job, or an archived endpoint, answers 409 naming the fields that differ.
      */
@@ -616,6 +616,25 @@ export interface components {
             expression: string;
             /** @default UTC */
             timezone?: string;
+          }
+        | {
+            /** @constant */
+            kind: 'none';
+          };
+      start?:
+        | {
+            /** @constant */
+            kind: 'next_slot';
+          }
+        | {
+            /** @constant */
+            kind: 'immediately';
+          }
+        | {
+            /** @constant */
+            kind: 'at';
+            /** Format: date-time */
+            at: string;
           };
       /**
        * @description Runs are never closer together than this, measured from the last run
@@ -694,6 +713,25 @@ export interface components {
             expression: string;
             /** @default UTC */
             timezone?: string;
+          }
+        | {
+            /** @constant */
+            kind: 'none';
+          };
+      start?:
+        | {
+            /** @constant */
+            kind: 'next_slot';
+          }
+        | {
+            /** @constant */
+            kind: 'immediately';
+          }
+        | {
+            /** @constant */
+            kind: 'at';
+            /** Format: date-time */
+            at: string;
           };
       /** @description Runs are never closer together than this, measured from the last run */
       minIntervalMs?: number;
@@ -881,6 +919,25 @@ export interface components {
             expression: string;
             /** @default UTC */
             timezone: string;
+          }
+        | {
+            /** @constant */
+            kind: 'none';
+          };
+      start?:
+        | {
+            /** @constant */
+            kind: 'next_slot';
+          }
+        | {
+            /** @constant */
+            kind: 'immediately';
+          }
+        | {
+            /** @constant */
+            kind: 'at';
+            /** Format: date-time */
+            at: string;
           };
       /**
        * @description Runs are never closer together than this, measured from the last run
@@ -1215,6 +1272,10 @@ export interface components {
                 expression: string;
                 timezone: string;
               }
+            | {
+                /** @constant */
+                kind: 'none';
+              }
           )
         | null;
       anchor:
@@ -1487,13 +1548,15 @@ export interface components {
           | 'job_archived'
           | 'job_paused_indefinitely'
           | 'tenant_disabled'
+          | 'trigger_only'
           | 'paused'
           | 'job_paused'
           | 'first_run'
           | 'baseline_interval'
           | 'baseline_cron'
           | 'interval_hint'
-          | 'one_shot_hint';
+          | 'one_shot_hint'
+          | 'max_interval';
       };
       inputs: components['schemas']['ExplanationInputs'];
       /** @description The hints held in their slots, with reason, source and expiry */

@@ -55,10 +55,14 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         operationId: 'createEndpoint',
-        summary: 'Register an endpoint in a job (paused at once when the job is paused)',
+        summary: 'Register an endpoint in a job (held at once when the job is paused)',
         description:
-          'Registers an HTTP request and its baseline schedule (a fixed interval or a cron ' +
-          'expression) in an active job. `maxIntervalMs` must be at least `minIntervalMs`. ' +
+          'Registers an HTTP request and its baseline schedule in an active job: a fixed ' +
+          'interval, a cron expression, or `none` (trigger-only: it runs only when asked — run ' +
+          'now, hints — and at most `maxIntervalMs` apart when set). `start` says when it ' +
+          'first runs: `next_slot` (default: one interval after registration, or the next cron ' +
+          'occurrence), `immediately`, or `at` a time within 100 years. ' +
+          '`maxIntervalMs` must be at least `minIntervalMs`. ' +
           'Header values marked `secret` are stored encrypted and read back as "***".\n\n' +
           'Registering is idempotent per client-chosen `id`: when the endpoint exists in this ' +
           'job with the same config (defaults applied, key order ignored; a secret header ' +

@@ -85,6 +85,7 @@ export const EndpointUpdateSchema = requestBody(
       })
       .optional(),
     baseline: config.baseline.optional(),
+    start: config.start,
     minIntervalMs: config.minIntervalMs.unwrap().optional().describe(minIntervalDoc),
     maxIntervalMs: config.maxIntervalMs
       .unwrap()

@@ -38,6 +38,7 @@ const HintSlot = z.enum(['interval', 'oneShot']);
 const Baseline = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('interval'), everyMs: z.number().int() }),
   z.object({ kind: z.literal('cron'), expression: z.string(), timezone: z.string() }),
+  z.object({ kind: z.literal('none') }),
 ]);
 
 const LiveHint = z.object({
@@ -230,6 +231,7 @@ export const ExplanationSchema = z
         'job_archived',
         'job_paused_indefinitely',
         'tenant_disabled',
+        'trigger_only',
         'paused',
         'job_paused',
         'first_run',
@@ -237,6 +239,7 @@ export const ExplanationSchema = z
         'baseline_cron',
         'interval_hint',
         'one_shot_hint',
+        'max_interval',
       ]),
     }),
     inputs: Inputs,

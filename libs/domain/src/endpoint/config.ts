@@ -62,7 +62,11 @@ const isValidCron = (expression: string): boolean => {
   }
 };
 
-/** Baseline schedule: a fixed interval, or a cron expression in UTC or an IANA zone. */
+/**
+ * Baseline schedule: a fixed interval, a cron expression in UTC or an IANA zone, or `none`
+ * (trigger-only: the endpoint runs only when asked — run now, hints, later cascades — and at
+ * most `maxIntervalMs` apart when that is set).
+ */
 export const Baseline = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('interval'),
@@ -77,8 +81,26 @@ export const Baseline = z.discriminatedUnion('kind', [
     expression: z.string().refine(isValidCron, 'not a valid cron expression'),
     timezone: z.string().refine(isValidZone, 'not a known IANA time zone').default('UTC'),
   }),
+  z.strictObject({ kind: z.literal('none') }),
 ]);
 export type Baseline = z.infer<typeof Baseline>;
+
+/**
+ * When a newly registered endpoint first runs:
+ * - `next_slot` (the default for new endpoints): the baseline's first slot after registration —
+ *   registration + the interval, or the cron's next occurrence;
+ * - `immediately`: at registration, then on the baseline from there;
+ * - `at`: at that instant (within 100 years), then on the baseline from there.
+ *
+ * Endpoints registered before the start policy existed have none and keep what they did then:
+ * an interval baseline ran at registration, a cron one at its next occurrence.
+ */
+export const StartPolicy = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('next_slot') }),
+  z.strictObject({ kind: z.literal('immediately') }),
+  z.strictObject({ kind: z.literal('at'), at: z.iso.datetime({ offset: true }) }),
+]);
+export type StartPolicy = z.infer<typeof StartPolicy>;
 
 /**
  * Everything that shapes an endpoint's schedule and call. Defaults: 10 s
@@ -90,6 +112,8 @@ export const EndpointConfig = z
     description: z.string().max(2000).default(''),
     request: HttpRequest,
     baseline: Baseline,
+    /** When it first runs (see StartPolicy); absent only in configs from before it existed. */
+    start: StartPolicy.optional(),
     /** Runs are never closer together than this, measured from the last run. */
     minIntervalMs: z.number().int().min(0).max(MAX_DURATION_MS, AT_MOST_366_DAYS).default(0),
     /** Runs are never further apart than this (unless paused). */

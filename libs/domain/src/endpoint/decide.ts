@@ -4,7 +4,7 @@ import type { DecideContext, Decided } from '../decider.js';
 import { differingPaths } from '../differences.js';
 import { fail, ok, type Result } from '../errors.js';
 import { MAX_HORIZON_MS } from '../limits.js';
-import { toIso, type Millis } from '../time.js';
+import { fromIso, toIso, type Millis } from '../time.js';
 import type { EndpointCommand } from './commands.js';
 import { EndpointConfig } from './config.js';
 import { decideHint, expireHint, clearHints } from './decide-hints.js';
@@ -23,9 +23,11 @@ export function decide(
   ctx: DecideContext,
 ): Decided {
   if (command.type === 'Register') {
-    const config = parseConfig(command.config);
+    const config = parseConfig(command.config, ctx.now);
     if (!config.ok) return config;
     if (state.status !== 'unregistered') return reregister(command.jobId, config.value, state);
+    // A new endpoint runs on its schedule (its first slot) unless it asks to start otherwise.
+    const start = config.value.start ?? { kind: 'next_slot' };
     return ok([
       makeEvent(
         'EndpointRegistered',
@@ -33,7 +35,7 @@ export function decide(
           endpointId: command.endpointId,
           jobId: command.jobId,
           tenantId: command.tenantId,
-          config: config.value,
+          config: { ...config.value, start },
           registeredAt: toIso(ctx.now),
         },
         ctx.metadata,
@@ -51,7 +53,7 @@ export function decide(
 
   switch (command.type) {
     case 'Reconfigure': {
-      const config = parseConfig(command.config);
+      const config = parseConfig(command.config, ctx.now);
       if (!config.ok) return config;
       // Both are parsed configs (keys in schema order): equal text is an equal config.
       if (JSON.stringify(config.value) === JSON.stringify(state.config)) return ok([]);
@@ -107,7 +109,10 @@ function reregister(jobId: string, config: EndpointConfig, state: EndpointState)
   }
   // The stored config parsed again, so that a default added since it was stored is compared too.
   const stored = EndpointConfig.safeParse(state.config);
-  const current = stored.success ? stored.data : state.config;
+  const parsed = stored.success ? stored.data : state.config;
+  // A retry that does not name a start policy asks for the one the endpoint was given.
+  const current =
+    config.start === undefined && parsed !== null ? { ...parsed, start: undefined } : parsed;
   const differs = differingPaths({ jobId: state.jobId, config: current }, { jobId, config });
   if (differs.length === 0) return ok([]);
   return fail('conflict', `endpoint ${id} already exists with a different ${differs.join(', ')}`, {
@@ -131,9 +136,17 @@ export function checkPauseEnd(until: Millis | null, now: Millis): Decided | null
   return null;
 }
 
-function parseConfig(input: unknown): Result<EndpointConfig> {
+function parseConfig(input: unknown, now: Millis): Result<EndpointConfig> {
   const parsed = EndpointConfig.safeParse(input);
-  if (parsed.success) return ok(parsed.data);
+  if (parsed.success) {
+    const { start } = parsed.data;
+    if (start?.kind === 'at' && fromIso(start.at) > now + MAX_HORIZON_MS) {
+      return fail('validation', 'config.start.at: at most 100 years ahead', {
+        field: 'config.start.at',
+      });
+    }
+    return ok(parsed.data);
+  }
   const issue = parsed.error.issues[0];
   const field = ['config', ...(issue?.path ?? [])].join('.');
   // A bad record key reports "Invalid key in record"; the key's own rule says why.

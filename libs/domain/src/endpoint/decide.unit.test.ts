@@ -46,9 +46,17 @@ describe('Register', () => {
   it('registers with defaults applied', () => {
     const [event] = given([])
       .when({ type: 'Register', endpointId: 'e1', jobId: 'j1', tenantId: 't1', config }, T0)
-      .then([{ type: 'EndpointRegistered', data: registered.data }]);
+      .then([
+        {
+          type: 'EndpointRegistered',
+          data: {
+            ...registered.data,
+            config: { ...registered.data.config, start: { kind: 'next_slot' } },
+          },
+        },
+      ]);
     expect(event?.data).toMatchObject({
-      config: { timeoutMs: 10_000, request: { method: 'GET' } },
+      config: { timeoutMs: 10_000, request: { method: 'GET' }, start: { kind: 'next_slot' } },
     });
   });
 

@@ -1,6 +1,6 @@
 import type { EndpointConfig } from '../endpoint/config.js';
 import type { LastRun } from '../endpoint/state.js';
-import type { Millis } from '../time.js';
+import { fromIso, type Millis } from '../time.js';
 import { cronAfter, cronAtOrAfter, type CronSpec } from './cron.js';
 import type { BackoffInput } from './decision.js';
 
@@ -42,15 +42,32 @@ export function backoffDelay(
   return Math.max(baseMs, Math.min(grown, backoff.maxMs));
 }
 
-/** Interval baseline. Without a last run it is due at registration (run right away). */
+/**
+ * The first slot of an endpoint that has never run, by its start policy (see `StartPolicy`):
+ * `immediately` → registration; `at` → that instant; `next_slot` → one interval after
+ * registration, or the cron's first occurrence after it. Without a policy (endpoints registered
+ * before it existed) an interval ran at registration and a cron at its first occurrence. A
+ * trigger-only endpoint (`none`) has no first slot of its own.
+ */
+export function firstSlot(
+  config: Pick<EndpointConfig, 'baseline' | 'start'>,
+  registeredAt: Millis,
+): Millis | null {
+  const { baseline, start } = config;
+  if (start?.kind === 'immediately') return registeredAt;
+  if (start?.kind === 'at') return fromIso(start.at);
+  if (baseline.kind === 'none') return null;
+  if (baseline.kind === 'cron') return cronAfter(baseline, registeredAt);
+  return start?.kind === 'next_slot' ? registeredAt + baseline.everyMs : registeredAt;
+}
+
+/** Interval baseline after a run: the next point of its grid, with failure backoff. */
 export function intervalCadence(
   everyMs: number,
-  lastRun: LastRun | null,
-  registeredAt: Millis,
+  lastRun: LastRun,
   failures: number,
   backoff: EndpointConfig['backoff'],
 ): Cadence {
-  if (lastRun === null) return { at: registeredAt, backoff: null };
   if (failures <= 0) return { at: nextOnGrid(lastRun, everyMs), backoff: null };
   // The backed-off delay becomes the grid step: same anchoring, so missed slots still coalesce.
   const delayMs = backoffDelay(everyMs, failures, backoff);
@@ -61,8 +78,7 @@ export function intervalCadence(
 }
 
 /**
- * Cron baseline. Without a last run: the first occurrence after registration. Otherwise the
- * first occurrence strictly after `max(scheduledFor, dispatchedAt)`: after `scheduledFor` so the
+ * Cron baseline after a run: the first occurrence strictly after `max(scheduledFor, dispatchedAt)`: after `scheduledFor` so the
  * slot just run is not run again (even when dispatched early by a max clamp), after
  * `dispatchedAt` so slots missed while the dispatcher was behind coalesce into the run that
  * was dispatched (no catch-up burst).
@@ -75,12 +91,10 @@ export function intervalCadence(
  */
 export function cronCadence(
   spec: CronSpec,
-  lastRun: LastRun | null,
-  registeredAt: Millis,
+  lastRun: LastRun,
   failures: number,
   backoff: EndpointConfig['backoff'],
 ): Cadence {
-  if (lastRun === null) return { at: cronAfter(spec, registeredAt), backoff: null };
   const nominal = cronAfter(spec, Math.max(lastRun.scheduledFor, lastRun.dispatchedAt));
   if (nominal === null || failures <= 0) return { at: nominal, backoff: null };
   const following = cronAfter(spec, nominal);

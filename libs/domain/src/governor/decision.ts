@@ -16,6 +16,7 @@ import type { JobHold, TenantHold } from './holds.js';
  * - `job_archived`: the endpoint's job is archived.
  * - `job_paused_indefinitely`: its job is paused until resumed.
  * - `tenant_disabled`: its tenant is disabled.
+ * - `trigger_only`: no baseline (runs only when asked) and no hint or max interval gives a time.
  */
 export type NeverReason =
   | 'unregistered'
@@ -25,17 +26,18 @@ export type NeverReason =
   | 'out_of_range'
   | 'job_archived'
   | 'job_paused_indefinitely'
-  | 'tenant_disabled';
+  | 'tenant_disabled'
+  | 'trigger_only';
 
 /**
  * What determined a concrete `at`:
  * - `paused`: a pause with `until > now`; `at` is `until` (no clamp, no jitter).
  * - `job_paused`: the job's pause ends later than the endpoint's own (if any); `at` is its end.
- * - `first_run`: never run; interval baseline → `registeredAt` (at once), cron baseline → its
- *   first occurrence after `registeredAt`.
+ * - `first_run`: never run; the first slot of its start policy (see `firstSlot`).
  * - `baseline_interval` / `baseline_cron`: the baseline schedule, with failure backoff.
  * - `interval_hint`: a live interval hint replaced the baseline (and its backoff).
  * - `one_shot_hint`: a live one-shot hint was earlier than the baseline / interval hint.
+ * - `max_interval`: a trigger-only endpoint (no baseline) is due because `maxIntervalMs` passed.
  *
  * The last five may still have been moved by the min/max clamp (see `inputs.clamp`).
  */
@@ -46,7 +48,8 @@ export type ScheduledReason =
   | 'baseline_interval'
   | 'baseline_cron'
   | 'interval_hint'
-  | 'one_shot_hint';
+  | 'one_shot_hint'
+  | 'max_interval';
 
 export type DecisionReason = NeverReason | ScheduledReason;
 

@@ -10,6 +10,7 @@ import {
   lastRun,
   oneShotHint,
 } from './arbitraries.test-support.js';
+import type { EndpointConfig } from '../endpoint/config.js';
 import { nextRun } from './governor.js';
 import { jitterOffset } from './jitter.js';
 
@@ -144,5 +145,66 @@ describe('governor: a run in flight', () => {
     const d = nextRun(busy, T0 + SECOND);
     expect(d.at).toBe(nextRun(idle, T0 + SECOND).at);
     expect(d.inputs.inFlight).toEqual({ runId: run.runId, leaseUntil: T0 + MINUTE, attempt: 2 });
+  });
+});
+
+describe('start policy: when a new endpoint first runs', () => {
+  const every = config({ baseline: { kind: 'interval', everyMs: 30 * DAY } });
+  const first = (start: EndpointConfig['start'], base = every) =>
+    nextRun(active({ config: { ...base, ...(start ? { start } : {}) } }), T0);
+
+  it('given next_slot, then one interval after registration (a 30-day interval waits 30 days)', () => {
+    expect(first({ kind: 'next_slot' })).toMatchObject({ at: T0 + 30 * DAY, reason: 'first_run' });
+  });
+
+  it('given immediately, then at registration; given a time, then at that time', () => {
+    expect(first({ kind: 'immediately' }).at).toBe(T0);
+    const at = T0 + 3 * HOUR;
+    expect(first({ kind: 'at', at: new Date(at).toISOString() }).at).toBe(at);
+  });
+
+  it('given a time, then the grid runs from it afterwards', () => {
+    const at = T0 + 3 * HOUR;
+    const ran = active({
+      config: { ...every, start: { kind: 'at', at: new Date(at).toISOString() } },
+      lastRun: lastRun(at, at),
+    });
+    expect(nextRun(ran, at + 1).at).toBe(at + 30 * DAY);
+  });
+
+  it('given a cron and next_slot, then its first occurrence after registration', () => {
+    const cron = config({ baseline: { kind: 'cron', expression: '0 * * * *', timezone: 'UTC' } });
+    expect(first({ kind: 'next_slot' }, cron).at).toBe(T0 + HOUR);
+  });
+
+  it('given no policy (registered before it existed), then as before: an interval at once', () => {
+    expect(first(undefined).at).toBe(T0);
+  });
+});
+
+describe('trigger-only endpoints (no baseline)', () => {
+  const none = config({ baseline: { kind: 'none' } });
+
+  it('given nothing asks, then never, and says why', () => {
+    expect(nextRun(active({ config: none }), T0)).toMatchObject({
+      at: null,
+      reason: 'trigger_only',
+    });
+    const ran = active({ config: none, lastRun: lastRun(T0, T0) });
+    expect(nextRun(ran, T0 + DAY)).toMatchObject({ at: null, reason: 'trigger_only' });
+  });
+
+  it('given a one-shot hint, then at its time', () => {
+    const hinted = active({
+      config: none,
+      lastRun: lastRun(T0, T0),
+      hints: { interval: null, oneShot: oneShotHint(T0 + HOUR, T0 + DAY) },
+    });
+    expect(nextRun(hinted, T0 + MINUTE)).toMatchObject({ at: T0 + HOUR, reason: 'one_shot_hint' });
+  });
+
+  it('given a max interval, then at most that long after its last run', () => {
+    const capped = active({ config: { ...none, maxIntervalMs: DAY }, lastRun: lastRun(T0, T0) });
+    expect(nextRun(capped, T0 + 1)).toMatchObject({ at: T0 + DAY, reason: 'max_interval' });
   });
 });

@@ -33,6 +33,15 @@ const acceptedConfig: fc.Arbitrary<EndpointConfigInput> = fc
         expression: fc.constantFrom(...CRONS),
         timezone: fc.constantFrom('UTC', 'Pacific/Kiritimati', 'Etc/GMT+12'),
       }),
+      fc.constant({ kind: 'none' as const }),
+    ),
+    start: fc.oneof(
+      fc.constant(undefined),
+      fc.constant({ kind: 'next_slot' as const }),
+      fc.constant({ kind: 'immediately' as const }),
+      fc
+        .integer({ min: at('2020-01-01T00:00:00Z'), max: at('2119-01-01T00:00:00Z') })
+        .map((ms) => ({ kind: 'at' as const, at: new Date(ms).toISOString() })),
     ),
     minIntervalMs: duration(0, MAX_DURATION_MS),
     extraMaxMs: fc.option(duration(0, MAX_DURATION_MS), { nil: undefined }),
@@ -40,8 +49,9 @@ const acceptedConfig: fc.Arbitrary<EndpointConfigInput> = fc
     factor: fc.oneof(fc.constant(1), fc.constant(10), fc.double({ min: 1, max: 10, noNaN: true })),
     backoffMaxMs: duration(1, MAX_DURATION_MS),
   })
-  .map(({ extraMaxMs, factor, backoffMaxMs, minIntervalMs, ...rest }) => ({
+  .map(({ extraMaxMs, factor, backoffMaxMs, minIntervalMs, start, ...rest }) => ({
     name: 'range',
+    ...(start === undefined ? {} : { start }),
     request: { url: 'http://127.0.0.1:9/x' },
     minIntervalMs,
     ...(extraMaxMs === undefined

@@ -2,7 +2,7 @@ import type { EndpointConfig } from '../endpoint/config.js';
 import type { EndpointState } from '../endpoint/state.js';
 import { isRepresentableInstant } from '../limits.js';
 import type { Millis } from '../time.js';
-import { cronCadence, intervalCadence, nextOnGrid, type Cadence } from './baseline.js';
+import { cronCadence, firstSlot, intervalCadence, nextOnGrid, type Cadence } from './baseline.js';
 import { clampToBounds } from './clamp.js';
 import type { Anchor, DecisionInputs, ScheduleDecision, ScheduledReason } from './decision.js';
 import { liveHints, type LiveHints } from './hints.js';
@@ -125,7 +125,10 @@ export function nextRun(
     candidate,
     clamp,
   };
-  if (at === null) return { at: null, slot: null, reason: 'cron_exhausted', inputs };
+  if (at === null) {
+    const never = config.baseline.kind === 'none' ? 'trigger_only' : 'cron_exhausted';
+    return { at: null, slot: null, reason: never, inputs };
+  }
 
   // The slot is the time without jitter. A min clamp only delays the slot's run, so the slot
   // (and the grid anchored on it) stays; a max clamp pulls in a run the schedule did not have,
@@ -138,7 +141,7 @@ export function nextRun(
   return { at, slot, reason: oneShotWins ? 'one_shot_hint' : cadenceReason, inputs };
 }
 
-/** Rules 2 and 4: the interval hint, or else the baseline with its backoff. */
+/** Rules 2 and 4: the interval hint, or else the baseline with its backoff (and start policy). */
 function cadenceOf(
   state: EndpointState,
   config: EndpointConfig,
@@ -150,19 +153,21 @@ function cadenceOf(
     const at = lastRun === null ? registeredAt : nextOnGrid(lastRun, hints.interval.intervalMs);
     return [{ at, backoff: null }, 'interval_hint'];
   }
+  if (lastRun === null)
+    return [{ at: firstSlot(config, registeredAt), backoff: null }, 'first_run'];
   const { baseline, backoff } = config;
-  if (baseline.kind === 'interval') {
-    const cadence = intervalCadence(
-      baseline.everyMs,
-      lastRun,
-      registeredAt,
-      consecutiveFailures,
-      backoff,
-    );
-    return [cadence, lastRun === null ? 'first_run' : 'baseline_interval'];
+  switch (baseline.kind) {
+    case 'interval':
+      return [
+        intervalCadence(baseline.everyMs, lastRun, consecutiveFailures, backoff),
+        'baseline_interval',
+      ];
+    case 'cron':
+      return [cronCadence(baseline, lastRun, consecutiveFailures, backoff), 'baseline_cron'];
+    case 'none':
+      // Trigger-only: only the max interval (the clamp) gives it a time of its own.
+      return [{ at: null, backoff: null }, 'max_interval'];
   }
-  const cadence = cronCadence(baseline, lastRun, registeredAt, consecutiveFailures, backoff);
-  return [cadence, lastRun === null ? 'first_run' : 'baseline_cron'];
 }
 
 function anchorOf({ lastRun, registeredAt }: EndpointState): Anchor {
