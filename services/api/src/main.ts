@@ -30,6 +30,8 @@ await runService('api', async () => {
       PUBLIC_URL: z.url().optional(),
       /** Test runs may call loopback targets (dev only). */
       ALLOW_LOOPBACK: envBoolean(false),
+      /** Targets on private networks (RFC 1918, unique local, link-local, CGNAT) are refused unless allowed. */
+      ALLOW_PRIVATE_NETWORKS: envBoolean(false),
     }),
   );
   const log = createLogger('api', config.LOG_LEVEL);
@@ -43,7 +45,10 @@ await runService('api', async () => {
   const { deps, close } = createApiDeps({
     connectionString: config.DATABASE_URL,
     secrets: SecretBox.fromBase64(config.ORRERY_SECRET_KEY),
-    http: { allowLoopback: config.ALLOW_LOOPBACK },
+    http: {
+      allowLoopback: config.ALLOW_LOOPBACK,
+      allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS,
+    },
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     ...(config.ORRERY_ADMIN_KEY ? { adminKey: config.ORRERY_ADMIN_KEY } : {}),
     ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {}),

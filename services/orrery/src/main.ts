@@ -47,6 +47,8 @@ await runService('orrery', async () => {
       EXECUTOR_CONCURRENCY: envInt(32, 1, 1000),
       /** Embedded mode is for a developer's machine: loopback targets are allowed. */
       ALLOW_LOOPBACK: envBoolean(true),
+      /** Targets on private networks (RFC 1918, unique local, link-local, CGNAT) are refused unless allowed. */
+      ALLOW_PRIVATE_NETWORKS: envBoolean(false),
       PORT: envInt(3000, 1, 65535),
       HOST: z.string().default('127.0.0.1'),
       ORRERY_SECRET_KEY: secretKeyEnv.optional(),
@@ -101,7 +103,10 @@ await runService('orrery', async () => {
     roles: ['projection', 'dispatcher', 'executor'],
     executor: {
       concurrency: config.EXECUTOR_CONCURRENCY,
-      http: { allowLoopback: config.ALLOW_LOOPBACK },
+      http: {
+        allowLoopback: config.ALLOW_LOOPBACK,
+        allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS,
+      },
       secrets,
       // One line per recorded run: embedded mode is watched by a person.
       runLogLevel: 'info',
@@ -114,7 +119,10 @@ await runService('orrery', async () => {
   const api = createApiDeps({
     connectionString,
     secrets,
-    http: { allowLoopback: config.ALLOW_LOOPBACK },
+    http: {
+      allowLoopback: config.ALLOW_LOOPBACK,
+      allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS,
+    },
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     ...(config.ORRERY_ADMIN_KEY ? { adminKey: config.ORRERY_ADMIN_KEY } : {}),
   });

@@ -25,6 +25,8 @@ export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export interface ApiHarness {
   readonly app: FastifyInstance;
   readonly deps: ApiDeps;
+  /** The test database, as its owner (for what a test stages outside the API). */
+  readonly databaseUrl: string;
   /** API keys: t1 and t2 are two tenants; revoked belongs to t1 and is revoked. */
   readonly keys: { t1: string; t2: string; revoked: string };
   /** Sends a request as a tenant (`key`), or with no Authorization when `key` is null. */
@@ -80,6 +82,7 @@ export function useApiHarness(overrides: Partial<ApiDeps> = {}): () => ApiHarnes
     harness = {
       app,
       deps,
+      databaseUrl: url,
       keys,
       async request(method, url, options = {}) {
         const key = options.key === undefined ? keys.t1 : options.key;

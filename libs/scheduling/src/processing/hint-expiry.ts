@@ -10,6 +10,7 @@ import {
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { SchedulingDb } from '../db.js';
+import { AppendBatcher } from '../executor/append-batcher.js';
 import { endpointSnapshot } from '../read-model/snapshots.js';
 import type { Processor, ProcessorContext } from './processor.js';
 
@@ -35,8 +36,12 @@ const HINT_EVENTS = new Set([
  */
 export class HintExpiryProcessor implements Processor {
   readonly name = 'hint-expiry';
+  /** Expiries due together leave in a few appends (group commit), not one append each. */
+  readonly #batcher: AppendBatcher;
 
-  constructor(private readonly deps: { db: SchedulingDb; store: EventStore; now?: () => Millis }) {}
+  constructor(private readonly deps: { db: SchedulingDb; store: EventStore; now?: () => Millis }) {
+    this.#batcher = new AppendBatcher(deps.store);
+  }
 
   readonly wants = (event: RecordedEvent): boolean =>
     HINT_EVENTS.has(event.type) && parseEndpointStream(event.streamId) !== null;
@@ -109,6 +114,7 @@ export class HintExpiryProcessor implements Processor {
             now: () => now,
             metadata: { tenantId: row.tenant_id, actor: { kind: 'system', id: 'hint-expiry' } },
             idempotencyKey: `expired:${row.hint_id}`,
+            append: (request) => this.#batcher.append(request),
             ...(ref ? { snapshot: () => endpointSnapshot(db, ref.tenantId, ref.id) } : {}),
           },
         );

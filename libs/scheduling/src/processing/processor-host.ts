@@ -129,7 +129,11 @@ export class ProcessorHost {
     try {
       await this.#retryParked();
       const { events, through } = await this.#read(batchSize);
-      if (through > this.#position) await this.#handle(events, through);
+      if (through > this.#position) {
+        await this.#handle(events, through);
+        // A new event for a parked stream makes it due at once: try it in this round.
+        await this.#retryParked();
+      }
       if (events.length >= batchSize) return 0;
       const dueAt = (await processor.due?.(this.#now(), { log })) ?? null;
       const nextRetry = Math.min(...[...this.#parked.values()].map((p) => p.retryAt.getTime()));
