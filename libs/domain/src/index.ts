@@ -10,7 +10,7 @@ export * from './endpoint/state.js';
 export * from './ports/event-store.js';
 export * from './endpoint/commands.js';
 export * from './endpoint/evolve.js';
-export { decide, checkPauseEnd } from './endpoint/decide.js';
+export { decide, checkPauseEnd, responseRecorded } from './endpoint/decide.js';
 export { isPaused } from './endpoint/decide-hints.js';
 export * from './endpoint/schedule-of.js';
 export * from './endpoint/run-outcome.js';

@@ -1,6 +1,7 @@
 import { catalogue, type EventDataInput, type EventType } from '../events/catalogue.js';
 import { makeEvent } from '../events/event.js';
 import type { DecideContext, Decided } from '../decider.js';
+import type { EventMetadata } from '../events/metadata.js';
 import { differingPaths } from '../differences.js';
 import { fail, ok, type Result } from '../errors.js';
 import { MAX_HORIZON_MS } from '../limits.js';
@@ -236,10 +237,23 @@ function recordResponse(
     if (state.lastRun?.runId === response.runId) return ok([]);
     return fail('not_found', `run ${response.runId} was not dispatched`, { field: 'runId' });
   }
+  return responseRecorded(response, ctx.metadata);
+}
+
+/**
+ * A run's response as the event that records it, validated. The decider's `RecordResponse`
+ * uses it after checking the run against the state; the executor uses it alone: a run only
+ * reaches an executor after its RunDispatched, and its response is appended under the key
+ * `response:<runId>`, so recording it needs no read of the stream and never counts twice.
+ */
+export function responseRecorded(
+  response: EventDataInput<'ResponseRecorded'>,
+  metadata: EventMetadata,
+): Decided {
   const parsed = catalogue.ResponseRecorded.schema.safeParse(response);
   if (!parsed.success) {
     const field = parsed.error.issues[0]?.path.join('.') ?? '';
     return fail('validation', `response.${field}: ${parsed.error.issues[0]?.message}`, { field });
   }
-  return ok([makeEvent('ResponseRecorded', parsed.data, ctx.metadata)]);
+  return ok([makeEvent('ResponseRecorded', parsed.data, metadata)]);
 }

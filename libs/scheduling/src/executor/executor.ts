@@ -1,7 +1,7 @@
 import {
   ConcurrencyError,
   endpointStream,
-  makeEvent,
+  responseRecorded,
   toIso,
   type Consumer,
   type EventStore,
@@ -144,8 +144,9 @@ export class Executor {
     outcome: CallOutcome,
     traceparent: string | undefined,
   ): Promise<void> {
-    const event = makeEvent(
-      'ResponseRecorded',
+    // A fact, built by the endpoint decider's response rule and appended without reading the
+    // stream: idempotent per run (see responseRecorded).
+    const recorded = responseRecorded(
       {
         runId: job.runId,
         startedAt: toIso(outcome.startedAt),
@@ -165,10 +166,11 @@ export class Executor {
         ...(traceparent === undefined ? {} : { traceparent }),
       },
     );
+    if (!recorded.ok) throw new Error(`run ${job.runId}: ${recorded.error.message}`);
     const result = await this.#batcher.append({
       streamId: endpointStream(job.tenantId, job.endpointId),
       expectedVersion: 'any',
-      events: [event],
+      events: recorded.value,
       idempotencyKey: `response:${job.runId}`,
     });
     if (result instanceof ConcurrencyError) throw result; // cannot happen with 'any'
