@@ -83,9 +83,17 @@ export async function commandEndpoint(
   metadata: EventMetadata,
 ) {
   if (typeof cmd === 'function' || cmd.type !== 'Archive') {
-    const snapshot = await endpointSnapshot(deps.db, tenantId, endpointId);
-    const jobId = snapshot?.jobId ?? (await readEndpoint(deps, tenantId, endpointId)).jobId;
-    if ((await jobState(deps, tenantId, jobId))?.status === 'archived') {
+    // One indexed read: the job's status as the read models hold it.
+    const job = await deps.db
+      .selectFrom('schedule as s')
+      .innerJoin('jobs as j', (join) =>
+        join.onRef('j.tenant_id', '=', 's.tenant_id').onRef('j.job_id', '=', 's.job_id'),
+      )
+      .select('j.status')
+      .where('s.tenant_id', '=', tenantId)
+      .where('s.endpoint_id', '=', endpointId)
+      .executeTakeFirst();
+    if (job?.status === 'archived') {
       throw new ProblemError('conflict', `the job of endpoint ${endpointId} is archived`);
     }
   }

@@ -31,7 +31,7 @@ import type {
 const iso = (ms: Millis | null): string | null => (ms === null ? null : toIso(ms));
 
 /** The recent decisions shown come from this many of the stream's latest events. */
-export const RECENT_WINDOW = 1_000;
+export const RECENT_WINDOW = 200;
 
 /**
  * Why the endpoint runs when it does: its stream folded up to `at` (a log
