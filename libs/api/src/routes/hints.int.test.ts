@@ -99,6 +99,23 @@ describe('hints', () => {
     expect(endpoint.hints).toEqual({ interval: null, oneShot: null });
   });
 
+  it('gives the first of two quick run-now requests its outcome: superseded by the second', async () => {
+    const id = await newEndpoint();
+    const first = await api().request('POST', `/v1/endpoints/${id}/run`);
+    const second = await api().request('POST', `/v1/endpoints/${id}/run`);
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const events = (await api().deps.store.readStream(`endpoint-t1.${id}`)).map((e) => ({
+      type: e.type,
+      data: e.data,
+    }));
+    expect(events.filter((e) => e.type === 'HintSuperseded')).toEqual([
+      {
+        type: 'HintSuperseded',
+        data: { hintId: first.body.hintId, slot: 'oneShot', byHintId: second.body.hintId },
+      },
+    ]);
+  });
+
   it('runs now with a user one-shot hint at the current time', async () => {
     const id = await newEndpoint();
     const run = await api().request('POST', `/v1/endpoints/${id}/run`);
