@@ -41,6 +41,8 @@ try {
       await trx.deleteFrom('runs').execute();
       await trx.deleteFrom('jobs').execute();
       await trx.deleteFrom('processor_checkpoints').where('name', '=', 'scheduling').execute();
+      // A rebuild applies every stream from its start: nothing stays set aside.
+      await trx.deleteFrom('parked_streams').where('processor', '=', 'scheduling').execute();
     });
     const host = new ProcessorHost({
       processor: new SchedulingProjection({ db, store }),

@@ -303,7 +303,7 @@ function printCommands(out: string[], commands: CommandsResult): void {
     `  p99 long/short: command ${ratio(long.command, short.command)}, explain ${ratio(long.explain, short.explain)} · failures ${long.failures + short.failures}`,
   );
   out.push(
-    `  (explain also reads a stream's last ${RECENT_WINDOW} events for its recent decisions: a fixed bound, more than the short stream holds)`,
+    `  (explain also reads a stream's last ${RECENT_WINDOW} events for its recent decisions: a fixed bound)`,
   );
   out.push(
     `  p99 command on the long stream ${long.command.p99.toFixed(1)} ms (target ≤ ${COMMAND_TARGET_P99_MS} ms: ${verdictText(long.command.p99 <= COMMAND_TARGET_P99_MS)})`,

@@ -15,7 +15,8 @@ export interface StoredEvent {
 /**
  * A stored event that the catalogue cannot read (unknown type, unknown
  * version, invalid data or metadata). Writers only store valid events, so this
- * is a broken invariant: it stops readers rather than being skipped.
+ * is a broken invariant, never skipped silently: a read fails with it, naming
+ * where the event sits, and a processor parks its stream and reads on.
  */
 export class UnreadableEventError extends Error {
   override readonly name = 'UnreadableEventError';

@@ -13,7 +13,7 @@ export const PROCESSOR_METRICS = {
 
 export const PROCESSOR_ATTRIBUTES = {
   name: 'orrery.processor.name',
-  /** What handling an event came to, e.g. `appended`, `duplicate`, `ignored`, `refused`. */
+  /** What handling an event came to: `handled`, `skipped` (not wanted) or `parked`. */
   outcome: 'orrery.processor.outcome',
 } as const;
 
@@ -23,7 +23,7 @@ export const PROCESSOR_ATTRIBUTES = {
  *
  * @example
  * const metrics = new ProcessorMetrics(instrumentation.meter, 'hint-expiry');
- * metrics.handled('appended', 3);
+ * metrics.handled('handled', 3);
  * metrics.batch(performance.now() - started, events, Date.now());
  */
 export class ProcessorMetrics {

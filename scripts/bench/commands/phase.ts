@@ -19,7 +19,7 @@ import { growStream } from './stream.js';
 export const COMMAND_TARGET_P99_MS = 20;
 
 /** Events explain reads for its recent decisions (libs/api's RECENT_WINDOW; not exported from the package). */
-export const RECENT_WINDOW = 1_000;
+export const RECENT_WINDOW = 200;
 
 export interface StreamLatency {
   readonly events: number;

@@ -25,7 +25,11 @@ await runService('api', async () => {
       PORT: envInt(3000, 1, 65535),
       HOST: z.string().default('127.0.0.1'),
       ORRERY_SECRET_KEY: secretKeyEnv,
-      ORRERY_ADMIN_KEY: z.string().min(24, 'at least 24 characters').optional(),
+      // Empty (as docker-compose passes an unset variable) means unset.
+      ORRERY_ADMIN_KEY: z.preprocess(
+        (v) => (v === '' ? undefined : v),
+        z.string().min(24, 'at least 24 characters').optional(),
+      ),
       RATE_LIMIT_PER_MINUTE: envInt(600, 1),
       PUBLIC_URL: z.url().optional(),
       /** Test runs may call loopback targets (dev only). */

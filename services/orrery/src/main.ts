@@ -52,7 +52,11 @@ await runService('orrery', async () => {
       PORT: envInt(3000, 1, 65535),
       HOST: z.string().default('127.0.0.1'),
       ORRERY_SECRET_KEY: secretKeyEnv.optional(),
-      ORRERY_ADMIN_KEY: z.string().min(24, 'at least 24 characters').optional(),
+      // Empty (as docker-compose passes an unset variable) means unset.
+      ORRERY_ADMIN_KEY: z.preprocess(
+        (v) => (v === '' ? undefined : v),
+        z.string().min(24, 'at least 24 characters').optional(),
+      ),
       RATE_LIMIT_PER_MINUTE: envInt(600, 1),
     }),
   );

@@ -4,7 +4,8 @@ import { globalInstrumentation } from '@orrery/telemetry';
 import { z } from 'zod';
 
 // Follows the event log into the scheduling read models; appends HintExpired.
-// Run one per database (its checkpoint is a single reader).
+// Run any number: one process at a time runs each processor (it holds the processor's lease),
+// the others stand by and take over when it dies.
 await runService('projection', async () => {
   const config = parseEnv(z.object(distributedEnv));
   return startRoleService('projection', config, createLogger('projection', config.LOG_LEVEL), {

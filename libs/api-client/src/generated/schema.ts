@@ -1509,6 +1509,26 @@ export interface components {
            */
           recordedAt: string;
           /** @constant */
+          type: 'HintSuperseded';
+          actor: {
+            /** @enum {string} */
+            kind: 'user' | 'planner' | 'cascade' | 'system';
+            id: string;
+          };
+          hintId: string;
+          /** @enum {string} */
+          slot: 'interval' | 'oneShot';
+          /** @description The hint that replaced it */
+          byHintId: string;
+        }
+      | {
+          position: number;
+          /**
+           * Format: date-time
+           * @description ISO-8601 instant
+           */
+          recordedAt: string;
+          /** @constant */
           type: 'HintsCleared';
           actor: {
             /** @enum {string} */
@@ -1517,6 +1537,8 @@ export interface components {
           };
           slots: ('interval' | 'oneShot')[];
           reason: string;
+          /** @description The hints cleared */
+          hintIds: string[];
         };
     /** @description The governor's decision for the endpoint's next run, with all its inputs */
     Explanation: {
@@ -4900,9 +4922,9 @@ export interface operations {
   listEvents: {
     parameters: {
       query?: {
-        /** @description Only this stream, e.g. `job-nightly` */
+        /** @description Only this stream, e.g. `job-<tenant>.nightly` */
         streamId?: string;
-        /** @description Only the endpoint's stream (`endpoint-<id>`) */
+        /** @description Only the endpoint's stream (`endpoint-<tenant>.<id>`) */
         endpointId?: string;
         /** @description The job's stream and the streams of its endpoints */
         jobId?: string;
@@ -5048,9 +5070,9 @@ export interface operations {
   streamEvents: {
     parameters: {
       query?: {
-        /** @description Only this stream, e.g. `job-nightly` */
+        /** @description Only this stream, e.g. `job-<tenant>.nightly` */
         streamId?: string;
-        /** @description Only the endpoint's stream (`endpoint-<id>`) */
+        /** @description Only the endpoint's stream (`endpoint-<tenant>.<id>`) */
         endpointId?: string;
         /** @description The job's stream and the streams of its endpoints */
         jobId?: string;

@@ -235,6 +235,8 @@ function hintEventView(event: RecordedEvent): HintEventView[] {
       return [{ ...entry, type: event.type, ...event.data }];
     case 'HintExpired':
       return [{ ...entry, type: event.type, ...event.data }];
+    case 'HintSuperseded':
+      return [{ ...entry, type: event.type, ...event.data }];
     case 'HintsCleared':
       return [{ ...entry, type: event.type, ...event.data }];
     default:

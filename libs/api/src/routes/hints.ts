@@ -10,6 +10,7 @@ import {
   type Millis,
 } from '@orrery/domain';
 import { openHeaders } from '@orrery/secrets';
+import { newTraceparent } from '@orrery/telemetry';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
@@ -41,8 +42,9 @@ function hintRequest(body: z.infer<typeof HintCreateSchema>, now: Millis): HintR
     return { slot: 'interval', intervalMs: body.intervalMs, ttlMs: body.ttlMs };
   }
   const runAt = body.runAt !== undefined ? fromIso(body.runAt) : now + (body.inMs ?? 0);
-  if (runAt - now > MAX_DURATION_MS) {
-    const message = 'at most 366 days from now';
+  // With its default TTL (the run time plus a grace) within the 366 days a TTL may last.
+  if (runAt - now > MAX_DURATION_MS - ONE_SHOT_GRACE_MS) {
+    const message = 'at most 366 days from now, less 10 minutes';
     throw new ProblemError('validation', `body.runAt: ${message}`, [
       { field: 'body.runAt', message },
     ]);
@@ -207,6 +209,8 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
         timeoutMs,
         responseCapBytes,
         runId,
+        // A test run is a trace of its own too.
+        traceparent: newTraceparent(),
       });
       const result = {
         runId,

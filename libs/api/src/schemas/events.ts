@@ -48,8 +48,13 @@ export const ActorKindSchema = z.enum(['user', 'planner', 'cascade', 'system']);
 
 /** The filters shared by the page and the live tail. */
 const eventFilters = {
-  streamId: z.string().min(1).max(200).optional().describe('Only this stream, e.g. `job-nightly`'),
-  endpointId: Id.optional().describe("Only the endpoint's stream (`endpoint-<id>`)"),
+  streamId: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Only this stream, e.g. `job-<tenant>.nightly`'),
+  endpointId: Id.optional().describe("Only the endpoint's stream (`endpoint-<tenant>.<id>`)"),
   jobId: Id.optional().describe("The job's stream and the streams of its endpoints"),
   type: EventTypeList.optional(),
   actorKind: ActorKindSchema.optional().describe('Only events caused by this kind of actor'),
@@ -147,7 +152,7 @@ export const EventStreamResponse = {
     'text/event-stream': {
       schema: z.string().meta({
         example:
-          'id: 42\nevent: Paused\ndata: {"position":42,"streamId":"endpoint-e1","type":"Paused",…}\n\n',
+          'id: 42\nevent: Paused\ndata: {"position":42,"streamId":"endpoint-acme.e1","type":"Paused",…}\n\n',
       }),
     },
   },

@@ -197,10 +197,19 @@ const HintEvent = z
     }),
     z.object({
       ...Entry,
+      type: z.literal('HintSuperseded'),
+      actor: Actor,
+      hintId: z.string(),
+      slot: HintSlot,
+      byHintId: z.string().describe('The hint that replaced it'),
+    }),
+    z.object({
+      ...Entry,
       type: z.literal('HintsCleared'),
       actor: Actor,
       slots: z.array(HintSlot),
       reason: z.string(),
+      hintIds: z.array(z.string()).describe('The hints cleared'),
     }),
   ])
   .meta({ id: 'ExplanationHintEvent', description: 'A hint proposed, refused, lapsed or cleared' });

@@ -221,7 +221,7 @@ export const catalogue = {
     }),
   },
   JobArchived: { version: 1, schema: z.strictObject({ reason: z.string().default('') }) },
-  /** Recorded on the job stream; each endpoint of the job gets its own Paused. */
+  /** On the job stream: it holds every endpoint of the job (an input of their schedules). */
   JobPaused: {
     version: 1,
     schema: z.strictObject({ until: Instant.nullable(), reason: z.string().default('') }),
