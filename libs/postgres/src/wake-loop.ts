@@ -32,7 +32,7 @@ export interface WakeLoopOptions {
   /** One round of work; returns how long to sleep before the next (unless woken). */
   readonly tick: () => Promise<number>;
   /**
-   * A failed round: `retry` (the default) runs it again after a growing pause (1 s … 30 s);
+   * A failed round: `retry` (the default) runs it again after a growing pause (1 s, 2 s, 4 s, then every 5 s);
    * `stop` ends the loop. Either way the error is logged.
    */
   readonly onError?: (error: unknown) => 'retry' | 'stop';

@@ -63,7 +63,7 @@ export interface ExecutorOptions {
  * A job's queue slot is released as soon as the call returns; recording goes
  * on in the background (at most `maxUnrecorded` at once, beyond which calls
  * wait). While the database is unreachable a response is kept and its
- * recording retried (1 s … 30 s apart), so an outage delays responses
+ * recording retried (1 s, 2 s, 4 s, then every 5 s), so an outage delays responses
  * instead of dropping them; a stop gives up on the retries. A crash before a
  * response is recorded loses nothing either: the log still shows the run in
  * flight, and its lease lapsing dispatches it again.

@@ -10,7 +10,7 @@ export interface RetryTransientOptions {
 
 /**
  * Runs `operation` until it succeeds, retrying a transient failure (a lost or refused database
- * connection, see {@link isTransient}) after a growing pause (1 s, 2 s, 4 s … 30 s). A failure
+ * connection, see {@link isTransient}) after a growing pause (1 s, 2 s, 4 s, then every 5 s). A failure
  * that is not transient is thrown at once, and so is any failure once `signal` has aborted.
  * Retry only what is safe to repeat (an append under an idempotency key).
  */
