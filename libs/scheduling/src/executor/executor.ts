@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   ConcurrencyError,
   endpointStream,
@@ -95,6 +96,8 @@ export class Executor {
     this.#metrics = new ExecutorMetrics(meter);
     this.#caller = createHttpCaller({ now: this.#now, ...options.http });
     this.#batcher = options.batcher ?? new AppendBatcher(options.store);
+    // Each response waiting to retry its recording listens to the signal (at most maxUnrecorded).
+    setMaxListeners(0, this.#stopAsked.signal);
   }
 
   start(): void {
