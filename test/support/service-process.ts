@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository root: services run from there, as `npm run <service>` would. */
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-export type ServiceName = 'projection' | 'dispatcher' | 'executor';
+export type ServiceName = 'projection' | 'dispatcher' | 'executor' | 'api';
 
 export interface ExitStatus {
   readonly code: number | null;
@@ -17,11 +17,13 @@ export interface ServiceProcessOptions {
   readonly label: string;
   /** The service's environment (PATH and HOME are added; nothing else is inherited). */
   readonly env: Readonly<Record<string, string>>;
-  /** The pino `msg` that says the service is up. Default `scheduling started` (info level). */
+  /** The pino `msg` that says the service is up. Default `scheduling started` (info level; the api: `api listening`). */
   readonly readyMessage?: string;
   readonly readyTimeoutMs?: number;
   /** Output lines kept (the newest). Default 300. */
   readonly maxLines?: number;
+  /** Characters kept of each line (a longer one is cut). Default 2000. */
+  readonly maxLineChars?: number;
 }
 
 /** A service running as its own OS process, with a bounded tail of its output. */
@@ -40,16 +42,19 @@ export interface ServiceProcess {
   stop(graceMs?: number): Promise<ExitStatus>;
   /** The kept output, oldest first, stderr lines marked. */
   output(): string;
+  /** The kept lines, oldest first, stderr lines marked. */
+  lines(): readonly string[];
   /** Kept lines at pino level warn or above, and any line that is not pino JSON. */
   problems(): string[];
 }
 
-const MAX_LINE_CHARS = 2_000;
-
 /** Spawns `node --import tsx services/<service>/src/main.ts` in the repository root. */
 export function startServiceProcess(options: ServiceProcessOptions): ServiceProcess {
-  const { service, label, readyMessage = 'scheduling started' } = options;
+  const { service, label } = options;
+  const readyMessage =
+    options.readyMessage ?? (service === 'api' ? 'api listening' : 'scheduling started');
   const maxLines = options.maxLines ?? 300;
+  const maxLineChars = options.maxLineChars ?? 2_000;
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', `services/${service}/src/main.ts`],
@@ -67,7 +72,7 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
   let exit: ExitStatus | undefined;
   let onReadyLine: (() => void) | undefined;
   const keep = (line: string) => {
-    lines.push(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line);
+    lines.push(line.length > maxLineChars ? `${line.slice(0, maxLineChars)}…` : line);
     if (lines.length > maxLines) {
       lines.shift();
       dropped++;
@@ -79,7 +84,7 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
     stream?.on('data', (chunk: string) => {
       const parts = (partial + chunk).split('\n');
       partial = parts.pop() ?? '';
-      if (partial.length > MAX_LINE_CHARS) partial = partial.slice(0, MAX_LINE_CHARS);
+      if (partial.length > maxLineChars) partial = partial.slice(0, maxLineChars);
       for (const line of parts) {
         if (line.trim() === '') continue;
         keep(mark + line);
@@ -142,6 +147,7 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
       return status;
     },
     output,
+    lines: () => [...lines],
     problems: () => lines.filter(isProblem),
   };
 }

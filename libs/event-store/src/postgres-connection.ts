@@ -1,4 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
+import { connectionDefaults } from '@orrery/postgres';
 import pg from 'pg';
 import type { EventStoreSchema } from './schema.js';
 
@@ -19,15 +20,26 @@ export const eventStoreTypes: pg.CustomTypesConfig = {
 /**
  * A pg pool whose connections parse int8 to numbers, without touching pg's
  * global parsers (other libraries in the process keep theirs).
+ *
+ * Connections use {@link connectionDefaults}. The pool survives the database dropping its connections (an admin's `pg_terminate_backend`, a
+ * restart, a failover): pg emits `'error'` on a client whose connection dies, and an
+ * `'error'` event nobody listens to ends the process. The pool listens on idle clients only;
+ * a client checked out (a query or a transaction in progress, which Kysely holds between
+ * statements) has no listener of its own. So every client gets one for its whole life. Nothing
+ * is lost by ignoring the event: the query in progress fails with the same error, a later one
+ * fails with "not queryable", and the pool discards the broken client when it comes back. The
+ * caller sees a failed query and retries it (see `isTransient` in the scheduling processors);
+ * new connections are opened on demand once the database answers again.
  */
 export function createEventStorePool(config: pg.PoolConfig): pg.Pool {
-  const pool = new pg.Pool({ ...config, types: eventStoreTypes });
-  // An idle connection that dies (server restart, admin kill) is discarded by the pool and
-  // replaced on demand; a real outage surfaces on the next query. Without a listener the
-  // 'error' event would crash the process.
-  pool.on('error', () => {});
+  const pool = new pg.Pool({ ...connectionDefaults, ...config, types: eventStoreTypes });
+  pool.on('error', ignoreLostConnection); // an idle client died
+  pool.on('connect', (client) => client.on('error', ignoreLostConnection)); // any client, for life
   return pool;
 }
+
+/** The failure surfaces on the client's query instead (see {@link createEventStorePool}). */
+function ignoreLostConnection(): void {}
 
 /** A Kysely instance over `pool`, typed with the event store's schema. */
 export function createEventStoreDb(pool: pg.Pool): Kysely<EventStoreSchema> {

@@ -94,6 +94,37 @@ describe('PostgresEventStore', () => {
     expect(follower.errors).toEqual([]);
   });
 
+  it('listens again on one connection after each loss, and holds none once closed', async () => {
+    const store = closing(createPostgresEventStore({ connectionString: db().url }));
+    const before = await listeners(db().url);
+    const follower = follow(store, await store.headPosition());
+    for (const loss of [1, 2]) {
+      await waitFor(`a listener before loss ${loss}`, async () =>
+        (await listeners(db().url)) > before ? true : undefined,
+      );
+      await withClient(db().url, (client) =>
+        client.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity
+           where datname = current_database() and application_name = $1`,
+          [LISTENER_APPLICATION],
+        ),
+      );
+      await store.append(uniqueStream(`loss-${loss}`), [paused()], { expectedVersion: 0 });
+      await waitFor(`the event after loss ${loss}`, () =>
+        follower.seen.length >= loss ? true : undefined,
+      );
+    }
+    await waitFor('a listener after the losses', async () =>
+      (await listeners(db().url)) > before ? true : undefined,
+    );
+    // Each loss reopens one connection, never two (pg reports a loss as 'error' and 'end').
+    await store.close();
+    await waitFor('no listener left', async () =>
+      (await listeners(db().url)) === before ? true : undefined,
+    );
+    expect(follower.errors).toEqual([]);
+  });
+
   it('maps a unique violation from a writer outside the lock to ConcurrencyError', async () => {
     const store = closing(createPostgresEventStore({ connectionString: db().url }));
     const stream = uniqueStream('raced');

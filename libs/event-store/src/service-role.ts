@@ -57,6 +57,8 @@ export async function ensureServiceLogin(
   login: ServiceLogin,
 ): Promise<string> {
   const client = new pg.Client({ connectionString });
+  // A connection that dies fails the query in progress; unheard, its 'error' would end the process.
+  client.on('error', () => {});
   await client.connect();
   try {
     const role = client.escapeIdentifier(login.name);

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { connectionDefaults } from './connection-settings.js';
 
 export interface Listener {
   close(): Promise<void>;
@@ -7,7 +8,8 @@ export interface Listener {
 /**
  * LISTENs on `channel` with a dedicated connection (a listening connection is
  * held for the listener's life, so it is never a pool slot). `onNotify` gets
- * each payload; `onLost` is called once if the connection dies unasked.
+ * each payload; `onLost` is called once if the connection dies unasked (the listener is then
+ * closed; open a new one).
  *
  * @example
  * const listener = await listen(url, 'orrery_schedule', () => dispatcher.wake(), onLost);
@@ -20,25 +22,36 @@ export async function listen(
   applicationName = `orrery-listen-${channel}`,
 ): Promise<Listener> {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
-  const client = new pg.Client({ connectionString, application_name: applicationName });
-  let closing = false;
-  client.on('error', (error) => {
-    if (!closing) onLost(error);
+  const client = new pg.Client({
+    ...connectionDefaults,
+    connectionString,
+    application_name: applicationName,
   });
-  client.on('end', () => {
-    if (!closing) onLost(new Error(`LISTEN ${channel} connection ended`));
-  });
+  // 'listening' once LISTEN succeeded: only then is a dying connection reported, and only once
+  // (pg emits both 'error' and 'end' for one loss; each report opens a new connection).
+  let state: 'opening' | 'listening' | 'lost' | 'closed' = 'opening';
+  const lose = (error: unknown) => {
+    if (state !== 'listening') return;
+    state = 'lost';
+    client.end().catch(() => {});
+    onLost(error);
+  };
+  // Always listened to: an 'error' event without a listener would end the process.
+  client.on('error', lose);
+  client.on('end', () => lose(new Error(`LISTEN ${channel} connection ended`)));
   client.on('notification', (message) => {
     if (message.channel === channel) onNotify(message.payload);
   });
   const close = async () => {
-    if (closing) return;
-    closing = true;
-    await client.end();
+    if (state === 'closed') return;
+    const wasLost = state === 'lost';
+    state = 'closed';
+    if (!wasLost) await client.end();
   };
   try {
     await client.connect();
     await client.query(`LISTEN ${channel}`);
+    state = 'listening';
   } catch (error) {
     await close().catch(() => {});
     throw error;

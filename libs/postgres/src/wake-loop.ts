@@ -32,7 +32,7 @@ export interface WakeLoopOptions {
   /** One round of work; returns how long to sleep before the next (unless woken). */
   readonly tick: () => Promise<number>;
   /**
-   * A failed round: `retry` (the default) runs it again after a growing pause (1 s … 30 s);
+   * A failed round: `retry` (the default) runs it again after a growing pause (1 s, 2 s, 4 s, then every 5 s);
    * `stop` ends the loop. Either way the error is logged.
    */
   readonly onError?: (error: unknown) => 'retry' | 'stop';
@@ -73,16 +73,19 @@ export class WakeLoop {
   }
 
   async #open(source: WakeSource, attempt: number): Promise<void> {
-    this.#close = await source.open(
+    const close = await source.open(
       () => this.wake(),
       (error) => this.#reopenLater(source, error, 0),
     );
+    if (!this.#running) return void (await close().catch(() => {})); // stopped meanwhile
+    this.#close = close;
     if (attempt > 0) this.wake();
   }
 
   #reopenLater(source: WakeSource, error: unknown, attempt: number): void {
     if (!this.#running) return;
     this.#close = undefined;
+    clearTimeout(this.#reopen); // one reopening at a time
     const delay = backoffMs(attempt);
     this.options.log.error(
       { err: error, loop: this.options.name, retryInMs: delay },

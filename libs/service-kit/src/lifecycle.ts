@@ -4,7 +4,8 @@ import { ConfigError } from './env.js';
 /**
  * Runs a service: `start` returns its stop function; SIGINT/SIGTERM stop it
  * gracefully (a second signal exits at once). A ConfigError at boot prints its
- * message and exits 2; any other boot failure exits 1.
+ * message and exits 2; any other boot failure exits 1. Once started, stray
+ * failures are logged (see {@link reportStrayFailures}).
  */
 export async function runService(
   name: string,
@@ -21,6 +22,7 @@ export async function runService(
     console.error(`${name}: failed to start:`, error);
     process.exit(1);
   }
+  reportStrayFailures(running.log);
   let stopping = 0;
   const shutdown = (signal: string) => {
     // `npm start` forwards the terminal's SIGINT to a child that got it too:
@@ -45,4 +47,25 @@ export async function runService(
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/**
+ * A safety net under the service, in addition to handling failures where they happen (every
+ * loop retries its own rounds; every database and queue connection has an error listener):
+ *
+ * - An unhandled promise rejection is logged and the service goes on. Such a promise belongs to
+ *   side work nobody awaited; the work the service exists for runs in loops that await and
+ *   retry their own rounds, so exiting would turn a logged bug into an outage (Node's default
+ *   would end the process).
+ * - An uncaught exception (a throw in a callback, an `'error'` event nobody listens to) may
+ *   leave state half-changed: it is logged as one structured line and the process still exits,
+ *   as Node does by default, for the supervisor to restart it.
+ */
+export function reportStrayFailures(log: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason }, 'unhandled rejection (a bug); the service goes on');
+  });
+  process.on('uncaughtExceptionMonitor', (error, origin) => {
+    log.fatal({ err: error, origin }, 'uncaught exception (a bug); the process exits');
+  });
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   ConcurrencyError,
   endpointStream,
@@ -26,6 +27,7 @@ import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry
 import type { Logger } from 'pino';
 import { AppendBatcher } from './append-batcher.js';
 import { ExecutorMetrics } from './executor-metrics.js';
+import { retryTransient } from './retry-transient.js';
 import { storable } from './storable.js';
 
 export interface ExecutorOptions {
@@ -61,8 +63,11 @@ export interface ExecutorOptions {
  *
  * A job's queue slot is released as soon as the call returns; recording goes
  * on in the background (at most `maxUnrecorded` at once, beyond which calls
- * wait). A crash before a response is recorded loses nothing: the log still
- * shows the run in flight, and its lease lapsing dispatches it again.
+ * wait). While the database is unreachable a response is kept and its
+ * recording retried (1 s, 2 s, 4 s, then every 5 s), so an outage delays responses
+ * instead of dropping them; a stop gives up on the retries. A crash before a
+ * response is recorded loses nothing either: the log still shows the run in
+ * flight, and its lease lapsing dispatches it again.
  *
  * Each call is a span (`orrery.run.execute`), a child of the job's `traceparent`; the target
  * gets the span's own `traceparent` when it records, the job's unchanged otherwise. Figures:
@@ -79,6 +84,8 @@ export class Executor {
   readonly #metrics: ExecutorMetrics;
   readonly #batcher: AppendBatcher;
   readonly #recording = new Set<Promise<void>>();
+  /** Aborted by `stop()`: recordings stop retrying. */
+  readonly #stopAsked = new AbortController();
   #consumer: Consumer | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -89,6 +96,8 @@ export class Executor {
     this.#metrics = new ExecutorMetrics(meter);
     this.#caller = createHttpCaller({ now: this.#now, ...options.http });
     this.#batcher = options.batcher ?? new AppendBatcher(options.store);
+    // Each response waiting to retry its recording listens to the signal (at most maxUnrecorded).
+    setMaxListeners(0, this.#stopAsked.signal);
   }
 
   start(): void {
@@ -167,11 +176,20 @@ export class Executor {
       },
     );
     if (!recorded.ok) throw new Error(`run ${job.runId}: ${recorded.error.message}`);
-    const result = await this.#batcher.append({
+    const request = {
       streamId: endpointStream(job.tenantId, job.endpointId),
-      expectedVersion: 'any',
+      expectedVersion: 'any' as const,
       events: recorded.value,
       idempotencyKey: `response:${job.runId}`,
+    };
+    // Safe to repeat: the key makes a second append of this response a no-op.
+    const result = await retryTransient(() => this.#batcher.append(request), {
+      signal: this.#stopAsked.signal,
+      onRetry: (error, retry, retryInMs) =>
+        this.options.log[retry === 0 ? 'warn' : 'debug'](
+          { err: error, run: job.runId, retryInMs },
+          'recording failed: the database is unreachable; trying again',
+        ),
     });
     if (result instanceof ConcurrencyError) throw result; // cannot happen with 'any'
     this.#metrics.recorded(job, outcome, this.#now());
@@ -247,6 +265,7 @@ export class Executor {
   }
 
   async #stop(): Promise<void> {
+    this.#stopAsked.abort(); // a recording failing from now on is left to the lease
     await this.#consumer?.close();
     await this.idle();
     await this.#batcher.drain();
