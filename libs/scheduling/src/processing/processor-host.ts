@@ -134,10 +134,11 @@ export class ProcessorHost {
         // A new event for a parked stream makes it due at once: try it in this round.
         await this.#retryParked();
       }
+      // Time-driven work runs every round, so full batches never hold it back.
+      const dueAt = (await processor.due?.(this.#now(), { log })) ?? Infinity;
       if (events.length >= batchSize) return 0;
-      const dueAt = (await processor.due?.(this.#now(), { log })) ?? null;
       const nextRetry = Math.min(...[...this.#parked.values()].map((p) => p.retryAt.getTime()));
-      const wakeAt = Math.min(dueAt ?? Infinity, nextRetry);
+      const wakeAt = Math.min(dueAt, nextRetry);
       return Math.max(0, Math.min(this.options.pollIntervalMs ?? 5_000, wakeAt - this.#now()));
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
