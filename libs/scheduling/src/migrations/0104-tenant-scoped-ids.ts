@@ -8,6 +8,13 @@ import { sql, type Kysely, type Migration } from 'kysely';
  */
 export const tenantScopedIds: Migration = {
   async up(db: Kysely<unknown>) {
+    // The read models are a fold of the log: rebuild them under the new keys. Streams written
+    // before ids were scoped (`endpoint-<id>`) are not read any more; their rows would shadow
+    // the scoped streams of the same (tenant, id), so they go, and the projection starts over.
+    await sql`delete from schedule`.execute(db);
+    await sql`delete from runs`.execute(db);
+    await sql`delete from jobs`.execute(db);
+    await sql`delete from projection_checkpoints`.execute(db);
     await sql`alter table schedule drop constraint schedule_pkey,
       add primary key (tenant_id, endpoint_id),
       add column state_version integer not null default 1`.execute(db);
