@@ -17,7 +17,7 @@ const boundaries = (/** @type {string[]} */ testOnly) => {
         {
           sourceTag: 'type:domain',
           onlyDependOnLibsWithTags: [],
-          allowedExternalImports: ['zod', 'croner', ...testOnly],
+          allowedExternalImports: ['zod', 'croner', '@marcbachmann/cel-js', ...testOnly],
         },
         // Adapters and app libs may use the testkit only from their tests.
         {

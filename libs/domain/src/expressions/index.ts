@@ -1,0 +1,10 @@
+export { EXPRESSION_LIMITS } from './expression-limits.js';
+export type { Evaluated, ExpressionError } from './expression-error.js';
+export type { CascadeInput, ResponseInput } from './inputs.js';
+export { checkCondition, evaluateCondition } from './condition.js';
+export { checkCorrelation, evaluateCorrelation } from './correlation.js';
+export { checkFanIn, evaluateFanIn } from './fan-in.js';
+export { isTemplate, templateParts } from './template-parts.js';
+export type { TemplatePart } from './template-parts.js';
+export { checkTemplate, renderTemplate } from './templates.js';
+export type { TemplateInput } from './templates.js';
