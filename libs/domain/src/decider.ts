@@ -32,6 +32,13 @@ export interface Decider<State extends { readonly version: number }, Command> {
   /** Folds one event; `recordedAt` is there when the event was read back from the log. */
   readonly evolve: (state: State, event: DomainEvent | RecordedEvent) => State;
   readonly decide: (command: Command, state: State, ctx: DecideContext) => Decided;
+  /**
+   * Optional: folds many events at once, to the state folding them one by one with `evolve`
+   * gives, for a state that `evolve` must copy whole (the tenant graph's edges): one copy per
+   * fold rather than one per event, so a long stream folds in O(N), not O(N²). Used by
+   * {@link foldWith}.
+   */
+  readonly evolveMany?: (state: State, events: readonly (DomainEvent | RecordedEvent)[]) => State;
 }
 
 /** Folds `events` with a decider, from its initial state or from `from` (a snapshot). */
@@ -40,5 +47,7 @@ export function foldWith<State extends { readonly version: number }, Command>(
   events: readonly (DomainEvent | RecordedEvent)[],
   from: State = decider.initialState(),
 ): State {
-  return events.reduce(decider.evolve, from);
+  return decider.evolveMany
+    ? decider.evolveMany(from, events)
+    : events.reduce(decider.evolve, from);
 }

@@ -2,9 +2,12 @@
  * Coded domain errors. Expected failures of a command (bad input, unknown
  * entity, a state that forbids the command) are values, not exceptions; the
  * edges map the code to a transport status in one place (validation → 400,
- * not_found → 404, conflict → 409, precondition → 412).
+ * not_found → 404, conflict → 409, precondition → 412, unprocessable → 422: a well-formed
+ * request that cannot be carried out — an expression that does not compile, an edge that
+ * closes a cycle).
  */
-export type DomainErrorCode = 'validation' | 'not_found' | 'conflict' | 'precondition';
+export type DomainErrorCode =
+  'validation' | 'not_found' | 'conflict' | 'precondition' | 'unprocessable';
 
 export interface DomainError {
   readonly code: DomainErrorCode;

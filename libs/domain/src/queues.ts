@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HttpRequest } from './endpoint/config.js';
+import { CascadeContext } from './events/catalogue.js';
 
 /**
  * The queue catalogue: every queue and the zod schema of its messages, in one place. (Queue
@@ -23,6 +24,8 @@ export const queueCatalogue = {
     responseCapBytes: z.number().int().nonnegative(),
     /** W3C trace context of the dispatch span; the call continues the trace. */
     traceparent: z.string().optional(),
+    /** A cascade's run: its causation chain, recorded with the response. */
+    cascade: CascadeContext.optional(),
   }),
 } as const;
 

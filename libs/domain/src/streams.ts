@@ -47,3 +47,13 @@ export const tenantStream = (tenantId: string): string => `tenant-${tenantId}`;
 /** The tenant of a tenant stream, or null for another kind of stream. */
 export const tenantIdOf = (streamId: string): string | null =>
   streamId.startsWith('tenant-') ? streamId.slice('tenant-'.length) : null;
+
+/**
+ * One dependency graph per tenant (`graph-<tenantId>`): every edge is declared there first, so
+ * that acyclicity is decided against one consistent version of the graph.
+ */
+export const graphStream = (tenantId: string): string => scoped('graph', tenantId, 'dependencies');
+
+/** One stream per pipeline of a tenant (`pipeline-<tenantId>.<name>`): its applies. */
+export const pipelineStream = (tenantId: string, name: string): string =>
+  scoped('pipeline', tenantId, name);

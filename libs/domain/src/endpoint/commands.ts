@@ -1,5 +1,5 @@
 import type { EndpointConfigInput } from './config.js';
-import type { EventDataInput, HintSource, HintSlot } from '../events/catalogue.js';
+import type { CascadeContext, EventDataInput, HintSource, HintSlot } from '../events/catalogue.js';
 import type { Millis } from '../time.js';
 import type { Holds } from '../governor/holds.js';
 
@@ -52,4 +52,32 @@ export type EndpointCommand =
     }
   /** Records that the hint in `slot` lapsed (only that hint, when `hintId` is given). */
   | { readonly type: 'ExpireHint'; readonly slot: HintSlot; readonly hintId?: string }
-  | { readonly type: 'ClearHints'; readonly slots?: readonly HintSlot[]; readonly reason?: string };
+  | { readonly type: 'ClearHints'; readonly slots?: readonly HintSlot[]; readonly reason?: string }
+  /**
+   * An upstream response for one of the endpoint's incoming edges (sent by the cascade
+   * processor): judged by the edge's condition, it may open or close a gate, trip or reset the
+   * breaker, and fire the fan-in. Observing the same response twice has no second effect.
+   */
+  | {
+      readonly type: 'ObserveUpstream';
+      readonly edgeId: string;
+      readonly response: UpstreamResponse;
+    };
+
+/** An upstream response as the cascade processor hands it to a downstream. */
+export interface UpstreamResponse {
+  readonly endpointId: string;
+  readonly runId: string;
+  /** Log position of its ResponseRecorded. */
+  readonly position: number;
+  readonly respondedAt: Millis;
+  readonly status: number | null;
+  readonly ok: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+  readonly durationMs: number;
+  /** The upstream run's causation chain (a run of its own schedule: root = itself, depth 0). */
+  readonly cascade: CascadeContext;
+  /** The upstream run's trace: a cascade continues it. */
+  readonly traceparent?: string;
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Cron } from 'croner';
 import { MAX_DURATION_MS } from '../limits.js';
+import { FanIn } from '../graph/edge.js';
 
 const AT_MOST_366_DAYS = `at most 366 days (${MAX_DURATION_MS} ms)`;
 
@@ -143,6 +144,8 @@ export const EndpointConfig = z
           .default(60 * MINUTE),
       })
       .default({ factor: 2, maxMs: 60 * MINUTE }),
+    /** How the endpoint's trigger edges combine (see FanIn); default: all of them. */
+    fanIn: FanIn.optional(),
   })
   .refine((c) => c.maxIntervalMs === undefined || c.maxIntervalMs >= c.minIntervalMs, {
     message: 'maxIntervalMs must be at least minIntervalMs',

@@ -12,6 +12,9 @@ import { decideHint, expireHint, clearHints } from './decide-hints.js';
 import { NO_HOLDS, type Holds } from '../governor/holds.js';
 import { runIdFor, scheduleOf } from './schedule-of.js';
 import type { EndpointState } from './state.js';
+import { observeUpstream } from '../graph/observe.js';
+import { gateVerdicts, type GateVerdict } from '../graph/freshness.js';
+import type { PendingCascade } from '../graph/inputs.js';
 
 /**
  * Decides what a command on an endpoint means, as events to append (possibly
@@ -45,7 +48,7 @@ export function decide(
   }
   if (state.status === 'unregistered') return fail('not_found', 'endpoint not found');
   if (state.status === 'archived') {
-    if (command.type === 'Archive') return ok([]);
+    if (command.type === 'Archive' || command.type === 'ObserveUpstream') return ok([]);
     if (command.type === 'RecordResponse' && state.inFlight === null) return ok([]);
     return fail('conflict', `endpoint ${state.endpointId} is archived`);
   }
@@ -92,6 +95,8 @@ export function decide(
       return expireHint(command.slot, command.hintId, state, ctx);
     case 'ClearHints':
       return clearHints(command.slots ?? ['interval', 'oneShot'], command.reason ?? '', state, ctx);
+    case 'ObserveUpstream':
+      return observeUpstream(command.edgeId, command.response, state, ctx);
   }
 }
 
@@ -169,6 +174,18 @@ function dispatchDue(
   }
   const oneShot = view.decision.inputs.oneShotHint;
   const hintId = view.reason === 'one_shot_hint' && oneShot ? oneShot.hintId : undefined;
+  const head = state.cascade.pending[0];
+  const cascade = view.reason === 'cascade' && view.redispatchRunId === null ? head : undefined;
+  if (view.redispatchRunId === null) {
+    // A closed gate skips the run (and spends its slot, hint or cascade), recording what it saw.
+    const closed = gateVerdicts(state, ctx.now).find((g) => !g.open);
+    if (closed !== undefined && !closed.open) {
+      return skipped(closed, view.slot, { hintId, cascadeId: cascade?.cascadeId }, ctx);
+    }
+  }
+  if (cascade !== undefined) {
+    return dispatchCascade(cascade, config.timeoutMs + leaseMarginMs, state, ctx);
+  }
   return recordDispatch(
     {
       type: 'RecordDispatch',
@@ -181,6 +198,97 @@ function dispatchDue(
     state,
     ctx,
   );
+}
+
+function skipped(
+  gate: Extract<GateVerdict, { open: false }>,
+  slot: Millis,
+  spent: { hintId: string | undefined; cascadeId: string | undefined },
+  ctx: DecideContext,
+): Decided {
+  const { latest, edge } = gate.inputs;
+  return ok([
+    makeEvent(
+      'RunSkipped',
+      {
+        scheduledFor: toIso(slot),
+        reason: 'gate_closed',
+        detail: gate.detail,
+        edgeId: edge.edgeId,
+        saw:
+          latest === null
+            ? null
+            : {
+                endpointId: latest.endpointId,
+                runId: latest.runId,
+                position: latest.position,
+                respondedAt: toIso(latest.respondedAt),
+                status: latest.status,
+                ok: latest.ok,
+              },
+        ...(spent.hintId === undefined ? {} : { hintId: spent.hintId }),
+        ...(spent.cascadeId === undefined ? {} : { cascadeId: spent.cascadeId }),
+      },
+      ctx.metadata,
+    ),
+  ]);
+}
+
+/**
+ * The run of a fired cascade: its run id is the cascade's, its slot the time it fired, and it
+ * continues the upstream's trace. When the request's templates could not be rendered, the run is
+ * recorded as failed at once (error kind `template`, naming the field and expression): visible
+ * with the endpoint's runs, and no call is made.
+ */
+function dispatchCascade(
+  pending: PendingCascade,
+  leaseMs: number,
+  state: EndpointState,
+  ctx: DecideContext,
+): Decided {
+  const metadata = {
+    ...ctx.metadata,
+    causationId: pending.inputs[0]?.runId ?? pending.cascadeId,
+    ...(pending.traceparent === undefined ? {} : { traceparent: pending.traceparent }),
+  };
+  const dispatched = makeEvent(
+    'RunDispatched',
+    {
+      runId: pending.cascadeId,
+      scheduledFor: toIso(pending.triggeredAt),
+      dispatchedAt: toIso(ctx.now),
+      leaseUntil: toIso(ctx.now + leaseMs),
+      attempt: 1,
+      reason: 'cascade',
+      cascade: pending.cascade,
+    },
+    metadata,
+  );
+  if (state.inFlight !== null) {
+    return fail('conflict', `run ${state.inFlight.runId} is in flight`);
+  }
+  if (pending.templateError === undefined) return ok([dispatched]);
+  const { field, message } = pending.templateError;
+  return ok([
+    dispatched,
+    makeEvent(
+      'ResponseRecorded',
+      {
+        runId: pending.cascadeId,
+        startedAt: toIso(ctx.now),
+        finishedAt: toIso(ctx.now),
+        durationMs: 0,
+        status: null,
+        ok: false,
+        headers: {},
+        body: null,
+        bodyTruncated: false,
+        error: { kind: 'template', message: `${field}: ${message}` },
+        cascade: pending.cascade,
+      },
+      metadata,
+    ),
+  ]);
 }
 
 function recordDispatch(
@@ -219,6 +327,8 @@ function recordDispatch(
         attempt,
         reason: inFlight ? 'lease_expired' : command.reason,
         ...(command.hintId === undefined ? {} : { hintId: command.hintId }),
+        // A cascade's run dispatched again is still that cascade's run.
+        ...(inFlight?.cascade === undefined ? {} : { cascade: inFlight.cascade }),
       },
       ctx.metadata,
     ),

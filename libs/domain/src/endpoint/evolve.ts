@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../events/event.js';
 import { fromIso } from '../time.js';
+import { evolveCascade } from '../graph/evolve-inputs.js';
 import { initialState, type EndpointState } from './state.js';
 
 /**
@@ -43,14 +44,20 @@ function apply(state: EndpointState, event: DomainEvent): EndpointState {
     case 'Resumed':
       return { ...state, pause: null };
     case 'RunDispatched': {
+      const { cascade } = event.data;
       const run = {
         runId: event.data.runId,
         scheduledFor: fromIso(event.data.scheduledFor),
         dispatchedAt: fromIso(event.data.dispatchedAt),
+        ...(cascade ? { cascade } : {}),
       };
-      // A one-shot hint is spent by the run it caused.
+      // A one-shot hint is spent by the run it caused, a cascade by its run.
       const spent =
         event.data.hintId !== undefined && state.hints.oneShot?.hintId === event.data.hintId;
+      const pending = state.cascade.pending.find((p) => p.cascadeId === event.data.runId);
+      // A re-dispatch (attempt > 1) sends the same rendered request again.
+      const again = state.inFlight?.runId === event.data.runId ? state.inFlight.request : undefined;
+      const request = pending?.request ?? again;
       return {
         ...state,
         lastRun: event.data.attempt === 1 ? run : (state.lastRun ?? run),
@@ -58,8 +65,19 @@ function apply(state: EndpointState, event: DomainEvent): EndpointState {
           ...run,
           leaseUntil: fromIso(event.data.leaseUntil),
           attempt: event.data.attempt,
+          ...(request ? { request } : {}),
         },
         hints: spent ? { ...state.hints, oneShot: null } : state.hints,
+        cascade: {
+          ...state.cascade,
+          pending: pending
+            ? state.cascade.pending.filter((p) => p !== pending)
+            : state.cascade.pending,
+          ownRunAt:
+            cascade === undefined && event.data.attempt === 1
+              ? run.dispatchedAt
+              : state.cascade.ownRunAt,
+        },
       };
     }
     case 'ResponseRecorded': {
@@ -116,11 +134,31 @@ function apply(state: EndpointState, event: DomainEvent): EndpointState {
       for (const slot of event.data.slots) hints[slot] = null;
       return { ...state, hints };
     }
+    case 'RunSkipped': {
+      const { hintId, cascadeId } = event.data;
+      const hints =
+        hintId !== undefined && state.hints.oneShot?.hintId === hintId
+          ? { ...state.hints, oneShot: null }
+          : state.hints;
+      const pending = state.cascade.pending.filter((p) => p.cascadeId !== cascadeId);
+      // A skipped baseline slot moves the schedule on; a skipped hint or cascade run is spent.
+      const baseline = hintId === undefined && cascadeId === undefined;
+      return {
+        ...state,
+        hints,
+        cascade: cascadeId === undefined ? state.cascade : { ...state.cascade, pending },
+        lastSkip: baseline ? { scheduledFor: fromIso(event.data.scheduledFor) } : state.lastSkip,
+      };
+    }
     case 'DependencyDeclared':
     case 'DependencyRemoved':
-    case 'RunSkipped':
-    case 'HintRejected':
+    case 'UpstreamObserved':
+    case 'UpstreamFailing':
+    case 'UpstreamRecovered':
     case 'CascadeTriggered':
+    case 'CascadeRefused':
+      return { ...state, cascade: evolveCascade(state, event) };
+    case 'HintRejected':
     case 'PlannerSessionRecorded':
       return state;
     case 'TenantCreated':
@@ -133,6 +171,7 @@ function apply(state: EndpointState, event: DomainEvent): EndpointState {
     case 'JobArchived':
     case 'JobPaused':
     case 'JobResumed':
+    case 'PipelineApplied':
       throw new Error(`${event.type} does not belong on an endpoint stream`);
     default:
       return assertNever(event);

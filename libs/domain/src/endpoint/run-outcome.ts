@@ -8,6 +8,7 @@ import type { EventData } from '../events/catalogue.js';
  * 1. `pending`: dispatched, no response recorded yet (a lapsed lease re-dispatches it).
  * 2. `timeout`, `network`, `refused`, `internal`: the call failed before a complete answer; the
  *    value is the error's kind. A status that arrived before the failure is kept all the same.
+ *    `template`: a cascade's request could not be rendered, so no call was made.
  * 3. `http_error`: the target answered with a status outside 200–299 (3xx included: redirects
  *    are not followed), whether or not its body was cut at the cap.
  * 4. `truncated`: a 2xx answer whose body exceeded the response cap; the first
@@ -23,6 +24,7 @@ export const RunOutcome = z.enum([
   'network',
   'refused',
   'internal',
+  'template',
 ]);
 export type RunOutcome = z.infer<typeof RunOutcome>;
 

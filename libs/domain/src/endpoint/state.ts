@@ -1,5 +1,6 @@
-import type { EndpointConfig } from './config.js';
-import type { HintSource } from '../events/catalogue.js';
+import type { EndpointConfig, HttpRequest } from './config.js';
+import type { CascadeContext, HintSource } from '../events/catalogue.js';
+import { emptyCascadeState, type CascadeState } from '../graph/inputs.js';
 import type { Millis } from '../time.js';
 
 /** A live hint in its slot. Ignored by the governor once `expiresAt <= now`. */
@@ -27,11 +28,15 @@ export interface LastRun {
   readonly scheduledFor: Millis;
   /** When the dispatcher actually dispatched it: clamps are measured from here. */
   readonly dispatchedAt: Millis;
+  /** A cascade's run: its causation chain. */
+  readonly cascade?: CascadeContext;
 }
 
 export interface InFlightRun extends LastRun {
   readonly leaseUntil: Millis;
   readonly attempt: number;
+  /** A cascade's run: the request its templates rendered (a re-dispatch sends it again). */
+  readonly request?: HttpRequest;
 }
 
 export interface EndpointState {
@@ -50,6 +55,10 @@ export interface EndpointState {
   readonly inFlight: InFlightRun | null;
   /** Failed responses since the last success; drives the baseline backoff. */
   readonly consecutiveFailures: number;
+  /** The latest baseline slot skipped (a closed gate): the schedule moves on from it. */
+  readonly lastSkip: { readonly scheduledFor: Millis } | null;
+  /** Incoming edges, what they saw, and cascades waiting for their run. */
+  readonly cascade: CascadeState;
   /** Stream version of the last folded event (0 before any). */
   readonly version: number;
 }
@@ -66,5 +75,7 @@ export const initialState = (): EndpointState => ({
   lastRun: null,
   inFlight: null,
   consecutiveFailures: 0,
+  lastSkip: null,
+  cascade: emptyCascadeState(),
   version: 0,
 });

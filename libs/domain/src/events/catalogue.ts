@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { EndpointConfig } from '../endpoint/config.js';
+import { EndpointConfig, HttpRequest } from '../endpoint/config.js';
+import { EdgeDefinition } from '../graph/edge.js';
+import { PipelineAppliedData } from '../pipeline/events.js';
 
 const Instant = z.iso.datetime({ offset: true });
 const Id = z.string().min(1);
@@ -34,9 +36,32 @@ export const HintSpec = z.discriminatedUnion('slot', [
 export type HintSpec = z.infer<typeof HintSpec>;
 
 const RunError = z.strictObject({
-  kind: z.enum(['timeout', 'network', 'too_large', 'refused', 'internal']),
+  kind: z.enum(['timeout', 'network', 'too_large', 'refused', 'internal', 'template']),
   message: z.string(),
 });
+
+/**
+ * A cascade's causation chain: the run it started from, how many hops deep this run is (0 for
+ * a run of the endpoint's own schedule), and the endpoints from the root to this one.
+ */
+export const CascadeContext = z.strictObject({
+  root: Id,
+  depth: z.number().int().nonnegative(),
+  chain: z.array(Id).min(1),
+});
+export type CascadeContext = z.infer<typeof CascadeContext>;
+
+/** Which upstream response a decision took as its input. */
+export const ObservationRef = z.strictObject({
+  endpointId: Id,
+  runId: Id,
+  /** The log position of its ResponseRecorded. */
+  position: z.number().int().nonnegative(),
+  respondedAt: Instant,
+  status: z.number().int().nullable(),
+  ok: z.boolean(),
+});
+export type ObservationRef = z.infer<typeof ObservationRef>;
 
 /**
  * The event catalogue: each type has a schema version and a zod schema for
@@ -56,21 +81,20 @@ export const catalogue = {
   },
   EndpointReconfigured: { version: 1, schema: z.strictObject({ config: EndpointConfig }) },
   EndpointArchived: { version: 1, schema: z.strictObject({ reason: z.string().default('') }) },
-  DependencyDeclared: {
+  /**
+   * An edge of the tenant's dependency graph. Recorded on the tenant's graph stream (where
+   * acyclicity is decided) and, in the same atomic append, on the downstream's stream (the
+   * input of its gate and fan-in decisions).
+   */
+  DependencyDeclared: { version: 1, schema: EdgeDefinition },
+  DependencyRemoved: {
     version: 1,
     schema: z.strictObject({
       edgeId: Id,
       upstreamEndpointId: Id,
       downstreamEndpointId: Id,
-      condition: z.string(),
-      mode: z.enum(['trigger', 'gate']),
-      fanIn: z.enum(['all', 'any']),
-      freshnessMs: z.number().int().positive(),
+      reason: z.string().default(''),
     }),
-  },
-  DependencyRemoved: {
-    version: 1,
-    schema: z.strictObject({ edgeId: Id, upstreamEndpointId: Id, downstreamEndpointId: Id }),
   },
   RunDispatched: {
     version: 1,
@@ -84,6 +108,8 @@ export const catalogue = {
       attempt: z.number().int().positive(),
       reason: z.string(),
       hintId: Id.optional(),
+      /** Set when a cascade caused the run: its causation chain. */
+      cascade: CascadeContext.optional(),
     }),
   },
   ResponseRecorded: {
@@ -101,14 +127,26 @@ export const catalogue = {
       error: RunError.optional(),
       /** A test run: recorded, but with no effect on the schedule. */
       test: z.boolean().default(false),
+      /** The causation chain of the run (a cascade's run), copied from its dispatch. */
+      cascade: CascadeContext.optional(),
     }),
   },
+  /**
+   * A slot (or a cascade's run) that did not run: a closed gate (`gate_closed`, with the edge and
+   * what it saw), or a cascade's template that could not be rendered (`template_failed`).
+   */
   RunSkipped: {
     version: 1,
     schema: z.strictObject({
       scheduledFor: Instant,
       reason: z.string(),
       detail: z.string().default(''),
+      edgeId: Id.optional(),
+      /** The gate's input: the upstream response it judged (null: none seen yet). */
+      saw: ObservationRef.nullable().optional(),
+      /** The one-shot hint or the cascade whose run this was, spent by the skip. */
+      hintId: Id.optional(),
+      cascadeId: Id.optional(),
     }),
   },
   HintProposed: { version: 1, schema: HintSpec },
@@ -150,18 +188,68 @@ export const catalogue = {
     }),
   },
   Resumed: { version: 1, schema: z.strictObject({ reason: z.string().default('') }) },
-  CascadeTriggered: {
+  /**
+   * On a downstream's stream: an upstream response as its edge judged it — satisfied or not,
+   * its correlation value — the input of every gate, fan-in and breaker decision. A satisfying
+   * response on a trigger edge keeps its body and headers (templates read them).
+   */
+  UpstreamObserved: {
     version: 1,
     schema: z.strictObject({
       edgeId: Id,
-      upstreamEndpointId: Id,
-      upstreamRunId: Id,
-      downstreamEndpointId: Id,
-      depth: z.number().int().positive(),
-      /** Endpoint ids from the root of the cascade to the downstream. */
-      chain: z.array(Id).min(2),
+      response: ObservationRef,
+      satisfied: z.boolean(),
+      correlation: z.string().nullable(),
+      /** Why the condition or correlation could not be evaluated (then not satisfied). */
+      error: z.string().optional(),
+      body: z.unknown().optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+      cascade: CascadeContext,
     }),
   },
+  /** A downstream's fan-in fired: a run is due now, with the request its templates rendered. */
+  CascadeTriggered: {
+    version: 1,
+    schema: z.strictObject({
+      cascadeId: Id,
+      /** When it fired: the run is due from then. */
+      triggeredAt: Instant,
+      /** The upstream responses that satisfied the fan-in, one per edge used. */
+      inputs: z.array(z.strictObject({ edgeId: Id, response: ObservationRef })).min(1),
+      correlation: z.string().nullable(),
+      cascade: CascadeContext,
+      /** The request to send (secret values stay sealed); absent when `templateError` is set. */
+      request: HttpRequest.optional(),
+      templateError: z.strictObject({ field: z.string(), message: z.string() }).optional(),
+    }),
+  },
+  /** A cascade refused by its safety rules: too deep, a loop, or too many waiting. */
+  CascadeRefused: {
+    version: 1,
+    schema: z.strictObject({
+      edgeId: Id,
+      upstreamRunId: Id,
+      rule: z.enum(['depth_limit', 'loop', 'backlog']),
+      detail: z.string(),
+      cascade: CascadeContext,
+    }),
+  },
+  /** The edge's breaker opened: the downstream is held (`upstream_failing`). */
+  UpstreamFailing: {
+    version: 1,
+    schema: z.strictObject({ edgeId: Id, failures: z.number().int().positive() }),
+  },
+  /** The edge's breaker closed: its upstream succeeded again. */
+  UpstreamRecovered: {
+    version: 1,
+    schema: z.strictObject({ edgeId: Id, upstreamRunId: Id }),
+  },
+  /**
+   * On a pipeline's stream (`pipeline-<tenant>.<name>`): a document applied, with every job,
+   * endpoint and edge it declares (see PipelineAppliedData). Appended in the same atomic append
+   * as the events of the jobs, endpoints and graph it changed.
+   */
+  PipelineApplied: { version: 1, schema: PipelineAppliedData },
   PlannerSessionRecorded: {
     version: 1,
     schema: z.strictObject({

@@ -1,3 +1,4 @@
+import { emptyCascadeState } from '../graph/inputs.js';
 import fc from 'fast-check';
 import type { Baseline, EndpointConfig } from '../endpoint/config.js';
 import type {
@@ -45,6 +46,8 @@ export const active = (overrides: Partial<EndpointState> = {}): EndpointState =>
   lastRun: null,
   inFlight: null,
   consecutiveFailures: 0,
+  lastSkip: null,
+  cascade: emptyCascadeState(),
   version: 1,
   ...overrides,
 });

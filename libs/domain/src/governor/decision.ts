@@ -17,6 +17,8 @@ import type { JobHold, TenantHold } from './holds.js';
  * - `job_paused_indefinitely`: its job is paused until resumed.
  * - `tenant_disabled`: its tenant is disabled.
  * - `trigger_only`: no baseline (runs only when asked) and no hint or max interval gives a time.
+ * - `upstream_failing`: an incoming edge's breaker is open (its upstream kept failing); held
+ *   until the upstream succeeds.
  */
 export type NeverReason =
   | 'unregistered'
@@ -27,7 +29,8 @@ export type NeverReason =
   | 'job_archived'
   | 'job_paused_indefinitely'
   | 'tenant_disabled'
-  | 'trigger_only';
+  | 'trigger_only'
+  | 'upstream_failing';
 
 /**
  * What determined a concrete `at`:
@@ -38,6 +41,8 @@ export type NeverReason =
  * - `interval_hint`: a live interval hint replaced the baseline (and its backoff).
  * - `one_shot_hint`: a live one-shot hint was earlier than the baseline / interval hint.
  * - `max_interval`: a trigger-only endpoint (no baseline) is due because `maxIntervalMs` passed.
+ * - `cascade`: a fan-in of its trigger edges fired; the run is due from then (the oldest cascade
+ *   waiting, when it is earlier than the other candidates).
  *
  * The last five may still have been moved by the min/max clamp (see `inputs.clamp`).
  */
@@ -49,7 +54,8 @@ export type ScheduledReason =
   | 'baseline_cron'
   | 'interval_hint'
   | 'one_shot_hint'
-  | 'max_interval';
+  | 'max_interval'
+  | 'cascade';
 
 export type DecisionReason = NeverReason | ScheduledReason;
 
@@ -125,6 +131,20 @@ export interface InFlightInput {
   readonly attempt: number;
 }
 
+/** The cascades waiting to run and the breakers of the incoming edges. */
+export interface CascadeDecisionInput {
+  /** Cascades fired and not yet run. */
+  readonly pending: number;
+  /** The oldest of them, and whether it chose `at`. */
+  readonly head: {
+    readonly cascadeId: string;
+    readonly triggeredAt: Millis;
+    readonly won: boolean;
+  } | null;
+  /** Incoming edges whose breaker is open. */
+  readonly failingEdges: readonly string[];
+}
+
 /** Everything the governor looked at, for `explain`. Fields it never reached are null. */
 export interface DecisionInputs {
   readonly now: Millis;
@@ -157,6 +177,8 @@ export interface DecisionInputs {
   readonly clamp: ClampInput | null;
   /** Recorded only: a run in flight does not change `at` (the dispatcher holds the lease). */
   readonly inFlight: InFlightInput | null;
+  /** Cascades and breakers (null for an endpoint without incoming edges or cascades). */
+  readonly cascade: CascadeDecisionInput | null;
 }
 
 /**

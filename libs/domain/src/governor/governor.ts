@@ -4,7 +4,13 @@ import { isRepresentableInstant } from '../limits.js';
 import type { Millis } from '../time.js';
 import { cronCadence, firstSlot, intervalCadence, nextOnGrid, type Cadence } from './baseline.js';
 import { clampToBounds } from './clamp.js';
-import type { Anchor, DecisionInputs, ScheduleDecision, ScheduledReason } from './decision.js';
+import type {
+  Anchor,
+  CascadeDecisionInput,
+  DecisionInputs,
+  ScheduleDecision,
+  ScheduledReason,
+} from './decision.js';
 import { liveHints, type LiveHints } from './hints.js';
 import { jobPauseAt, NO_HOLDS, type Holds } from './holds.js';
 import { jitterOffset } from './jitter.js';
@@ -60,6 +66,10 @@ export function nextRun(
   if (jobPause !== null && jobPause.until === null) {
     return { at: null, slot: null, reason: 'job_paused_indefinitely', inputs: base };
   }
+  // An open breaker holds the endpoint until its upstream succeeds, whatever a pause says.
+  if ((base.cascade?.failingEdges.length ?? 0) > 0) {
+    return { at: null, slot: null, reason: 'upstream_failing', inputs: base };
+  }
   const own = pause !== null && pause.until !== null && pause.until > now ? pause.until : null;
   const job = jobPause?.until ?? null;
   if (own !== null || job !== null) {
@@ -74,8 +84,9 @@ export function nextRun(
   }
 
   const hints = liveHints(state, now);
-  const { lastRun } = state;
-  const [cadence, cadenceReason] = cadenceOf(state, config, hints);
+  const anchored = withSkipAnchor(state);
+  const { lastRun } = anchored;
+  const [cadence, cadenceReason] = cadenceOf(anchored, config, hints);
 
   // Jitter belongs to the baseline slot only: hints ask for a precise time and get it.
   const jitter =
@@ -90,8 +101,13 @@ export function nextRun(
 
   // Strictly earlier: on a tie the cadence keeps the slot (and the one-shot is then satisfied).
   const { oneShot } = hints;
-  const oneShotWins = oneShot !== null && (cadenceAt === null || oneShot.runAt < cadenceAt);
-  const candidate = oneShotWins ? oneShot.runAt : cadenceAt;
+  const oneShotBeats = oneShot !== null && (cadenceAt === null || oneShot.runAt < cadenceAt);
+  const scheduled = oneShotBeats ? oneShot.runAt : cadenceAt;
+  // A fired cascade is due from when it fired; the oldest waiting competes like a one-shot.
+  const head = state.cascade.pending[0] ?? null;
+  const cascadeWins = head !== null && (scheduled === null || head.triggeredAt <= scheduled);
+  const oneShotWins = oneShotBeats && !cascadeWins;
+  const candidate = cascadeWins ? head.triggeredAt : scheduled;
   const { at, clamp } = clampToBounds(candidate, lastRun, config);
 
   const inputs: DecisionInputs = {
@@ -124,6 +140,13 @@ export function nextRun(
     jitter,
     candidate,
     clamp,
+    cascade:
+      base.cascade === null || head === null
+        ? base.cascade
+        : {
+            ...base.cascade,
+            head: { cascadeId: head.cascadeId, triggeredAt: head.triggeredAt, won: cascadeWins },
+          },
   };
   if (at === null) {
     const never = config.baseline.kind === 'none' ? 'trigger_only' : 'cron_exhausted';
@@ -133,12 +156,13 @@ export function nextRun(
   // The slot is the time without jitter. A min clamp only delays the slot's run, so the slot
   // (and the grid anchored on it) stays; a max clamp pulls in a run the schedule did not have,
   // so that run is its own slot.
-  const unjittered = oneShotWins ? oneShot.runAt : cadence.at;
+  const unjittered = cascadeWins ? head.triggeredAt : oneShotWins ? oneShot.runAt : cadence.at;
   const slot = clamp?.bound === 'max' || unjittered === null ? at : unjittered;
   if (!isRepresentableInstant(at) || !isRepresentableInstant(slot)) {
     return { at: null, slot: null, reason: 'out_of_range', inputs };
   }
-  return { at, slot, reason: oneShotWins ? 'one_shot_hint' : cadenceReason, inputs };
+  const reason = cascadeWins ? 'cascade' : oneShotWins ? 'one_shot_hint' : cadenceReason;
+  return { at, slot, reason, inputs };
 }
 
 /** Rules 2 and 4: the interval hint, or else the baseline with its backoff (and start policy). */
@@ -168,6 +192,20 @@ function cadenceOf(
       // Trigger-only: only the max interval (the clamp) gives it a time of its own.
       return [{ at: null, backoff: null }, 'max_interval'];
   }
+}
+
+/**
+ * The state as the cadence and the clamp see it: a baseline slot skipped by a closed gate anchors
+ * the next slot like a run would (the schedule moves on, and a max-interval slot is not skipped
+ * over and over), without being a run for freshness or explain.
+ */
+function withSkipAnchor(state: EndpointState): EndpointState {
+  const { lastSkip, lastRun } = state;
+  if (lastSkip === null || (lastRun !== null && lastRun.scheduledFor >= lastSkip.scheduledFor)) {
+    return state;
+  }
+  const at = lastSkip.scheduledFor;
+  return { ...state, lastRun: { runId: '', scheduledFor: at, dispatchedAt: at } };
 }
 
 function anchorOf({ lastRun, registeredAt }: EndpointState): Anchor {
@@ -210,5 +248,19 @@ function initialInputs(state: EndpointState, now: Millis, holds: Holds): Decisio
       inFlight === null
         ? null
         : { runId: inFlight.runId, leaseUntil: inFlight.leaseUntil, attempt: inFlight.attempt },
+    cascade: cascadeInputsOf(state),
+  };
+}
+
+function cascadeInputsOf(state: EndpointState): CascadeDecisionInput | null {
+  // Snapshots written before cascades existed have no cascade state (they are folded again).
+  const cascade = state.cascade as EndpointState['cascade'] | undefined;
+  if (cascade === undefined) return null;
+  const edges = Object.values(cascade.edges);
+  if (edges.length === 0 && cascade.pending.length === 0) return null;
+  return {
+    pending: cascade.pending.length,
+    head: null,
+    failingEdges: edges.filter((e) => e.failing).map((e) => e.edge.edgeId),
   };
 }

@@ -2,6 +2,7 @@ export { nextRun } from './governor.js';
 export type {
   Anchor,
   BackoffInput,
+  CascadeDecisionInput,
   ClampInput,
   ScheduleDecision,
   DecisionInputs,
