@@ -7,6 +7,7 @@ import { Dispatcher, type DispatcherOptions } from './dispatcher/dispatcher.js';
 import { AppendBatcher } from './executor/append-batcher.js';
 import { Executor, type ExecutorOptions } from './executor/executor.js';
 import { schedulingMigrations } from './migrations/index.js';
+import { CascadeProcessor } from './processing/cascade.js';
 import { HintExpiryProcessor } from './processing/hint-expiry.js';
 import type { Processor } from './processing/processor.js';
 import { ProcessorHost, type ProcessorHostOptions } from './processing/processor-host.js';
@@ -35,7 +36,7 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly store: EventStore;
   readonly db: SchedulingDb;
-  /** The processors this process hosts (the projection, hint expiry); one is active per name. */
+  /** The processors this process hosts (projection, hint expiry, cascades); one is active per name. */
   readonly processors: readonly ProcessorHost[];
   readonly dispatcher?: Dispatcher;
   readonly executor?: Executor;
@@ -84,6 +85,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ? [
         host(new SchedulingProjection({ db, store: processorStore ?? store })),
         host(new HintExpiryProcessor({ db, store })),
+        host(
+          new CascadeProcessor({
+            db,
+            store,
+            now,
+            queue,
+            ...(options.dispatcher?.leaseMarginMs === undefined
+              ? {}
+              : { leaseMarginMs: options.dispatcher.leaseMarginMs }),
+          }),
+        ),
       ]
     : [];
   const dispatcher = has('dispatcher')

@@ -7,6 +7,8 @@ import {
   scheduleOf,
   type AppendOutcome,
   type AppendRequest,
+  type DomainEvent,
+  type EndpointState,
   type EventStore,
   type QueueMessage,
 } from '@orrery/domain';
@@ -32,6 +34,8 @@ export interface DispatchRound {
   }[];
   /** Claimed rows the decider refused, or that kept conflicting (logged; tried again later). */
   readonly refusals: { endpointId: string; code: string; reason: string }[];
+  /** Per claimed row, in claim order: its state after the round (undefined when refused). */
+  readonly states: (EndpointState | undefined)[];
 }
 
 /**
@@ -50,7 +54,7 @@ export async function dispatchClaimed(
     settings: DispatchSettings;
   },
 ): Promise<DispatchRound> {
-  const round: DispatchRound = { messages: [], deferrals: [], refusals: [] };
+  const round: DispatchRound = { messages: [], deferrals: [], refusals: [], states: [] };
   const results = await Promise.all(
     claimed.map(({ tenantId, endpointId, streamVersion, state, holds, jobVersion }) =>
       handleCommand(
@@ -72,18 +76,14 @@ export async function dispatchClaimed(
           snapshot: async () => ({ ...state, version: streamVersion }),
           readTail: 'on-conflict',
           append: deps.append,
-          idempotencyKey: (events) => {
-            const run = events[0];
-            return run?.type === 'RunDispatched'
-              ? `dispatch:${run.data.runId}:${run.data.attempt}`
-              : 'dispatch';
-          },
+          idempotencyKey: dispatchKey,
         },
       ),
     ),
   );
   results.forEach((result, i) => {
     const row = claimed[i];
+    round.states.push(result.ok ? result.state : undefined);
     if (!row) return;
     if (!result.ok) {
       round.refusals.push({
@@ -94,9 +94,15 @@ export async function dispatchClaimed(
       return;
     }
     const dispatched = result.events.find((e) => e.type === 'RunDispatched');
+    // A run recorded at its dispatch (a cascade whose template failed) has no call to make.
+    const recorded = result.events.some((e) => e.type === 'ResponseRecorded');
     if (dispatched?.type === 'RunDispatched') {
-      round.messages.push(executeMessage(dispatched, result.state));
-    } else if (!result.duplicate && result.state.version === row.streamVersion) {
+      if (!recorded) round.messages.push(executeMessage(dispatched, result.state));
+    } else if (
+      result.events.length === 0 &&
+      !result.duplicate &&
+      result.state.version === row.streamVersion
+    ) {
       // Not due after all (the row was written before a hint lapsed, say). When the handler
       // read newer events, the projection is about to rewrite the row and clear the claim.
       const until = scheduleOf(result.state, now, row.holds).dueAt;
@@ -104,4 +110,21 @@ export async function dispatchClaimed(
     }
   });
   return round;
+}
+
+/**
+ * The idempotency key of what a dispatch decided: the run and its attempt, or the slot a closed
+ * gate skipped (and the hint or cascade it spent) — so a retried append never lands twice, and
+ * every distinct decision gets a key of its own.
+ */
+export function dispatchKey(events: readonly DomainEvent[]): string {
+  const decided = events[0];
+  if (decided?.type === 'RunDispatched') {
+    return `dispatch:${decided.data.runId}:${decided.data.attempt}`;
+  }
+  if (decided?.type === 'RunSkipped') {
+    const spent = decided.data.cascadeId ?? decided.data.hintId ?? 'slot';
+    return `skip:${decided.data.scheduledFor}:${spent}`;
+  }
+  throw new Error(`a dispatch decided ${decided?.type ?? 'nothing'}`);
 }

@@ -13,7 +13,9 @@ export function executeMessage(
 ): QueueMessage<'execute'> {
   const { config } = state;
   if (config === null) throw new Error(`endpoint ${state.endpointId} has no config`);
-  const { runId, attempt, scheduledFor, dispatchedAt, leaseUntil } = dispatched.data;
+  const { runId, attempt, scheduledFor, dispatchedAt, leaseUntil, cascade } = dispatched.data;
+  // A cascade's run sends the request its templates rendered (kept with the run in flight).
+  const rendered = state.inFlight?.runId === runId ? state.inFlight.request : undefined;
   const data: QueuePayload<'execute'> = {
     runId,
     endpointId: state.endpointId,
@@ -22,12 +24,13 @@ export function executeMessage(
     dispatchedAt,
     leaseUntil,
     attempt,
-    request: config.request,
+    request: rendered ?? config.request,
     timeoutMs: config.timeoutMs,
     responseCapBytes: config.responseCapBytes,
     ...(dispatched.metadata.traceparent === undefined
       ? {}
       : { traceparent: dispatched.metadata.traceparent }),
+    ...(cascade === undefined ? {} : { cascade }),
   };
   const id = `${state.tenantId}.${runId}${attempt === 1 ? '' : `-a${attempt}`}`;
   return { id, data };

@@ -167,6 +167,7 @@ export class Executor {
         body: storable(outcome.body ?? null),
         bodyTruncated: outcome.bodyTruncated,
         ...(outcome.error ? { error: outcome.error } : {}),
+        ...(job.cascade ? { cascade: job.cascade } : {}),
       },
       {
         tenantId: job.tenantId,

@@ -8,6 +8,7 @@ import { runOutcomes } from './0105-run-outcomes.js';
 import { processors } from './0106-processors.js';
 import { jobHolds } from './0107-job-holds.js';
 import { tenantHolds } from './0108-tenant-holds.js';
+import { cascades } from './0109-cascades.js';
 
 /** The scheduling read models' migrations, run with the event store's (see migrateDatabase). */
 export const schedulingMigrations: Readonly<Record<string, Migration>> = {
@@ -20,4 +21,5 @@ export const schedulingMigrations: Readonly<Record<string, Migration>> = {
   '0106_processors': processors,
   '0107_job_holds': jobHolds,
   '0108_tenant_holds': tenantHolds,
+  '0109_cascades': cascades,
 };

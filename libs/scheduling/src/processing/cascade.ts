@@ -1,0 +1,233 @@
+import { handleCommand } from '@orrery/event-store';
+import {
+  endpointDecider,
+  endpointStream,
+  fromIso,
+  parseEndpointStream,
+  type CascadeContext,
+  type EdgeDefinition,
+  type EndpointState,
+  type EventOf,
+  type EventStore,
+  type Millis,
+  type QueuePort,
+  type RecordedEvent,
+  type UpstreamResponse,
+} from '@orrery/domain';
+import type { SchedulingDb } from '../db.js';
+import { dispatchClaimed } from '../dispatcher/dispatch-claimed.js';
+import { AppendBatcher } from '../executor/append-batcher.js';
+import { loadEdges, saveEdgeChanges, type EdgeChange } from './cascade-edges.js';
+import { loadDownstreams, type DownstreamRow } from './cascade-snapshots.js';
+import type { Processor, ProcessorContext } from './processor.js';
+
+const isGraphStream = (streamId: string) => streamId.startsWith('graph-');
+
+type Response = RecordedEvent & EventOf<'ResponseRecorded'>;
+
+export interface CascadeProcessorOptions {
+  readonly db: SchedulingDb;
+  readonly store: EventStore;
+  readonly now?: () => Millis;
+  /**
+   * Dispatches a fired cascade at once, here, instead of leaving it to the projection and the
+   * dispatcher (which remain the fallback): the hop then costs no projection round. Needs the
+   * queue the executors consume. Default: none (the dispatcher dispatches it).
+   */
+  readonly queue?: QueuePort;
+  /** The lease margin of directly dispatched runs: the dispatchers' (default 15 s). */
+  readonly leaseMarginMs?: number;
+}
+
+/**
+ * Turns upstream responses into downstream decisions. For each `ResponseRecorded` of an endpoint
+ * that has outgoing edges, it sends `ObserveUpstream` to each downstream through the command
+ * handler — the downstream's decider judges the condition, keeps the gate and breaker inputs and
+ * fires the fan-in (`CascadeTriggered`) — and, when a cascade fired, dispatches its run at once.
+ *
+ * It learns the edges from the tenants' graph streams, in log order (`cascade_edges`, written
+ * in the same transaction as its checkpoint), so an edge declared after a response never sees
+ * it. Each command is appended under `observe:<edge>:<position of the response>`, each dispatch
+ * under the dispatcher's key: handling a response again (after a crash or a takeover) has no
+ * second effect. Commands for one downstream run in log order; different downstreams are
+ * decided in parallel and appended together (group commit).
+ */
+export class CascadeProcessor implements Processor {
+  readonly name = 'cascade';
+  readonly #batcher: AppendBatcher;
+  readonly #now: () => Millis;
+
+  constructor(private readonly deps: CascadeProcessorOptions) {
+    this.#batcher = new AppendBatcher(deps.store);
+    this.#now = deps.now ?? Date.now;
+  }
+
+  readonly wants = (event: RecordedEvent): boolean =>
+    ((event.type === 'DependencyDeclared' || event.type === 'DependencyRemoved') &&
+      isGraphStream(event.streamId)) ||
+    (event.type === 'ResponseRecorded' &&
+      !event.data.test &&
+      parseEndpointStream(event.streamId) !== null);
+
+  async handle(events: readonly RecordedEvent[], ctx: ProcessorContext): Promise<void> {
+    const { db } = this.deps;
+    const responses = events.filter((e): e is Response => e.type === 'ResponseRecorded');
+    // The edges out of this batch's upstreams as they stood before it (as of the checkpoint);
+    // the batch's own graph events apply in order on top, so each response sees exactly the
+    // edges declared before it.
+    const edges = await loadEdges(
+      db,
+      responses.flatMap((r) => parseEndpointStream(r.streamId) ?? []),
+    );
+    const changes: EdgeChange[] = [];
+    const work = new Map<string, { tenantId: string; edge: EdgeDefinition; event: Response }[]>();
+    for (const event of events) {
+      if (event.type === 'DependencyDeclared' || event.type === 'DependencyRemoved') {
+        const change = edgeChange(event);
+        changes.push(change);
+        edges.apply(change);
+        continue;
+      }
+      if (event.type !== 'ResponseRecorded') continue;
+      const ref = parseEndpointStream(event.streamId);
+      if (ref === null) continue;
+      for (const edge of edges.from(ref.tenantId, ref.id)) {
+        const stream = endpointStream(ref.tenantId, edge.downstreamEndpointId);
+        work.set(stream, [...(work.get(stream) ?? []), { tenantId: ref.tenantId, edge, event }]);
+      }
+    }
+    // Decided before the checkpoint moves: a crash in between repeats the commands, which their
+    // keys make harmless. The transaction below then stays short.
+    const rows = await loadDownstreams(
+      db,
+      [...work.keys()].flatMap((stream) => parseEndpointStream(stream) ?? []),
+    );
+    await Promise.all(
+      [...work.entries()].map(async ([stream, steps]) => {
+        let row = rows.get(stream);
+        for (const step of steps) row = await this.#observe(step, row, ctx);
+      }),
+    );
+    await db.transaction().execute(async (trx) => {
+      await saveEdgeChanges(trx, changes);
+      await ctx.fence(trx);
+    });
+  }
+
+  /** Observes one response on one edge; returns the downstream as it is after that. */
+  async #observe(
+    { tenantId, edge, event }: { tenantId: string; edge: EdgeDefinition; event: Response },
+    row: DownstreamRow | undefined,
+    ctx: ProcessorContext,
+  ): Promise<DownstreamRow | undefined> {
+    const response = upstreamResponse(event);
+    const streamId = endpointStream(tenantId, edge.downstreamEndpointId);
+    const result = await handleCommand(
+      this.deps.store,
+      endpointDecider,
+      streamId,
+      { type: 'ObserveUpstream', edgeId: edge.edgeId, response },
+      {
+        now: this.#now,
+        metadata: {
+          tenantId,
+          actor: { kind: 'cascade', id: edge.edgeId },
+          causationId: response.runId,
+          ...(response.traceparent === undefined ? {} : { traceparent: response.traceparent }),
+        },
+        idempotencyKey: `observe:${edge.edgeId}:${event.position}`,
+        append: (request) => this.#batcher.append(request),
+        // The read model's copy is most likely current: decide on it, read the tail on conflict.
+        ...(row === undefined
+          ? {}
+          : { snapshot: async () => row.state, readTail: 'on-conflict' as const }),
+      },
+    );
+    if (!result.ok) {
+      // A downstream that is gone (archived, never registered) has nothing to decide.
+      if (result.error.code === 'not_found') return row;
+      throw new Error(
+        `edge ${edge.edgeId}: observing run ${response.runId} failed: ${result.error.message}`,
+      );
+    }
+    const after = row && { ...row, state: result.state };
+    if (result.events.some((e) => e.type === 'CascadeTriggered') && after !== undefined) {
+      return { ...after, state: await this.#dispatch(tenantId, after, ctx) };
+    }
+    return after;
+  }
+
+  /**
+   * Dispatches the cascade's run now, as the dispatcher would (same command, conditions and
+   * keys); returns the state after. Without a queue, or when the run is not due (a pause, a run
+   * in flight), the projection and the dispatcher take it from here.
+   */
+  async #dispatch(
+    tenantId: string,
+    row: DownstreamRow,
+    ctx: ProcessorContext,
+  ): Promise<EndpointState> {
+    const { queue } = this.deps;
+    if (queue === undefined) return row.state;
+    const now = this.#now();
+    const round = await dispatchClaimed(
+      [
+        {
+          endpointId: row.state.endpointId,
+          tenantId,
+          streamVersion: row.state.version,
+          state: row.state,
+          holds: row.holds,
+          jobVersion: row.jobVersion,
+        },
+      ],
+      now,
+      {
+        store: this.deps.store,
+        append: (request) => this.#batcher.append(request),
+        settings: {
+          dispatcherId: 'cascade',
+          leaseMarginMs: this.deps.leaseMarginMs ?? 15_000,
+        },
+      },
+    );
+    if (round.messages.length > 0) await queue.enqueue('execute', round.messages);
+    const refused = round.refusals[0];
+    if (refused && refused.code !== 'conflict') ctx.log.warn(refused, 'cascade run not dispatched');
+    return round.states[0] ?? row.state;
+  }
+}
+
+function edgeChange(event: RecordedEvent): EdgeChange {
+  const tenantId = event.metadata.tenantId;
+  if (event.type === 'DependencyDeclared') {
+    return { kind: 'declared', tenantId, edge: event.data, position: event.position };
+  }
+  if (event.type === 'DependencyRemoved') {
+    return { kind: 'removed', tenantId, edgeId: event.data.edgeId };
+  }
+  throw new Error(`${event.type} is not a graph event`);
+}
+
+/** A recorded response as a downstream observes it. */
+export function upstreamResponse(event: Response): UpstreamResponse {
+  const ref = parseEndpointStream(event.streamId);
+  if (ref === null) throw new Error(`${event.streamId} is not an endpoint stream`);
+  const { data } = event;
+  const own: CascadeContext = { root: data.runId, depth: 0, chain: [ref.id] };
+  return {
+    endpointId: ref.id,
+    runId: data.runId,
+    position: event.position,
+    respondedAt: fromIso(data.finishedAt),
+    status: data.status,
+    ok: data.ok,
+    headers: data.headers,
+    body: data.body,
+    durationMs: data.durationMs,
+    cascade: data.cascade ?? own,
+    ...(event.metadata.traceparent === undefined
+      ? {}
+      : { traceparent: event.metadata.traceparent }),
+  };
+}
