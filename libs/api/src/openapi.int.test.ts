@@ -107,8 +107,11 @@ function audit(doc: Document, served: readonly string[]): Record<string, string[
     'parameters without a schema': breaking(({ operation }) =>
       (operation.parameters ?? []).every((p) => p.schema !== undefined),
     ),
+    // 204 No Content is the one success that has no body to describe.
     'no response schema for success': breaking(({ operation }) =>
-      statusesOf(operation, /^2\d\d$/).some(([, response]) => schemaOf(response.content)),
+      statusesOf(operation, /^2\d\d$/).some(
+        ([status, response]) => status === '204' || schemaOf(response.content),
+      ),
     ),
     'error answers that are not the Problem schema': breaking(({ operation }) =>
       statusesOf(operation, /^[45]\d\d$/).every(

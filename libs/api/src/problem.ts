@@ -11,6 +11,7 @@ export const problemTypes = {
   precondition: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  unprocessable: { status: 422, title: 'Unprocessable request' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Unavailable' },
@@ -61,6 +62,7 @@ export function fromDomainError(
     not_found: 'not_found',
     conflict: 'conflict',
     precondition: 'precondition',
+    unprocessable: 'unprocessable',
   };
   const differs = error.details?.['differs'];
   const errors = Array.isArray(differs)

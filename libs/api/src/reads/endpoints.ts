@@ -21,6 +21,7 @@ import { endpointSnapshot } from '@orrery/scheduling';
 import { jobState } from './jobs.js';
 import { redactHeaders } from '@orrery/secrets';
 import { command } from '../commands/command.js';
+import { dependsOnOf } from '../dependencies/edge-state.js';
 import type { ApiDeps } from '../deps.js';
 import { ProblemError } from '../problem.js';
 import type {
@@ -264,5 +265,6 @@ export function endpointView(
       archived: job?.archived ?? false,
     },
     parked: [...context.parked],
+    dependsOn: dependsOnOf(state),
   };
 }

@@ -20,6 +20,7 @@ import {
 import { endpointSnapshot } from '@orrery/scheduling';
 import type { ApiDeps } from '../deps.js';
 import { jobState } from './jobs.js';
+import { cascadeEventView, cascadeInputsView, dependenciesView } from './explain-cascade.js';
 import { ProblemError } from '../problem.js';
 import type {
   DispatchView,
@@ -127,9 +128,11 @@ function explanation(
       oneShot: hintView(state.hints.oneShot, time),
     },
     bounds: boundsOf(state),
+    dependencies: dependenciesView(state, time),
     recentDecisions: {
       dispatches: latest(events.flatMap(dispatchView)),
       hintEvents: latest(events.flatMap(hintEventView)),
+      cascadeEvents: latest(events.flatMap(cascadeEventView)),
     },
   };
 }
@@ -202,12 +205,13 @@ function inputsView(inputs: DecisionInputs): ExplanationInputsView {
     candidate: iso(inputs.candidate),
     clamp: clamp && { ...clamp, limit: toIso(clamp.limit) },
     inFlight: inFlight && { ...inFlight, leaseUntil: toIso(inFlight.leaseUntil) },
+    cascade: cascadeInputsView(inputs.cascade),
   };
 }
 
 function dispatchView(event: RecordedEvent): DispatchView[] {
   if (event.type !== 'RunDispatched') return [];
-  const { runId, scheduledFor, dispatchedAt, attempt, reason, hintId } = event.data;
+  const { runId, scheduledFor, dispatchedAt, attempt, reason, hintId, cascade } = event.data;
   return [
     {
       position: event.position,
@@ -218,6 +222,7 @@ function dispatchView(event: RecordedEvent): DispatchView[] {
       attempt,
       reason,
       hintId: hintId ?? null,
+      cascade: cascade ?? null,
     },
   ];
 }

@@ -7,8 +7,15 @@ import {
   type EndpointState,
 } from '@orrery/domain';
 import { endpointSnapshot } from '@orrery/scheduling';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { command } from '../commands/command.js';
+import {
+  applyEndpointEdges,
+  checkEndpointEdges,
+  edgesOf,
+  type DependsOn,
+} from '../dependencies/depends-on.js';
 import { ProblemError } from '../problem.js';
 import {
   commandEndpoint,
@@ -17,7 +24,7 @@ import {
   parkedOf,
   readEndpoint,
 } from '../reads/endpoints.js';
-import { readJob } from '../reads/jobs.js';
+import { jobState, readJob } from '../reads/jobs.js';
 import {
   described,
   encodeCursor,
@@ -33,6 +40,7 @@ import {
   EndpointParams,
   EndpointSchema,
   EndpointUpdateSchema,
+  type EndpointUpdate,
 } from '../schemas/endpoints.js';
 import { JobParams, PauseSchema, ReasonSchema } from '../schemas/jobs.js';
 import { actor } from './actor.js';
@@ -48,6 +56,31 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
   /** The endpoint as answers show it: with its job's hold and its parked streams. */
   const show = async (state: EndpointState) =>
     endpointView(state, now(), await endpointContext(deps, state));
+  /** An update's `dependsOn`, applied before its config (checked against the merged config). */
+  const replaceEdges = async (
+    tenantId: string,
+    endpointId: string,
+    dependsOn: NonNullable<EndpointUpdate['dependsOn']>,
+    patch: EndpointUpdate,
+    request: FastifyRequest,
+  ) => {
+    const current = await readEndpoint(deps, tenantId, endpointId);
+    if (current.status !== 'active' || !current.config) {
+      throw new ProblemError('conflict', `endpoint ${endpointId} is archived`);
+    }
+    if ((await jobState(deps, tenantId, current.jobId))?.status === 'archived') {
+      throw new ProblemError('conflict', `the job of endpoint ${endpointId} is archived`);
+    }
+    const incoming = patch.request?.headers;
+    const headers = incoming && sealForLog(secrets, incoming, current.config.request.headers);
+    const config = mergeConfig(current.config, patch, headers);
+    const edges = edgesOf(endpointId, dependsOn);
+    const metadata = actor(request);
+    await applyEndpointEdges(
+      { deps, tenantId, endpointId, edges, config, metadata },
+      'replaced by an update',
+    );
+  };
 
   app.post(
     '/jobs/:jobId/endpoints',
@@ -68,7 +101,11 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
           'job with the same config (defaults applied, key order ignored; a secret header ' +
           'compared by its value), the answer is 200 with the endpoint as it is and nothing ' +
           'changes. Another config or job, or an archived endpoint, answers 409 naming the ' +
-          'fields that differ.',
+          'fields that differ.\n\n' +
+          '`dependsOn` declares its incoming edges (see `createDependency`), checked before ' +
+          'anything is registered: an unknown upstream answers 404, an edge that would close a ' +
+          'cycle or whose condition does not compile 422, and nothing is registered. The list is ' +
+          "the endpoint's whole set of incoming edges (a retried create declares those missing).",
         params: JobParams,
         body: EndpointCreateSchema,
         response: {
@@ -82,6 +119,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
             'The job is archived, or an endpoint of this id exists with another config or job, ' +
               'or is archived',
           ),
+          422: problemAnswer('An edge of `dependsOn` cannot be declared (a cycle, a condition)'),
         },
       },
     },
@@ -90,10 +128,21 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
       const { tenantId } = request;
       const job = await readJob(deps, tenantId, jobId);
       if (job.status !== 'active') throw new ProblemError('conflict', `job ${jobId} is archived`);
-      const { id, ...config } = request.body;
+      const { id, dependsOn, ...config } = request.body;
       const endpointId = id ?? randomUUID();
       const stream = endpointStream(tenantId, endpointId);
       const options = { now, metadata: actor(request) };
+      const edges: DependsOn | null = dependsOn
+        ? {
+            deps,
+            tenantId,
+            endpointId,
+            edges: edgesOf(endpointId, dependsOn),
+            config,
+            metadata: options.metadata,
+          }
+        : null;
+      if (edges) await checkEndpointEdges(edges);
       const registered = await command(
         store,
         endpointDecider,
@@ -116,11 +165,12 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
       );
       // A paused job holds its new endpoint too: the job's state is an input of its schedule.
       const created = registered.events.length > 0;
-      const view = endpointView(
-        registered.state,
-        now(),
-        await endpointContext(deps, registered.state),
-      );
+      const declared = edges && (await applyEndpointEdges(edges, 'replaced by a create'));
+      const state =
+        declared && declared.events.length > 0
+          ? await readEndpoint(deps, tenantId, endpointId)
+          : registered.state;
+      const view = endpointView(state, now(), await endpointContext(deps, state));
       return reply.status(created ? 201 : 200).send(view);
     },
   );
@@ -199,13 +249,24 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Merges the fields given over the current config and validates the result as a whole ' +
           '(so `maxIntervalMs` must still be at least `minIntervalMs`). `headers` replaces the ' +
-          'whole map; `null` removes `maxIntervalMs` or `request.body`.',
+          'whole map; `null` removes `maxIntervalMs` or `request.body`.\n\n' +
+          '`dependsOn`, when given, becomes the whole set of incoming edges: new and changed ' +
+          'edges are declared, edges not listed removed, in one atomic change (404 for an ' +
+          'unknown upstream, 422 for an edge that would close a cycle or does not compile).',
         body: EndpointUpdateSchema,
-        ...one,
+        params: EndpointParams,
+        response: {
+          200: EndpointSchema,
+          ...problemResponses,
+          422: problemAnswer('An edge of `dependsOn` cannot be declared (a cycle, a condition)'),
+        },
       },
     },
     async (request) => {
-      const patch = request.body;
+      const { dependsOn, ...patch } = request.body;
+      if (dependsOn) {
+        await replaceEdges(request.tenantId, request.params.endpointId, dependsOn, patch, request);
+      }
       const { state } = await commandEndpoint(
         deps,
         request.tenantId,

@@ -8,6 +8,7 @@ import {
 } from '@orrery/domain';
 import { z } from 'zod';
 import { Id, Instant, PageQuery, requestBody } from './common.js';
+import { DependencySchema, DependsOnSchema } from './dependencies.js';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -37,6 +38,7 @@ export const EndpointCreateSchema = requestBody(
   EndpointConfig.safeExtend({
     id: Id.optional().describe('Client-chosen id; generated if absent'),
     ...bounds,
+    dependsOn: DependsOnSchema.optional(),
   }),
   'EndpointCreate',
   [
@@ -63,6 +65,20 @@ export const EndpointCreateSchema = requestBody(
       minIntervalMs: 60_000,
       maxIntervalMs: 900_000,
       jitterMs: 10_000,
+    },
+    {
+      id: 'load-warehouse',
+      name: 'Load the exported sales into the warehouse',
+      request: { method: 'POST', url: 'https://warehouse.example.com/loads' },
+      baseline: { kind: 'none' },
+      dependsOn: [
+        { upstream: 'sales-export', name: 'export', condition: 'status == 200' },
+        {
+          upstream: 'warehouse-health',
+          mode: 'gate',
+          freshness: { kind: 'duration', ms: 900_000 },
+        },
+      ],
     },
   ],
 );
@@ -103,6 +119,7 @@ export const EndpointUpdateSchema = requestBody(
         maxMs: backoff.maxMs.unwrap().optional(),
       })
       .optional(),
+    dependsOn: DependsOnSchema.optional(),
   }),
   'EndpointUpdate',
   [
@@ -193,6 +210,7 @@ export const EndpointSchema = z
         "Processors that set this endpoint's events aside because they failed; they are " +
           'retried, and at once after any change to the endpoint (empty when all is well)',
       ),
+    dependsOn: z.array(DependencySchema).describe('Its incoming edges, by name'),
   })
   .meta({ id: 'Endpoint' });
 export type EndpointView = z.infer<typeof EndpointSchema>;
@@ -271,7 +289,7 @@ export const TestRunSchema = requestBody(z.strictObject({}), 'TestRun', [{}]);
 
 export const RunErrorSchema = z
   .object({
-    kind: z.enum(['timeout', 'network', 'too_large', 'refused', 'internal']),
+    kind: z.enum(['timeout', 'network', 'too_large', 'refused', 'internal', 'template']),
     message: z.string(),
   })
   .meta({ id: 'RunError' });

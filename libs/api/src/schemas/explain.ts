@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ActorKindSchema } from './events.js';
 import { Id, Instant } from './common.js';
+import { CascadeDecisionInputs, CascadeEventView, DependenciesView } from './explain-cascade.js';
 
 export const ExplainParams = z.strictObject({ endpointId: Id });
 
@@ -138,6 +139,7 @@ const Inputs = z
       .object({ bound: z.enum(['min', 'max']), limit: Instant, intervalMs: z.number() })
       .nullable(),
     inFlight: z.object({ runId: z.string(), leaseUntil: Instant, attempt: z.number() }).nullable(),
+    cascade: CascadeDecisionInputs,
   })
   .meta({ id: 'ExplanationInputs', description: 'Everything the governor looked at' });
 
@@ -153,6 +155,10 @@ const Dispatch = z
     attempt: z.number().int(),
     reason: z.string(),
     hintId: z.string().nullable(),
+    cascade: z
+      .object({ root: z.string(), depth: z.number().int(), chain: z.array(z.string()) })
+      .nullable()
+      .describe("A cascade's run: its causation chain"),
   })
   .meta({ id: 'ExplanationDispatch', description: 'A RunDispatched: why a run happened' });
 
@@ -249,6 +255,8 @@ export const ExplanationSchema = z
         'interval_hint',
         'one_shot_hint',
         'max_interval',
+        'upstream_failing',
+        'cascade',
       ]),
     }),
     inputs: Inputs,
@@ -260,9 +268,13 @@ export const ExplanationSchema = z
       maxIntervalMs: z.number().nullable(),
       jitterMs: z.number(),
     }),
+    dependencies: DependenciesView,
     recentDecisions: z.object({
       dispatches: z.array(Dispatch).describe('The last runs dispatched, oldest first'),
       hintEvents: z.array(HintEvent).describe('The last hint events, oldest first'),
+      cascadeEvents: z
+        .array(CascadeEventView)
+        .describe('The last gate, fan-in and breaker decisions, oldest first'),
     }),
   })
   .meta({
