@@ -1,5 +1,5 @@
 /**
- * The `orrery` admin CLI: tenants and API keys.
+ * The `orrery` admin CLI: tenants, API keys, and applying pipeline documents.
  *
  *   npm run orrery -- tenant create <id> [--name "Acme Inc"]
  *   npm run orrery -- tenant list
@@ -8,6 +8,7 @@
  *   npm run orrery -- tenant enable <id> [--reason "paid"]
  *   npm run orrery -- key create <tenantId> [--name ci]
  *   npm run orrery -- key revoke <tenantId> <keyId>
+ *   npm run orrery -- apply -f pipeline.yaml [--dry-run] [--tenant default] [--name <pipeline>]
  *
  * Uses DATABASE_URL; without it, the embedded server of `npm start` (its URL
  * is in .orrery/pg.url while it runs), or starts the embedded server itself.
@@ -32,6 +33,7 @@ import {
   migrateDatabase,
 } from '@orrery/event-store';
 import { schedulingMigrations } from '@orrery/scheduling';
+import { runApply } from './lib/apply-command.js';
 import { connectForTool } from './lib/connect.js';
 
 const usage = `usage:
@@ -41,7 +43,8 @@ const usage = `usage:
   orrery tenant disable <id> [--reason <reason>]
   orrery tenant enable <id> [--reason <reason>]
   orrery key create <tenantId> [--name <name>]
-  orrery key revoke <tenantId> <keyId>`;
+  orrery key revoke <tenantId> <keyId>
+  orrery apply -f <file.yaml|file.json|-> [--dry-run] [--tenant <id>] [--name <pipeline>]`;
 
 /** Verbs and how many positional arguments each takes. */
 const verbs: Record<string, number> = {
@@ -80,9 +83,24 @@ async function main(argv: string[]): Promise<number> {
     options: {
       name: { type: 'string' },
       reason: { type: 'string' },
+      file: { type: 'string', short: 'f' },
+      'dry-run': { type: 'boolean' },
+      tenant: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
+  if (positionals[0] === 'apply') {
+    if (values.help || positionals.length !== 1 || values.file === undefined) {
+      console.error(usage);
+      return values.help ? 0 : 2;
+    }
+    return runApply({
+      file: values.file,
+      dryRun: values['dry-run'] === true,
+      tenant: values.tenant ?? 'default',
+      ...(values.name === undefined ? {} : { name: values.name }),
+    });
+  }
   const [noun, verb, ...rest] = positionals;
   const command = `${noun} ${verb}`;
   const arity = verbs[command];

@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { useTestDatabase } from '@orrery/testkit';
@@ -10,12 +13,13 @@ import { describe, expect, it } from 'vitest';
 const db = useTestDatabase();
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 const script = fileURLToPath(new URL('../scripts/orrery.ts', import.meta.url));
+const SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** Runs `orrery …`; answers its exit code and output. */
 async function orrery(
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, DATABASE_URL: db().url };
+  const env = { ...process.env, DATABASE_URL: db().url, ORRERY_SECRET_KEY: SECRET_KEY };
   return promisify(execFile)(process.execPath, [tsx, script, ...args], { env, timeout: 60_000 })
     .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
     .catch((error: { code?: number; stdout?: string; stderr?: string }) => ({
@@ -60,5 +64,62 @@ describe('orrery tenant', () => {
     });
     const wrong = await orrery('tenant', 'disable');
     expect(wrong).toMatchObject({ code: 2, stderr: expect.stringMatching(/usage:/) });
+  });
+});
+
+describe('orrery apply', () => {
+  const pipeline = (everyMs: number) => `
+name: nightly
+jobs:
+  - id: extract-job
+    endpoints:
+      - id: extract
+        name: Extract
+        request:
+          url: http://127.0.0.1:9/extract
+          headers:
+            authorization: { value: "Bearer t0ken", secret: true }
+        baseline: { kind: interval, everyMs: ${everyMs} }
+  - id: load-job
+    endpoints:
+      - id: load
+        name: Load
+        request: { url: http://127.0.0.1:9/load }
+        baseline: { kind: none }
+        dependsOn: [{ upstream: extract }]
+`;
+
+  it('prints the diff of a dry run, applies, then has nothing to apply; a bad document exits 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'orrery-apply-'));
+    try {
+      const file = join(dir, 'pipeline.yaml');
+      await writeFile(file, pipeline(60_000));
+      expect((await orrery('tenant', 'create', 'ops')).code).toBe(0);
+      const dry = await orrery('apply', '-f', file, '--tenant', 'ops', '--dry-run');
+      expect(dry, dry.stderr).toMatchObject({ code: 0 });
+      expect(dry.stdout).toMatch(/pipeline nightly \(tenant ops\): dry run, nothing appended/);
+      expect(dry.stdout).toMatch(
+        /\+ endpoint extract\n {2}\+ endpoint load\n {2}\+ edge extract\.load/,
+      );
+
+      const applied = await orrery('apply', '-f', file, '--tenant', 'ops');
+      expect(applied).toMatchObject({
+        code: 0,
+        stdout: expect.stringMatching(/: applied jobs \+2/),
+      });
+      const again = await orrery('apply', '-f', file, '--tenant', 'ops');
+      expect(again).toMatchObject({ code: 0, stdout: expect.stringMatching(/nothing to apply/) });
+
+      await writeFile(file, pipeline(5));
+      const bad = await orrery('apply', '-f', file, '--tenant', 'ops');
+      expect(bad).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/jobs\.0\.endpoints\.0\.baseline\.everyMs/),
+      });
+      const noFile = await orrery('apply', '--tenant', 'ops');
+      expect(noFile).toMatchObject({ code: 2, stderr: expect.stringMatching(/usage:/) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

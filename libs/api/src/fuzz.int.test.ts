@@ -145,6 +145,8 @@ describe('fuzzing every operation of the OpenAPI document', () => {
       runId: runIds,
       tenantId: ['t1', 't2', 'nobody'],
       keyId: [revokedKeyId, 'ffffffffffff'],
+      name: ['fz-pipeline', 'fz-other-pipeline'],
+      edgeId: ['fz-ep-1.fz-ep-2', 'fz-ep-1.fz-ep-3', 'fz-ep-2.fz-ep-1', 'fz-other-ep.fz-ep-1'],
     };
     templates = {
       'POST /v1/admin/tenants': [{ id: 'fz-tenant', name: 'Fuzz' }],
@@ -163,6 +165,7 @@ describe('fuzzing every operation of the OpenAPI document', () => {
           jitterMs: 500,
           backoff: { factor: 3, maxMs: 60_000 },
         },
+        { ...endpoint('fz-dep'), dependsOn: [{ upstream: 'fz-ep-1', condition: 'ok' }] },
       ],
       'PATCH /v1/endpoints/{endpointId}': [
         {
@@ -172,6 +175,7 @@ describe('fuzzing every operation of the OpenAPI document', () => {
           backoff: { maxMs: 120_000 },
         },
         { baseline: { kind: 'interval', everyMs: 1_000 }, minIntervalMs: 5_000 },
+        { dependsOn: [{ upstream: 'fz-ep-3', mode: 'gate' }, { upstream: 'fz-ep-2' }] },
       ],
       'POST /v1/endpoints/{endpointId}/pause': [{ until: soon(), reason: 'fuzz' }],
       'POST /v1/endpoints/{endpointId}/resume': [{ reason: 'fuzz' }],
@@ -182,6 +186,37 @@ describe('fuzzing every operation of the OpenAPI document', () => {
       ],
       'POST /v1/endpoints/{endpointId}/run': [{ reason: 'fuzz' }],
       'POST /v1/endpoints/{endpointId}/test-run': [{}],
+      'PUT /v1/pipelines/{name}': [
+        {
+          name: 'fz-pipeline',
+          jobs: [
+            {
+              id: 'fz-pipe-job',
+              name: 'Fuzzed pipeline',
+              endpoints: [
+                { ...endpoint('fz-pipe-a'), dependsOn: [{ upstream: 'fz-ep-1', mode: 'gate' }] },
+                {
+                  ...endpoint('fz-pipe-b'),
+                  dependsOn: [{ upstream: 'fz-pipe-a', condition: 'ok && body.ready == true' }],
+                  fanIn: { combine: 'fz_pipe_a' },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      'POST /v1/dependencies': [
+        { downstream: 'fz-ep-2', upstream: 'fz-ep-1', condition: 'status == 200' },
+        {
+          downstream: 'fz-ep-3',
+          upstream: 'fz-ep-1',
+          name: 'first',
+          mode: 'gate',
+          freshness: { kind: 'duration', ms: 60_000 },
+          onUpstreamFailure: { afterFailures: 3 },
+        },
+        { downstream: 'fz-ep-1', upstream: 'fz-ep-2' },
+      ],
     };
 
     const doc = (await request('GET', '/openapi.json', { key: null })).body as {

@@ -33,3 +33,4 @@ export {
   type EventRow,
   type NewEventRow,
 } from './schema.js';
+export { fromRow as decodeEventRow } from './postgres-statements.js';

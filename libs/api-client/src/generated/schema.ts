@@ -278,6 +278,8 @@ export interface paths {
      * @description Registers an HTTP request and its baseline schedule in an active job: a fixed interval, a cron expression, or `none` (trigger-only: it runs only when asked — run now, hints — and at most `maxIntervalMs` apart when set). `start` says when it first runs: `next_slot` (default: one interval after registration, or the next cron occurrence), `immediately`, or `at` a time within 100 years. `maxIntervalMs` must be at least `minIntervalMs`. Header values marked `secret` are stored encrypted and read back as "***".
      *
      *     Registering is idempotent per client-chosen `id`: when the endpoint exists in this job with the same config (defaults applied, key order ignored; a secret header compared by its value), the answer is 200 with the endpoint as it is and nothing changes. Another config or job, or an archived endpoint, answers 409 naming the fields that differ.
+     *
+     *     `dependsOn` declares its incoming edges (see `createDependency`), checked before anything is registered: an unknown upstream answers 404, an edge that would close a cycle or whose condition does not compile 422, and nothing is registered. The list is the endpoint's whole set of incoming edges (a retried create declares those missing).
      */
     post: operations['createEndpoint'];
     delete?: never;
@@ -310,6 +312,8 @@ export interface paths {
     /**
      * Update an endpoint (merged over its config; "***" keeps a secret header)
      * @description Merges the fields given over the current config and validates the result as a whole (so `maxIntervalMs` must still be at least `minIntervalMs`). `headers` replaces the whole map; `null` removes `maxIntervalMs` or `request.body`.
+     *
+     *     `dependsOn`, when given, becomes the whole set of incoming edges: new and changed edges are declared, edges not listed removed, in one atomic change (404 for an unknown upstream, 422 for an edge that would close a cycle or does not compile).
      */
     patch: operations['updateEndpoint'];
     trace?: never;
@@ -538,10 +542,197 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/dependencies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List dependencies (by edge id, cursor-paginated)
+     * @description Lists the tenant's edges in id order: all, those with an end in a `job`, from an `upstream` or into a `downstream` (filters combine). Read from the log (the graph holds edges only), so a declaration is listed at once.
+     */
+    get: operations['listDependencies'];
+    put?: never;
+    /**
+     * Declare a dependency between two endpoints (across jobs too)
+     * @description Declares the edge `upstream → downstream` (one per pair; its id is `<upstream>.<downstream>`). Both must be active endpoints of the tenant (404 names the missing one). The condition is compiled now; an edge that would close a cycle is refused with the cycle, e.g. `a → b → c → a`, decided against one version of the graph, so concurrent declarations never close one together. Declaring an edge that exists as asked answers 200 and changes nothing; another definition of the same pair replaces it (201).
+     */
+    post: operations['createDependency'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/dependencies/{edgeId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a dependency
+     * @description Reads one edge by its id, `<upstream>.<downstream>`.
+     */
+    get: operations['getDependency'];
+    put?: never;
+    post?: never;
+    /**
+     * Remove a dependency
+     * @description Removes the edge: the downstream no longer waits for, nor runs after, the upstream. Refused with 422 while the downstream's fan-in or templates name it (change those first).
+     */
+    delete: operations['deleteDependency'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/graph': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A job's dependency graph, with each edge's state
+     * @description The job's endpoints, every endpoint of another job on one of their edges, and those edges with what each downstream knows of them now: the latest and the last satisfying upstream response, whether a gate is open, whether a breaker holds the downstream, and how many responses wait for a fan-in. Edges are read from the log; endpoints and edge states from the scheduling read model, which follows the log within moments.
+     */
+    get: operations['getGraph'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/pipelines/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Apply a pipeline: jobs, endpoints and edges as one declared document
+     * @description Makes the tenant hold exactly what the document declares — its jobs, their
+     *     endpoints (each as `POST /v1/jobs/{jobId}/endpoints` takes it, with a required `id`) and the
+     *     edges of each endpoint's `dependsOn` (an upstream is an endpoint of the document or one already
+     *     registered in the tenant) — and archives the jobs and endpoints, and removes the edges, that an
+     *     earlier apply of this pipeline created and this document drops. The body is JSON
+     *     (`application/json`) or YAML (`application/yaml`), at most 32 MiB.
+     *
+     *     The document is checked as a whole before anything happens, and every issue is listed in
+     *     `errors` at its path in the document (`jobs.0.endpoints.3.baseline.everyMs`): 400 when it
+     *     breaks its schema (or names an id twice), 409 when it clashes with what is live (an endpoint of
+     *     another job, an archived endpoint or job), 422 when an upstream does not resolve, an expression
+     *     (condition, fan-in, template) does not compile, or an edge would close a cycle with the live
+     *     graph and the document (the cycle's path is in `detail`).
+     *
+     *     The apply is all or nothing: every change is decided in memory and appended in one atomic append
+     *     at the versions read. When another writer changes one of those streams meanwhile, the apply is
+     *     read and decided again (a few times, then 409). Applying the same document again appends nothing
+     *     (`changed: false`). With `?dryRun=true` the answer is the diff against what is live, and
+     *     nothing is appended.
+     */
+    put: operations['applyPipeline'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** @description An edge from `upstream` to the endpoint that declares it. `condition` is CEL over the upstream's response (`status`, `ok`, `body`, `headers`, `durationMs`), default `ok`; `mode` `trigger` runs the downstream when satisfied, `gate` skips its own runs until satisfied; `freshness` says which responses count (default `since_last_run`); `onUpstreamFailure` holds the downstream after that many consecutive upstream failures. `name` (default: the upstream's id with `-` as `_`) is how fan-in and templates refer to the edge. */
+    DependencySpecInput: {
+      upstream: string;
+      name?: string;
+      /** @default ok */
+      condition?: string;
+      /**
+       * @default trigger
+       * @enum {string}
+       */
+      mode?: 'trigger' | 'gate';
+      /**
+       * @default {
+       *       "kind": "since_last_run"
+       *     }
+       */
+      freshness?:
+        | {
+            /** @constant */
+            kind: 'duration';
+            ms: number;
+          }
+        | {
+            /** @constant */
+            kind: 'since_last_run';
+          };
+      onUpstreamFailure?: {
+        afterFailures: number;
+      };
+    };
+    /**
+     * @example {
+     *       "downstream": "load-warehouse",
+     *       "upstream": "extract-orders",
+     *       "name": "extract",
+     *       "condition": "status == 200 && body.rows > 0"
+     *     }
+     * @example {
+     *       "downstream": "send-report",
+     *       "upstream": "warehouse-health",
+     *       "mode": "gate",
+     *       "freshness": {
+     *         "kind": "duration",
+     *         "ms": 900000
+     *       },
+     *       "onUpstreamFailure": {
+     *         "afterFailures": 3
+     *       }
+     *     }
+     */
+    DependencyCreateInput: {
+      upstream: string;
+      name?: string;
+      /** @default ok */
+      condition?: string;
+      /**
+       * @default trigger
+       * @enum {string}
+       */
+      mode?: 'trigger' | 'gate';
+      /**
+       * @default {
+       *       "kind": "since_last_run"
+       *     }
+       */
+      freshness?:
+        | {
+            /** @constant */
+            kind: 'duration';
+            ms: number;
+          }
+        | {
+            /** @constant */
+            kind: 'since_last_run';
+          };
+      onUpstreamFailure?: {
+        afterFailures: number;
+      };
+      /** @description The endpoint that depends on `upstream` */
+      downstream: string;
+    };
     /**
      * @example {
      *       "id": "sales-export",
@@ -580,6 +771,32 @@ export interface components {
      *       "minIntervalMs": 60000,
      *       "maxIntervalMs": 900000,
      *       "jitterMs": 10000
+     *     }
+     * @example {
+     *       "id": "load-warehouse",
+     *       "name": "Load the exported sales into the warehouse",
+     *       "request": {
+     *         "method": "POST",
+     *         "url": "https://warehouse.example.com/loads"
+     *       },
+     *       "baseline": {
+     *         "kind": "none"
+     *       },
+     *       "dependsOn": [
+     *         {
+     *           "upstream": "sales-export",
+     *           "name": "export",
+     *           "condition": "status == 200"
+     *         },
+     *         {
+     *           "upstream": "warehouse-health",
+     *           "mode": "gate",
+     *           "freshness": {
+     *             "kind": "duration",
+     *             "ms": 900000
+     *           }
+     *         }
+     *       ]
      *     }
      */
     EndpointCreateInput: {
@@ -661,8 +878,15 @@ export interface components {
         /** @default 3600000 */
         maxMs?: number;
       };
+      fanIn?: {
+        /** @default all */
+        combine?: string;
+        correlation?: string;
+      };
       /** @description Client-chosen id; generated if absent */
       id?: string;
+      /** @description The endpoint's incoming edges, all of them: on an update, edges not listed are removed (absent: unchanged). An edge that closes a cycle, or whose condition does not compile, answers 422 and nothing changes */
+      dependsOn?: components['schemas']['DependencySpecInput'][];
     };
     /**
      * @example {
@@ -744,6 +968,8 @@ export interface components {
         factor?: number;
         maxMs?: number;
       };
+      /** @description The endpoint's incoming edges, all of them: on an update, edges not listed are removed (absent: unchanged). An edge that closes a cycle, or whose condition does not compile, answers 422 and nothing changes */
+      dependsOn?: components['schemas']['DependencySpecInput'][];
     };
     /**
      * @example {
@@ -846,6 +1072,203 @@ export interface components {
     };
     /**
      * @example {
+     *       "name": "nightly-sales",
+     *       "description": "Extracts the day of sales, loads it, then refreshes the dashboards",
+     *       "jobs": [
+     *         {
+     *           "id": "sales-etl",
+     *           "name": "Sales ETL",
+     *           "endpoints": [
+     *             {
+     *               "id": "extract",
+     *               "name": "Extract the day of sales",
+     *               "request": {
+     *                 "method": "POST",
+     *                 "url": "https://etl.example.com/extract",
+     *                 "headers": {
+     *                   "authorization": {
+     *                     "value": "Bearer YOUR_ETL_TOKEN",
+     *                     "secret": true
+     *                   }
+     *                 }
+     *               },
+     *               "baseline": {
+     *                 "kind": "cron",
+     *                 "expression": "0 2 * * *",
+     *                 "timezone": "Europe/Berlin"
+     *               }
+     *             },
+     *             {
+     *               "id": "load",
+     *               "name": "Load the extract",
+     *               "request": {
+     *                 "method": "POST",
+     *                 "url": "https://etl.example.com/load",
+     *                 "body": "{\"batch\": \"{{ upstream.extract.body.batch_id }}\"}"
+     *               },
+     *               "baseline": {
+     *                 "kind": "none"
+     *               },
+     *               "dependsOn": [
+     *                 {
+     *                   "upstream": "extract",
+     *                   "condition": "ok && body.rows > 0"
+     *                 }
+     *               ]
+     *             }
+     *           ]
+     *         },
+     *         {
+     *           "id": "dashboards",
+     *           "endpoints": [
+     *             {
+     *               "id": "refresh",
+     *               "name": "Refresh the dashboards",
+     *               "request": {
+     *                 "method": "POST",
+     *                 "url": "https://bi.example.com/refresh"
+     *               },
+     *               "baseline": {
+     *                 "kind": "interval",
+     *                 "everyMs": 86400000
+     *               },
+     *               "dependsOn": [
+     *                 {
+     *                   "upstream": "load",
+     *                   "mode": "trigger"
+     *                 }
+     *               ]
+     *             }
+     *           ]
+     *         }
+     *       ]
+     *     }
+     */
+    PipelineDocumentInput: {
+      name?: string;
+      /** @default  */
+      description?: string;
+      jobs: {
+        id: string;
+        name?: string;
+        description?: string;
+        /** @default [] */
+        endpoints?: {
+          name: string;
+          /** @default  */
+          description?: string;
+          request: {
+            /**
+             * @default GET
+             * @enum {string}
+             */
+            method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+            /** Format: uri */
+            url: string;
+            /** @default {} */
+            headers?: {
+              [key: string]: {
+                value: string;
+                /** @default false */
+                secret?: boolean;
+              };
+            };
+            body?: string;
+          };
+          baseline:
+            | {
+                /** @constant */
+                kind: 'interval';
+                everyMs: number;
+              }
+            | {
+                /** @constant */
+                kind: 'cron';
+                expression: string;
+                /** @default UTC */
+                timezone?: string;
+              }
+            | {
+                /** @constant */
+                kind: 'none';
+              };
+          start?:
+            | {
+                /** @constant */
+                kind: 'next_slot';
+              }
+            | {
+                /** @constant */
+                kind: 'immediately';
+              }
+            | {
+                /** @constant */
+                kind: 'at';
+                /** Format: date-time */
+                at: string;
+              };
+          /** @default 0 */
+          minIntervalMs?: number;
+          maxIntervalMs?: number;
+          /** @default 10000 */
+          timeoutMs?: number;
+          /** @default 65536 */
+          responseCapBytes?: number;
+          /** @default 0 */
+          jitterMs?: number;
+          /**
+           * @default {
+           *       "factor": 2,
+           *       "maxMs": 3600000
+           *     }
+           */
+          backoff?: {
+            /** @default 2 */
+            factor?: number;
+            /** @default 3600000 */
+            maxMs?: number;
+          };
+          fanIn?: {
+            /** @default all */
+            combine?: string;
+            correlation?: string;
+          };
+          id: string;
+          /** @default [] */
+          dependsOn?: {
+            upstream: string;
+            name?: string;
+            /** @default ok */
+            condition?: string;
+            /**
+             * @default trigger
+             * @enum {string}
+             */
+            mode?: 'trigger' | 'gate';
+            /**
+             * @default {
+             *       "kind": "since_last_run"
+             *     }
+             */
+            freshness?:
+              | {
+                  /** @constant */
+                  kind: 'duration';
+                  ms: number;
+                }
+              | {
+                  /** @constant */
+                  kind: 'since_last_run';
+                };
+            onUpstreamFailure?: {
+              afterFailures: number;
+            };
+          }[];
+        }[];
+      }[];
+    };
+    /**
+     * @example {
      *       "reason": "the invoice of March is unpaid"
      *     }
      */
@@ -883,6 +1306,116 @@ export interface components {
         field: string;
         message: string;
       }[];
+    };
+    Dependency: {
+      /** @description `<upstream endpoint id>.<downstream endpoint id>` */
+      edgeId: string;
+      /** @description How fan-in and templates of the downstream refer to the edge */
+      name: string;
+      /** @description An identifier */
+      upstreamEndpointId: string;
+      /** @description An identifier */
+      downstreamEndpointId: string;
+      /** @description CEL over the upstream's response */
+      condition: string;
+      /** @enum {string} */
+      mode: 'trigger' | 'gate';
+      freshness:
+        | {
+            /** @constant */
+            kind: 'duration';
+            ms: number;
+          }
+        | {
+            /** @constant */
+            kind: 'since_last_run';
+          };
+      onUpstreamFailure?: {
+        afterFailures: number;
+      };
+    };
+    /** @description An upstream response as the edge judged it */
+    EdgeObservation: {
+      runId: string;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      respondedAt: string;
+      /** @description null when no HTTP answer arrived */
+      status: number | null;
+      ok: boolean;
+      /** @description Whether it satisfied the edge's condition */
+      satisfied: boolean;
+    };
+    EdgeState: {
+      /** @description The upstream's latest response the edge saw */
+      latest: components['schemas']['EdgeObservation'] | null;
+      /** @description The latest one that satisfied the condition */
+      lastSatisfied: components['schemas']['EdgeObservation'] | null;
+      /** @description Gate edges: open when the latest response satisfied and is fresh now */
+      gate: ('open' | 'closed') | null;
+      /** @description Edges with `onUpstreamFailure`: open while the downstream is held */
+      breaker: ('closed' | 'open') | null;
+      /** @description Consecutive failed upstream runs */
+      failures: number;
+      /** @description Trigger edges: satisfying responses not yet used by the fan-in */
+      waiting: number;
+    };
+    GraphNode: {
+      /** @description An identifier */
+      endpointId: string;
+      /** @description An identifier */
+      jobId: string;
+      name: string;
+      /** @enum {string} */
+      status: 'active' | 'archived';
+      /**
+       * @description The kind of the endpoint's schedule
+       * @enum {string}
+       */
+      baseline: 'interval' | 'cron' | 'none';
+      /** @description How its trigger edges combine (null: all of them) */
+      fanIn: {
+        /** @default all */
+        combine: string;
+        correlation?: string;
+      } | null;
+      /** @description False for an endpoint of another job on one of the edges */
+      inJob: boolean;
+    };
+    /** @description An edge and what its downstream knows of it now */
+    GraphEdge: {
+      /** @description `<upstream endpoint id>.<downstream endpoint id>` */
+      edgeId: string;
+      /** @description How fan-in and templates of the downstream refer to the edge */
+      name: string;
+      /** @description An identifier */
+      upstreamEndpointId: string;
+      /** @description An identifier */
+      downstreamEndpointId: string;
+      /** @description CEL over the upstream's response */
+      condition: string;
+      /** @enum {string} */
+      mode: 'trigger' | 'gate';
+      freshness:
+        | {
+            /** @constant */
+            kind: 'duration';
+            ms: number;
+          }
+        | {
+            /** @constant */
+            kind: 'since_last_run';
+          };
+      onUpstreamFailure?: {
+        afterFailures: number;
+      };
+      state: components['schemas']['EdgeState'];
+    };
+    Graph: {
+      nodes: components['schemas']['GraphNode'][];
+      edges: components['schemas']['GraphEdge'][];
     };
     /** @description An endpoint: its request and schedule. Secret header values read back as "***". */
     EndpointConfig: {
@@ -963,6 +1496,11 @@ export interface components {
         factor: number;
         /** @default 3600000 */
         maxMs: number;
+      };
+      fanIn?: {
+        /** @default all */
+        combine: string;
+        correlation?: string;
       };
     };
     IntervalHint: {
@@ -1091,6 +1629,8 @@ export interface components {
         /** @description The first event it could not handle */
         position: number;
       }[];
+      /** @description Its incoming edges, by name */
+      dependsOn: components['schemas']['Dependency'][];
     };
     ClearedHints: {
       /** @description The slots that held a hint */
@@ -1098,7 +1638,7 @@ export interface components {
     };
     RunError: {
       /** @enum {string} */
-      kind: 'timeout' | 'network' | 'too_large' | 'refused' | 'internal';
+      kind: 'timeout' | 'network' | 'too_large' | 'refused' | 'internal' | 'template';
       message: string;
     };
     TestRunResult: {
@@ -1137,7 +1677,8 @@ export interface components {
         | 'timeout'
         | 'network'
         | 'refused'
-        | 'internal';
+        | 'internal'
+        | 'template';
     };
     Job: {
       /** @description An identifier */
@@ -1190,7 +1731,12 @@ export interface components {
         | 'HintsCleared'
         | 'Paused'
         | 'Resumed'
+        | 'UpstreamObserved'
         | 'CascadeTriggered'
+        | 'CascadeRefused'
+        | 'UpstreamFailing'
+        | 'UpstreamRecovered'
+        | 'PipelineApplied'
         | 'PlannerSessionRecorded'
         | 'TenantCreated'
         | 'ApiKeyCreated'
@@ -1218,6 +1764,83 @@ export interface components {
       items: components['schemas']['Event'][];
       /** @description Where the next page starts; null on the last page */
       nextCursor: string | null;
+    };
+    /** @description A cascade's causation chain */
+    CascadeChain: {
+      /** @description The run the cascade started from */
+      root: string;
+      /** @description Hops from the root (0: a run of its own schedule) */
+      depth: number;
+      /** @description The endpoints from the root to this one */
+      chain: string[];
+    };
+    /** @description An upstream response as an edge judged it */
+    ObservedResponse: {
+      endpointId: string;
+      runId: string;
+      /** @description Log position of its ResponseRecorded */
+      position: number;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      respondedAt: string;
+      status: number | null;
+      ok: boolean;
+      /** @description Whether the edge's condition held */
+      satisfied: boolean;
+      correlation: string | null;
+      /** @description Why the condition or correlation failed to evaluate */
+      error?: string;
+    };
+    /** @description An incoming edge and what it saw */
+    ExplanationEdge: {
+      edgeId: string;
+      name: string;
+      upstreamEndpointId: string;
+      /** @enum {string} */
+      mode: 'trigger' | 'gate';
+      condition: string;
+      /** @description The upstream's latest response */
+      latest: components['schemas']['ObservedResponse'] | null;
+      lastSatisfied: components['schemas']['ObservedResponse'] | null;
+      /** @description Gate edges: open or closed at `asOf.time`, and why */
+      gate: {
+        open: boolean;
+        detail: string;
+      } | null;
+      /** @description Edges with a breaker: its state and the count of failed upstream runs */
+      breaker: {
+        open: boolean;
+        failures: number;
+        afterFailures: number;
+      } | null;
+      /** @description Trigger edges: satisfying responses not yet used */
+      waiting: number;
+    };
+    /** @description A gate, fan-in or breaker decision, with its inputs */
+    ExplanationCascadeEvent: {
+      position: number;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      recordedAt: string;
+      /** @enum {string} */
+      type:
+        | 'UpstreamObserved'
+        | 'CascadeTriggered'
+        | 'CascadeRefused'
+        | 'RunSkipped'
+        | 'UpstreamFailing'
+        | 'UpstreamRecovered';
+      edgeId: string | null;
+      /** @description What was decided, in words */
+      summary: string;
+      /** @description The event's data (bodies left out) */
+      data: {
+        [key: string]: unknown;
+      };
     };
     /** @description Everything the governor looked at */
     ExplanationInputs: {
@@ -1387,6 +2010,23 @@ export interface components {
         leaseUntil: string;
         attempt: number;
       } | null;
+      /** @description Cascades and breakers (null without incoming edges or cascades) */
+      cascade: {
+        /** @description Cascades fired and not yet run */
+        pending: number;
+        /** @description The oldest waiting cascade, and whether it chose the next run */
+        head: {
+          cascadeId: string;
+          /**
+           * Format: date-time
+           * @description ISO-8601 instant
+           */
+          triggeredAt: string;
+          won: boolean;
+        } | null;
+        /** @description Incoming edges whose breaker is open */
+        failingEdges: string[];
+      } | null;
     };
     /** @description A RunDispatched: why a run happened */
     ExplanationDispatch: {
@@ -1410,6 +2050,12 @@ export interface components {
       attempt: number;
       reason: string;
       hintId: string | null;
+      /** @description A cascade's run: its causation chain */
+      cascade: {
+        root: string;
+        depth: number;
+        chain: string[];
+      } | null;
     };
     /** @description A hint proposed, refused, lapsed or cleared */
     ExplanationHintEvent:
@@ -1578,7 +2224,9 @@ export interface components {
           | 'baseline_cron'
           | 'interval_hint'
           | 'one_shot_hint'
-          | 'max_interval';
+          | 'max_interval'
+          | 'upstream_failing'
+          | 'cascade';
       };
       inputs: components['schemas']['ExplanationInputs'];
       /** @description The hints held in their slots, with reason, source and expiry */
@@ -1615,11 +2263,94 @@ export interface components {
         maxIntervalMs: number | null;
         jitterMs: number;
       };
+      /** @description The incoming edges, their inputs, and the cascades waiting */
+      dependencies: {
+        edges: components['schemas']['ExplanationEdge'][];
+        /** @description Cascades fired and waiting for their run */
+        pending: {
+          cascadeId: string;
+          /**
+           * Format: date-time
+           * @description ISO-8601 instant
+           */
+          triggeredAt: string;
+          correlation: string | null;
+          cascade: components['schemas']['CascadeChain'];
+          inputs: {
+            edgeId: string;
+            runId: string;
+          }[];
+          templateError?: {
+            field: string;
+            message: string;
+          };
+        }[];
+      };
       recentDecisions: {
         /** @description The last runs dispatched, oldest first */
         dispatches: components['schemas']['ExplanationDispatch'][];
         /** @description The last hint events, oldest first */
         hintEvents: components['schemas']['ExplanationHintEvent'][];
+        /** @description The last gate, fan-in and breaker decisions, oldest first */
+        cascadeEvents: components['schemas']['ExplanationCascadeEvent'][];
+      };
+    };
+    PipelineApply: {
+      pipeline: string;
+      /** @description `sha256:<hex>` of the document as parsed, secrets left out */
+      digest: string;
+      dryRun: boolean;
+      /** @description The document differs from what is live */
+      changed: boolean;
+      /** @description Events were appended by this request */
+      applied: boolean;
+      /** @description Events appended, or that a dry run would append */
+      events: number;
+      /** @description Log positions of the events appended */
+      positions: {
+        first: number;
+        last: number;
+      } | null;
+      /** @description Read-decide-append rounds: more than 1 when a concurrent change was re-decided */
+      attempts: number;
+      summary: string;
+      diff: {
+        jobs: {
+          create: string[];
+          change: {
+            id: string;
+            /** @description Dotted paths of the fields that change */
+            fields: string[];
+          }[];
+          /** @description How many the document declares as they already are */
+          unchanged: number;
+          /** @description What the pipeline created and the document drops */
+          archive: string[];
+        };
+        endpoints: {
+          create: string[];
+          change: {
+            id: string;
+            /** @description Dotted paths of the fields that change */
+            fields: string[];
+          }[];
+          /** @description How many the document declares as they already are */
+          unchanged: number;
+          /** @description What the pipeline created and the document drops */
+          archive: string[];
+        };
+        edges: {
+          create: string[];
+          change: {
+            id: string;
+            /** @description Dotted paths of the fields that change */
+            fields: string[];
+          }[];
+          /** @description How many the document declares as they already are */
+          unchanged: number;
+          /** @description Edges (`<upstream>.<downstream>`) the pipeline created and the document drops */
+          remove: string[];
+        };
       };
     };
     Run: {
@@ -1643,7 +2374,8 @@ export interface components {
         | 'timeout'
         | 'network'
         | 'refused'
-        | 'internal';
+        | 'internal'
+        | 'template';
       /** @description 1, or more when a lapsed lease re-dispatched the run */
       attempt: number;
       /** @description Why the run was due (the governor reason, or test) */
@@ -1700,7 +2432,8 @@ export interface components {
         | 'timeout'
         | 'network'
         | 'refused'
-        | 'internal';
+        | 'internal'
+        | 'template';
       /** @description 1, or more when a lapsed lease re-dispatched the run */
       attempt: number;
       /** @description Why the run was due (the governor reason, or test) */
@@ -3595,6 +4328,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description An edge of `dependsOn` cannot be declared (a cycle, a condition) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Rate limit exceeded */
       429: {
         headers: {
@@ -3904,6 +4646,15 @@ export interface operations {
       };
       /** @description Unsupported content type */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An edge of `dependsOn` cannot be declared (a cycle, a condition) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4585,7 +5336,8 @@ export interface operations {
           | 'timeout'
           | 'network'
           | 'refused'
-          | 'internal';
+          | 'internal'
+          | 'template';
       };
       header?: never;
       path: {
@@ -4709,7 +5461,8 @@ export interface operations {
           | 'timeout'
           | 'network'
           | 'refused'
-          | 'internal';
+          | 'internal'
+          | 'template';
       };
       header?: never;
       path: {
@@ -4945,7 +5698,12 @@ export interface operations {
           | 'HintsCleared'
           | 'Paused'
           | 'Resumed'
+          | 'UpstreamObserved'
           | 'CascadeTriggered'
+          | 'CascadeRefused'
+          | 'UpstreamFailing'
+          | 'UpstreamRecovered'
+          | 'PipelineApplied'
           | 'PlannerSessionRecorded'
           | 'TenantCreated'
           | 'ApiKeyCreated'
@@ -5093,7 +5851,12 @@ export interface operations {
           | 'HintsCleared'
           | 'Paused'
           | 'Resumed'
+          | 'UpstreamObserved'
           | 'CascadeTriggered'
+          | 'CascadeRefused'
+          | 'UpstreamFailing'
+          | 'UpstreamRecovered'
+          | 'PipelineApplied'
           | 'PlannerSessionRecorded'
           | 'TenantCreated'
           | 'ApiKeyCreated'
@@ -5307,6 +6070,684 @@ export interface operations {
       };
       /** @description Unsupported content type */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listDependencies: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
+        cursor?: string;
+        /** @description Only edges with an end in this job */
+        job?: string;
+        /** @description Only edges from this endpoint */
+        upstream?: string;
+        /** @description Only edges into this endpoint */
+        downstream?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Dependency'][];
+            /** @description Where the next page starts; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createDependency: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DependencyCreateInput'];
+      };
+    };
+    responses: {
+      /** @description The edge already existed as asked: it is unchanged */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Dependency'];
+        };
+      };
+      /** @description The edge was declared (or its definition replaced) */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Dependency'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The edge cannot be declared: it would close a cycle (the path is in `detail`), its condition does not compile (the position is in `detail`), its name is taken, or the downstream's fan-in or templates would name an edge it does not have */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getDependency: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description `<upstream endpoint id>.<downstream endpoint id>` */
+        edgeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Dependency'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteDependency: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description `<upstream endpoint id>.<downstream endpoint id>` */
+        edgeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The edge was removed (no body) */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The downstream's fan-in or templates still name the edge */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getGraph: {
+    parameters: {
+      query: {
+        /** @description The job whose graph to show */
+        job: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Graph'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  applyPipeline: {
+    parameters: {
+      query?: {
+        /** @description `true`: answer the diff against what is live and append nothing */
+        dryRun?: 'true' | 'false';
+      };
+      header?: never;
+      path: {
+        /** @description The pipeline: its name, unique in the tenant */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PipelineDocumentInput'];
+        'application/yaml': components['schemas']['PipelineDocumentInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PipelineApply'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The document clashes with what is live (an endpoint of another job, an archived endpoint or job), or its streams kept changing under concurrent writers */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An upstream does not resolve, an expression does not compile, or an edge would close a cycle (its path is in `detail`) */
+      422: {
         headers: {
           [name: string]: unknown;
         };

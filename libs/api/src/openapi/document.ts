@@ -19,8 +19,18 @@ export const apiTags = [
     description:
       'Time-bounded nudges to a schedule (an interval or a one-shot run), run now, test runs.',
   },
+  {
+    name: 'dependencies',
+    description:
+      'Edges between endpoints (across jobs): triggers, gates and breakers, and the graph view.',
+  },
   { name: 'runs', description: 'Every dispatched run and the response it recorded.' },
   { name: 'events', description: 'The append-only audit log of the tenant, paged or live.' },
+  {
+    name: 'pipelines',
+    description:
+      'Whole pipelines — jobs, endpoints and the edges between them — applied as one document.',
+  },
   { name: 'admin', description: 'Tenants and their API keys (guarded by the admin key).' },
   { name: 'health', description: 'Liveness and readiness probes (no API key).' },
 ] as const satisfies readonly OpenAPIV3_1.TagObject[];

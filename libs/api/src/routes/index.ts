@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { dependencyRoutes } from './dependencies.js';
 import { endpointsRoutes } from './endpoints.js';
 import { eventsRoutes } from './events.js';
 import { explainRoutes } from './explain.js';
 import { hintsRoutes } from './hints.js';
 import { jobRoutes } from './jobs.js';
+import { pipelineRoutes } from './pipelines.js';
 import { runsRoutes } from './runs.js';
 
 /** Every tenant-scoped /v1 route. */
@@ -14,4 +16,6 @@ export const v1Routes: FastifyPluginAsyncZod = async (app) => {
   await app.register(runsRoutes);
   await app.register(eventsRoutes);
   await app.register(explainRoutes);
+  await app.register(dependencyRoutes);
+  await app.register(pipelineRoutes);
 };
