@@ -2,9 +2,19 @@
  * Bench settings, from the environment. Every value is clamped to a sane
  * range so a typo cannot start an unbounded run.
  */
+import { parseArgs } from 'node:util';
 
-export type Phase = 'baseline' | 'throughput' | 'lateness' | 'commands';
-const PHASES: readonly Phase[] = ['baseline', 'throughput', 'lateness', 'commands'];
+export type Phase = 'baseline' | 'throughput' | 'lateness' | 'commands' | 'cascades' | 'pipeline';
+const PHASES: readonly Phase[] = [
+  'baseline',
+  'throughput',
+  'lateness',
+  'commands',
+  'cascades',
+  'pipeline',
+];
+/** Phases that run Orrery's runtime or the baseline, and so need Redis. */
+export const REDIS_PHASES: readonly Phase[] = ['baseline', 'throughput', 'lateness', 'cascades'];
 
 export interface BenchConfig {
   /** Measured window of each phase, seconds (BENCH_SECONDS, default 10). */
@@ -25,12 +35,20 @@ export interface BenchConfig {
   readonly baselineRuns: number;
   /** Dispatcher claim batch (BENCH_BATCH_SIZE, default 200, Orrery's default). */
   readonly batchSize: number;
-  /** Phases to run, comma-separated (BENCH_PHASES, default all four). */
+  /** Phases to run, comma-separated (BENCH_PHASES, default all of them). */
   readonly phases: ReadonlySet<Phase>;
   /** Events in the long stream of the commands phase (BENCH_LONG_STREAM, default 1 000 000). */
   readonly longStream: number;
   /** Commands and explains timed per stream in the commands phase (BENCH_COMMANDS, default 200). */
   readonly commands: number;
+  /** Four-stage chains of the cascades phase: heads on an interval (BENCH_CHAINS, default 200). */
+  readonly chains: number;
+  /** Chains started per second in the cascades phase (BENCH_CHAIN_RATE, default 200). */
+  readonly chainRate: number;
+  /** Endpoints of the pipeline phase's document (BENCH_PIPELINE_ENDPOINTS, default 10 000). */
+  readonly pipelineEndpoints: number;
+  /** Endpoints the pipeline phase registers one by one, to extrapolate (BENCH_PIPELINE_SAMPLE, 300). */
+  readonly pipelineSample: number;
   /** Sample a CPU profile of the main thread in each phase (BENCH_PROFILE, default 0). */
   readonly profile: boolean;
   /** Where the loopback target runs: its own thread (default) or this event loop (BENCH_TARGET=inline). */
@@ -55,13 +73,24 @@ function flag(name: string, fallback: boolean): boolean {
   return !['0', 'false', 'no', 'off'].includes(raw);
 }
 
+/** `--only <phase>[,<phase>]` on the command line (`npm run bench -- --only pipeline`). */
+function onlyArgument(): string | undefined {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { only: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  });
+  return typeof values.only === 'string' ? values.only : undefined;
+}
+
 function phases(): ReadonlySet<Phase> {
-  const raw = process.env['BENCH_PHASES']?.trim();
+  const raw = (onlyArgument() ?? process.env['BENCH_PHASES'])?.trim();
   if (!raw) return new Set(PHASES);
   const picked = raw.split(',').map((p) => p.trim());
   for (const p of picked) {
     if (!PHASES.includes(p as Phase)) {
-      throw new Error(`BENCH_PHASES: unknown phase "${p}" (known: ${PHASES.join(', ')})`);
+      throw new Error(`--only / BENCH_PHASES: unknown phase "${p}" (known: ${PHASES.join(', ')})`);
     }
   }
   return new Set(picked as Phase[]);
@@ -81,6 +110,10 @@ export function readConfig(): BenchConfig {
     phases: phases(),
     longStream: Math.round(num('BENCH_LONG_STREAM', 1_000_000, 1_000, 5_000_000)),
     commands: Math.round(num('BENCH_COMMANDS', 200, 10, 10_000)),
+    chains: Math.round(num('BENCH_CHAINS', 200, 1, 5_000)),
+    chainRate: num('BENCH_CHAIN_RATE', 200, 1, 2_000),
+    pipelineEndpoints: Math.round(num('BENCH_PIPELINE_ENDPOINTS', 10_000, 10, 20_000)),
+    pipelineSample: Math.round(num('BENCH_PIPELINE_SAMPLE', 300, 10, 5_000)),
     profile: flag('BENCH_PROFILE', false),
     target: process.env['BENCH_TARGET'] === 'inline' ? 'inline' : 'thread',
     databaseUrl: process.env['DATABASE_URL'] || undefined,

@@ -10,6 +10,18 @@
  *                   evenly): dispatch lateness percentiles from the `runs` read model.
  *   4. commands   — command and explain latency through the API on an endpoint whose
  *                   stream holds BENCH_LONG_STREAM events, against one of 100 events.
+ *   5. cascades   — cascade hop latency (upstream ResponseRecorded → downstream HTTP call
+ *                   start) at a sustained BENCH_CHAIN_RATE chains/s of four-stage chains
+ *                   (BENCH_CHAINS heads on an interval → s2 → s3 → s4, trigger-only, one edge
+ *                   each): p50/p95/p99/max against p50 ≤ 20 ms and p99 ≤ 100 ms, where each
+ *                   hop's time goes (cascade processor, projection + dispatcher, queue +
+ *                   executor) from the log's timestamps, chains completed, no stage run twice.
+ *   6. pipeline   — a BENCH_PIPELINE_ENDPOINTS-endpoint document (10 000: 1000 jobs of 10, ~9 900
+ *                   edges, across jobs too) applied in one PUT /v1/pipelines/{name}, against
+ *                   BENCH_PIPELINE_SAMPLE (300) of its endpoints registered one POST at a time,
+ *                   extrapolated; the apply's time against the ≤ 5 s goal. Needs no Redis.
+ *
+ * Run some phases only with `npm run bench -- --only pipeline` (or BENCH_PHASES=pipeline,commands).
  *
  * Prints runs/s for both, the ratio, lateness p50/p95/p99, where the time goes
  * (per-run stages, per-operation timings and batch sizes, ordering-lock
@@ -21,19 +33,24 @@
  * Environment (all optional): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
  * BENCH_ENDPOINTS (2000), BENCH_EVERY_MS (100), BENCH_RATE (500),
  * BENCH_LATENESS_EVERY_MS (1000), BENCH_CONCURRENCY (32), BENCH_BATCH_SIZE (200),
- * BENCH_PHASES (baseline,throughput,lateness,commands), BENCH_LONG_STREAM (1000000),
- * BENCH_COMMANDS (200), BENCH_PROFILE (0: 1 adds a main-thread CPU profile per window),
- * BENCH_TARGET (thread | inline), BENCH_LOG_LEVEL (warn), DATABASE_URL
+ * BENCH_PHASES (baseline,throughput,lateness,commands,cascades), BENCH_LONG_STREAM
+ * (1000000), BENCH_COMMANDS (200), BENCH_CHAINS (200), BENCH_CHAIN_RATE (200: chains/s),
+ * BENCH_PIPELINE_ENDPOINTS (10000), BENCH_PIPELINE_SAMPLE (300),
+ * BENCH_PROFILE (0: 1 adds a main-thread CPU profile per window), BENCH_TARGET (thread | inline), BENCH_LOG_LEVEL (warn), DATABASE_URL
  * (unset: embedded PostgreSQL), REDIS_URL (redis://127.0.0.1:6379).
  *
- * Exit codes: 0 done (targets met or not), 1 failed, 2 Redis unreachable.
+ * Exit codes: 0 done (targets met or not), 1 failed, 2 Redis unreachable (for a phase needing it).
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { redisAvailable } from '@orrery/testkit';
 import { runBaseline, summarizeBaselines, type BaselineResult } from './baseline.js';
+import { runPipelineApply } from './apply/phase.js';
+import { APPLY_GOAL_SECONDS, type PipelineApplyResult } from './apply/result.js';
+import { chainLoad, runCascades } from './cascades/phase.js';
+import type { CascadesResult } from './cascades/result.js';
 import { COMMAND_TARGET_P99_MS, runCommands, type CommandsResult } from './commands/phase.js';
-import { readConfig } from './config.js';
+import { readConfig, REDIS_PHASES } from './config.js';
 import { adminDatabaseUrl, Cleanup, serverVersion } from './infra.js';
 import { PhaseMeters } from './meters.js';
 import {
@@ -74,7 +91,8 @@ async function main(): Promise<number> {
 
   assertLoopback(cfg.redisUrl, 'REDIS_URL');
   if (cfg.databaseUrl) assertLoopback(cfg.databaseUrl, 'DATABASE_URL');
-  if (!(await redisAvailable(cfg.redisUrl, 2_000))) {
+  const needsRedis = REDIS_PHASES.some((phase) => cfg.phases.has(phase));
+  if (needsRedis && !(await redisAvailable(cfg.redisUrl, 2_000))) {
     console.error(
       `Redis is unreachable at ${cfg.redisUrl}. The bench needs Redis for BullMQ: start one (e.g. redis-server) or set REDIS_URL.`,
     );
@@ -90,18 +108,24 @@ async function main(): Promise<number> {
     const runs =
       cfg.phases.size +
       (cfg.phases.has('baseline') && cfg.phases.has('throughput') ? cfg.baselineRuns - 1 : 0);
-    const pipelinePhases = [...cfg.phases].filter((p) => p !== 'commands').length;
+    const pipelinePhases = [...cfg.phases].filter(
+      (p) => p !== 'commands' && p !== 'pipeline',
+    ).length;
     const total =
       (runs - cfg.phases.size + pipelinePhases) * (cfg.warmupSeconds + cfg.seconds + 5) +
-      (cfg.phases.has('commands') ? cfg.longStream / 10_000 : 0);
+      (cfg.phases.has('commands') ? cfg.longStream / 10_000 : 0) +
+      (cfg.phases.has('pipeline') ? 20 + cfg.pipelineSample / 50 : 0) +
+      (cfg.phases.has('cascades') ? 10 : 0); // registering the chains, draining them
     console.log(
-      `Orrery bench: phases ${[...cfg.phases].join(', ')} · ~${Math.round(total + 5)} s · target ${target.url} (${target.where}) · PostgreSQL ${postgres}${admin.embedded ? ' (embedded)' : ''} · Redis ${cfg.redisUrl}`,
+      `Orrery bench: phases ${[...cfg.phases].join(', ')} · ~${Math.round(total + 5)} s · target ${target.url} (${target.where}) · PostgreSQL ${postgres}${admin.embedded ? ' (embedded)' : ''} · Redis ${needsRedis ? cfg.redisUrl : 'not needed'}`,
     );
 
     const baselines: BaselineResult[] = [];
     let throughput = null as ThroughputResult | null;
     let lateness = null as LatenessResult | null;
     let commands = null as CommandsResult | null;
+    let cascades = null as CascadesResult | null;
+    let pipeline = null as PipelineApplyResult | null;
     const meters = () => new PhaseMeters(cfg.profile);
     const cores = availableParallelism();
     if ((loadAtStart[0] ?? 0) > cores) {
@@ -155,6 +179,25 @@ async function main(): Promise<number> {
         },
       });
     }
+    if (cfg.phases.has('cascades')) {
+      const load = chainLoad(cfg);
+      steps.push({
+        label: `orrery cascades: ${load.chains} four-stage chains, heads every ${load.everyMs} ms (${((load.chains * 1000) / load.everyMs).toFixed(0)} chains/s)`,
+        run: async () => {
+          const result = await runCascades(cfg, admin.url, target.url, progress, meters(), signal);
+          if (!signal.aborted) cascades = result;
+        },
+      });
+    }
+    if (cfg.phases.has('pipeline')) {
+      steps.push({
+        label: `pipeline apply: ${cfg.pipelineEndpoints} endpoints in one PUT /v1/pipelines/{name}, against ${cfg.pipelineSample} registered one by one`,
+        run: async () => {
+          const result = await runPipelineApply(cfg, admin.url, progress, signal);
+          if (!signal.aborted) pipeline = result;
+        },
+      });
+    }
     for (const [i, step] of steps.entries()) {
       if (signal.aborted) break;
       if (i > 0) await sleep(1_000, signal);
@@ -189,6 +232,8 @@ async function main(): Promise<number> {
       throughput,
       lateness,
       commands,
+      cascades,
+      pipeline,
       ratio,
       analysis: analyse(cfg.concurrency, baseline, throughput),
       verdict: {
@@ -206,6 +251,11 @@ async function main(): Promise<number> {
           target: COMMAND_TARGET_P99_MS,
           reached: commandP99,
           met: commandP99 === null ? null : commandP99 <= COMMAND_TARGET_P99_MS,
+        },
+        pipelineApplySeconds: {
+          target: APPLY_GOAL_SECONDS,
+          reached: pipeline?.apply.seconds ?? null,
+          met: pipeline?.goal.met ?? null,
         },
       },
     };

@@ -2,6 +2,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BaselineSummary } from './baseline.js';
+import { printPipelineApply } from './apply/print.js';
+import type { PipelineApplyResult } from './apply/result.js';
+import { printCascades } from './cascades/print.js';
+import type { CascadesResult } from './cascades/result.js';
 import type { BenchConfig } from './config.js';
 import type { CommandsResult, StreamLatency } from './commands/phase.js';
 import { COMMAND_TARGET_P99_MS, RECENT_WINDOW } from './commands/phase.js';
@@ -66,12 +70,19 @@ export interface BenchResults {
   readonly throughput: ThroughputResult | null;
   readonly lateness: LatenessResult | null;
   readonly commands: CommandsResult | null;
+  readonly cascades: CascadesResult | null;
+  readonly pipeline: PipelineApplyResult | null;
   readonly ratio: number | null;
   readonly analysis: Analysis;
   readonly verdict: {
     readonly ratio: { target: number; reached: number | null; met: boolean | null };
     readonly p99LatenessMs: { target: number; reached: number | null; met: boolean | null };
     readonly p99CommandMs: { target: number; reached: number | null; met: boolean | null };
+    readonly pipelineApplySeconds: {
+      target: number;
+      reached: number | null;
+      met: boolean | null;
+    };
   };
 }
 
@@ -253,11 +264,14 @@ export function printResults(results: BenchResults): void {
   }
 
   if (commands) printCommands(out, commands);
+  if (results.cascades) printCascades(out, results.cascades);
+  if (results.pipeline) printPipelineApply(out, results.pipeline);
 
   for (const [label, meters] of [
     ...(baseline?.runs ?? []).map((run, i) => [`baseline #${i + 1}`, run.meters] as const),
     ['orrery max', throughput?.meters],
     ['orrery lateness', lateness?.meters],
+    ['orrery cascades', results.cascades?.meters],
   ] as const) {
     const profile = meters?.profile;
     if (!profile) continue;

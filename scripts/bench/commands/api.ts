@@ -6,8 +6,16 @@ export interface BenchApi {
   readonly app: Awaited<ReturnType<typeof buildApp>>;
   readonly deps: ReturnType<typeof createApiDeps>['deps'];
   readonly tenantId: string;
-  /** Sends a request as the tenant; the status and the time it took (ms). */
-  call(method: 'GET' | 'POST', url: string, body?: object): Promise<{ status: number; ms: number }>;
+  /**
+   * Sends a request as the tenant; the status and the time it took (ms). A string body is sent
+   * as it is, with `contentType` (default `application/json`).
+   */
+  call(
+    method: 'GET' | 'POST' | 'PUT',
+    url: string,
+    body?: object | string,
+    contentType?: string,
+  ): Promise<{ status: number; ms: number; body: string }>;
   close(): Promise<void>;
 }
 
@@ -26,15 +34,18 @@ export async function startApi(connectionString: string): Promise<BenchApi> {
     app,
     deps,
     tenantId,
-    async call(method, url, body) {
+    async call(method, url, body, contentType) {
       const started = performance.now();
       const response = await app.inject({
         method,
         url,
-        headers: { authorization: `Bearer ${key}` },
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(contentType === undefined ? {} : { 'content-type': contentType }),
+        },
         ...(body === undefined ? {} : { payload: body }),
       });
-      return { status: response.statusCode, ms: performance.now() - started };
+      return { status: response.statusCode, ms: performance.now() - started, body: response.body };
     },
     async close() {
       await app.close();
