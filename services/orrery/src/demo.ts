@@ -1,93 +1,96 @@
 import { createServer, type Server } from 'node:http';
-import {
-  endpointDecider,
-  endpointStream,
-  jobDecider,
-  jobStream,
-  type EndpointCommand,
-  type EndpointConfigInput,
-  type EventStore,
-} from '@orrery/domain';
-import { handleCommand } from '@orrery/event-store';
+import { applyPipeline, type ApiDeps } from '@orrery/api';
+import type { PipelineDocumentInput } from '@orrery/domain';
 import type { Logger } from 'pino';
 
 /**
- * The built-in demo: a tiny "shop" on loopback and a few endpoints calling it,
- * so a newcomer sees runs happen. /inventory is fast, /orders fails one call
- * in five (watch the backoff), /report is slow.
+ * The built-in demo: a tiny "shop" on loopback and a pipeline calling it, so a newcomer sees
+ * runs and a cascade happen. /inventory is fast, /orders fails one call in five (watch the
+ * backoff) and reports how many new orders it has; /report is slow. Whenever /orders reports new
+ * orders, `demo-pack` in another job runs at once, with the batch id and the count of the orders
+ * response in its URL and body (a cross-job cascade, data flowing through a template).
+ *
+ * Applied as a pipeline (`demo`): applying it again at the next start appends nothing, and
+ * endpoints an earlier demo registered one by one are taken over as they are.
  */
-export async function startDemo(store: EventStore, log: Logger, port: number) {
+export async function startDemo(
+  deps: Pick<ApiDeps, 'store' | 'db' | 'events' | 'secrets' | 'now'>,
+  log: Logger,
+  port: number,
+) {
   const server = await startDemoTarget(port);
-  const base = `http://127.0.0.1:${port}`;
-  const endpoints: { id: string; jobId: string; config: EndpointConfigInput }[] = [
-    {
-      id: 'demo-inventory',
-      jobId: 'demo-shop',
-      config: {
-        name: 'inventory sync',
-        description: 'Pulls stock levels; cheap and fast.',
-        request: { url: `${base}/inventory` },
-        baseline: { kind: 'interval', everyMs: 2_000 },
-      },
-    },
-    {
-      id: 'demo-orders',
-      jobId: 'demo-shop',
-      config: {
-        name: 'orders poll',
-        description: 'Fetches new orders; the shop fails now and then.',
-        request: { url: `${base}/orders` },
-        baseline: { kind: 'interval', everyMs: 3_000 },
-        backoff: { factor: 2, maxMs: 30_000 },
-      },
-    },
-    {
-      id: 'demo-report',
-      jobId: 'demo-reports',
-      config: {
-        name: 'sales report',
-        description: 'A slow report, every ten seconds on the cron grid.',
-        request: { url: `${base}/report`, method: 'POST', body: '{"range":"today"}' },
-        baseline: { kind: 'cron', expression: '*/10 * * * * *', timezone: 'UTC' },
-        timeoutMs: 5_000,
-      },
-    },
-  ];
-  const metadata = { tenantId: 'default', actor: { kind: 'system' as const, id: 'demo' } };
-  const options = { now: Date.now, metadata };
-  for (const [jobId, name] of [
-    ['demo-shop', 'Demo shop'],
-    ['demo-reports', 'Demo reports'],
-  ] as const) {
-    const created = await handleCommand(
-      store,
-      jobDecider,
-      jobStream('default', jobId),
-      { type: 'CreateJob', jobId, tenantId: 'default', name },
-      options,
-    );
-    if (!created.ok && created.error.code !== 'conflict') {
-      throw new Error(`demo job ${jobId}: ${created.error.message}`);
-    }
-  }
-  for (const { id, jobId, config } of endpoints) {
-    // Registered by an earlier start: keep it, and reconfigure it only if the demo changed.
-    const outcome = await handleCommand(
-      store,
-      endpointDecider,
-      endpointStream('default', id),
-      (state): EndpointCommand =>
-        state.status === 'unregistered'
-          ? { type: 'Register', endpointId: id, jobId, tenantId: 'default', config }
-          : { type: 'Reconfigure', config },
-      options,
-    );
-    if (!outcome.ok) throw new Error(`demo endpoint ${id}: ${outcome.error.message}`);
-    if (outcome.events.some((e) => e.type === 'EndpointRegistered')) {
-      log.info({ endpoint: id }, 'demo endpoint registered');
-    }
-  }
+  const result = await applyPipeline(deps, {
+    tenantId: 'default',
+    name: 'demo',
+    document: demoPipeline(`http://127.0.0.1:${port}`),
+    dryRun: false,
+    metadata: { tenantId: 'default', actor: { kind: 'system', id: 'demo' } },
+  });
+  if (result.changed) log.info({ pipeline: 'demo', summary: result.summary }, 'demo applied');
   return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** The demo's jobs, endpoints and the edge between two of them. */
+export function demoPipeline(base: string): PipelineDocumentInput {
+  return {
+    name: 'demo',
+    description: 'A loopback shop: stock, orders, a slow report, and packing driven by orders.',
+    jobs: [
+      {
+        id: 'demo-shop',
+        name: 'Demo shop',
+        endpoints: [
+          {
+            id: 'demo-inventory',
+            name: 'inventory sync',
+            description: 'Pulls stock levels; cheap and fast.',
+            request: { url: `${base}/inventory` },
+            baseline: { kind: 'interval', everyMs: 2_000 },
+          },
+          {
+            id: 'demo-orders',
+            name: 'orders poll',
+            description: 'Fetches new orders; the shop fails now and then.',
+            request: { url: `${base}/orders` },
+            baseline: { kind: 'interval', everyMs: 3_000 },
+            backoff: { factor: 2, maxMs: 30_000 },
+          },
+        ],
+      },
+      {
+        id: 'demo-reports',
+        name: 'Demo reports',
+        endpoints: [
+          {
+            id: 'demo-report',
+            name: 'sales report',
+            description: 'A slow report, every ten seconds on the cron grid.',
+            request: { url: `${base}/report`, method: 'POST', body: '{"range":"today"}' },
+            baseline: { kind: 'cron', expression: '*/10 * * * * *', timezone: 'UTC' },
+            timeoutMs: 5_000,
+          },
+        ],
+      },
+      {
+        id: 'demo-fulfilment',
+        name: 'Demo fulfilment',
+        endpoints: [
+          {
+            id: 'demo-pack',
+            name: 'pack new orders',
+            description: 'Runs when the orders poll reports new orders, for that batch.',
+            request: {
+              url: `${base}/pack?batch={{ upstream.orders.body.batch_id }}`,
+              method: 'POST',
+              body: '{"orders": {{ upstream.orders.body.new }}}',
+            },
+            baseline: { kind: 'none' },
+            dependsOn: [{ upstream: 'demo-orders', name: 'orders', condition: 'body.new > 0' }],
+          },
+        ],
+      },
+    ],
+  };
 }
 
 function startDemoTarget(port: number): Promise<Server> {
@@ -97,14 +100,19 @@ function startDemoTarget(port: number): Promise<Server> {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.url === '/inventory') return json(200, { skus: 42, updated: new Date().toISOString() });
-    if (req.url === '/orders') {
+    const path = new URL(req.url ?? '/', 'http://demo').pathname;
+    if (path === '/inventory') return json(200, { skus: 42, updated: new Date().toISOString() });
+    if (path === '/orders') {
       orders++;
       return orders % 5 === 0
         ? json(503, { error: 'busy' })
         : json(200, { new: orders % 3, batch_id: `b${orders}` });
     }
-    if (req.url === '/report') return void setTimeout(() => json(200, { total: 1234.5 }), 800);
+    if (path === '/report') return void setTimeout(() => json(200, { total: 1234.5 }), 800);
+    if (path === '/pack') {
+      const batch = new URL(req.url ?? '/', 'http://demo').searchParams.get('batch');
+      return json(200, { packed: true, batch });
+    }
     json(404, { error: 'not found' });
   });
   return new Promise((resolve, reject) => {

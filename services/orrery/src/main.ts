@@ -119,7 +119,6 @@ await runService('orrery', async () => {
     instrumentation: globalInstrumentation(),
   });
   const apiKey = await ensureDefaultTenant(runtime.store, dataDir);
-  const demo = config.DEMO ? await startDemo(runtime.store, log, config.DEMO_PORT) : null;
   const api = createApiDeps({
     connectionString,
     secrets,
@@ -130,6 +129,7 @@ await runService('orrery', async () => {
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     ...(config.ORRERY_ADMIN_KEY ? { adminKey: config.ORRERY_ADMIN_KEY } : {}),
   });
+  const demo = config.DEMO ? await startDemo(api.deps, log, config.DEMO_PORT) : null;
   const app = await buildApp(api.deps, {
     logger: log.child({ component: 'api' }, { level: 'warn' }),
   });
