@@ -13,9 +13,10 @@ export const HOP_STAGES = {
   processor: 'upstream recorded → CascadeTriggered recorded (cascade processor)',
   decided: '  … → decided (triggeredAt: wake, read, load edges, decide)',
   triggerAppend: '  decided → CascadeTriggered recorded (append)',
-  dispatch: 'CascadeTriggered recorded → RunDispatched recorded (projection + dispatcher)',
-  claimed: '  … → claimed (dispatchedAt: projection, notify, wake, claim)',
-  dispatchAppend: '  claimed → RunDispatched recorded (decide, append)',
+  dispatch:
+    'CascadeTriggered recorded → RunDispatched recorded (0: same append; else projection + dispatcher)',
+  claimed: '  … → dispatch decided (dispatchedAt; < 0: decided with the trigger)',
+  dispatchAppend: '  dispatch decided → RunDispatched recorded (append)',
   queue: 'RunDispatched recorded → call starts (enqueue, queue, executor)',
 } as const;
 

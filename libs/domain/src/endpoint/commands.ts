@@ -57,11 +57,14 @@ export type EndpointCommand =
    * An upstream response for one of the endpoint's incoming edges (sent by the cascade
    * processor): judged by the edge's condition, it may open or close a gate, trip or reset the
    * breaker, and fire the fan-in. Observing the same response twice has no second effect.
+   * With `dispatch`, a cascade that fires is also dispatched in the same decision when it is
+   * due at once (as `Dispatch` would, under the job's `holds`): one append for the whole hop.
    */
   | {
       readonly type: 'ObserveUpstream';
       readonly edgeId: string;
       readonly response: UpstreamResponse;
+      readonly dispatch?: { readonly leaseMarginMs: number; readonly holds: Holds };
     };
 
 /** An upstream response as the cascade processor hands it to a downstream. */

@@ -13,6 +13,7 @@ import { NO_HOLDS, type Holds } from '../governor/holds.js';
 import { runIdFor, scheduleOf } from './schedule-of.js';
 import type { EndpointState } from './state.js';
 import { observeUpstream } from '../graph/observe.js';
+import { evolve } from './evolve.js';
 import { gateVerdicts, type GateVerdict } from '../graph/freshness.js';
 import type { PendingCascade } from '../graph/inputs.js';
 
@@ -95,8 +96,18 @@ export function decide(
       return expireHint(command.slot, command.hintId, state, ctx);
     case 'ClearHints':
       return clearHints(command.slots ?? ['interval', 'oneShot'], command.reason ?? '', state, ctx);
-    case 'ObserveUpstream':
-      return observeUpstream(command.edgeId, command.response, state, ctx);
+    case 'ObserveUpstream': {
+      const observed = observeUpstream(command.edgeId, command.response, state, ctx);
+      const fired = observed.ok && observed.value.some((e) => e.type === 'CascadeTriggered');
+      if (!observed.ok || !fired || command.dispatch === undefined) return observed;
+      // The cascade's run, decided on the state the observation leaves (nothing when it is not
+      // due at once: a run in flight, a pause, a closed gate is still the dispatcher's to skip).
+      const after = observed.value.reduce(evolve, state);
+      const { leaseMarginMs, holds } = command.dispatch;
+      const dispatched = dispatchDue(leaseMarginMs, holds, after, ctx);
+      const runs = dispatched.ok ? dispatched.value : [];
+      return ok([...observed.value, ...runs.filter((e) => e.type !== 'RunSkipped')]);
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import type { EndpointState } from '../endpoint/state.js';
 import { makeEvent, type DomainEvent } from '../events/event.js';
 import type { EventMetadata } from '../events/metadata.js';
 import { edgeOf, type DependencySpecInput } from './edge.js';
+import type { Holds } from '../governor/holds.js';
 
 export { T0 };
 const meta: EventMetadata = { tenantId: 't1', actor: { kind: 'cascade', id: 'test' } };
@@ -42,6 +43,7 @@ export class Downstream {
     upstream: string,
     at: number,
     response: Partial<UpstreamResponse> = {},
+    dispatch?: { leaseMarginMs: number; holds: Holds },
   ): readonly DomainEvent[] {
     const runId = response.runId ?? `run-${upstream}-${at}`;
     const full: UpstreamResponse = {
@@ -58,7 +60,12 @@ export class Downstream {
       ...response,
     };
     return this.#apply(
-      { type: 'ObserveUpstream', edgeId: `${upstream}.${this.state.endpointId}`, response: full },
+      {
+        type: 'ObserveUpstream',
+        edgeId: `${upstream}.${this.state.endpointId}`,
+        response: full,
+        ...(dispatch === undefined ? {} : { dispatch }),
+      },
       at,
     );
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextRun } from '../governor/governor.js';
+import { NO_HOLDS } from '../governor/holds.js';
 import { MAX_CASCADE_DEPTH } from './inputs.js';
 import { downstream, eventOf, T0 } from './cascade.test-support.js';
 
@@ -32,6 +33,33 @@ describe('a trigger edge', () => {
       cascade: fired.data.cascade,
     });
     expect(d.state.cascade.pending).toEqual([]);
+  });
+
+  it('with dispatch asked, dispatches the fired cascade in the same decision', () => {
+    const d = downstream('transform', { ...triggerOnly }, [{ upstream: 'extract' }]);
+    const events = d.observe('extract', T0 + S, {}, { leaseMarginMs: 1_000, holds: NO_HOLDS });
+    expect(d.types(events)).toEqual(['UpstreamObserved', 'CascadeTriggered', 'RunDispatched']);
+    expect(eventOf(events, 'RunDispatched').data.runId).toBe(
+      eventOf(events, 'CascadeTriggered').data.cascadeId,
+    );
+    // With a run in flight, the next cascade waits for the dispatcher.
+    const next = d.observe('extract', T0 + 2 * S, {}, { leaseMarginMs: 1_000, holds: NO_HOLDS });
+    expect(d.types(next)).toEqual(['UpstreamObserved', 'CascadeTriggered']);
+  });
+
+  it('with dispatch asked under a paused job, fires the cascade and leaves the run held', () => {
+    const d = downstream('transform', { ...triggerOnly }, [{ upstream: 'extract' }]);
+    const holds = {
+      job: {
+        jobId: 'j1',
+        version: 2,
+        archived: false,
+        pause: { until: null, reason: 'maintenance', actor: { kind: 'user' as const, id: 'u' } },
+      },
+    };
+    const events = d.observe('extract', T0 + S, {}, { leaseMarginMs: 1_000, holds });
+    expect(d.types(events)).toEqual(['UpstreamObserved', 'CascadeTriggered']);
+    expect(d.state.cascade.pending).toHaveLength(1);
   });
 
   it('given a false condition, records the response as not satisfied and runs nothing', () => {

@@ -8,7 +8,6 @@ import {
   type AppendOutcome,
   type AppendRequest,
   type DomainEvent,
-  type EndpointState,
   type EventStore,
   type QueueMessage,
 } from '@orrery/domain';
@@ -34,8 +33,6 @@ export interface DispatchRound {
   }[];
   /** Claimed rows the decider refused, or that kept conflicting (logged; tried again later). */
   readonly refusals: { endpointId: string; code: string; reason: string }[];
-  /** Per claimed row, in claim order: its state after the round (undefined when refused). */
-  readonly states: (EndpointState | undefined)[];
 }
 
 /**
@@ -54,7 +51,7 @@ export async function dispatchClaimed(
     settings: DispatchSettings;
   },
 ): Promise<DispatchRound> {
-  const round: DispatchRound = { messages: [], deferrals: [], refusals: [], states: [] };
+  const round: DispatchRound = { messages: [], deferrals: [], refusals: [] };
   const results = await Promise.all(
     claimed.map(({ tenantId, endpointId, streamVersion, state, holds, jobVersion }) =>
       handleCommand(
@@ -83,7 +80,6 @@ export async function dispatchClaimed(
   );
   results.forEach((result, i) => {
     const row = claimed[i];
-    round.states.push(result.ok ? result.state : undefined);
     if (!row) return;
     if (!result.ok) {
       round.refusals.push({

@@ -3,10 +3,10 @@ import {
   endpointDecider,
   endpointStream,
   fromIso,
+  jobStream,
   parseEndpointStream,
   type CascadeContext,
   type EdgeDefinition,
-  type EndpointState,
   type EventOf,
   type EventStore,
   type Millis,
@@ -15,7 +15,7 @@ import {
   type UpstreamResponse,
 } from '@orrery/domain';
 import type { SchedulingDb } from '../db.js';
-import { dispatchClaimed } from '../dispatcher/dispatch-claimed.js';
+import { executeMessage } from '../dispatcher/execute-message.js';
 import { AppendBatcher } from '../executor/append-batcher.js';
 import { loadEdges, saveEdgeChanges, type EdgeChange } from './cascade-edges.js';
 import { loadDownstreams, type DownstreamRow } from './cascade-snapshots.js';
@@ -43,13 +43,14 @@ export interface CascadeProcessorOptions {
  * Turns upstream responses into downstream decisions. For each `ResponseRecorded` of an endpoint
  * that has outgoing edges, it sends `ObserveUpstream` to each downstream through the command
  * handler — the downstream's decider judges the condition, keeps the gate and breaker inputs and
- * fires the fan-in (`CascadeTriggered`) — and, when a cascade fired, dispatches its run at once.
+ * fires the fan-in (`CascadeTriggered`) — and, when a cascade fires, dispatches its run in the same
+ * decision and append (under the job's state, as the dispatcher would) and enqueues it.
  *
  * It learns the edges from the tenants' graph streams, in log order (`cascade_edges`, written
  * in the same transaction as its checkpoint), so an edge declared after a response never sees
- * it. Each command is appended under `observe:<edge>:<position of the response>`, each dispatch
- * under the dispatcher's key: handling a response again (after a crash or a takeover) has no
- * second effect. Commands for one downstream run in log order; different downstreams are
+ * it. Each decision is appended under `observe:<edge>:<position of the response>`: handling a
+ * response again (after a crash or a takeover) has no second effect (a crash between the append
+ * and the enqueue is recovered by the run's lease, as for the dispatcher). Commands for one downstream run in log order; different downstreams are
  * decided in parallel and appended together (group commit).
  */
 export class CascadeProcessor implements Processor {
@@ -108,25 +109,72 @@ export class CascadeProcessor implements Processor {
         for (const step of steps) row = await this.#observe(step, row, ctx);
       }),
     );
-    await db.transaction().execute(async (trx) => {
-      await saveEdgeChanges(trx, changes);
-      await ctx.fence(trx);
-    });
+    // Edges learnt move with the checkpoint; without any, the host moves it alone.
+    if (changes.length > 0) {
+      await db.transaction().execute(async (trx) => {
+        await saveEdgeChanges(trx, changes);
+        await ctx.fence(trx);
+      });
+    }
   }
 
-  /** Observes one response on one edge; returns the downstream as it is after that. */
+  /**
+   * Observes one response on one edge — and, when the downstream's row is known and a queue is
+   * at hand, dispatches a cascade that fires in the same decision and append; returns the
+   * downstream as it is after that.
+   */
   async #observe(
     { tenantId, edge, event }: { tenantId: string; edge: EdgeDefinition; event: Response },
     row: DownstreamRow | undefined,
     ctx: ProcessorContext,
   ): Promise<DownstreamRow | undefined> {
+    const { queue } = this.deps;
+    const direct = queue !== undefined && row !== undefined;
+    let result = await this.#decide(tenantId, edge, event, row, direct);
+    if (!result.ok && result.error.code === 'conflict' && direct) {
+      // The job moved under the dispatch (a pause, say): observe alone; the dispatcher decides.
+      result = await this.#decide(tenantId, edge, event, row, false);
+    }
+    if (!result.ok) {
+      // A downstream that is gone (archived, never registered) has nothing to decide.
+      if (result.error.code === 'not_found') return row;
+      throw new Error(
+        `edge ${edge.edgeId}: observing run ${event.data.runId}: ${result.error.message}`,
+      );
+    }
+    const dispatched = result.events.find((e) => e.type === 'RunDispatched');
+    // A run recorded at its dispatch (a template that could not render) makes no call.
+    const recorded = result.events.some((e) => e.type === 'ResponseRecorded');
+    if (queue !== undefined && dispatched?.type === 'RunDispatched' && !recorded) {
+      await queue.enqueue('execute', [executeMessage(dispatched, result.state)]);
+    }
+    if (result.events.some((e) => e.type === 'CascadeTriggered')) {
+      ctx.log.debug({ edge: edge.edgeId, run: event.data.runId }, 'cascade triggered');
+    }
+    return row && { ...row, state: result.state };
+  }
+
+  #decide(
+    tenantId: string,
+    edge: EdgeDefinition,
+    event: Response,
+    row: DownstreamRow | undefined,
+    dispatch: boolean,
+  ) {
     const response = upstreamResponse(event);
     const streamId = endpointStream(tenantId, edge.downstreamEndpointId);
-    const result = await handleCommand(
+    return handleCommand(
       this.deps.store,
       endpointDecider,
       streamId,
-      { type: 'ObserveUpstream', edgeId: edge.edgeId, response },
+      {
+        type: 'ObserveUpstream',
+        edgeId: edge.edgeId,
+        response,
+        ...(dispatch && row
+          ? { dispatch: { leaseMarginMs: this.deps.leaseMarginMs ?? 15_000, holds: row.holds } }
+          : {}),
+      },
       {
         now: this.#now,
         metadata: {
@@ -137,64 +185,21 @@ export class CascadeProcessor implements Processor {
         },
         idempotencyKey: `observe:${edge.edgeId}:${event.position}`,
         append: (request) => this.#batcher.append(request),
+        // A dispatch is decided under the job's state as the row holds it: appended only if the
+        // job's stream has not moved since, exactly as the dispatcher's.
+        ...(dispatch && row
+          ? {
+              conditions: [
+                { streamId: jobStream(tenantId, row.state.jobId), version: row.jobVersion },
+              ],
+            }
+          : {}),
         // The read model's copy is most likely current: decide on it, read the tail on conflict.
         ...(row === undefined
           ? {}
           : { snapshot: async () => row.state, readTail: 'on-conflict' as const }),
       },
     );
-    if (!result.ok) {
-      // A downstream that is gone (archived, never registered) has nothing to decide.
-      if (result.error.code === 'not_found') return row;
-      throw new Error(
-        `edge ${edge.edgeId}: observing run ${response.runId} failed: ${result.error.message}`,
-      );
-    }
-    const after = row && { ...row, state: result.state };
-    if (result.events.some((e) => e.type === 'CascadeTriggered') && after !== undefined) {
-      return { ...after, state: await this.#dispatch(tenantId, after, ctx) };
-    }
-    return after;
-  }
-
-  /**
-   * Dispatches the cascade's run now, as the dispatcher would (same command, conditions and
-   * keys); returns the state after. Without a queue, or when the run is not due (a pause, a run
-   * in flight), the projection and the dispatcher take it from here.
-   */
-  async #dispatch(
-    tenantId: string,
-    row: DownstreamRow,
-    ctx: ProcessorContext,
-  ): Promise<EndpointState> {
-    const { queue } = this.deps;
-    if (queue === undefined) return row.state;
-    const now = this.#now();
-    const round = await dispatchClaimed(
-      [
-        {
-          endpointId: row.state.endpointId,
-          tenantId,
-          streamVersion: row.state.version,
-          state: row.state,
-          holds: row.holds,
-          jobVersion: row.jobVersion,
-        },
-      ],
-      now,
-      {
-        store: this.deps.store,
-        append: (request) => this.#batcher.append(request),
-        settings: {
-          dispatcherId: 'cascade',
-          leaseMarginMs: this.deps.leaseMarginMs ?? 15_000,
-        },
-      },
-    );
-    if (round.messages.length > 0) await queue.enqueue('execute', round.messages);
-    const refused = round.refusals[0];
-    if (refused && refused.code !== 'conflict') ctx.log.warn(refused, 'cascade run not dispatched');
-    return round.states[0] ?? row.state;
   }
 }
 
