@@ -133,10 +133,9 @@ function observedOf(event: EventOf<'UpstreamObserved'>): ObservedResponse {
 }
 
 function observe(inputs: EdgeInputs, observed: ObservedResponse): EdgeInputs {
-  // Only the latest response is kept in full for gates; trigger edges keep what waits.
-  const summary: ObservedResponse = { ...observed, body: undefined, headers: undefined };
-  delete (summary as { body?: unknown }).body;
-  delete (summary as { headers?: unknown }).headers;
+  // Gates need only the verdict: the latest responses are kept without body and headers. The
+  // satisfying responses a trigger edge keeps waiting carry them, for templates.
+  const { body: _body, headers: _headers, ...summary } = observed;
   const waits = inputs.edge.mode === 'trigger' && observed.satisfied;
   return {
     ...inputs,
