@@ -189,6 +189,12 @@ function redactData(event: DomainEvent): object {
       const request = { ...config.request, headers: redactHeaders(config.request.headers) };
       return { ...event.data, config: { ...config, request } };
     }
+    case 'CascadeTriggered': {
+      // The rendered request a cascade sends: its secret headers stay sealed, and read "***".
+      const { request } = event.data;
+      if (request === undefined) return event.data;
+      return { ...event.data, request: { ...request, headers: redactHeaders(request.headers) } };
+    }
     case 'ApiKeyCreated':
       return { ...event.data, secretHash: REDACTED };
     default:
