@@ -60,8 +60,9 @@ export function decide(
     case 'Reconfigure': {
       const config = parseConfig(command.config, ctx.now);
       if (!config.ok) return config;
-      // Both are parsed configs (keys in schema order): equal text is an equal config.
-      if (JSON.stringify(config.value) === JSON.stringify(state.config)) return ok([]);
+      // Equal configs whatever their key order: a state read back from a snapshot (jsonb)
+      // holds its keys in another order than a freshly parsed config.
+      if (differingPaths(config.value, state.config).length === 0) return ok([]);
       return event('EndpointReconfigured', { config: config.value });
     }
     case 'Archive': {

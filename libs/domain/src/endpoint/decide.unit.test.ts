@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../events/event.js';
+import { decide } from './decide.js';
 import { fold } from './evolve.js';
 import { given, userMeta } from './decider-spec.test-support.js';
 
@@ -136,6 +137,21 @@ describe('Register', () => {
 });
 
 describe('commands on an unknown or archived endpoint', () => {
+  it('reconfiguring to the config it has appends nothing, whatever the stored key order', () => {
+    const state = fold([registered]);
+    // As a snapshot read back from jsonb holds it: the same config, keys in another order.
+    const stored = {
+      ...state,
+      config: Object.fromEntries(Object.entries(state.config ?? {}).reverse()),
+    };
+    expect(Object.keys(stored.config)).not.toEqual(Object.keys(state.config ?? {}));
+    const result = decide({ type: 'Reconfigure', config }, stored as typeof state, {
+      now: T0,
+      metadata: userMeta,
+    });
+    expect(result).toEqual({ ok: true, value: [] });
+  });
+
   it('answers not_found before registration', () => {
     given([]).when({ type: 'Pause', until: null }, T0).thenFails('not_found');
   });
