@@ -125,6 +125,17 @@ describeWithRedis('cascades across services: api, projection, dispatcher, two ex
   });
 
   let failing = true;
+  /** On failure: the services' problems and the scenario's streams, for the report. */
+  const dumpOnFailure = (onTestFailed: (fn: () => Promise<void>) => void, ids: string[]) =>
+    onTestFailed(async () => {
+      console.error(services.report());
+      for (const id of ids) {
+        for (const e of await streamOf(store, TENANT, id)) {
+          const { body: _body, request: _request, ...data } = e.data as Record<string, unknown>;
+          console.error(id, e.position, e.type, e.recordedAt, JSON.stringify(data).slice(0, 300));
+        }
+      }
+    });
   /** Where the last edge into `endpointId` was declared: it sees only responses after it. */
   const edgesDeclaredAt = async (endpointId: string) =>
     Math.max(
@@ -135,7 +146,10 @@ describeWithRedis('cascades across services: api, projection, dispatcher, two ex
   const url = (path: string) => `${target.url}${path}`;
   const quick = { timeoutMs: 2_000 };
 
-  it('ETL in one job: each stage runs once per batch, in order, the batch id flowing through templates', async () => {
+  it('ETL in one job: each stage runs once per batch, in order, the batch id flowing through templates', async ({
+    onTestFailed,
+  }) => {
+    dumpOnFailure(onTestFailed, ['extract', 'transform', 'load', 'verify']);
     let extracted = 0;
     script.on('/etl/extract', () => ({ batch_id: `b${++extracted}`, ready_for_next_stage: true }));
     script.on('/etl/', (_r, u) => ({
@@ -213,7 +227,10 @@ describeWithRedis('cascades across services: api, projection, dispatcher, two ex
     expect(verifyRuns[0]?.data.cascade?.chain).toEqual(['extract', 'transform', 'load', 'verify']);
   });
 
-  it('three jobs: a correlated fan-in runs processing once per batch through a killed executor; reporting waits for it', async () => {
+  it('three jobs: a correlated fan-in runs processing once per batch through a killed executor; reporting waits for it', async ({
+    onTestFailed,
+  }) => {
+    dumpOnFailure(onTestFailed, ['source-a', 'source-b', 'processing', 'reporting']);
     let a = 0;
     let b = 0;
     script.on('/ingest/a', () => ({ batch_id: ++a, ready: true }));
@@ -364,7 +381,10 @@ describeWithRedis('cascades across services: api, projection, dispatcher, two ex
     ).toBe(true);
   });
 
-  it('an orchestrator triggers each worker exactly on the ticks that name it', async () => {
+  it('an orchestrator triggers each worker exactly on the ticks that name it', async ({
+    onTestFailed,
+  }) => {
+    dumpOnFailure(onTestFailed, ['orch', 'worker-1', 'worker-2', 'worker-3']);
     const plan = [['worker-1'], ['worker-2', 'worker-3'], [], ['worker-1', 'worker-3']];
     let tick = 0;
     script.on('/orch/orch', () => ({ endpoints_to_trigger: plan[tick++ % plan.length] }));
@@ -440,7 +460,10 @@ describeWithRedis('cascades across services: api, projection, dispatcher, two ex
     }
   });
 
-  it('load shedding: no low-priority run while the monitor says to shed, and they resume after', async () => {
+  it('load shedding: no low-priority run while the monitor says to shed, and they resume after', async ({
+    onTestFailed,
+  }) => {
+    dumpOnFailure(onTestFailed, ['monitor', 'low-1', 'low-2']);
     let shed = false;
     script.on('/ops/monitor', () => ({ pause_low_priority: shed }));
     await tenant.job('ops');
@@ -556,7 +579,19 @@ describeWithRedis('cascades across services: api, projection, dispatcher, two ex
         : { kind: 'at', at: new Date(startAt).toISOString() },
   });
 
-  it('a diamond joins once per top run; a false condition, a stale upstream and a missing template value run nothing', async () => {
+  it('a diamond joins once per top run; a false condition, a stale upstream and a missing template value run nothing', async ({
+    onTestFailed,
+  }) => {
+    dumpOnFailure(onTestFailed, [
+      'dia-a',
+      'dia-b',
+      'dia-c',
+      'dia-d',
+      'stale-1',
+      'stale-2',
+      'stale-join',
+      'tmpl',
+    ]);
     script.on('/misc/w', () => ({ x: 1 }));
     await tenant.job('shapes');
     const endpoint = misc('shapes');
@@ -649,7 +684,10 @@ describeWithRedis('cascades across services: api, projection, dispatcher, two ex
     expect(callsTo(target.requests, '/misc/tmpl')).toEqual([]);
   });
 
-  it('cycles are refused with their path, also between concurrent declarations; the depth limit; the breaker', async () => {
+  it('cycles are refused with their path, also between concurrent declarations; the depth limit; the breaker', async ({
+    onTestFailed,
+  }) => {
+    dumpOnFailure(onTestFailed, ['breaker-up', 'breaker-down', 'line-16', 'line-17']);
     await tenant.job('rules');
     const endpoint = misc('rules');
     // Cycles are refused with their path, also between two declarations at once.

@@ -184,6 +184,9 @@ export class CascadeProcessor implements Processor {
           ...(response.traceparent === undefined ? {} : { traceparent: response.traceparent }),
         },
         idempotencyKey: `observe:${edge.edgeId}:${event.position}`,
+        // The downstream's stream is busy (dispatches, responses): decide again rather than
+        // park the upstream's stream over a race it will win on the next read.
+        attempts: 20,
         append: (request) => this.#batcher.append(request),
         // A dispatch is decided under the job's state as the row holds it: appended only if the
         // job's stream has not moved since, exactly as the dispatcher's.
