@@ -31,3 +31,4 @@ export * from './expressions/index.js';
 export * from './graph/inputs.js';
 export { gateVerdicts, isFresh, type GateVerdict } from './graph/freshness.js';
 export * from './pipeline/index.js';
+export { downstreamAppends } from './graph/downstream-appends.js';

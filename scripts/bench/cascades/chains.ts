@@ -6,6 +6,7 @@
  * to each downstream's stream.
  */
 import {
+  downstreamAppends,
   edgeOf,
   endpointDecider,
   endpointStream,
@@ -14,7 +15,6 @@ import {
   makeEvent,
   toIso,
   type AppendRequest,
-  type DomainEvent,
   type EndpointConfigInput,
   type GraphState,
 } from '@orrery/domain';
@@ -85,19 +85,9 @@ async function declareChainEdges(
     );
     if (!decided.ok) throw new Error(`declaring the chains' edges: ${decided.error.message}`);
     // The same events on each downstream's stream: the input of its fan-in decisions.
-    const byDownstream = new Map<string, DomainEvent[]>();
-    for (const event of decided.value) {
-      if (event.type !== 'DependencyDeclared') continue;
-      const id = event.data.downstreamEndpointId;
-      byDownstream.set(id, [...(byDownstream.get(id) ?? []), event]);
-    }
     await store.appendMany([
       { streamId: stream, expectedVersion: state.version, events: decided.value },
-      ...[...byDownstream].map(([id, events]) => ({
-        streamId: endpointStream(TENANT, id),
-        expectedVersion: 'any' as const,
-        events,
-      })),
+      ...downstreamAppends(TENANT, decided.value),
     ]);
     state = decided.value.reduce(graphDecider.evolve, state);
   }

@@ -1,8 +1,8 @@
 import { handleCommand } from '@orrery/event-store';
 import {
   ConcurrencyError,
+  downstreamAppends,
   foldWith,
-  endpointStream,
   graphDecider,
   graphStream,
   type AppendOutcome,
@@ -47,17 +47,7 @@ async function appendWithDownstreams(
   tenantId: string,
   request: AppendRequest,
 ): Promise<AppendOutcome> {
-  const byDownstream = new Map<string, DomainEvent[]>();
-  for (const event of request.events) {
-    if (event.type !== 'DependencyDeclared' && event.type !== 'DependencyRemoved') continue;
-    const id = event.data.downstreamEndpointId;
-    byDownstream.set(id, [...(byDownstream.get(id) ?? []), event]);
-  }
-  const downstreams = [...byDownstream].map(([id, events]): AppendRequest => ({
-    streamId: endpointStream(tenantId, id),
-    expectedVersion: 'any',
-    events,
-  }));
+  const downstreams = downstreamAppends(tenantId, request.events);
   try {
     const [result] = await store.appendMany([request, ...downstreams]);
     if (!result) throw new Error('appendMany returned no result for the graph stream');

@@ -1,6 +1,6 @@
 import {
+  downstreamAppends,
   edgeOf,
-  endpointStream,
   graphDecider,
   graphStream,
   type DependencySpecInput,
@@ -28,10 +28,6 @@ export async function declareEdges(
   if (!decided.ok) throw new Error(decided.error.message);
   await store.appendMany([
     { streamId: stream, expectedVersion: state.version, events: decided.value },
-    {
-      streamId: endpointStream(tenantId, downstream),
-      expectedVersion: 'any',
-      events: decided.value,
-    },
+    ...downstreamAppends(tenantId, decided.value),
   ]);
 }
