@@ -20,6 +20,8 @@ import { schedulingMigrations } from '../migrations/index.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { declareEdges } from './cascade.test-support.js';
 import { CascadeProcessor } from './cascade.js';
+import { runToHead } from './processor-host.js';
+import { SchedulingProjection } from '../projection/scheduling-projection.js';
 import { createPostgresEventStore } from '@orrery/event-store';
 import { createSchedulingDb } from '../db.js';
 import { makeEvent } from '@orrery/domain';
@@ -205,6 +207,50 @@ describe('cascades through the real pipeline', () => {
         'after-edge',
       ]);
       expect(down.filter((e) => e.type === 'CascadeTriggered')).toHaveLength(1);
+    } finally {
+      await store.close();
+      await sdb.destroy();
+    }
+  });
+
+  it('observes a response even when the read model has not yet seen the edge it came through', async () => {
+    const store = createPostgresEventStore({ connectionString: serviceUrl, maxConnections: 2 });
+    const sdb = createSchedulingDb({ connectionString: serviceUrl, max: 2 });
+    const log = pino({ level: 'silent' });
+    try {
+      await register(store, 'up-2', { baseline: { kind: 'interval', everyMs: 60_000 } });
+      await register(store, 'down-2', {});
+      // The projection writes down-2's row now, before the edge exists: a copy that is behind.
+      await runToHead(new SchedulingProjection({ db: sdb, store }), { store, db: sdb, log });
+      await declareEdges(store, tenantId, 'down-2', [{ upstream: 'up-2' }]);
+      const at = new Date().toISOString();
+      await store.append(
+        endpointStream(tenantId, 'up-2'),
+        [
+          makeEvent(
+            'ResponseRecorded',
+            {
+              runId: 'run-up-2',
+              startedAt: at,
+              finishedAt: at,
+              durationMs: 1,
+              status: 200,
+              ok: true,
+              headers: {},
+              body: null,
+              bodyTruncated: false,
+            },
+            { tenantId, actor: { kind: 'system', id: 'test' } },
+          ),
+        ],
+        { expectedVersion: 'any' },
+      );
+      const processor = new CascadeProcessor({ db: sdb, store });
+      const events = (await store.readAll({ after: 0 })).filter(processor.wants);
+      await processor.handle(events, { log, fence: async () => {} });
+      const down = await store.readStream(endpointStream(tenantId, 'down-2'));
+      expect(down.map((e) => e.type)).toContain('UpstreamObserved');
+      expect(down.map((e) => e.type)).toContain('CascadeTriggered');
     } finally {
       await store.close();
       await sdb.destroy();

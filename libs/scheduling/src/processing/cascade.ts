@@ -130,10 +130,22 @@ export class CascadeProcessor implements Processor {
   ): Promise<DownstreamRow | undefined> {
     const { queue } = this.deps;
     const direct = queue !== undefined && row !== undefined;
-    let result = await this.#decide(tenantId, edge, event, row, direct);
+    let result = await this.#decide(tenantId, edge, event, row, {
+      dispatch: direct,
+      tail: 'on-conflict',
+    });
     if (!result.ok && result.error.code === 'conflict' && direct) {
       // The job moved under the dispatch (a pause, say): observe alone; the dispatcher decides.
-      result = await this.#decide(tenantId, edge, event, row, false);
+      result = await this.#decide(tenantId, edge, event, row, {
+        dispatch: false,
+        tail: 'on-conflict',
+      });
+    }
+    if (result.ok && result.events.length === 0 && !result.duplicate && row !== undefined) {
+      // Nothing decided on the read model's copy may only mean the copy is behind (the edge not
+      // in it yet): an empty decision appends nothing, so no conflict would ever say so. Decide
+      // again on the stream's tail.
+      result = await this.#decide(tenantId, edge, event, row, { dispatch: direct, tail: 'first' });
     }
     if (!result.ok) {
       // A downstream that is gone (archived, never registered) has nothing to decide.
@@ -159,7 +171,7 @@ export class CascadeProcessor implements Processor {
     edge: EdgeDefinition,
     event: Response,
     row: DownstreamRow | undefined,
-    dispatch: boolean,
+    { dispatch, tail }: { dispatch: boolean; tail: 'first' | 'on-conflict' },
   ) {
     const response = upstreamResponse(event);
     const streamId = endpointStream(tenantId, edge.downstreamEndpointId);
@@ -197,10 +209,9 @@ export class CascadeProcessor implements Processor {
               ],
             }
           : {}),
-        // The read model's copy is most likely current: decide on it, read the tail on conflict.
-        ...(row === undefined
-          ? {}
-          : { snapshot: async () => row.state, readTail: 'on-conflict' as const }),
+        // The read model's copy is most likely current: decide on it, read the tail on conflict
+        // (or first, when deciding on the copy decided nothing).
+        ...(row === undefined ? {} : { snapshot: async () => row.state, readTail: tail }),
       },
     );
   }
