@@ -32,3 +32,5 @@ export * from './graph/inputs.js';
 export { gateVerdicts, isFresh, type GateVerdict } from './graph/freshness.js';
 export * from './pipeline/index.js';
 export { downstreamAppends } from './graph/downstream-appends.js';
+export * from './arbiter/index.js';
+export * from './planner/index.js';

@@ -57,3 +57,14 @@ export const graphStream = (tenantId: string): string => scoped('graph', tenantI
 /** One stream per pipeline of a tenant (`pipeline-<tenantId>.<name>`): its applies. */
 export const pipelineStream = (tenantId: string, name: string): string =>
   scoped('pipeline', tenantId, name);
+
+/**
+ * One stream per analysed endpoint (`planner-<tenantId>.<endpointId>`): its planner sessions.
+ * A session is appended in the same atomic append as the outcomes of its proposals.
+ */
+export const plannerStream = (tenantId: string, endpointId: string): string =>
+  scoped('planner', tenantId, endpointId);
+
+/** The tenant and endpoint of a planner stream, or null for another kind of stream. */
+export const parsePlannerStream = (streamId: string): EntityRef | null =>
+  parseScoped('planner', streamId);

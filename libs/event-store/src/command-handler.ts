@@ -118,7 +118,9 @@ export async function handleCommand<State extends { readonly version: number }, 
     });
     if (!(outcome instanceof ConcurrencyError)) {
       if (outcome.duplicate) return { ok: true, events: [], positions: [], state, duplicate: true };
-      const after = foldWith(decider, events, state);
+      // Folded with their positions, as if read back (what the state remembers of positions).
+      const placed = events.map((event, i) => ({ ...event, position: outcome.positions[i] }));
+      const after = foldWith(decider, placed, state);
       return { ok: true, events, positions: outcome.positions, state: after, duplicate: false };
     }
     if (outcome.streamId !== streamId) {

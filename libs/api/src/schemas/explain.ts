@@ -181,17 +181,42 @@ const HintEvent = z
         .object({ requested: z.number(), applied: z.number(), bound: z.enum(['min', 'max']) })
         .optional()
         .describe("Set when the requested value was clamped to the endpoint's bounds"),
+      proposedAt: Instant.optional().describe('When the arbiter accepted it'),
+      fromEndpointId: z.string().optional().describe('Planner hints: the endpoint analysed'),
+      extraRuns: z
+        .number()
+        .int()
+        .optional()
+        .describe('Planner hints: extra runs counted against the budget'),
+      steering: z
+        .object({ direction: z.enum(['faster', 'slower']), change: z.boolean() })
+        .optional()
+        .describe('Automated interval hints: which way they moved the interval'),
     }),
     z.object({
       ...Entry,
       type: z.literal('HintRejected'),
       actor: Actor,
       proposalId: z.string(),
-      slot: HintSlot,
+      slot: HintSlot.optional(),
+      kind: z.enum(['interval', 'oneShot', 'pause', 'clear']).optional(),
       source: HintSource,
       sourceId: z.string(),
-      rule: z.string(),
+      fromEndpointId: z.string().optional(),
+      rule: z.string().describe('The arbiter rule that refused it (docs/adaptation.md)'),
       detail: z.string(),
+      basedOnPosition: z.number().int().optional(),
+      winner: z
+        .object({
+          kind: z.enum(['hint', 'pause']),
+          hintId: z.string().optional(),
+          source: HintSource.optional(),
+          until: Instant.nullable().optional(),
+        })
+        .optional()
+        .describe('The live decision that won'),
+      cooldownUntil: Instant.optional().describe('anti_thrash: changes refused until then'),
+      requested: z.record(z.string(), z.unknown()).optional().describe('What was asked'),
     }),
     z.object({
       ...Entry,

@@ -2,6 +2,8 @@ import type { EndpointConfigInput } from './config.js';
 import type { CascadeContext, EventDataInput, HintSource, HintSlot } from '../events/catalogue.js';
 import type { Millis } from '../time.js';
 import type { Holds } from '../governor/holds.js';
+import type { ArbiterPolicy } from '../arbiter/policy.js';
+import type { Proposal } from '../arbiter/proposal.js';
 
 /** A hint as requested, before the decider turns TTLs into instants and clamps it. */
 export type HintRequest =
@@ -49,6 +51,20 @@ export type EndpointCommand =
       readonly sourceId: string;
       readonly reason: string;
       readonly basedOnPosition?: number;
+      /** Planner hints: the endpoint analysed (ownership). */
+      readonly fromEndpointId?: string;
+    }
+  /**
+   * Any proposal (interval, one-shot, pause, clear) from any source, decided by the arbiter
+   * under `policy` (default: the default policy); `jobExtraRuns` is the planner-induced extra
+   * runs the target's job already has in the budget window. Always one outcome event — except
+   * a user's malformed proposal, which is a validation error (nothing recorded).
+   */
+  | {
+      readonly type: 'Propose';
+      readonly proposal: Proposal;
+      readonly policy?: ArbiterPolicy;
+      readonly jobExtraRuns?: number;
     }
   /** Records that the hint in `slot` lapsed (only that hint, when `hintId` is given). */
   | { readonly type: 'ExpireHint'; readonly slot: HintSlot; readonly hintId?: string }

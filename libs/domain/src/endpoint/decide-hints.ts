@@ -1,63 +1,138 @@
 import { makeEvent } from '../events/event.js';
-import type { HintSlot, HintSource } from '../events/catalogue.js';
+import type { EventDataInput, HintSlot } from '../events/catalogue.js';
 import { fail, ok } from '../errors.js';
-import { MAX_DURATION_MS } from '../limits.js';
-import { toIso } from '../time.js';
+import { MAX_DURATION_MS, MAX_HORIZON_MS } from '../limits.js';
+import { toIso, type Millis } from '../time.js';
+import { arbitrate, type ArbiterRule } from '../arbiter/arbiter.js';
+import { defaultArbiterPolicy } from '../arbiter/policy.js';
+import type { Proposal, ProposalAction } from '../arbiter/proposal.js';
 import type { EndpointCommand } from './commands.js';
 import type { DecideContext, Decided } from '../decider.js';
 import type { EndpointState } from './state.js';
 
-const rank: Record<HintSource, number> = { planner: 0, cascade: 1, user: 2 };
-
 /**
- * Turns a requested hint into a `HintProposed` event: TTLs become instants,
- * intervals are clamped to the endpoint's bounds (and the clamp recorded).
- *
- * Every proposal ends in exactly one recorded outcome. Malformed input is an error (nothing
- * is recorded). A proposal the state forbids is recorded as `HintRejected` with its rule:
- * `pause_wins` (a planner hint on a paused endpoint) and `precedence` (a lower source replacing
- * a higher source's live hint: user > cascade > planner). A proposal taken ends the hint it
- * replaces: `HintSuperseded` when that one was live, `HintExpired` when its TTL had passed
- * (the expiry not yet recorded).
+ * A user's (or cascade's) hint request through the arbiter: `ProposeHint` is a `Propose` of an
+ * interval or one-shot action.
  */
 export function decideHint(
   command: Extract<EndpointCommand, { type: 'ProposeHint' }>,
   state: EndpointState,
   ctx: DecideContext,
 ): Decided {
-  const { hint, source } = command;
-  const config = state.config;
-  if (!config) return fail('not_found', 'endpoint not found');
-  if (!(hint.ttlMs > 0 && hint.ttlMs <= MAX_DURATION_MS)) {
-    return fail('validation', `ttlMs must be in (0, ${MAX_DURATION_MS}] (366 days)`, {
-      field: 'hint.ttlMs',
-    });
-  }
-  const rejected = (rule: string, detail: string) =>
+  const { hint } = command;
+  const action: ProposalAction =
+    hint.slot === 'interval'
+      ? { kind: 'interval', intervalMs: hint.intervalMs, ttlMs: hint.ttlMs }
+      : {
+          kind: 'oneShot',
+          ttlMs: hint.ttlMs,
+          ...(hint.runAt === undefined ? {} : { runAt: hint.runAt }),
+        };
+  const proposal: Proposal = {
+    id: command.hintId,
+    source: command.source,
+    sourceId: command.sourceId,
+    reason: command.reason,
+    action,
+    ...(command.basedOnPosition === undefined ? {} : { basedOnPosition: command.basedOnPosition }),
+    ...(command.fromEndpointId === undefined ? {} : { fromEndpointId: command.fromEndpointId }),
+  };
+  return decideProposal({ type: 'Propose', proposal }, state, ctx);
+}
+
+/**
+ * Decides a proposal with the arbiter and records its one outcome: `HintProposed` (the interval
+ * clamped to the endpoint's bounds, the clamp recorded), `Paused`, `HintsCleared` — or
+ * `HintRejected` with the rule, the detail and the decision it met. A hint taken ends the one
+ * it replaces first: `HintSuperseded` when that one was live, `HintExpired` when its TTL had
+ * passed (the expiry not yet recorded).
+ *
+ * Malformed values (a TTL out of range, a run time after the TTL) are a validation error for a
+ * user — nothing is recorded, the API answers 400 — and a refusal (`invalid`) for any other
+ * source, so that an automated proposal still has its outcome on record.
+ */
+export function decideProposal(
+  command: Extract<EndpointCommand, { type: 'Propose' }>,
+  state: EndpointState,
+  ctx: DecideContext,
+): Decided {
+  const { proposal } = command;
+  if (!state.config || state.status !== 'active') return fail('not_found', 'endpoint not found');
+  const rejected = (
+    rule: ArbiterRule,
+    detail: string,
+    extra: Partial<EventDataInput<'HintRejected'>> = {},
+  ) =>
     ok([
       makeEvent(
         'HintRejected',
         {
-          proposalId: command.hintId,
-          slot: hint.slot,
-          source,
-          sourceId: command.sourceId,
+          proposalId: proposal.id,
+          ...(slotOf(proposal.action) ? { slot: slotOf(proposal.action) } : {}),
+          kind: proposal.action.kind,
+          source: proposal.source,
+          sourceId: proposal.sourceId,
+          ...(proposal.fromEndpointId === undefined
+            ? {}
+            : { fromEndpointId: proposal.fromEndpointId }),
           rule,
           detail,
+          ...(proposal.basedOnPosition === undefined
+            ? {}
+            : { basedOnPosition: proposal.basedOnPosition }),
+          requested: requestedOf(proposal.action),
+          ...extra,
         },
         ctx.metadata,
       ),
     ]);
-  if (source === 'planner' && isPaused(state, ctx.now)) {
-    return rejected('pause_wins', 'the endpoint is paused: pause wins over planner hints');
+  const invalid = malformed(proposal.action, ctx.now);
+  if (invalid) {
+    if (proposal.source === 'user')
+      return fail('validation', invalid.message, { field: invalid.field });
+    return rejected('invalid', `${invalid.field}: ${invalid.message}`);
   }
-  const live = state.hints[hint.slot];
-  if (live && live.expiresAt > ctx.now && rank[live.source] > rank[source]) {
-    return rejected(
-      'precedence',
-      `a live ${live.source} hint (${live.hintId}) outranks a ${source} hint`,
-    );
+  const verdict = arbitrate(proposal, state, {
+    now: ctx.now,
+    policy: command.policy ?? defaultArbiterPolicy,
+    ...(command.jobExtraRuns === undefined ? {} : { jobExtraRuns: command.jobExtraRuns }),
+  });
+  if (verdict.outcome === 'reject') {
+    return rejected(verdict.rule, verdict.detail, {
+      ...(verdict.winner ? { winner: verdict.winner } : {}),
+      ...(verdict.cooldownUntil === undefined
+        ? {}
+        : { cooldownUntil: toIso(verdict.cooldownUntil) }),
+    });
   }
+  const { action } = verdict;
+  const by = { proposalId: proposal.id, source: proposal.source };
+  if (action.kind === 'pause') {
+    return ok([
+      makeEvent(
+        'Paused',
+        {
+          until: toIso(action.until),
+          reason: proposal.reason,
+          ...by,
+          ...(verdict.clamped ? { clamped: verdict.clamped } : {}),
+        },
+        ctx.metadata,
+      ),
+    ]);
+  }
+  if (action.kind === 'clear') {
+    const hintIds = action.slots.flatMap((slot) => state.hints[slot]?.hintId ?? []);
+    return ok([
+      makeEvent(
+        'HintsCleared',
+        { slots: [...action.slots], reason: proposal.reason, hintIds, ...by },
+        ctx.metadata,
+      ),
+    ]);
+  }
+  const slot: HintSlot = action.kind;
+  const live = state.hints[slot];
   // The hint this one replaces gets its outcome first.
   const ended = !live
     ? []
@@ -65,69 +140,117 @@ export function decideHint(
       ? [
           makeEvent(
             'HintSuperseded',
-            { hintId: live.hintId, slot: hint.slot, byHintId: command.hintId },
+            { hintId: live.hintId, slot, byHintId: proposal.id },
             ctx.metadata,
           ),
         ]
       : [
           makeEvent(
             'HintExpired',
-            { hintId: live.hintId, slot: hint.slot, expiresAt: toIso(live.expiresAt) },
+            { hintId: live.hintId, slot, expiresAt: toIso(live.expiresAt) },
             ctx.metadata,
           ),
         ];
   const common = {
-    hintId: command.hintId,
-    source,
-    sourceId: command.sourceId,
-    reason: command.reason,
-    expiresAt: toIso(ctx.now + hint.ttlMs),
-    ...(command.basedOnPosition === undefined ? {} : { basedOnPosition: command.basedOnPosition }),
+    hintId: proposal.id,
+    source: proposal.source,
+    sourceId: proposal.sourceId,
+    reason: proposal.reason,
+    expiresAt: toIso(ctx.now + action.ttlMs),
+    proposedAt: toIso(ctx.now),
+    ...(proposal.basedOnPosition === undefined
+      ? {}
+      : { basedOnPosition: proposal.basedOnPosition }),
+    ...(proposal.fromEndpointId === undefined ? {} : { fromEndpointId: proposal.fromEndpointId }),
+    ...(verdict.extraRuns === undefined ? {} : { extraRuns: verdict.extraRuns }),
   };
-  if (hint.slot === 'oneShot') {
-    const runAt = Math.max(hint.runAt ?? ctx.now, ctx.now);
-    if (runAt >= ctx.now + hint.ttlMs) {
-      return fail('validation', 'the hint expires before its run time', { field: 'hint.ttlMs' });
-    }
+  if (action.kind === 'oneShot') {
+    const runAt = Math.max(action.runAt ?? ctx.now, ctx.now);
     return ok([
       ...ended,
       makeEvent('HintProposed', { slot: 'oneShot', runAt: toIso(runAt), ...common }, ctx.metadata),
     ]);
   }
-  if (
-    !Number.isInteger(hint.intervalMs) ||
-    hint.intervalMs <= 0 ||
-    hint.intervalMs > MAX_DURATION_MS
-  ) {
-    return fail(
-      'validation',
-      `intervalMs must be an integer in (0, ${MAX_DURATION_MS}] (366 days)`,
-      {
-        field: 'hint.intervalMs',
-      },
-    );
-  }
-  const min = Math.max(config.minIntervalMs, 1);
-  const max = config.maxIntervalMs ?? Number.POSITIVE_INFINITY;
-  const applied = Math.min(Math.max(hint.intervalMs, min), max);
-  const clamped =
-    applied === hint.intervalMs
-      ? {}
-      : {
-          clamped: {
-            requested: hint.intervalMs,
-            applied,
-            bound: applied > hint.intervalMs ? 'min' : 'max',
-          } as const,
-        };
   return ok([
     ...ended,
     makeEvent(
       'HintProposed',
-      { slot: 'interval', intervalMs: applied, ...clamped, ...common },
+      {
+        slot: 'interval',
+        intervalMs: action.intervalMs,
+        ...(verdict.clamped ? { clamped: verdict.clamped } : {}),
+        ...(verdict.steering ? { steering: verdict.steering } : {}),
+        ...common,
+      },
       ctx.metadata,
     ),
   ]);
+}
+
+const slotOf = (action: ProposalAction): HintSlot | undefined =>
+  action.kind === 'interval' || action.kind === 'oneShot' ? action.kind : undefined;
+
+function requestedOf(action: ProposalAction): Record<string, unknown> {
+  switch (action.kind) {
+    case 'interval':
+      return { intervalMs: action.intervalMs, ttlMs: action.ttlMs };
+    case 'oneShot':
+      return {
+        ttlMs: action.ttlMs,
+        ...(action.runAt === undefined ? {} : { runAt: safeIso(action.runAt) }),
+      };
+    case 'pause':
+      return { until: safeIso(action.until) };
+    case 'clear':
+      return { slots: [...action.slots] };
+  }
+}
+
+const safeIso = (at: number) =>
+  Number.isFinite(at) && Math.abs(at) < 8.64e15 ? toIso(at) : String(at);
+
+/** Values no policy could make sense of: the field to blame and why. */
+function malformed(action: ProposalAction, now: Millis): { field: string; message: string } | null {
+  const ttl = (ttlMs: number) =>
+    Number.isInteger(ttlMs) && ttlMs > 0 && ttlMs <= MAX_DURATION_MS
+      ? null
+      : {
+          field: 'hint.ttlMs',
+          message: `ttlMs must be an integer in (0, ${MAX_DURATION_MS}] (366 days)`,
+        };
+  switch (action.kind) {
+    case 'interval':
+      if (
+        !Number.isInteger(action.intervalMs) ||
+        action.intervalMs <= 0 ||
+        action.intervalMs > MAX_DURATION_MS
+      ) {
+        return {
+          field: 'hint.intervalMs',
+          message: `intervalMs must be an integer in (0, ${MAX_DURATION_MS}] (366 days)`,
+        };
+      }
+      return ttl(action.ttlMs);
+    case 'oneShot': {
+      const bad = ttl(action.ttlMs);
+      if (bad) return bad;
+      if (action.runAt !== undefined && !Number.isFinite(action.runAt)) {
+        return { field: 'hint.runAt', message: 'runAt must be a valid instant' };
+      }
+      const runAt = Math.max(action.runAt ?? now, now);
+      return runAt >= now + action.ttlMs
+        ? { field: 'hint.ttlMs', message: 'the hint expires before its run time' }
+        : null;
+    }
+    case 'pause':
+      return Number.isFinite(action.until) &&
+        action.until > now &&
+        action.until <= now + MAX_HORIZON_MS
+        ? null
+        : { field: 'until', message: 'a pause must end after now and within 100 years' };
+    case 'clear':
+      return action.slots.length > 0 ? null : { field: 'slots', message: 'name at least one slot' };
+  }
 }
 
 /**

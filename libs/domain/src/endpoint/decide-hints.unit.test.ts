@@ -37,6 +37,7 @@ const propose = (
   source,
   sourceId: `${source}-1`,
   reason: 'because',
+  ...(source === 'planner' ? { fromEndpointId: 'e1' } : {}),
 });
 
 describe('ProposeHint', () => {
@@ -54,6 +55,7 @@ describe('ProposeHint', () => {
             sourceId: 'user-1',
             reason: 'because',
             expiresAt: iso(T0 + 600_000),
+            proposedAt: iso(T0),
           },
         },
       ]);
@@ -106,10 +108,14 @@ describe('ProposeHint', () => {
           data: {
             proposalId: 'h1',
             slot: 'interval',
+            kind: 'interval',
             source: 'planner',
             sourceId: 'planner-1',
+            fromEndpointId: 'e1',
             rule: 'pause_wins',
-            detail: 'the endpoint is paused: pause wins over planner hints',
+            detail: `e1 is paused until ${iso(T0 + 60_000)}: pause wins over planner proposals`,
+            winner: { kind: 'pause', until: iso(T0 + 60_000) },
+            requested: { intervalMs: 30_000, ttlMs: 60_000 },
           },
         },
       ]);

@@ -8,7 +8,7 @@ import { MAX_HORIZON_MS } from '../limits.js';
 import { fromIso, toIso, type Millis } from '../time.js';
 import type { EndpointCommand } from './commands.js';
 import { EndpointConfig } from './config.js';
-import { decideHint, expireHint, clearHints } from './decide-hints.js';
+import { decideHint, decideProposal, expireHint, clearHints } from './decide-hints.js';
 import { NO_HOLDS, type Holds } from '../governor/holds.js';
 import { runIdFor, scheduleOf } from './schedule-of.js';
 import type { EndpointState } from './state.js';
@@ -93,6 +93,8 @@ export function decide(
       return recordResponse(command, state, ctx);
     case 'ProposeHint':
       return decideHint(command, state, ctx);
+    case 'Propose':
+      return decideProposal(command, state, ctx);
     case 'ExpireHint':
       return expireHint(command.slot, command.hintId, state, ctx);
     case 'ClearHints':

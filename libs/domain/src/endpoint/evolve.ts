@@ -1,6 +1,7 @@
 import type { DomainEvent } from '../events/event.js';
 import { fromIso } from '../time.js';
 import { evolveCascade } from '../graph/evolve-inputs.js';
+import { evolveSteering } from '../arbiter/evolve-steering.js';
 import { initialState, type EndpointState } from './state.js';
 
 /**
@@ -10,7 +11,7 @@ import { initialState, type EndpointState } from './state.js';
  */
 export function evolve(state: EndpointState, event: DomainEvent): EndpointState {
   const next = apply(state, event);
-  return { ...next, version: state.version + 1 };
+  return { ...next, steering: evolveSteering(next.steering, event), version: state.version + 1 };
 }
 
 /** Folds a whole stream, starting from the initial state. */

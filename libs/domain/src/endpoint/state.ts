@@ -1,6 +1,7 @@
 import type { EndpointConfig, HttpRequest } from './config.js';
 import type { CascadeContext, HintSource } from '../events/catalogue.js';
 import { emptyCascadeState, type CascadeState } from '../graph/inputs.js';
+import { emptySteering, type SteeringState } from '../arbiter/steering.js';
 import type { Millis } from '../time.js';
 
 /** A live hint in its slot. Ignored by the governor once `expiresAt <= now`. */
@@ -59,6 +60,8 @@ export interface EndpointState {
   readonly lastSkip: { readonly scheduledFor: Millis } | null;
   /** Incoming edges, what they saw, and cascades waiting for their run. */
   readonly cascade: CascadeState;
+  /** What the arbiter remembers of past decisions (staleness, anti-thrash, budget). */
+  readonly steering: SteeringState;
   /** Stream version of the last folded event (0 before any). */
   readonly version: number;
 }
@@ -77,5 +80,6 @@ export const initialState = (): EndpointState => ({
   consecutiveFailures: 0,
   lastSkip: null,
   cascade: emptyCascadeState(),
+  steering: emptySteering(),
   version: 0,
 });

@@ -2,9 +2,16 @@ import { z } from 'zod';
 import { EndpointConfig, HttpRequest } from '../endpoint/config.js';
 import { EdgeDefinition } from '../graph/edge.js';
 import { PipelineAppliedData } from '../pipeline/events.js';
+import { PlannerSettings } from '../planner/settings.js';
+import { PlannerSessionData } from '../planner/session.js';
 
 const Instant = z.iso.datetime({ offset: true });
 const Id = z.string().min(1);
+const Clamped = z.strictObject({
+  requested: z.number(),
+  applied: z.number(),
+  bound: z.enum(['min', 'max']),
+});
 
 export const HintSource = z.enum(['user', 'cascade', 'planner']);
 export type HintSource = z.infer<typeof HintSource>;
@@ -20,15 +27,26 @@ const HintCommon = {
   /** Log position the proposer based its decision on, when it read the log. */
   basedOnPosition: z.number().int().nonnegative().optional(),
   /** Set when the requested value was clamped to the endpoint's bounds. */
-  clamped: z
-    .strictObject({ requested: z.number(), applied: z.number(), bound: z.enum(['min', 'max']) })
-    .optional(),
+  clamped: Clamped.optional(),
+  /** When the arbiter accepted it (absent in events written before it was recorded). */
+  proposedAt: Instant.optional(),
+  /** Planner proposals: the endpoint whose analysis produced it. */
+  fromEndpointId: Id.optional(),
+  /** Planner proposals: the extra runs it induces, counted against the budget. */
+  extraRuns: z.number().int().nonnegative().optional(),
 };
+
+/** The kinds of proposal the arbiter decides. */
+export const ProposalKind = z.enum(['interval', 'oneShot', 'pause', 'clear']);
 
 export const HintSpec = z.discriminatedUnion('slot', [
   z.strictObject({
     slot: z.literal('interval'),
     intervalMs: z.number().int().positive(),
+    /** Automated (non-user) interval hints: the way they moved the interval, and if it turned. */
+    steering: z
+      .strictObject({ direction: z.enum(['faster', 'slower']), change: z.boolean() })
+      .optional(),
     ...HintCommon,
   }),
   z.strictObject({ slot: z.literal('oneShot'), runAt: Instant, ...HintCommon }),
@@ -150,15 +168,39 @@ export const catalogue = {
     }),
   },
   HintProposed: { version: 1, schema: HintSpec },
+  /**
+   * A proposal the arbiter refused, with the rule and the decision it met. Every proposal ends
+   * in exactly one outcome: this, or the event that carries it out (HintProposed, Paused,
+   * HintsCleared).
+   */
   HintRejected: {
     version: 1,
     schema: z.strictObject({
       proposalId: Id,
-      slot: HintSlot,
+      /** The hint slot asked for (interval and one-shot proposals). */
+      slot: HintSlot.optional(),
+      /** What was proposed (absent in events written before pause and clear proposals). */
+      kind: ProposalKind.optional(),
       source: HintSource,
       sourceId: Id,
+      fromEndpointId: Id.optional(),
+      /** One of the arbiter's rules (ARBITER_RULES). */
       rule: z.string(),
       detail: z.string(),
+      basedOnPosition: z.number().int().nonnegative().optional(),
+      /** The live decision that won: a higher source's hint, or the pause. */
+      winner: z
+        .strictObject({
+          kind: z.enum(['hint', 'pause']),
+          hintId: Id.optional(),
+          source: HintSource.optional(),
+          until: Instant.nullable().optional(),
+        })
+        .optional(),
+      /** anti_thrash: direction changes are refused until then. */
+      cooldownUntil: Instant.optional(),
+      /** What was asked, for the record (the interval, the run time, the pause's end). */
+      requested: z.record(z.string(), z.unknown()).optional(),
     }),
   },
   HintExpired: {
@@ -175,6 +217,9 @@ export const catalogue = {
     schema: z.strictObject({
       slots: z.array(HintSlot).min(1),
       reason: z.string().default(''),
+      /** Set when a proposal (through the arbiter) cleared them. */
+      proposalId: Id.optional(),
+      source: HintSource.optional(),
       /** The hints cleared (their outcome); absent in events written before it was recorded. */
       hintIds: z.array(Id).default([]),
     }),
@@ -185,6 +230,10 @@ export const catalogue = {
       /** null pauses until resumed. */
       until: Instant.nullable(),
       reason: z.string().default(''),
+      /** Set when a proposal (through the arbiter) paused it. */
+      proposalId: Id.optional(),
+      source: HintSource.optional(),
+      clamped: Clamped.optional(),
     }),
   },
   Resumed: { version: 1, schema: z.strictObject({ reason: z.string().default('') }) },
@@ -250,18 +299,12 @@ export const catalogue = {
    * as the events of the jobs, endpoints and graph it changed.
    */
   PipelineApplied: { version: 1, schema: PipelineAppliedData },
-  PlannerSessionRecorded: {
-    version: 1,
-    schema: z.strictObject({
-      sessionId: Id,
-      planner: z.enum(['heuristic', 'claude']),
-      model: z.string().optional(),
-      basedOnPosition: z.number().int().nonnegative(),
-      proposals: z.number().int().nonnegative(),
-      durationMs: z.number().nonnegative(),
-      summary: z.string(),
-    }),
-  },
+  /**
+   * On the analysed endpoint's planner stream: one planner session — its context, tool calls,
+   * reasoning, token use, and the outcome of each proposal — appended atomically with those
+   * outcomes (a session that failed or was refused applies nothing).
+   */
+  PlannerSessionRecorded: { version: 1, schema: PlannerSessionData },
   TenantCreated: {
     version: 1,
     schema: z.strictObject({ tenantId: Id, name: z.string().min(1).max(200) }),
@@ -299,6 +342,8 @@ export const catalogue = {
       tenantId: Id,
       name: z.string().min(1).max(200),
       description: z.string().max(2000).default(''),
+      /** The job's planner: on with the heuristic and the default arbiter policy when absent. */
+      planner: PlannerSettings.optional(),
     }),
   },
   JobUpdated: {
@@ -306,6 +351,7 @@ export const catalogue = {
     schema: z.strictObject({
       name: z.string().min(1).max(200).optional(),
       description: z.string().max(2000).optional(),
+      planner: PlannerSettings.optional(),
     }),
   },
   JobArchived: { version: 1, schema: z.strictObject({ reason: z.string().default('') }) },

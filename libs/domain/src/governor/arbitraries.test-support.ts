@@ -1,3 +1,4 @@
+import { emptySteering } from '../arbiter/steering.js';
 import { emptyCascadeState } from '../graph/inputs.js';
 import fc from 'fast-check';
 import type { Baseline, EndpointConfig } from '../endpoint/config.js';
@@ -48,6 +49,7 @@ export const active = (overrides: Partial<EndpointState> = {}): EndpointState =>
   consecutiveFailures: 0,
   lastSkip: null,
   cascade: emptyCascadeState(),
+  steering: emptySteering(),
   version: 1,
   ...overrides,
 });

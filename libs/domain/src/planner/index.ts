@@ -1,0 +1,3 @@
+export * from './settings.js';
+export * from './session.js';
+export * from './context.js';
