@@ -195,7 +195,8 @@ function steer(p: Proposal, state: EndpointState, ctx: ArbiterContext): Verdict 
   const { now, policy } = ctx;
   switch (action.kind) {
     case 'clear': {
-      const slots = action.slots.filter((slot) => state.hints[slot] !== null);
+      // Each slot once: a hint cleared twice in one event would have two outcomes.
+      const slots = [...new Set(action.slots)].filter((slot) => state.hints[slot] !== null);
       if (slots.length === 0) return refuse('noop', 'no hint to clear');
       return { outcome: 'accept', action: { kind: 'clear', slots } };
     }
@@ -283,20 +284,19 @@ function antiThrash(state: EndpointState, { now, policy }: ArbiterContext): Refu
 }
 
 /**
- * The runs an interval hint adds over its TTL compared with the interval in effect now (the
- * live hint's, else the baseline's; a cron or trigger-only baseline counts every hinted run).
+ * The runs an interval hint adds over its TTL compared with what would run without it: the live
+ * hint's interval until that hint lapses, then the baseline's (a cron or trigger-only baseline
+ * counts every hinted run). Measured over the same span, so re-proposing a fast interval before
+ * it lapses counts the runs its extension adds, not none.
  */
 function extraRunsOf(state: EndpointState, intervalMs: number, ttlMs: number, now: Millis): number {
   const live = state.hints.interval;
   const baseline = state.config?.baseline;
-  const current =
-    live && live.expiresAt > now
-      ? live.intervalMs
-      : baseline?.kind === 'interval'
-        ? baseline.everyMs
-        : null;
-  const hinted = Math.floor(ttlMs / intervalMs);
-  return Math.max(0, hinted - (current === null ? 0 : Math.floor(ttlMs / current)));
+  const liveFor = live && live.expiresAt > now ? Math.min(live.expiresAt - now, ttlMs) : 0;
+  const without =
+    (live && liveFor > 0 ? Math.floor(liveFor / live.intervalMs) : 0) +
+    (baseline?.kind === 'interval' ? Math.floor((ttlMs - liveFor) / baseline.everyMs) : 0);
+  return Math.max(0, Math.floor(ttlMs / intervalMs) - without);
 }
 
 function withinBudget(

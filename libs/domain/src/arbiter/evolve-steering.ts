@@ -1,6 +1,6 @@
 import type { DomainEvent } from '../events/event.js';
 import { fromIso } from '../time.js';
-import { remember, type SteeringState } from './steering.js';
+import { rememberChange, rememberGrant, type SteeringState } from './steering.js';
 
 /**
  * Folds what the arbiter remembers. Positions come from events read back from the log (an
@@ -25,12 +25,12 @@ export function evolveSteering(steering: SteeringState, event: DomainEvent): Ste
           ...next,
           lastIntervalMs: event.data.intervalMs,
           direction,
-          changes: change && at !== null ? remember(next.changes, at) : next.changes,
+          changes: change && at !== null ? rememberChange(next.changes, at) : next.changes,
         };
       }
       const runs = event.data.extraRuns ?? 0;
       if (runs > 0 && at !== null)
-        next = { ...next, extraRuns: remember(next.extraRuns, { at, runs }) };
+        next = { ...next, extraRuns: rememberGrant(next.extraRuns, { at, runs }) };
       return next;
     }
     case 'HintRejected':

@@ -5,6 +5,9 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const Duration = z.number().int().positive().max(MAX_DURATION_MS);
 
+/** The largest anti-thrash limit a policy may set (the state remembers as many changes). */
+export const MAX_ANTI_THRASH_CHANGES = 1000;
+
 /**
  * The arbiter's limits for one job (its planner settings carry it). Users are exempt from
  * anti-thrash and budget: a person in charge may change their mind as often as they like.
@@ -18,7 +21,7 @@ export const ArbiterPolicy = z.strictObject({
     .strictObject({
       windowMs: Duration.default(30 * MINUTE),
       /** Direction changes (faster ↔ slower) accepted in the window. */
-      maxChanges: z.number().int().min(1).max(1000).default(4),
+      maxChanges: z.number().int().min(1).max(MAX_ANTI_THRASH_CHANGES).default(4),
       /** After a refused change, every change is refused this long. */
       cooldownMs: Duration.default(30 * MINUTE),
     })

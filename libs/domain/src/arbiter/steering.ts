@@ -1,4 +1,5 @@
 import type { Millis } from '../time.js';
+import { MAX_ANTI_THRASH_CHANGES } from './policy.js';
 
 /**
  * What the arbiter remembers of an endpoint's past decisions: the positions proposals are
@@ -15,16 +16,24 @@ export interface SteeringState {
   readonly lastIntervalMs: number | null;
   /** Which way that hint moved the interval. */
   readonly direction: 'faster' | 'slower' | null;
-  /** When automated interval hints changed direction, newest last (at most MAX_REMEMBERED). */
+  /** When automated interval hints changed direction, newest last (at most MAX_CHANGES_REMEMBERED). */
   readonly changes: readonly Millis[];
   /** Direction changes are refused until then (anti-thrash). */
   readonly cooldownUntil: Millis | null;
-  /** Planner-induced extra runs by when they were granted, newest last (at most MAX_REMEMBERED). */
+  /** Planner-induced extra runs by when they were granted, newest last (see MAX_GRANTS_REMEMBERED). */
   readonly extraRuns: readonly { readonly at: Millis; readonly runs: number }[];
 }
 
-/** Entries kept in `changes` and `extraRuns`: more than any window's limit needs. */
-export const MAX_STEERING_REMEMBERED = 256;
+/**
+ * Direction changes kept: as many as the largest anti-thrash limit counts, so that no change is
+ * forgotten while a limit still counts it.
+ */
+export const MAX_CHANGES_REMEMBERED = MAX_ANTI_THRASH_CHANGES;
+/**
+ * Extra-run grants kept. Beyond it the two oldest merge into one at the later one's time: the
+ * budget may then count a grant a little longer than its window, never forget it.
+ */
+export const MAX_GRANTS_REMEMBERED = 256;
 
 export const emptySteering = (): SteeringState => ({
   lastResponsePosition: 0,
@@ -36,5 +45,14 @@ export const emptySteering = (): SteeringState => ({
   extraRuns: [],
 });
 
-export const remember = <T>(list: readonly T[], item: T): readonly T[] =>
-  list.length < MAX_STEERING_REMEMBERED ? [...list, item] : [...list.slice(1), item];
+export const rememberChange = (changes: readonly Millis[], at: Millis): readonly Millis[] =>
+  changes.length < MAX_CHANGES_REMEMBERED ? [...changes, at] : [...changes.slice(1), at];
+
+export function rememberGrant(
+  grants: SteeringState['extraRuns'],
+  grant: SteeringState['extraRuns'][number],
+): SteeringState['extraRuns'] {
+  const [first, second, ...rest] = grants;
+  if (grants.length < MAX_GRANTS_REMEMBERED || !first || !second) return [...grants, grant];
+  return [{ at: second.at, runs: first.runs + second.runs }, ...rest, grant];
+}
