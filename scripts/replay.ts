@@ -40,6 +40,8 @@ try {
       await trx.deleteFrom('schedule').execute();
       await trx.deleteFrom('runs').execute();
       await trx.deleteFrom('jobs').execute();
+      await trx.deleteFrom('conflicts').execute();
+      await trx.deleteFrom('planner_sessions').execute();
       await trx.deleteFrom('processor_checkpoints').where('name', '=', 'scheduling').execute();
       // A rebuild applies every stream from its start: nothing stays set aside.
       await trx.deleteFrom('parked_streams').where('processor', '=', 'scheduling').execute();

@@ -147,12 +147,21 @@ describe('fuzzing every operation of the OpenAPI document', () => {
       keyId: [revokedKeyId, 'ffffffffffff'],
       name: ['fz-pipeline', 'fz-other-pipeline'],
       edgeId: ['fz-ep-1.fz-ep-2', 'fz-ep-1.fz-ep-3', 'fz-ep-2.fz-ep-1', 'fz-other-ep.fz-ep-1'],
+      sessionId: ['fz-session', '00000000-0000-4000-8000-000000000000'],
     };
     templates = {
       'POST /v1/admin/tenants': [{ id: 'fz-tenant', name: 'Fuzz' }],
       'POST /v1/admin/tenants/{tenantId}/keys': [{ name: 'fuzz' }],
-      'POST /v1/jobs': [{ name: 'fuzz', description: 'made by the fuzzer' }],
-      'PATCH /v1/jobs/{jobId}': [{ name: 'renamed', description: '' }],
+      'POST /v1/jobs': [
+        { name: 'fuzz', description: 'made by the fuzzer' },
+        { name: 'fuzz', planner: { backend: 'heuristic', policy: { budget: { perJob: 10 } } } },
+      ],
+      'PATCH /v1/jobs/{jobId}': [
+        { name: 'renamed', description: '' },
+        {
+          planner: { enabled: false, policy: { antiThrash: { maxChanges: 2, windowMs: 60_000 } } },
+        },
+      ],
       'POST /v1/jobs/{jobId}/pause': [{ until: soon(), reason: 'fuzz' }, { until: null }],
       'POST /v1/jobs/{jobId}/resume': [{ reason: 'fuzz' }],
       'POST /v1/jobs/{jobId}/endpoints': [

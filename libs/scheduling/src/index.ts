@@ -1,8 +1,16 @@
 export { createSchedulingDb, SCHEDULE_CHANNEL, type SchedulingDb } from './db.js';
 export { endpointSnapshot, jobSnapshot } from './read-model/snapshots.js';
 export { schedulingMigrations } from './migrations/index.js';
-export type { SchedulingSchema, ScheduleRow, RunRow, RunStatus } from './read-model/schema.js';
+export type {
+  SchedulingSchema,
+  ScheduleRow,
+  RunRow,
+  RunStatus,
+  ConflictRow,
+  PlannerSessionRow,
+} from './read-model/schema.js';
 export { foldBatch, type FoldedBatch } from './projection/fold-batch.js';
+export type { Conflict, HintMet, StateMet } from './projection/fold-conflicts.js';
 export {
   SchedulingProjection,
   type SchedulingProjectionOptions,

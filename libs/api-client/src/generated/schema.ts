@@ -183,7 +183,7 @@ export interface paths {
     put?: never;
     /**
      * Create a job
-     * @description Creates an empty job; endpoints are registered in it afterwards. Creating is idempotent per client-chosen `id`: when the job exists with the same name and description (an absent description is empty), the answer is 200 with the job as it is and nothing changes; a different name or description, or an archived job, answers 409 naming the fields that differ.
+     * @description Creates an empty job; endpoints are registered in it afterwards. Creating is idempotent per client-chosen `id`: when the job exists with the same name and description (an absent description is empty) and planner settings (absent ones are the defaults), the answer is 200 with the job as it is and nothing changes; a different body, or an archived job, answers 409 naming the fields that differ.
      */
     post: operations['createJob'];
     delete?: never;
@@ -215,7 +215,7 @@ export interface paths {
     head?: never;
     /**
      * Update a job
-     * @description Changes the name or description; omitted fields keep their value.
+     * @description Changes the name, the description or the planner settings; omitted fields keep their value, in `planner` too (`{"planner": {"enabled": false}}` changes only that; settings that change nothing record nothing).
      */
     patch: operations['updateJob'];
     trace?: never;
@@ -648,6 +648,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/conflicts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List refused proposals (newest first, cursor-paginated)
+     * @description Lists the proposals the arbiter refused for the tenant's endpoints — from users, cascades and planners — newest first: the rule and its detail, what was asked, the target's state the proposal met (its pause and hints, folded from the log just before the refusal) and the decision that won. Filter by job, endpoint, rule, source and a time window (`since` must not be after `until`); a filter naming an id the tenant does not have lists nothing. The list follows the log through the projection, so a refusal shows once the projection has read it.
+     */
+    get: operations['listConflicts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/planner/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List planner sessions (newest first, cursor-paginated)
+     * @description Lists the planner's analyses of the tenant's endpoints, newest first, summarised: the planner and model, how the session ended, how many proposals it made and how many the arbiter accepted and refused, and the tokens spent. Filter by job, endpoint, outcome and a window on the start (`since` must not be after `until`). The list follows the log through the projection.
+     */
+    get: operations['listPlannerSessions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/planner/sessions/{sessionId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a planner session, whole
+     * @description Reads one planner session as recorded: the response that started it, the log position its context was read at, its reasoning, its tool calls, its token usage, and each proposal with its outcome (the rule and detail of a refusal).
+     */
+    get: operations['getPlannerSession'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1019,6 +1079,39 @@ export interface components {
     };
     /** @example {} */
     TestRunInput: Record<string, never>;
+    /** @description How the planner steers the job's endpoints. Every field is optional: on create the fields left out take the defaults, on update they keep the job's current value */
+    PlannerSettingsSpecInput: {
+      /** @description Whether the planner analyses the endpoints of the job (default true) */
+      enabled?: boolean;
+      /**
+       * @description `auto` (the default) uses Claude when the planner service has an API key and the heuristic otherwise; `heuristic` and `claude` force one
+       * @enum {string}
+       */
+      backend?: 'auto' | 'heuristic' | 'claude';
+      /** @description The arbiter's limits for the job's endpoints: they apply to every proposal for them, whichever job's planner made it */
+      policy?: {
+        /** @description Automated proposals that turn the interval (faster ↔ slower) more than `maxChanges` times in `windowMs` are refused, and every turn after that for `cooldownMs` */
+        antiThrash?: {
+          /** @description The window, in ms (default 30 min) */
+          windowMs?: number;
+          /** @description Direction changes accepted in the window (default 4) */
+          maxChanges?: number;
+          /** @description How long turns are refused after a refused one, in ms (default 30 min) */
+          cooldownMs?: number;
+        };
+        /** @description Planner-induced extra runs accepted per window */
+        budget?: {
+          /** @description The window, in ms (default 1 h) */
+          windowMs?: number;
+          /** @description Extra runs per endpoint in the window (default 120) */
+          perEndpoint?: number;
+          /** @description Extra runs per job in the window (default 1,000) */
+          perJob?: number;
+        };
+        /** @description The longest pause a planner may propose, in ms; longer ones are clamped (default 24 h) */
+        maxPlannerPauseMs?: number;
+      };
+    };
     /**
      * @example {
      *       "id": "nightly-reports",
@@ -1028,21 +1121,55 @@ export interface components {
      * @example {
      *       "name": "Partner feeds"
      *     }
+     * @example {
+     *       "id": "partner-feeds",
+     *       "name": "Partner feeds",
+     *       "planner": {
+     *         "backend": "heuristic",
+     *         "policy": {
+     *           "antiThrash": {
+     *             "maxChanges": 2
+     *           },
+     *           "budget": {
+     *             "perEndpoint": 30
+     *           }
+     *         }
+     *       }
+     *     }
      */
     JobCreateInput: {
       /** @description Client-chosen id, which makes the create safe to retry: the same body answers 200 with the job, a different one 409. Generated if absent */
       id?: string;
       name: string;
       description?: string;
+      /** @description How the planner steers the endpoints of the job; the fields left out take the defaults */
+      planner?: components['schemas']['PlannerSettingsSpecInput'];
     };
     /**
      * @example {
      *       "description": "Builds the sales reports and uploads them to the archive"
      *     }
+     * @example {
+     *       "planner": {
+     *         "enabled": false
+     *       }
+     *     }
+     * @example {
+     *       "planner": {
+     *         "policy": {
+     *           "budget": {
+     *             "perJob": 200
+     *           },
+     *           "maxPlannerPauseMs": 3600000
+     *         }
+     *       }
+     *     }
      */
     JobUpdateInput: {
       name?: string;
       description?: string;
+      /** @description Laid over the job's planner settings: the fields left out keep their value */
+      planner?: components['schemas']['PlannerSettingsSpecInput'];
     };
     /**
      * @example {
@@ -1306,6 +1433,161 @@ export interface components {
         field: string;
         message: string;
       }[];
+    };
+    /** @description A hint in its slot when the proposal met it */
+    ConflictHint: {
+      hintId: string;
+      /** @enum {string} */
+      source: 'user' | 'cascade' | 'planner';
+      sourceId: string;
+      /** @description Interval hints: the interval in force */
+      intervalMs?: number;
+      /**
+       * Format: date-time
+       * @description One-shot hints: when the run is due
+       */
+      runAt?: string;
+      /**
+       * Format: date-time
+       * @description A hint that expired before the refusal (`recordedAt`) had lapsed: it counted no more
+       */
+      expiresAt: string;
+    };
+    /** @description The target endpoint's state the proposal met: folded from the log just before the refusal */
+    ConflictStateMet: {
+      /** @description The target endpoint's stream version then */
+      version: number;
+      /** @enum {string} */
+      status: 'unregistered' | 'active' | 'archived';
+      /** @description The endpoint's own pause (a pause that ended before the refusal had lapsed) */
+      pause: {
+        /** @description null: until resumed */
+        until: string | null;
+        reason: string;
+      } | null;
+      hints: {
+        interval: components['schemas']['ConflictHint'] | null;
+        oneShot: components['schemas']['ConflictHint'] | null;
+      };
+      /** @description Failed responses since the last success */
+      consecutiveFailures: number;
+    };
+    /** @description The live decision that won: a higher source's hint (`precedence`: its id and source, and its interval or run time and expiry as the proposal met it), or the pause (`pause_wins`) */
+    ConflictWinner:
+      | {
+          /** @constant */
+          kind: 'hint';
+          hintId?: string;
+          /** @enum {string} */
+          source?: 'user' | 'cascade' | 'planner';
+          sourceId?: string;
+          intervalMs?: number;
+          /**
+           * Format: date-time
+           * @description ISO-8601 instant
+           */
+          runAt?: string;
+          /**
+           * Format: date-time
+           * @description ISO-8601 instant
+           */
+          expiresAt?: string;
+        }
+      | {
+          /** @constant */
+          kind: 'pause';
+          /** @description null: until resumed */
+          until: string | null;
+          reason?: string;
+        };
+    /**
+     * @description A proposal the arbiter refused, the rule, and the decision it met
+     * @example {
+     *       "proposalId": "plan-7f3a-1",
+     *       "target": {
+     *         "jobId": "partner-feeds",
+     *         "endpointId": "poll-payments"
+     *       },
+     *       "kind": "interval",
+     *       "slot": "interval",
+     *       "source": "planner",
+     *       "sourceId": "session-7f3a",
+     *       "fromEndpointId": "poll-payments",
+     *       "rule": "precedence",
+     *       "detail": "a live user hint (h-41) outranks a planner proposal",
+     *       "basedOnPosition": 1041,
+     *       "requested": {
+     *         "intervalMs": 5000,
+     *         "ttlMs": 600000
+     *       },
+     *       "stateMet": {
+     *         "version": 212,
+     *         "status": "active",
+     *         "pause": null,
+     *         "hints": {
+     *           "interval": {
+     *             "hintId": "h-41",
+     *             "source": "user",
+     *             "sourceId": "key:3be2c1d0a9f4",
+     *             "intervalMs": 60000,
+     *             "expiresAt": "2031-03-01T07:00:00.000Z"
+     *           },
+     *           "oneShot": null
+     *         },
+     *         "consecutiveFailures": 0
+     *       },
+     *       "winner": {
+     *         "kind": "hint",
+     *         "hintId": "h-41",
+     *         "source": "user",
+     *         "sourceId": "key:3be2c1d0a9f4",
+     *         "intervalMs": 60000,
+     *         "expiresAt": "2031-03-01T07:00:00.000Z"
+     *       },
+     *       "cooldownUntil": null,
+     *       "position": 1044,
+     *       "recordedAt": "2031-03-01T06:12:09.412Z"
+     *     }
+     */
+    Conflict: {
+      proposalId: string;
+      /** @description The endpoint the proposal was for, and its job */
+      target: {
+        jobId: string;
+        endpointId: string;
+      };
+      /** @description What was proposed (null in refusals recorded before) */
+      kind: ('interval' | 'oneShot' | 'pause' | 'clear') | null;
+      /** @description The hint slot asked for (interval and one-shot proposals) */
+      slot: ('interval' | 'oneShot') | null;
+      /** @enum {string} */
+      source: 'user' | 'cascade' | 'planner';
+      /** @description Who within the source: an API key, a planner session, an edge */
+      sourceId: string;
+      /** @description Planner proposals: the endpoint whose analysis produced it */
+      fromEndpointId: string | null;
+      /** @description The arbiter's rule that refused it (see the `rule` filter) */
+      rule: string;
+      /** @description Why, for a person */
+      detail: string;
+      /** @description The log position the proposer read the state at */
+      basedOnPosition: number | null;
+      /** @description What was asked: the interval, the run time, the end of the pause */
+      requested: {
+        [key: string]: unknown;
+      } | null;
+      stateMet: components['schemas']['ConflictStateMet'];
+      /** @description null when no live decision won */
+      winner: components['schemas']['ConflictWinner'] | null;
+      /** @description `anti_thrash`: direction changes are refused until then */
+      cooldownUntil: string | null;
+      /** @description The refusal's position in the log */
+      position: number;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      recordedAt: string;
     };
     Dependency: {
       /** @description `<upstream endpoint id>.<downstream endpoint id>` */
@@ -1680,6 +1962,39 @@ export interface components {
         | 'internal'
         | 'template';
     };
+    /** @description How the planner steers the job's endpoints (the defaults unless set) */
+    PlannerSettings: {
+      /** @description Whether the planner analyses the endpoints of the job (default true) */
+      enabled: boolean;
+      /**
+       * @description `auto` (the default) uses Claude when the planner service has an API key and the heuristic otherwise; `heuristic` and `claude` force one
+       * @enum {string}
+       */
+      backend: 'auto' | 'heuristic' | 'claude';
+      /** @description The arbiter's limits for the job's endpoints: they apply to every proposal for them, whichever job's planner made it */
+      policy: {
+        /** @description Automated proposals that turn the interval (faster ↔ slower) more than `maxChanges` times in `windowMs` are refused, and every turn after that for `cooldownMs` */
+        antiThrash: {
+          /** @description The window, in ms (default 30 min) */
+          windowMs: number;
+          /** @description Direction changes accepted in the window (default 4) */
+          maxChanges: number;
+          /** @description How long turns are refused after a refused one, in ms (default 30 min) */
+          cooldownMs: number;
+        };
+        /** @description Planner-induced extra runs accepted per window */
+        budget: {
+          /** @description The window, in ms (default 1 h) */
+          windowMs: number;
+          /** @description Extra runs per endpoint in the window (default 120) */
+          perEndpoint: number;
+          /** @description Extra runs per job in the window (default 1,000) */
+          perJob: number;
+        };
+        /** @description The longest pause a planner may propose, in ms; longer ones are clamped (default 24 h) */
+        maxPlannerPauseMs: number;
+      };
+    };
     Job: {
       /** @description An identifier */
       id: string;
@@ -1692,6 +2007,7 @@ export interface components {
         reason: string;
       } | null;
       createdAt: string | null;
+      planner: components['schemas']['PlannerSettings'];
     };
     /** @description Who caused an event and how it chains to others */
     EventMetadata: {
@@ -2100,6 +2416,21 @@ export interface components {
             /** @enum {string} */
             bound: 'min' | 'max';
           };
+          /**
+           * Format: date-time
+           * @description When the arbiter accepted it
+           */
+          proposedAt?: string;
+          /** @description Planner hints: the endpoint analysed */
+          fromEndpointId?: string;
+          /** @description Planner hints: extra runs counted against the budget */
+          extraRuns?: number;
+          /** @description Automated interval hints: which way they moved the interval */
+          steering?: {
+            /** @enum {string} */
+            direction: 'faster' | 'slower';
+            change: boolean;
+          };
         }
       | {
           position: number;
@@ -2117,12 +2448,35 @@ export interface components {
           };
           proposalId: string;
           /** @enum {string} */
-          slot: 'interval' | 'oneShot';
+          slot?: 'interval' | 'oneShot';
+          /** @enum {string} */
+          kind?: 'interval' | 'oneShot' | 'pause' | 'clear';
           /** @enum {string} */
           source: 'user' | 'cascade' | 'planner';
           sourceId: string;
+          fromEndpointId?: string;
+          /** @description The arbiter rule that refused it (docs/adaptation.md) */
           rule: string;
           detail: string;
+          basedOnPosition?: number;
+          /** @description The live decision that won */
+          winner?: {
+            /** @enum {string} */
+            kind: 'hint' | 'pause';
+            hintId?: string;
+            /** @enum {string} */
+            source?: 'user' | 'cascade' | 'planner';
+            until?: string | null;
+          };
+          /**
+           * Format: date-time
+           * @description anti_thrash: changes refused until then
+           */
+          cooldownUntil?: string;
+          /** @description What was asked */
+          requested?: {
+            [key: string]: unknown;
+          };
         }
       | {
           position: number;
@@ -2351,6 +2705,206 @@ export interface components {
           /** @description Edges (`<upstream>.<downstream>`) the pipeline created and the document drops */
           remove: string[];
         };
+      };
+    };
+    /**
+     * @description One planner session, summarised
+     * @example {
+     *       "sessionId": "session-7f3a",
+     *       "endpointId": "poll-payments",
+     *       "jobId": "partner-feeds",
+     *       "planner": "claude",
+     *       "model": "claude-sonnet-4-5",
+     *       "outcome": "completed",
+     *       "startedAt": "2031-03-01T06:12:04.100Z",
+     *       "durationMs": 5210,
+     *       "proposalCount": 1,
+     *       "accepted": 0,
+     *       "rejected": 1,
+     *       "tokens": {
+     *         "input": 5820,
+     *         "output": 412
+     *       },
+     *       "position": 1045,
+     *       "recordedAt": "2031-03-01T06:12:09.412Z"
+     *     }
+     */
+    PlannerSessionSummary: {
+      sessionId: string;
+      /** @description The analysed endpoint */
+      endpointId: string;
+      /** @description Its job */
+      jobId: string;
+      /** @enum {string} */
+      planner: 'heuristic' | 'claude';
+      /** @description The model a Claude session used */
+      model: string | null;
+      /**
+       * @description How the session ended: `completed` (its proposals went to the arbiter), `failed` (the model API failed or broke the protocol: nothing applied), `step_limit` (the model used every step without submitting: nothing applied), `refused` (the tenant's analysis budget was spent: no analysis ran)
+       * @enum {string}
+       */
+      outcome: 'completed' | 'failed' | 'step_limit' | 'refused';
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      startedAt: string;
+      durationMs: number;
+      /** @description Proposals made */
+      proposalCount: number;
+      /** @description Proposals the arbiter accepted */
+      accepted: number;
+      /** @description Proposals the arbiter refused (see GET /v1/conflicts) */
+      rejected: number;
+      /** @description Model tokens spent (0 for the heuristic) */
+      tokens: {
+        input: number;
+        output: number;
+      };
+      /** @description The session record's position in the log */
+      position: number;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      recordedAt: string;
+    };
+    /**
+     * @description One planner session as recorded: its reasoning, tool calls, usage and outcomes
+     * @example {
+     *       "sessionId": "session-7f3a",
+     *       "endpointId": "poll-payments",
+     *       "jobId": "partner-feeds",
+     *       "planner": "claude",
+     *       "model": "claude-sonnet-4-5",
+     *       "outcome": "completed",
+     *       "startedAt": "2031-03-01T06:12:04.100Z",
+     *       "durationMs": 5210,
+     *       "proposalCount": 1,
+     *       "accepted": 0,
+     *       "rejected": 1,
+     *       "tokens": {
+     *         "input": 5820,
+     *         "output": 412
+     *       },
+     *       "position": 1045,
+     *       "recordedAt": "2031-03-01T06:12:09.412Z",
+     *       "trigger": {
+     *         "runId": "run-poll-payments-1930732320000",
+     *         "position": 1039
+     *       },
+     *       "basedOnPosition": 1041,
+     *       "detail": null,
+     *       "reasoning": "Three timeouts in a row since 06:00 while the provider answers 200 elsewhere: polling faster for ten minutes should catch the settlement file as it lands.",
+     *       "proposals": [
+     *         {
+     *           "proposalId": "session-7f3a-1",
+     *           "targetEndpointId": "poll-payments",
+     *           "kind": "interval",
+     *           "outcome": "rejected",
+     *           "rule": "precedence",
+     *           "detail": "a live user hint (h-41) outranks a planner proposal"
+     *         }
+     *       ],
+     *       "toolCalls": [
+     *         {
+     *           "name": "recent_runs",
+     *           "input": {
+     *             "limit": 5
+     *           },
+     *           "output": "[{\"status\":200,\"durationMs\":812}, …]",
+     *           "isError": false
+     *         }
+     *       ],
+     *       "usage": {
+     *         "inputTokens": 5820,
+     *         "outputTokens": 412,
+     *         "cacheReadTokens": 0,
+     *         "cacheWriteTokens": 0,
+     *         "modelCalls": 2
+     *       }
+     *     }
+     */
+    PlannerSession: {
+      sessionId: string;
+      /** @description The analysed endpoint */
+      endpointId: string;
+      /** @description Its job */
+      jobId: string;
+      /** @enum {string} */
+      planner: 'heuristic' | 'claude';
+      /** @description The model a Claude session used */
+      model: string | null;
+      /**
+       * @description How the session ended: `completed` (its proposals went to the arbiter), `failed` (the model API failed or broke the protocol: nothing applied), `step_limit` (the model used every step without submitting: nothing applied), `refused` (the tenant's analysis budget was spent: no analysis ran)
+       * @enum {string}
+       */
+      outcome: 'completed' | 'failed' | 'step_limit' | 'refused';
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      startedAt: string;
+      durationMs: number;
+      /** @description Proposals made */
+      proposalCount: number;
+      /** @description Proposals the arbiter accepted */
+      accepted: number;
+      /** @description Proposals the arbiter refused (see GET /v1/conflicts) */
+      rejected: number;
+      /** @description Model tokens spent (0 for the heuristic) */
+      tokens: {
+        input: number;
+        output: number;
+      };
+      /** @description The session record's position in the log */
+      position: number;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      recordedAt: string;
+      /** @description The response that started the session */
+      trigger: {
+        runId: string;
+        position: number;
+      };
+      /** @description The log position its context was read at (its proposals are judged against it) */
+      basedOnPosition: number;
+      /** @description Why it failed or was refused */
+      detail: string | null;
+      /** @description The planner's account of what it saw and why it proposed */
+      reasoning: string;
+      /** @description Each proposal and its outcome */
+      proposals: {
+        proposalId: string;
+        /** @description The analysed endpoint, or a downstream of it */
+        targetEndpointId: string;
+        /** @enum {string} */
+        kind: 'interval' | 'oneShot' | 'pause' | 'clear';
+        /**
+         * @description `not_applied`: the session did not complete, so it was never decided
+         * @enum {string}
+         */
+        outcome: 'accepted' | 'rejected' | 'not_applied';
+        /** @description The rule that refused it */
+        rule: string | null;
+        detail: string | null;
+      }[];
+      /** @description The tool calls of a model session, in order */
+      toolCalls: {
+        name: string;
+        input: unknown;
+        /** @description The answer, truncated for the record */
+        output: string;
+        isError: boolean;
+      }[];
+      usage: {
+        inputTokens: number;
+        outputTokens: number;
+        cacheReadTokens: number;
+        cacheWriteTokens: number;
+        modelCalls: number;
       };
     };
     Run: {
@@ -3530,7 +4084,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description A job of this id exists with another name or description, or is archived */
+      /** @description A job of this id exists with another name, description or planner settings, or is archived */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6748,6 +7302,358 @@ export interface operations {
       };
       /** @description An upstream does not resolve, an expression does not compile, or an edge would close a cycle (its path is in `detail`) */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listConflicts: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
+        cursor?: string;
+        /** @description Only proposals for the endpoints of this job */
+        job?: string;
+        /** @description Only proposals for this endpoint */
+        endpoint?: string;
+        /** @description Only refusals by this rule of the arbiter */
+        rule?:
+          | 'ownership'
+          | 'cascade_safety'
+          | 'stale'
+          | 'pause_wins'
+          | 'precedence'
+          | 'anti_thrash'
+          | 'budget'
+          | 'noop'
+          | 'invalid';
+        /** @description Only proposals from this source */
+        source?: 'user' | 'cascade' | 'planner';
+        /** @description Refused at or after this instant (not after `until`) */
+        since?: string;
+        /** @description Refused before this instant (not before `since`) */
+        until?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Conflict'][];
+            /** @description Where the next page starts; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listPlannerSessions: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The `nextCursor` of the previous page, as given (opaque: a cursor this API did not make answers 400) */
+        cursor?: string;
+        /** @description Only sessions that analysed an endpoint of this job */
+        job?: string;
+        /** @description Only sessions that analysed this endpoint */
+        endpoint?: string;
+        /** @description Only sessions that ended so */
+        outcome?: 'completed' | 'failed' | 'step_limit' | 'refused';
+        /** @description Started at or after this instant (not after `until`) */
+        since?: string;
+        /** @description Started before this instant (not before `since`) */
+        until?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['PlannerSessionSummary'][];
+            /** @description Where the next page starts; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getPlannerSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        sessionId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PlannerSession'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
         headers: {
           [name: string]: unknown;
         };

@@ -27,6 +27,17 @@ export const apiTags = [
   { name: 'runs', description: 'Every dispatched run and the response it recorded.' },
   { name: 'events', description: 'The append-only audit log of the tenant, paged or live.' },
   {
+    name: 'conflicts',
+    description:
+      'Proposals the arbiter refused — from users, cascades and planners — with the rule and ' +
+      'the decision they met.',
+  },
+  {
+    name: 'planner',
+    description:
+      'Planner sessions: what each analysis saw, reasoned and proposed, and the outcome.',
+  },
+  {
     name: 'pipelines',
     description:
       'Whole pipelines — jobs, endpoints and the edges between them — applied as one document.',

@@ -89,6 +89,14 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
       metadata,
     );
     const proposed = events.find(isHintProposed);
+    const refused = events.find((e) => e.type === 'HintRejected');
+    if (!proposed && refused?.type === 'HintRejected') {
+      // A user outranks every other source today; a refusal would say which rule stood in the way.
+      throw new ProblemError(
+        'conflict',
+        `refused by the arbiter (${refused.data.rule}): ${refused.data.detail}`,
+      );
+    }
     if (!proposed) throw new Error('ProposeHint appended no HintProposed');
     return proposedHintView(proposed.data);
   };

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { conflictRoutes } from './conflicts.js';
 import { dependencyRoutes } from './dependencies.js';
 import { endpointsRoutes } from './endpoints.js';
 import { eventsRoutes } from './events.js';
@@ -6,6 +7,7 @@ import { explainRoutes } from './explain.js';
 import { hintsRoutes } from './hints.js';
 import { jobRoutes } from './jobs.js';
 import { pipelineRoutes } from './pipelines.js';
+import { plannerRoutes } from './planner.js';
 import { runsRoutes } from './runs.js';
 
 /** Every tenant-scoped /v1 route. */
@@ -18,4 +20,6 @@ export const v1Routes: FastifyPluginAsyncZod = async (app) => {
   await app.register(explainRoutes);
   await app.register(dependencyRoutes);
   await app.register(pipelineRoutes);
+  await app.register(conflictRoutes);
+  await app.register(plannerRoutes);
 };

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { jobDecider, jobStream, toIso, type JobCommand, type JobState } from '@orrery/domain';
+import {
+  defaultPlannerSettings,
+  jobDecider,
+  jobStream,
+  toIso,
+  type JobCommand,
+  type JobState,
+  type PlannerSettings,
+} from '@orrery/domain';
 import { jobSnapshot } from '@orrery/scheduling';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -36,6 +44,7 @@ export const jobView = (state: JobState): JobView => ({
     reason: state.pause.reason,
   },
   createdAt: state.createdAt > 0 ? toIso(state.createdAt) : null,
+  planner: state.planner,
 });
 
 /** Jobs: create, list, get, update, pause/resume (all endpoints), archive. */
@@ -66,16 +75,17 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Creates an empty job; endpoints are registered in it afterwards. Creating is ' +
           'idempotent per client-chosen `id`: when the job exists with the same name and ' +
-          'description (an absent description is empty), the answer is 200 with the job as it ' +
-          'is and nothing changes; a different name or description, or an archived job, ' +
-          'answers 409 naming the fields that differ.',
+          'description (an absent description is empty) and planner settings (absent ones are ' +
+          'the defaults), the answer is 200 with the job as it is and nothing changes; a ' +
+          'different body, or an archived job, answers 409 naming the fields that differ.',
         body: JobCreateSchema,
         response: {
           201: described(JobSchema, 'The job was created'),
           200: described(JobSchema, 'A job of this id already existed as asked: it is unchanged'),
           ...problemResponses,
           409: problemAnswer(
-            'A job of this id exists with another name or description, or is archived',
+            'A job of this id exists with another name, description or planner settings, or ' +
+              'is archived',
           ),
         },
       },
@@ -93,6 +103,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
           ...(request.body.description === undefined
             ? {}
             : { description: request.body.description }),
+          ...(request.body.planner === undefined ? {} : { planner: request.body.planner }),
         },
         actor(request),
       );
@@ -120,14 +131,20 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       const after = pageAfter(cursor, z.number().int());
       let query = db
         .selectFrom('jobs')
-        .select(['state', 'created_position'])
+        .select(['state', 'created_position', 'planner'])
         .where('tenant_id', '=', request.tenantId)
         .orderBy('created_position')
         .limit(limit + 1);
       if (after !== undefined) query = query.where('created_position', '>', after);
       if (status) query = query.where('status', '=', status);
       const rows = await query.execute();
-      const items = rows.slice(0, limit).map((row) => jobView(row.state as JobState));
+      // A row written before jobs had planner settings holds none (null): the defaults.
+      const items = rows.slice(0, limit).map((row) =>
+        jobView({
+          ...(row.state as JobState),
+          planner: (row.planner as PlannerSettings | null) ?? defaultPlannerSettings,
+        }),
+      );
       const last = rows[limit - 1];
       return {
         items,
@@ -158,14 +175,17 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['jobs'],
         operationId: 'updateJob',
         summary: 'Update a job',
-        description: 'Changes the name or description; omitted fields keep their value.',
+        description:
+          'Changes the name, the description or the planner settings; omitted fields keep ' +
+          'their value, in `planner` too (`{"planner": {"enabled": false}}` changes only that; ' +
+          'settings that change nothing record nothing).',
         params: JobParams,
         body: JobUpdateSchema,
         response: { 200: JobSchema, ...problemResponses },
       },
     },
     async (request) => {
-      const { name, description } = request.body;
+      const { name, description, planner } = request.body;
       await command(
         request.tenantId,
         request.params.jobId,
@@ -173,6 +193,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
           type: 'UpdateJob',
           ...(name === undefined ? {} : { name }),
           ...(description === undefined ? {} : { description }),
+          ...(planner === undefined ? {} : { planner }),
         },
         actor(request),
       );

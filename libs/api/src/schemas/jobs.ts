@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Instant, requestBody } from './common.js';
+import { PlannerSettingsSchema, PlannerSettingsSpecSchema } from './planner-settings.js';
 
 export const JobSchema = z
   .object({
@@ -9,6 +10,7 @@ export const JobSchema = z
     status: z.enum(['active', 'archived']),
     paused: z.object({ until: Instant.nullable(), reason: z.string() }).nullable(),
     createdAt: Instant.nullable(),
+    planner: PlannerSettingsSchema,
   })
   .meta({ id: 'Job' });
 export type JobView = z.infer<typeof JobSchema>;
@@ -21,6 +23,9 @@ export const JobCreateSchema = requestBody(
     ),
     name: z.string().min(1).max(200),
     description: z.string().max(2000).optional(),
+    planner: PlannerSettingsSpecSchema.optional().describe(
+      'How the planner steers the endpoints of the job; the fields left out take the defaults',
+    ),
   }),
   'JobCreate',
   [
@@ -30,6 +35,14 @@ export const JobCreateSchema = requestBody(
       description: 'Builds the sales reports and mails them before the shops open',
     },
     { name: 'Partner feeds' },
+    {
+      id: 'partner-feeds',
+      name: 'Partner feeds',
+      planner: {
+        backend: 'heuristic',
+        policy: { antiThrash: { maxChanges: 2 }, budget: { perEndpoint: 30 } },
+      },
+    },
   ],
 );
 
@@ -37,9 +50,16 @@ export const JobUpdateSchema = requestBody(
   z.strictObject({
     name: z.string().min(1).max(200).optional(),
     description: z.string().max(2000).optional(),
+    planner: PlannerSettingsSpecSchema.optional().describe(
+      "Laid over the job's planner settings: the fields left out keep their value",
+    ),
   }),
   'JobUpdate',
-  [{ description: 'Builds the sales reports and uploads them to the archive' }],
+  [
+    { description: 'Builds the sales reports and uploads them to the archive' },
+    { planner: { enabled: false } },
+    { planner: { policy: { budget: { perJob: 200 }, maxPlannerPauseMs: 3_600_000 } } },
+  ],
 );
 
 export const PauseSchema = requestBody(

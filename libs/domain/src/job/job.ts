@@ -1,10 +1,16 @@
 import type { DecideContext, Decided, Decider } from '../decider.js';
 import { differingPaths } from '../differences.js';
-import { fail, ok } from '../errors.js';
+import { fail, ok, type Result } from '../errors.js';
 import { makeEvent, type DomainEvent, type RecordedEvent } from '../events/event.js';
 import type { Actor } from '../events/metadata.js';
 import { checkPauseEnd } from '../endpoint/decide.js';
+import {
+  defaultPlannerSettings,
+  type PlannerSettings,
+  type PlannerSettingsInput,
+} from '../planner/settings.js';
 import { fromIso, toIso, type Millis } from '../time.js';
+import { settlePlannerSettings } from './planner-settings.js';
 
 export interface JobState {
   readonly status: 'unregistered' | 'active' | 'archived';
@@ -18,6 +24,8 @@ export interface JobState {
     readonly reason: string;
     readonly actor: Actor;
   } | null;
+  /** How the planner steers the job's endpoints (the defaults until a command sets them). */
+  readonly planner: PlannerSettings;
   /** When the job was created (0 until its JobCreated is read back from the log). */
   readonly createdAt: Millis;
   /** When its last event was recorded (0 until read back from the log). */
@@ -32,6 +40,7 @@ export const initialJobState = (): JobState => ({
   name: '',
   description: '',
   pause: null,
+  planner: defaultPlannerSettings,
   createdAt: 0,
   updatedAt: 0,
   version: 0,
@@ -44,8 +53,16 @@ export type JobCommand =
       readonly tenantId: string;
       readonly name: string;
       readonly description?: string;
+      /** The job's planner settings; absent: the defaults. */
+      readonly planner?: PlannerSettingsInput;
     }
-  | { readonly type: 'UpdateJob'; readonly name?: string; readonly description?: string }
+  | {
+      readonly type: 'UpdateJob';
+      readonly name?: string;
+      readonly description?: string;
+      /** Laid over the job's planner settings: the fields it leaves out keep their value. */
+      readonly planner?: PlannerSettingsInput;
+    }
   | { readonly type: 'ArchiveJob'; readonly reason?: string }
   | { readonly type: 'PauseJob'; readonly until: Millis | null; readonly reason?: string }
   | { readonly type: 'ResumeJob'; readonly reason?: string };
@@ -67,6 +84,7 @@ function applyJob(state: JobState, event: DomainEvent, recordedAt: Millis | unde
         tenantId: event.data.tenantId,
         name: event.data.name,
         description: event.data.description,
+        planner: event.data.planner ?? defaultPlannerSettings,
         createdAt: recordedAt ?? 0,
         version,
       };
@@ -75,6 +93,7 @@ function applyJob(state: JobState, event: DomainEvent, recordedAt: Millis | unde
         ...state,
         name: event.data.name ?? state.name,
         description: event.data.description ?? state.description,
+        planner: event.data.planner ?? state.planner,
         version,
       };
     case 'JobArchived':
@@ -103,12 +122,20 @@ function applyJob(state: JobState, event: DomainEvent, recordedAt: Millis | unde
 export function decideJob(command: JobCommand, state: JobState, ctx: DecideContext): Decided {
   const { metadata } = ctx;
   if (command.type === 'CreateJob') {
-    if (state.status !== 'unregistered') return recreate(command, state);
+    const planner = settlePlannerSettings(command.planner ?? {});
+    if (!planner.ok) return planner;
+    if (state.status !== 'unregistered') return recreate(command, planner.value, state);
     const { jobId, tenantId, name, description } = command;
     return ok([
       makeEvent(
         'JobCreated',
-        { jobId, tenantId, name, ...(description === undefined ? {} : { description }) },
+        {
+          jobId,
+          tenantId,
+          name,
+          ...(description === undefined ? {} : { description }),
+          ...(command.planner === undefined ? {} : { planner: planner.value }),
+        },
         metadata,
       ),
     ]);
@@ -122,13 +149,18 @@ export function decideJob(command: JobCommand, state: JobState, ctx: DecideConte
   switch (command.type) {
     case 'UpdateJob': {
       const { name, description } = command;
-      if (name === undefined && description === undefined) return ok([]);
+      const planner = plannerChange(command.planner, state.planner);
+      if (!planner.ok) return planner;
+      if (name === undefined && description === undefined && planner.value === undefined) {
+        return ok([]);
+      }
       return ok([
         makeEvent(
           'JobUpdated',
           {
             ...(name === undefined ? {} : { name }),
             ...(description === undefined ? {} : { description }),
+            ...(planner.value === undefined ? {} : { planner: planner.value }),
           },
           metadata,
         ),
@@ -158,17 +190,36 @@ export function decideJob(command: JobCommand, state: JobState, ctx: DecideConte
 }
 
 /**
- * A create of a job that exists: creation is idempotent per id, so a create asking for the job as
- * it is (same name; same description, absent meaning empty) is already satisfied (no event). A
- * different body, or a job since archived, is a conflict naming what differs.
+ * The planner settings an update asks for laid over the job's, or undefined when that changes
+ * nothing (so an update that changes nothing appends nothing for them).
  */
-function recreate(command: Extract<JobCommand, { type: 'CreateJob' }>, state: JobState): Decided {
+function plannerChange(
+  input: PlannerSettingsInput | undefined,
+  current: PlannerSettings,
+): Result<PlannerSettings | undefined> {
+  if (input === undefined) return ok(undefined);
+  const next = settlePlannerSettings(input, current);
+  if (!next.ok) return next;
+  return ok(differingPaths(current, next.value).length === 0 ? undefined : next.value);
+}
+
+/**
+ * A create of a job that exists: creation is idempotent per id, so a create asking for the job as
+ * it is (same name; same description, absent meaning empty; same planner settings, absent meaning
+ * the defaults) is already satisfied (no event). A different body, or a job since archived, is a
+ * conflict naming what differs.
+ */
+function recreate(
+  command: Extract<JobCommand, { type: 'CreateJob' }>,
+  planner: PlannerSettings,
+  state: JobState,
+): Decided {
   if (state.status === 'archived') {
     return fail('conflict', `job ${state.jobId} already exists and is archived`);
   }
   const differs = differingPaths(
-    { name: state.name, description: state.description },
-    { name: command.name, description: command.description ?? '' },
+    { name: state.name, description: state.description, planner: state.planner },
+    { name: command.name, description: command.description ?? '', planner },
   );
   if (differs.length === 0) return ok([]);
   return fail(
@@ -182,7 +233,7 @@ function recreate(command: Extract<JobCommand, { type: 'CreateJob' }>, state: Jo
 }
 
 /** Schema version of {@link JobState} (see {@link Decider.stateVersion}). */
-export const JOB_STATE_VERSION = 2;
+export const JOB_STATE_VERSION = 3;
 
 /** The job aggregate: one stream per job, `job-<tenant>.<id>`. */
 export const jobDecider: Decider<JobState, JobCommand> = {

@@ -9,6 +9,8 @@ import { processors } from './0106-processors.js';
 import { jobHolds } from './0107-job-holds.js';
 import { tenantHolds } from './0108-tenant-holds.js';
 import { cascades } from './0109-cascades.js';
+import { plannerReads } from './0110-planner-reads.js';
+import { planner } from './0111-planner.js';
 
 /** The scheduling read models' migrations, run with the event store's (see migrateDatabase). */
 export const schedulingMigrations: Readonly<Record<string, Migration>> = {
@@ -22,4 +24,6 @@ export const schedulingMigrations: Readonly<Record<string, Migration>> = {
   '0107_job_holds': jobHolds,
   '0108_tenant_holds': tenantHolds,
   '0109_cascades': cascades,
+  '0110_planner_reads': plannerReads,
+  '0111_planner': planner,
 };

@@ -9,6 +9,7 @@ import {
   type RecordedEvent,
   type RunOutcome,
 } from '@orrery/domain';
+import { conflictOf, type Conflict } from './fold-conflicts.js';
 
 /** An endpoint touched by a batch: its state after the batch, and when its last event happened. */
 export interface FoldedEndpoint {
@@ -50,12 +51,14 @@ export interface FoldedBatch {
   readonly endpoints: ReadonlyMap<string, FoldedEndpoint>;
   readonly dispatched: readonly DispatchedRun[];
   readonly recorded: readonly RecordedRun[];
+  /** The batch's HintRejected events, each with the state it met. */
+  readonly conflicts: readonly Conflict[];
 }
 
 /**
  * Folds a batch of log events into the endpoints' states (starting from
  * `loaded`, the states the read model holds, by stream id) and collects run
- * changes. Pure: the projection's only inputs are the events.
+ * changes and refused proposals. Pure: the projection's only inputs are the events.
  */
 export function foldBatch(
   loaded: ReadonlyMap<string, EndpointState>,
@@ -64,6 +67,7 @@ export function foldBatch(
   const endpoints = new Map<string, FoldedEndpoint>();
   const dispatched: DispatchedRun[] = [];
   const recorded: RecordedRun[] = [];
+  const conflicts: Conflict[] = [];
   for (const event of events) {
     const ref = parseEndpointStream(event.streamId);
     if (ref === null) continue;
@@ -78,6 +82,8 @@ export function foldBatch(
     }
     const state = evolve(before, event);
     endpoints.set(streamId, { state, asOf: fromIso(event.recordedAt), position: event.position });
+    const conflict = conflictOf(event, ref, before);
+    if (conflict) conflicts.push(conflict);
     if (event.type === 'RunDispatched') {
       dispatched.push({
         runId: event.data.runId,
@@ -106,5 +112,5 @@ export function foldBatch(
       });
     }
   }
-  return { endpoints, dispatched, recorded };
+  return { endpoints, dispatched, recorded, conflicts };
 }

@@ -58,10 +58,13 @@ function interleaved(): RecordedEvent[] {
 
 describe('foldBatch', () => {
   it('gives each endpoint the state a fold of its own stream gives', () => {
-    const batch = foldBatch(new Map(), interleaved());
+    const log = interleaved();
+    const batch = foldBatch(new Map(), log);
 
-    expect(batch.endpoints.get(E1)?.state).toEqual(fold(e1History));
-    expect(batch.endpoints.get(E2)?.state).toEqual(fold(e2History));
+    // Folded as read back from the log: the arbiter's memory keeps positions.
+    const own = (streamId: string) => fold(log.filter((e) => e.streamId === streamId));
+    expect(batch.endpoints.get(E1)?.state).toEqual(own(E1));
+    expect(batch.endpoints.get(E2)?.state).toEqual(own(E2));
     expect([...batch.endpoints.keys()].sort()).toEqual([E1, E2]);
   });
 
@@ -93,12 +96,13 @@ describe('foldBatch', () => {
       firstPosition: 1,
     });
     const tenant = recorded('tenant-t1', [registered('e9')], { firstPosition: 3 });
-    const log = [...noise, ...tenant, ...endpointEvents('e1', e1History, { firstPosition: 10 })];
+    const e1 = endpointEvents('e1', e1History, { firstPosition: 10 });
+    const log = [...noise, ...tenant, ...e1];
 
     const batch = foldBatch(new Map(), log);
 
     expect([...batch.endpoints.keys()]).toEqual([E1]);
-    expect(batch.endpoints.get(E1)?.state).toEqual(fold(e1History));
+    expect(batch.endpoints.get(E1)?.state).toEqual(fold(e1));
   });
 
   it('skips versions already folded, so a redelivered batch changes nothing and counts no run twice', () => {
@@ -194,6 +198,69 @@ describe('foldBatch', () => {
     ]);
     // The test run left the real run in flight; the real response cleared it.
     expect(batch.endpoints.get(E1)?.state.inFlight).toBeNull();
+  });
+});
+
+describe('foldBatch, refused proposals', () => {
+  const rejected = makeEvent(
+    'HintRejected',
+    {
+      proposalId: 'p1',
+      kind: 'oneShot',
+      slot: 'oneShot',
+      source: 'planner',
+      sourceId: 's1',
+      fromEndpointId: 'e1',
+      rule: 'precedence',
+      detail: 'a live user hint (h-user) outranks a planner proposal',
+      winner: { kind: 'hint', hintId: 'h-user', source: 'user' },
+      requested: { runAt: iso(T0 + 5 * SECOND) },
+    },
+    { tenantId: 't1', actor: { kind: 'planner', id: 'p' } },
+  );
+
+  it('collects each HintRejected with the state it met: just before it, not after', () => {
+    const log = endpointEvents('e1', [
+      registered('e1'),
+      oneShotHinted('h-user', T0 + 30 * SECOND, T0 + 60 * SECOND),
+      pausedUntil(T0 + 90 * SECOND),
+      rejected,
+    ]);
+
+    const batch = foldBatch(new Map(), log);
+
+    expect(batch.conflicts).toEqual([
+      {
+        tenantId: 't1',
+        endpointId: 'e1',
+        jobId: 'j1',
+        position: 4,
+        recordedAt: log[3]?.recordedAt,
+        data: rejected.data,
+        stateMet: {
+          version: 3,
+          status: 'active',
+          pause: { until: iso(T0 + 90 * SECOND), reason: '' },
+          hints: {
+            interval: null,
+            oneShot: {
+              hintId: 'h-user',
+              source: 'user',
+              sourceId: 'u1',
+              runAt: iso(T0 + 30 * SECOND),
+              expiresAt: iso(T0 + 60 * SECOND),
+            },
+          },
+          consecutiveFailures: 0,
+        },
+      },
+    ]);
+  });
+
+  it('collects a redelivered refusal no second time', () => {
+    const log = endpointEvents('e1', [registered('e1'), rejected]);
+    const loaded = new Map([[E1, fold(log)]]);
+    expect(foldBatch(loaded, log).conflicts).toEqual([]);
   });
 });
 

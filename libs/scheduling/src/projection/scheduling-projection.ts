@@ -5,6 +5,7 @@ import {
   jobStream,
   parseEndpointStream,
   parseJobStream,
+  parsePlannerStream,
   tenantIdOf,
   type JobState,
   type Decider,
@@ -23,6 +24,7 @@ import {
   loadTenantStatus,
   writeTenantStatus,
 } from './tenant-holds.js';
+import { plannerSessionsOf, writeConflicts, writePlannerSessions } from './planner-reads.js';
 import { loadStates, writeBatch } from './write-batch.js';
 import { loadJobStates, writeJobs } from './write-jobs.js';
 
@@ -34,11 +36,13 @@ export interface SchedulingProjectionOptions {
 }
 
 /**
- * Keeps the scheduling read models (schedule, runs, jobs) as a fold of the log: a processor
- * (see ProcessorHost) whose batches and checkpoint commit in one transaction, so after a crash
- * it resumes exactly where it left off. Time comes from the events, so a rebuild from position
- * 0 gives the live state. Handling an event twice changes nothing: states skip events at or
- * below their version, runs are upserts.
+ * Keeps the scheduling read models (schedule, runs, jobs, conflicts, planner sessions) as a fold
+ * of the log: a processor (see ProcessorHost) whose batches and checkpoint commit in one
+ * transaction, so after a crash it resumes exactly where it left off. Time comes from the
+ * events, so a rebuild from position 0 gives the live state. Handling an event twice changes
+ * nothing: states skip events at or below their version, runs are upserts, conflicts and
+ * sessions are keyed by their event. Streams of other kinds are not wanted (skipped, never
+ * parked).
  */
 export class SchedulingProjection implements Processor {
   readonly name: string;
@@ -50,6 +54,7 @@ export class SchedulingProjection implements Processor {
   readonly wants = (event: RecordedEvent): boolean =>
     parseEndpointStream(event.streamId) !== null ||
     parseJobStream(event.streamId) !== null ||
+    parsePlannerStream(event.streamId) !== null ||
     isTenantStatusEvent(event);
 
   async handle(events: readonly RecordedEvent[], ctx: ProcessorContext): Promise<void> {
@@ -92,6 +97,8 @@ export class SchedulingProjection implements Processor {
       await writeJobs(trx, folded);
       await writeTenantStatus(trx, tenants, changedTenants);
       await writeBatch(trx, batch, source);
+      await writeConflicts(trx, batch.conflicts);
+      await writePlannerSessions(trx, plannerSessionsOf(events));
       const scopes: HoldScope[] = [
         ...[...changedTenants].map((tenantId) => ({ tenantId })),
         ...[...folded.values()]

@@ -47,6 +47,7 @@ export async function writeJobs(trx: Trx, jobs: ReadonlyMap<string, FoldedJob>):
       state_version: JOB_STATE_VERSION,
       stream_version: state.version,
       created_position: createdPosition ?? 0,
+      planner: JSON.stringify(state.planner),
     }));
   if (rows.length === 0) return;
   await trx
@@ -59,6 +60,7 @@ export async function writeJobs(trx: Trx, jobs: ReadonlyMap<string, FoldedJob>):
         state: eb.ref('excluded.state'),
         state_version: eb.ref('excluded.state_version'),
         stream_version: eb.ref('excluded.stream_version'),
+        planner: eb.ref('excluded.planner'),
       })),
     )
     .execute();

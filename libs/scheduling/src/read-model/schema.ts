@@ -109,6 +109,59 @@ export interface JobsTable {
   state_version: number;
   stream_version: number;
   created_position: number;
+  /** The job's PlannerSettings (JSON); null means the defaults. */
+  planner: ColumnType<unknown, string | null | undefined, string | null>;
+}
+
+/** One row per HintRejected: a refused proposal, the rule, and what it met. */
+export interface ConflictsTable {
+  tenant_id: string;
+  /** The HintRejected's log position (the key, with the tenant). */
+  position: number;
+  /** The target endpoint and its job. */
+  endpoint_id: string;
+  job_id: string;
+  proposal_id: string;
+  kind: 'interval' | 'oneShot' | 'pause' | 'clear' | null;
+  slot: 'interval' | 'oneShot' | null;
+  source: 'user' | 'cascade' | 'planner';
+  source_id: string;
+  from_endpoint_id: string | null;
+  rule: string;
+  detail: string;
+  based_on_position: number | null;
+  /** The live decision that won (HintRejected.winner). */
+  winner: Json<unknown> | null;
+  cooldown_until: Timestamp | null;
+  /** What was asked (HintRejected.requested). */
+  requested: Json<unknown> | null;
+  /** The target's state just before the refusal (StateMet). */
+  state_met: Json<unknown>;
+  recorded_at: Timestamp;
+}
+
+/** One row per PlannerSessionRecorded: a summary, and the whole record in `data`. */
+export interface PlannerSessionsTable {
+  tenant_id: string;
+  session_id: string;
+  /** The analysed endpoint and its job. */
+  endpoint_id: string;
+  job_id: string;
+  planner: 'heuristic' | 'claude';
+  model: string | null;
+  outcome: 'completed' | 'failed' | 'step_limit' | 'refused';
+  position: number;
+  started_at: Timestamp;
+  duration_ms: number;
+  /** Proposals made, and how many the arbiter accepted and refused. */
+  proposals: number;
+  accepted: number;
+  rejected: number;
+  input_tokens: number;
+  output_tokens: number;
+  /** The PlannerSessionData. */
+  data: Json<unknown>;
+  recorded_at: Timestamp;
 }
 
 /** Each tenant's status as scheduling sees it: a disabled tenant's endpoints never run. */
@@ -128,8 +181,12 @@ export interface SchedulingSchema {
   processor_checkpoints: ProcessorCheckpointsTable;
   parked_streams: ParkedStreamsTable;
   hint_expiries: HintExpiriesTable;
+  conflicts: ConflictsTable;
+  planner_sessions: PlannerSessionsTable;
 }
 
 export type ScheduleRow = Selectable<ScheduleTable>;
 export type NewScheduleRow = Insertable<ScheduleTable>;
 export type RunRow = Selectable<RunsTable>;
+export type ConflictRow = Selectable<ConflictsTable>;
+export type PlannerSessionRow = Selectable<PlannerSessionsTable>;
