@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository root: services run from there, as `npm run <service>` would. */
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-export type ServiceName = 'projection' | 'dispatcher' | 'executor' | 'api';
+export type ServiceName = 'projection' | 'dispatcher' | 'executor' | 'api' | 'planner';
 
 export interface ExitStatus {
   readonly code: number | null;

@@ -10,3 +10,4 @@ export {
 } from './target-server.js';
 export { MemoryTelemetry } from './memory-telemetry.js';
 export { MetricsSnapshot, type HistogramSummary } from './metrics-snapshot.js';
+export { declareEdges } from './declare-edges.js';

@@ -10,6 +10,11 @@ import type { Logger } from 'pino';
  * orders, `demo-pack` in another job runs at once, with the batch id and the count of the orders
  * response in its URL and body (a cross-job cascade, data flowing through a template).
  *
+ * The shop also speaks the coordination signals the heuristic planner reads
+ * (docs/coordination-signals.md): /inventory says now and then that stock is stable and asks to
+ * be polled every 6 s for half a minute; /orders asks for an immediate second look when it
+ * reports two new orders (more may be waiting).
+ *
  * Applied as a pipeline (`demo`): applying it again at the next start appends nothing, and
  * endpoints an earlier demo registered one by one are taken over as they are.
  */
@@ -95,18 +100,31 @@ export function demoPipeline(base: string): PipelineDocumentInput {
 
 function startDemoTarget(port: number): Promise<Server> {
   let orders = 0;
+  let inventory = 0;
   const server = createServer((req, res) => {
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
     const path = new URL(req.url ?? '/', 'http://demo').pathname;
-    if (path === '/inventory') return json(200, { skus: 42, updated: new Date().toISOString() });
+    if (path === '/inventory') {
+      inventory++;
+      const stable = inventory % 10 === 0;
+      return json(200, {
+        skus: 42,
+        updated: new Date().toISOString(),
+        ...(stable ? { recommended_interval_ms: 6_000, hint_ttl_ms: 30_000 } : {}),
+      });
+    }
     if (path === '/orders') {
       orders++;
-      return orders % 5 === 0
-        ? json(503, { error: 'busy' })
-        : json(200, { new: orders % 3, batch_id: `b${orders}` });
+      if (orders % 5 === 0) return json(503, { error: 'busy' });
+      const fresh = orders % 3;
+      return json(200, {
+        new: fresh,
+        batch_id: `b${orders}`,
+        ...(fresh === 2 ? { request_immediate_check: true } : {}),
+      });
     }
     if (path === '/report') return void setTimeout(() => json(200, { total: 1234.5 }), 800);
     if (path === '/pack') {

@@ -7,6 +7,7 @@ import {
   startEmbeddedPostgres,
   UnreachableDataDirError,
 } from '@orrery/postgres';
+import { plannerEnv, plannerOptionsFromEnv, startPlanner } from '@orrery/planner';
 import { createQueue } from '@orrery/queue';
 import { schedulingMigrations, startRuntime } from '@orrery/scheduling';
 import {
@@ -58,6 +59,7 @@ await runService('orrery', async () => {
         z.string().min(24, 'at least 24 characters').optional(),
       ),
       RATE_LIMIT_PER_MINUTE: envInt(600, 1),
+      ...plannerEnv,
     }),
   );
   const log = createLogger('orrery', config.LOG_LEVEL);
@@ -118,6 +120,13 @@ await runService('orrery', async () => {
     // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
     instrumentation: globalInstrumentation(),
   });
+  // The heuristic planner, or Claude when ANTHROPIC_API_KEY is set.
+  const planner = await startPlanner({
+    connectionString,
+    log: log.child({ component: 'planner' }),
+    ...plannerOptionsFromEnv(config, log),
+    instrumentation: globalInstrumentation(),
+  });
   const apiKey = await ensureDefaultTenant(runtime.store, dataDir);
   const api = createApiDeps({
     connectionString,
@@ -135,7 +144,12 @@ await runService('orrery', async () => {
   });
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   log.info(
-    { queue: config.REDIS_URL ? 'bullmq' : 'in-process', demo: config.DEMO, api: address },
+    {
+      queue: config.REDIS_URL ? 'bullmq' : 'in-process',
+      planner: config.ANTHROPIC_API_KEY ? 'claude' : 'heuristic',
+      demo: config.DEMO,
+      api: address,
+    },
     'Orrery is running (Ctrl-C stops it; a restart continues from the log)',
   );
   // A person reads this part: plain lines, once, after the structured ones.
@@ -154,6 +168,7 @@ await runService('orrery', async () => {
     stop: async () => {
       await app.close();
       await api.close();
+      await planner.stop();
       await runtime.stop();
       await queue.close();
       await demo?.close();

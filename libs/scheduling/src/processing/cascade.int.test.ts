@@ -7,6 +7,7 @@ import {
 import { handleCommand, migrateDatabase } from '@orrery/event-store';
 import { InProcessQueue } from '@orrery/queue';
 import {
+  declareEdges,
   serviceRoleUrl,
   startTargetServer,
   useTestDatabase,
@@ -18,7 +19,6 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { schedulingMigrations } from '../migrations/index.js';
 import { startRuntime, type Runtime } from '../runtime.js';
-import { declareEdges } from './cascade.test-support.js';
 import { CascadeProcessor } from './cascade.js';
 import { runToHead } from './processor-host.js';
 import { SchedulingProjection } from '../projection/scheduling-projection.js';

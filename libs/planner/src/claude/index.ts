@@ -1,0 +1,5 @@
+export {
+  createClaudeBackend,
+  DEFAULT_CLAUDE_MODEL,
+  type ClaudeBackendOptions,
+} from './claude-backend.js';

@@ -1,0 +1,295 @@
+import {
+  defaultPlannerSettings,
+  endpointDecider,
+  heuristicBackend,
+  toIso,
+  type EndpointState,
+  type EventStore,
+  type Millis,
+  type PlanResult,
+  type PlannerBackend,
+  type PlannerContext,
+  type PlannerSettings,
+  type PlannerTools,
+  type ProposalDraft,
+} from '@orrery/domain';
+import { jobSnapshot, type SchedulingDb } from '@orrery/scheduling';
+import type { Logger } from 'pino';
+import { commitSession, type CommittedSession } from './commit-session.js';
+import { ContextReader } from './context-reader.js';
+import { plannerDb } from './tables.js';
+import { PlannerUsage } from './usage.js';
+
+/** The analysis budget of each tenant, over a sliding window: model sessions and tokens. */
+export interface AnalysisBudget {
+  readonly windowMs: number;
+  readonly sessions: number;
+  readonly tokens: number;
+}
+
+export interface SessionRunnerOptions {
+  readonly db: SchedulingDb;
+  readonly store: EventStore;
+  readonly log: Logger;
+  readonly now: () => Millis;
+  /** The model planner, when configured (ANTHROPIC_API_KEY); jobs on `auto` use it then. */
+  readonly claude?: PlannerBackend;
+  readonly budget: AnalysisBudget;
+  /** A session that takes longer is abandoned: nothing applied. */
+  readonly sessionTimeoutMs: number;
+}
+
+/** The response a session starts from (the latest of those its debounce gathered). */
+export interface SessionTrigger {
+  readonly tenantId: string;
+  readonly endpointId: string;
+  readonly runId: string;
+  readonly position: number;
+}
+
+/**
+ * Runs one planner session for one endpoint: reads its context, asks the job's planner
+ * (heuristic or Claude) for proposals, and commits them through the arbiter with the session's
+ * record (see {@link commitSession}). Model sessions count against the tenant's analysis
+ * budget; a session refused by it is recorded once per endpoint and window. A heuristic
+ * session that proposes nothing leaves no record (it would only say "nothing to do").
+ */
+export class SessionRunner {
+  readonly #reader: ContextReader;
+  readonly #usage: PlannerUsage;
+  /** Endpoints whose budget refusal is on record, and until when it stands. */
+  readonly #refused = new Map<string, Millis>();
+
+  constructor(private readonly options: SessionRunnerOptions) {
+    this.#reader = new ContextReader(options);
+    this.#usage = new PlannerUsage(plannerDb(options.db));
+  }
+
+  /** Runs one session; `stop` aborts it (a model call in flight is abandoned, nothing applied). */
+  async run(trigger: SessionTrigger, stop?: AbortSignal): Promise<CommittedSession | null> {
+    const { tenantId, endpointId } = trigger;
+    const { log, now } = this.options;
+    const state = await this.#reader.state(tenantId, endpointId);
+    if (state.status !== 'active') return null;
+    const settings = await this.#settings(tenantId, state.jobId);
+    if (!settings.enabled) return null;
+    const backend = this.#backend(settings);
+    const startedAt = now();
+    const sessionId = `ps-${trigger.position}`;
+    if (backend.name === 'claude') {
+      const refusal = await this.#overBudget(tenantId, startedAt);
+      if (refusal !== null) {
+        const key = `${tenantId}\n${endpointId}`;
+        if ((this.#refused.get(key) ?? 0) > startedAt) return null;
+        this.#refused.set(key, startedAt + this.options.budget.windowMs);
+        log.warn({ tenantId, endpointId, refusal }, 'planner session refused: analysis budget');
+        return this.#commit(
+          state,
+          trigger,
+          sessionId,
+          startedAt,
+          backend,
+          {
+            outcome: 'refused',
+            detail: refusal,
+            reasoning: '',
+            proposals: [],
+            toolCalls: [],
+            usage: {
+              inputTokens: 0,
+              outputTokens: 0,
+              cacheReadTokens: 0,
+              cacheWriteTokens: 0,
+              modelCalls: 0,
+            },
+          },
+          { basedOnPosition: trigger.position },
+        );
+      }
+    }
+    const { context, states } = await this.#reader.read(state, trigger, startedAt);
+    const result = await backend
+      .plan({
+        context,
+        tools: this.#tools(context, states),
+        signal: AbortSignal.any([
+          AbortSignal.timeout(this.options.sessionTimeoutMs),
+          ...(stop ? [stop] : []),
+        ]),
+      })
+      .catch((error: unknown): PlanResult => ({
+        outcome: 'failed',
+        detail: error instanceof Error ? error.message : String(error),
+        reasoning: '',
+        proposals: [],
+        toolCalls: [],
+        usage: {
+          inputTokens: 0,
+          outputTokens: 0,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+          modelCalls: 0,
+        },
+      }));
+    if (
+      backend.name === 'heuristic' &&
+      result.outcome === 'completed' &&
+      result.proposals.length === 0
+    ) {
+      return null;
+    }
+    const committed = await this.#commit(
+      state,
+      trigger,
+      sessionId,
+      startedAt,
+      backend,
+      result,
+      context,
+    );
+    const at = now();
+    if (backend.name === 'claude') {
+      const u = result.usage;
+      await this.#usage.add(tenantId, 'tenant', at, {
+        sessions: 1,
+        tokens: u.inputTokens + u.outputTokens,
+      });
+    }
+    for (const [jobId, runs] of committed.extraRuns) {
+      await this.#usage.add(tenantId, `job:${jobId}`, at, { extraRuns: runs });
+    }
+    log.debug(
+      {
+        sessionId,
+        endpointId,
+        planner: backend.name,
+        outcome: result.outcome,
+        proposals: committed.proposals.length,
+      },
+      'planner session',
+    );
+    return committed;
+  }
+
+  #commit(
+    state: EndpointState,
+    trigger: SessionTrigger,
+    sessionId: string,
+    startedAt: Millis,
+    backend: PlannerBackend,
+    result: PlanResult,
+    context: Pick<PlannerContext, 'basedOnPosition'> & Partial<PlannerContext>,
+  ): Promise<CommittedSession> {
+    const { tenantId, endpointId } = trigger;
+    const cascade = context.endpoint?.latest?.cascade;
+    return commitSession(
+      {
+        store: this.options.store,
+        now: this.options.now,
+        state: (id) => this.#reader.state(tenantId, id),
+        job: async (jobId) => {
+          const settings = await this.#settings(tenantId, jobId);
+          const window = settings.policy.budget.windowMs;
+          const used = await this.#usage.sum(tenantId, `job:${jobId}`, window, this.options.now());
+          return { policy: settings.policy, extraRuns: used.extraRuns };
+        },
+      },
+      {
+        tenantId,
+        record: {
+          sessionId,
+          endpointId,
+          jobId: state.jobId,
+          planner: backend.name,
+          ...(result.model === undefined ? {} : { model: result.model }),
+          trigger: { runId: trigger.runId, position: trigger.position },
+          basedOnPosition: context.basedOnPosition,
+          startedAt: toIso(startedAt),
+          durationMs: Math.max(0, this.options.now() - startedAt),
+          outcome: result.outcome,
+          ...(result.detail === undefined ? {} : { detail: result.detail.slice(0, 2000) }),
+          reasoning: result.reasoning.slice(0, 8000),
+          toolCalls: result.toolCalls.slice(0, 64),
+          usage: result.usage,
+        },
+        drafts: result.proposals.slice(0, 64),
+        apply: result.outcome === 'completed',
+        ...(cascade ? { cascade } : {}),
+        metadata: {
+          tenantId,
+          actor: { kind: 'planner', id: sessionId },
+          causationId: trigger.runId,
+        },
+      },
+    );
+  }
+
+  async #settings(tenantId: string, jobId: string): Promise<PlannerSettings> {
+    const job = await jobSnapshot(this.options.db, tenantId, jobId);
+    return (job as { planner?: PlannerSettings } | null)?.planner ?? defaultPlannerSettings;
+  }
+
+  #backend(settings: PlannerSettings): PlannerBackend {
+    const { claude } = this.options;
+    if (claude && settings.backend !== 'heuristic') return claude;
+    return heuristicBackend;
+  }
+
+  async #overBudget(tenantId: string, now: Millis): Promise<string | null> {
+    const { windowMs, sessions, tokens } = this.options.budget;
+    const used = await this.#usage.sum(tenantId, 'tenant', windowMs, now);
+    const minutes = Math.round(windowMs / 60_000);
+    if (used.sessions >= sessions)
+      return `${used.sessions} of ${sessions} sessions used in ${minutes} min`;
+    if (used.tokens >= tokens) return `${used.tokens} of ${tokens} tokens used in ${minutes} min`;
+    return null;
+  }
+
+  /** History from the log; dry runs of the arbiter on the states the context was read from. */
+  #tools(context: PlannerContext, states: ReadonlyMap<string, EndpointState>): PlannerTools {
+    const { tenantId } = context;
+    const now = this.options.now;
+    return {
+      responseHistory: async (endpointId, limit) => {
+        const state = states.get(endpointId);
+        if (!state) throw new Error(`${endpointId} is not in this session's context`);
+        const current = await this.#reader.state(tenantId, endpointId);
+        return this.#reader.recentResponses(
+          tenantId,
+          endpointId,
+          current.version,
+          Math.min(limit, 50),
+        );
+      },
+      check: (draft: ProposalDraft) => {
+        const state = states.get(draft.targetEndpointId);
+        if (!state) return { outcome: 'reject', rule: 'not_found', detail: 'not in this context' };
+        const decided = endpointDecider.decide(
+          {
+            type: 'Propose',
+            proposal: {
+              id: 'dry-run',
+              source: 'planner',
+              sourceId: 'dry-run',
+              fromEndpointId: context.endpoint.endpointId,
+              reason: draft.reason,
+              basedOnPosition: context.basedOnPosition,
+              action: draft.action,
+            },
+          },
+          state,
+          { now: now(), metadata: { tenantId, actor: { kind: 'planner', id: 'dry-run' } } },
+        );
+        if (!decided.ok)
+          return { outcome: 'reject', rule: decided.error.code, detail: decided.error.message };
+        const refused = decided.value.find((e) => e.type === 'HintRejected');
+        if (refused?.type === 'HintRejected') {
+          return { outcome: 'reject', rule: refused.data.rule, detail: refused.data.detail };
+        }
+        const granted = decided.value.find((e) => e.type === 'HintProposed' || e.type === 'Paused');
+        const clamped = granted && 'clamped' in granted.data ? granted.data.clamped : undefined;
+        return { outcome: 'accept', ...(clamped ? { clamped } : {}) };
+      },
+    };
+  }
+}
