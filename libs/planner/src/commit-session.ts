@@ -3,6 +3,7 @@ import {
   defaultArbiterPolicy,
   endpointDecider,
   endpointStream,
+  jobStream,
   makeEvent,
   plannerStream,
   type AppendRequest,
@@ -12,6 +13,7 @@ import {
   type EndpointState,
   type EventMetadata,
   type EventStore,
+  type Holds,
   type Millis,
   type PlannerSessionInput,
   type Proposal,
@@ -24,11 +26,21 @@ export interface CommitDeps {
   readonly store: EventStore;
   /** A target's current state (read model copy + the log's tail). */
   readonly state: (endpointId: string) => Promise<EndpointState>;
-  /** The arbiter policy of a job, and the planner-induced extra runs it has in its window. */
-  readonly job: (jobId: string) => Promise<{ policy: ArbiterPolicy; extraRuns: number }>;
+  /**
+   * A job as the arbiter takes it: its policy, the planner-induced extra runs it has in its
+   * window, and its holds (a paused job holds planners off; the append is conditioned on the
+   * job stream's version it was read at).
+   */
+  readonly job: (jobId: string) => Promise<JobInputs>;
   readonly now: () => Millis;
   /** Decide-append rounds before giving up (another writer kept moving a target). */
   readonly attempts?: number;
+}
+
+export interface JobInputs {
+  readonly policy: ArbiterPolicy;
+  readonly extraRuns: number;
+  readonly holds?: Holds;
 }
 
 export interface SessionToCommit {
@@ -127,7 +139,7 @@ async function decideAll(
     string,
     { before: EndpointState; state: EndpointState; events: DomainEvent[] }
   >();
-  const jobs = new Map<string, { policy: ArbiterPolicy; extraRuns: number }>();
+  const jobs = new Map<string, JobInputs>();
   const extraRuns = new Map<string, number>();
   const outcomes: SessionProposal[] = [];
   for (const [i, proposal] of proposals.entries()) {
@@ -152,6 +164,7 @@ async function decideAll(
         proposal,
         policy: job.policy,
         jobExtraRuns: job.extraRuns + (extraRuns.get(target.state.jobId) ?? 0),
+        ...(job.holds ? { holds: job.holds } : {}),
       },
       target.state,
       { now, metadata: session.metadata },
@@ -190,11 +203,22 @@ async function decideAll(
   }
   const requests: AppendRequest[] = [...targets.entries()]
     .filter(([, t]) => t.events.length > 0)
-    .map(([id, t]) => ({
-      streamId: endpointStream(session.tenantId, id),
-      expectedVersion: t.before.version,
-      events: t.events,
-      idempotencyKey: `plan:${session.record.sessionId}`,
-    }));
+    .map(([id, t]) => {
+      const hold = jobs.get(t.before.jobId)?.holds?.job;
+      return {
+        streamId: endpointStream(session.tenantId, id),
+        expectedVersion: t.before.version,
+        events: t.events,
+        idempotencyKey: `plan:${session.record.sessionId}`,
+        // Decided under the job's state as read: appended only if the job has not moved since.
+        ...(hold
+          ? {
+              conditions: [
+                { streamId: jobStream(session.tenantId, hold.jobId), version: hold.version },
+              ],
+            }
+          : {}),
+      };
+    });
   return { outcomes, requests, extraRuns };
 }

@@ -1,6 +1,8 @@
 import {
   endpointDecider,
   endpointStream,
+  jobDecider,
+  jobStream,
   plannerStream,
   type EndpointConfigInput,
   type EventOf,
@@ -221,5 +223,47 @@ describe('the planner on the real pipeline', () => {
     });
     expect(refusal?.data).toMatchObject({ rule: 'budget', source: 'planner' });
     expect(refusal?.data.detail).toMatch(/200 extra runs asked, 120 of 120 left/);
+  });
+
+  it('refuses planner proposals for an endpoint whose job was paused since its response', async () => {
+    bodies['held'] = { recommended_interval_ms: 1_000, hint_ttl_ms: 60_000 };
+    const store = await start({ planning: false });
+    const user = {
+      now: Date.now,
+      metadata: { tenantId, actor: { kind: 'user' as const, id: 'test' } },
+    };
+    const job = jobStream(tenantId, 'held-job');
+    await handleCommand(
+      store,
+      jobDecider,
+      job,
+      { type: 'CreateJob', jobId: 'held-job', tenantId, name: 'held' },
+      user,
+    );
+    await register(store, 'held', 'held-job', {});
+    await waitFor('a first response', async () =>
+      (await eventsOf(store, endpointStream(tenantId, 'held'), 'ResponseRecorded')).length > 0
+        ? true
+        : undefined,
+    );
+    const paused = await handleCommand(
+      store,
+      jobDecider,
+      job,
+      { type: 'PauseJob', until: null, reason: 'audit' },
+      user,
+    );
+    expect(paused.ok).toBe(true);
+
+    await startPlanning();
+    const [refusal] = await waitFor('a refusal', async () => {
+      const refusals = await eventsOf(store, endpointStream(tenantId, 'held'), 'HintRejected');
+      return refusals.length > 0 ? refusals : undefined;
+    });
+    expect(refusal?.data).toMatchObject({
+      rule: 'pause_wins',
+      detail: expect.stringContaining('job held-job is paused'),
+    });
+    expect(await eventsOf(store, endpointStream(tenantId, 'held'), 'HintProposed')).toHaveLength(0);
   });
 });

@@ -1,22 +1,25 @@
 import {
   defaultPlannerSettings,
-  endpointDecider,
+  foldWith,
   heuristicBackend,
+  holdsOf,
+  jobDecider,
+  jobStream,
   toIso,
   type EndpointState,
   type EventStore,
+  type JobState,
   type Millis,
   type PlanResult,
   type PlannerBackend,
   type PlannerContext,
   type PlannerSettings,
-  type PlannerTools,
-  type ProposalDraft,
 } from '@orrery/domain';
 import { jobSnapshot, type SchedulingDb } from '@orrery/scheduling';
 import type { Logger } from 'pino';
-import { commitSession, type CommittedSession } from './commit-session.js';
+import { commitSession, type CommittedSession, type JobInputs } from './commit-session.js';
 import { ContextReader } from './context-reader.js';
+import { plannerTools } from './planner-tools.js';
 import { plannerDb } from './tables.js';
 import { PlannerUsage } from './usage.js';
 
@@ -108,10 +111,16 @@ export class SessionRunner {
       }
     }
     const { context, states } = await this.#reader.read(state, trigger, startedAt);
+    const jobIds = [...new Set([...states.values()].map((s) => s.jobId))];
+    const jobs = new Map(
+      await Promise.all(
+        jobIds.map(async (id) => [id, await this.#jobInputs(tenantId, id)] as const),
+      ),
+    );
     const result = await backend
       .plan({
         context,
-        tools: this.#tools(context, states),
+        tools: plannerTools(this.#reader, this.options.now, { context, states, jobs }),
         signal: AbortSignal.any([
           AbortSignal.timeout(this.options.sessionTimeoutMs),
           ...(stop ? [stop] : []),
@@ -187,12 +196,7 @@ export class SessionRunner {
         store: this.options.store,
         now: this.options.now,
         state: (id) => this.#reader.state(tenantId, id),
-        job: async (jobId) => {
-          const settings = await this.#settings(tenantId, jobId);
-          const window = settings.policy.budget.windowMs;
-          const used = await this.#usage.sum(tenantId, `job:${jobId}`, window, this.options.now());
-          return { policy: settings.policy, extraRuns: used.extraRuns };
-        },
+        job: (jobId) => this.#jobInputs(tenantId, jobId),
       },
       {
         tenantId,
@@ -224,9 +228,28 @@ export class SessionRunner {
     );
   }
 
+  /** A job as the arbiter takes it: policy, budget used, holds. */
+  async #jobInputs(tenantId: string, jobId: string): Promise<JobInputs> {
+    const job = await this.#job(tenantId, jobId);
+    const policy = job?.planner.policy ?? defaultPlannerSettings.policy;
+    const window = policy.budget.windowMs;
+    const used = await this.#usage.sum(tenantId, `job:${jobId}`, window, this.options.now());
+    return { policy, extraRuns: used.extraRuns, holds: holdsOf(job) };
+  }
+
   async #settings(tenantId: string, jobId: string): Promise<PlannerSettings> {
-    const job = await jobSnapshot(this.options.db, tenantId, jobId);
-    return (job as { planner?: PlannerSettings } | null)?.planner ?? defaultPlannerSettings;
+    return (await this.#job(tenantId, jobId))?.planner ?? defaultPlannerSettings;
+  }
+
+  /** The job's current state: the read model's copy and the log's tail after it (null: none). */
+  async #job(tenantId: string, jobId: string): Promise<JobState | null> {
+    const snapshot = await jobSnapshot(this.options.db, tenantId, jobId);
+    const from = snapshot ?? jobDecider.initialState();
+    const tail = await this.options.store.readStream(jobStream(tenantId, jobId), {
+      fromVersion: from.version + 1,
+    });
+    const state = foldWith(jobDecider, tail, from);
+    return state.status === 'unregistered' ? null : state;
   }
 
   #backend(settings: PlannerSettings): PlannerBackend {
@@ -243,53 +266,5 @@ export class SessionRunner {
       return `${used.sessions} of ${sessions} sessions used in ${minutes} min`;
     if (used.tokens >= tokens) return `${used.tokens} of ${tokens} tokens used in ${minutes} min`;
     return null;
-  }
-
-  /** History from the log; dry runs of the arbiter on the states the context was read from. */
-  #tools(context: PlannerContext, states: ReadonlyMap<string, EndpointState>): PlannerTools {
-    const { tenantId } = context;
-    const now = this.options.now;
-    return {
-      responseHistory: async (endpointId, limit) => {
-        const state = states.get(endpointId);
-        if (!state) throw new Error(`${endpointId} is not in this session's context`);
-        const current = await this.#reader.state(tenantId, endpointId);
-        return this.#reader.recentResponses(
-          tenantId,
-          endpointId,
-          current.version,
-          Math.min(limit, 50),
-        );
-      },
-      check: (draft: ProposalDraft) => {
-        const state = states.get(draft.targetEndpointId);
-        if (!state) return { outcome: 'reject', rule: 'not_found', detail: 'not in this context' };
-        const decided = endpointDecider.decide(
-          {
-            type: 'Propose',
-            proposal: {
-              id: 'dry-run',
-              source: 'planner',
-              sourceId: 'dry-run',
-              fromEndpointId: context.endpoint.endpointId,
-              reason: draft.reason,
-              basedOnPosition: context.basedOnPosition,
-              action: draft.action,
-            },
-          },
-          state,
-          { now: now(), metadata: { tenantId, actor: { kind: 'planner', id: 'dry-run' } } },
-        );
-        if (!decided.ok)
-          return { outcome: 'reject', rule: decided.error.code, detail: decided.error.message };
-        const refused = decided.value.find((e) => e.type === 'HintRejected');
-        if (refused?.type === 'HintRejected') {
-          return { outcome: 'reject', rule: refused.data.rule, detail: refused.data.detail };
-        }
-        const granted = decided.value.find((e) => e.type === 'HintProposed' || e.type === 'Paused');
-        const clamped = granted && 'clamped' in granted.data ? granted.data.clamped : undefined;
-        return { outcome: 'accept', ...(clamped ? { clamped } : {}) };
-      },
-    };
   }
 }

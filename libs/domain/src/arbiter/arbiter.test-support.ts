@@ -8,6 +8,7 @@ import { makeEvent, type DomainEvent, type RecordedEvent } from '../events/event
 import type { EventMetadata } from '../events/metadata.js';
 import type { Result } from '../errors.js';
 import { edgeOf } from '../graph/edge.js';
+import type { Holds } from '../governor/holds.js';
 import { ArbiterPolicy } from './policy.js';
 import type { Proposal, ProposalAction } from './proposal.js';
 
@@ -99,6 +100,8 @@ export interface ProposeOptions {
   readonly jobExtraRuns?: number;
   /** Default: the small {@link policy}. */
   readonly policy?: ArbiterPolicy;
+  /** The job's state as the proposer read it. */
+  readonly holds?: Holds;
 }
 
 /**
@@ -142,6 +145,7 @@ export class Endpoint {
         proposal: p,
         policy: options.policy ?? policy,
         ...(options.jobExtraRuns === undefined ? {} : { jobExtraRuns: options.jobExtraRuns }),
+        ...(options.holds === undefined ? {} : { holds: options.holds }),
       },
       this.state,
       { now, metadata: metaOf(p.source) },

@@ -2,6 +2,7 @@ import type { HintSlot, HintSource } from '../events/catalogue.js';
 import type { EndpointState } from '../endpoint/state.js';
 import { MAX_CASCADE_DEPTH } from '../graph/inputs.js';
 import { toIso, type Millis } from '../time.js';
+import type { Holds } from '../governor/holds.js';
 import type { ArbiterPolicy } from './policy.js';
 import type { Proposal, ProposalAction } from './proposal.js';
 
@@ -60,6 +61,8 @@ export interface ArbiterContext {
   readonly policy: ArbiterPolicy;
   /** Planner-induced extra runs of the target's job within the budget window, before this one. */
   readonly jobExtraRuns?: number;
+  /** The target's job as the proposer read it: a paused or archived job holds planners off too. */
+  readonly holds?: Holds;
 }
 
 const rank: Record<HintSource, number> = { planner: 0, cascade: 1, user: 2 };
@@ -82,6 +85,7 @@ export function arbitrate(proposal: Proposal, state: EndpointState, ctx: Arbiter
     cascadeSafety(proposal, state) ??
     staleness(proposal, state) ??
     pauseWins(proposal, state, ctx.now) ??
+    jobHolds(proposal, ctx) ??
     precedence(proposal, state, ctx.now) ??
     steer(proposal, state, ctx)
   );
@@ -161,6 +165,20 @@ function pauseWins(p: Proposal, state: EndpointState, now: Millis): Refusal | nu
   return refuse(
     'pause_wins',
     `${state.endpointId} is paused ${until === null ? 'until resumed' : `until ${until}`}: pause wins over planner proposals`,
+    { winner: { kind: 'pause', until } },
+  );
+}
+
+function jobHolds(p: Proposal, { holds, now }: ArbiterContext): Refusal | null {
+  const job = holds?.job;
+  if (p.source !== 'planner' || !job) return null;
+  if (job.archived) return refuse('pause_wins', `job ${job.jobId} is archived`);
+  const pause = job.pause;
+  if (!pause || (pause.until !== null && pause.until <= now)) return null;
+  const until = pause.until === null ? null : toIso(pause.until);
+  return refuse(
+    'pause_wins',
+    `job ${job.jobId} is paused ${until === null ? 'until resumed' : `until ${until}`}: pause wins over planner proposals`,
     { winner: { kind: 'pause', until } },
   );
 }

@@ -65,6 +65,8 @@ export type EndpointCommand =
       readonly proposal: Proposal;
       readonly policy?: ArbiterPolicy;
       readonly jobExtraRuns?: number;
+      /** The job's state as the proposer read it (append under a condition on its version). */
+      readonly holds?: Holds;
     }
   /** Records that the hint in `slot` lapsed (only that hint, when `hintId` is given). */
   | { readonly type: 'ExpireHint'; readonly slot: HintSlot; readonly hintId?: string }

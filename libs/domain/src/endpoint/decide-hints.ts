@@ -96,6 +96,7 @@ export function decideProposal(
     now: ctx.now,
     policy: command.policy ?? defaultArbiterPolicy,
     ...(command.jobExtraRuns === undefined ? {} : { jobExtraRuns: command.jobExtraRuns }),
+    ...(command.holds === undefined ? {} : { holds: command.holds }),
   });
   if (verdict.outcome === 'reject') {
     return rejected(verdict.rule, verdict.detail, {
