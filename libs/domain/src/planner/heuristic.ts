@@ -77,7 +77,9 @@ export function heuristicPlan(context: PlannerContext): PlanResult {
     });
   }
   for (const down of context.downstreams) {
-    if (signals.readyForNextStage && !liveHint(down.hints.oneShot, now)) {
+    // A trigger edge runs its downstream from the response already (a cascade): no second run.
+    const nudge = signals.readyForNextStage && down.mode !== 'trigger';
+    if (nudge && !liveHint(down.hints.oneShot, now)) {
       propose({
         targetEndpointId: down.endpointId,
         action: { kind: 'oneShot', ttlMs: NEXT_STAGE_TTL_MS },
@@ -108,6 +110,11 @@ export function heuristicPlan(context: PlannerContext): PlanResult {
   };
 }
 
+/** The reason of the error-streak backoff, with the failures it was proposed at. */
+const BACKOFF_STREAK = /^error streak: (\d+) failures in a row/;
+/** `hinted × 2^(failures − 2)`, at most 64×. */
+const backoffFactor = (failures: number) => 2 ** Math.min(failures - ERROR_STREAK + 1, 6);
+
 /** Failure streaks: back off an interval a planner hint holds fast; follow a failing upstream; recover. */
 function healthRule(context: PlannerContext, now: Millis): ProposalDraft | null {
   const self = context.endpoint;
@@ -115,7 +122,14 @@ function healthRule(context: PlannerContext, now: Millis): ProposalDraft | null 
   const streak = self.consecutiveFailures;
   if (streak >= ERROR_STREAK && live?.source === 'planner' && live.intervalMs !== undefined) {
     // A live interval hint replaces the baseline and its failure backoff: back off from it.
-    const intervalMs = live.intervalMs * 2 ** Math.min(streak - ERROR_STREAK + 1, 6);
+    // While that backoff is the live hint, measure from the interval it backed off from, so
+    // that each failure doubles once (not compounds) and the cap stays 64× the hinted one.
+    const backedOff = BACKOFF_STREAK.exec(live.reason);
+    const hinted = backedOff
+      ? live.intervalMs / backoffFactor(Number(backedOff[1]))
+      : live.intervalMs;
+    const intervalMs = Math.round(hinted * backoffFactor(streak));
+    if (bounded(self, intervalMs) <= live.intervalMs) return null;
     return {
       targetEndpointId: self.endpointId,
       action: { kind: 'interval', intervalMs, ttlMs: DEFAULT_SIGNAL_TTL_MS },
@@ -151,10 +165,17 @@ function healthRule(context: PlannerContext, now: Millis): ProposalDraft | null 
 const liveHint = (hint: LiveHintView | null, now: Millis): LiveHintView | null =>
   hint !== null && fromIso(hint.expiresAt) > now ? hint : null;
 
+/** An interval as the arbiter applies it: clamped to the endpoint's bounds. */
+const bounded = (endpoint: EndpointView, intervalMs: number): number =>
+  Math.min(
+    Math.max(intervalMs, endpoint.minIntervalMs, 1),
+    endpoint.maxIntervalMs ?? Number.POSITIVE_INFINITY,
+  );
+
 /**
- * Whether the endpoint already runs at this interval under a live hint with more than half of
- * `ttlMs` left (a repeated signal refreshes a hint about to lapse) — or, with `slower`, at any
- * interval at least as long.
+ * Whether the endpoint already runs at this interval (within its bounds) under a live hint with
+ * more than half of `ttlMs` left (a repeated signal refreshes a hint about to lapse) — or, with
+ * `slower`, at any interval at least as long.
  */
 function hasInterval(
   endpoint: EndpointView,
@@ -164,8 +185,10 @@ function hasInterval(
 ): boolean {
   const live = liveHint(endpoint.hints.interval, now);
   if (!live || live.intervalMs === undefined) return false;
-  if (slower) return live.intervalMs >= intervalMs;
-  return live.intervalMs === intervalMs && fromIso(live.expiresAt) - now > ttlMs / 2;
+  // The live hint holds the interval as the arbiter applied it.
+  const applied = bounded(endpoint, intervalMs);
+  if (slower) return live.intervalMs >= applied;
+  return live.intervalMs === applied && fromIso(live.expiresAt) - now > ttlMs / 2;
 }
 
 /** How long a refusal holds back the same proposal for the same target and rule. */

@@ -27,17 +27,19 @@ const positiveInt = (value: unknown): number | null =>
 
 /** A date and time with a zone: `2026-11-30T12:05:00Z`, `…:00.250+01:00`. */
 const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/i;
+  /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/i;
 
 // Only an ISO-8601 instant: Date.parse alone would guess (`"12"` is 2001-12-01, a time without
 // a zone is the server's local time, `2026-02-30` rolls over into March).
 const instant = (value: unknown): Millis | null => {
-  const parts = typeof value === 'string' ? ISO_INSTANT.exec(value) : null;
+  if (typeof value !== 'string') return null;
+  const parts = ISO_INSTANT.exec(value);
   if (!parts) return null;
-  const [year, month, day] = parts.slice(1, 4).map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
-  const at = Date.parse(value as string);
+  const month = Number(parts[2]) - 1;
+  const day = Number(parts[3]);
+  const date = new Date(Date.UTC(Number(parts[1]), month, day));
+  if (date.getUTCMonth() !== month || date.getUTCDate() !== day) return null;
+  const at = Date.parse(value);
   return Number.isFinite(at) ? at : null;
 };
 
