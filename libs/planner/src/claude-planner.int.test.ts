@@ -1,12 +1,5 @@
-import {
-  endpointDecider,
-  endpointStream,
-  plannerStream,
-  type EventOf,
-  type EventStore,
-  type RecordedEvent,
-} from '@orrery/domain';
-import { handleCommand, migrateDatabase } from '@orrery/event-store';
+import { endpointStream, plannerStream, type EventStore } from '@orrery/domain';
+import { migrateDatabase } from '@orrery/event-store';
 import { InProcessQueue } from '@orrery/queue';
 import { schedulingMigrations, startRuntime, type Runtime } from '@orrery/scheduling';
 import {
@@ -26,6 +19,7 @@ import {
   toolUse,
   type FakeAnthropic,
 } from './claude/fake-anthropic.test-support.js';
+import { eventsOf, registerEndpoint } from './pipeline.test-support.js';
 import { startPlanner, type PlannerService } from './start-planner.js';
 import type { AnalysisBudget } from './session-runner.js';
 
@@ -85,35 +79,15 @@ async function start(budget: Partial<AnalysisBudget> = {}): Promise<EventStore> 
   return runtime.store;
 }
 
-async function register(store: EventStore, endpointId: string, tenant = tenantId): Promise<void> {
-  const result = await handleCommand(
+const register = (store: EventStore, endpointId: string, tenant = tenantId) =>
+  registerEndpoint(
     store,
-    endpointDecider,
-    endpointStream(tenant, endpointId),
+    target.url,
+    { tenantId: tenant, endpointId, jobId: 'feeds' },
     {
-      type: 'Register',
-      endpointId,
-      jobId: 'feeds',
-      tenantId: tenant,
-      config: {
-        name: endpointId,
-        request: { url: `${target.url}/${endpointId}` },
-        baseline: { kind: 'interval', everyMs: 60 * 60_000 },
-        minIntervalMs: 5_000,
-        start: { kind: 'immediately' },
-      },
+      minIntervalMs: 5_000,
     },
-    { now: Date.now, metadata: { tenantId: tenant, actor: { kind: 'user', id: 'test' } } },
   );
-  expect(result.ok).toBe(true);
-}
-
-const eventsOf = async <T extends RecordedEvent['type']>(
-  store: EventStore,
-  stream: string,
-  type: T,
-) =>
-  (await store.readStream(stream)).filter((e): e is RecordedEvent & EventOf<T> => e.type === type);
 
 const sessionOf = (store: EventStore, endpointId: string, tenant = tenantId) =>
   waitFor(`a session for ${endpointId}`, async () => {

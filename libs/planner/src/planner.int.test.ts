@@ -5,9 +5,7 @@ import {
   jobStream,
   plannerStream,
   type EndpointConfigInput,
-  type EventOf,
   type EventStore,
-  type RecordedEvent,
 } from '@orrery/domain';
 import { handleCommand, migrateDatabase } from '@orrery/event-store';
 import { InProcessQueue } from '@orrery/queue';
@@ -23,6 +21,7 @@ import {
 } from '@orrery/testkit';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventsOf, registerEndpoint } from './pipeline.test-support.js';
 import { startPlanner, type PlannerService } from './start-planner.js';
 
 const db = useTestDatabase();
@@ -68,40 +67,12 @@ async function start({ planning = true } = {}): Promise<EventStore> {
   return runtime.store;
 }
 
-async function register(
+const register = (
   store: EventStore,
   endpointId: string,
   jobId: string,
   config: Partial<EndpointConfigInput>,
-): Promise<void> {
-  const result = await handleCommand(
-    store,
-    endpointDecider,
-    endpointStream(tenantId, endpointId),
-    {
-      type: 'Register',
-      endpointId,
-      jobId,
-      tenantId,
-      config: {
-        name: endpointId,
-        request: { url: `${target.url}/${endpointId}` },
-        baseline: { kind: 'interval', everyMs: 60 * 60_000 },
-        start: { kind: 'immediately' },
-        ...config,
-      },
-    },
-    { now: Date.now, metadata: { tenantId, actor: { kind: 'user', id: 'test' } } },
-  );
-  expect(result.ok).toBe(true);
-}
-
-const eventsOf = async <T extends RecordedEvent['type']>(
-  store: EventStore,
-  stream: string,
-  type: T,
-) =>
-  (await store.readStream(stream)).filter((e): e is RecordedEvent & EventOf<T> => e.type === type);
+) => registerEndpoint(store, target.url, { tenantId, endpointId, jobId }, config);
 
 describe('the planner on the real pipeline', () => {
   it('turns a recommended interval into a planner hint, recorded with its session, and the endpoint runs at it', async () => {

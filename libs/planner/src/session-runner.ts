@@ -1,5 +1,6 @@
 import {
   defaultPlannerSettings,
+  endedPlan,
   foldWith,
   heuristicBackend,
   holdsOf,
@@ -92,20 +93,7 @@ export class SessionRunner {
           sessionId,
           startedAt,
           backend,
-          {
-            outcome: 'refused',
-            detail: refusal,
-            reasoning: '',
-            proposals: [],
-            toolCalls: [],
-            usage: {
-              inputTokens: 0,
-              outputTokens: 0,
-              cacheReadTokens: 0,
-              cacheWriteTokens: 0,
-              modelCalls: 0,
-            },
-          },
+          endedPlan('refused', refusal),
           { basedOnPosition: trigger.position },
         );
       }
@@ -126,20 +114,9 @@ export class SessionRunner {
           ...(stop ? [stop] : []),
         ]),
       })
-      .catch((error: unknown): PlanResult => ({
-        outcome: 'failed',
-        detail: error instanceof Error ? error.message : String(error),
-        reasoning: '',
-        proposals: [],
-        toolCalls: [],
-        usage: {
-          inputTokens: 0,
-          outputTokens: 0,
-          cacheReadTokens: 0,
-          cacheWriteTokens: 0,
-          modelCalls: 0,
-        },
-      }));
+      .catch((error: unknown) =>
+        endedPlan('failed', error instanceof Error ? error.message : String(error)),
+      );
     if (
       backend.name === 'heuristic' &&
       result.outcome === 'completed' &&

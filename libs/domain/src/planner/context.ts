@@ -137,3 +137,22 @@ export interface PlannerBackend {
     readonly signal?: AbortSignal;
   }): Promise<PlanResult>;
 }
+
+/** No model call, no token. */
+export const NO_TOKENS: TokenUsage = Object.freeze({
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  modelCalls: 0,
+});
+
+/** A plan that ended before proposing anything: refused by a budget, or failed. */
+export const endedPlan = (outcome: SessionOutcome, detail: string): PlanResult => ({
+  outcome,
+  detail,
+  reasoning: '',
+  proposals: [],
+  toolCalls: [],
+  usage: NO_TOKENS,
+});

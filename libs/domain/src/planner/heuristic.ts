@@ -1,12 +1,13 @@
 import { fromIso, toIso, type Millis } from '../time.js';
-import type {
-  EndpointView,
-  LiveHintView,
-  PlanResult,
-  PlannerBackend,
-  PlannerContext,
-  PlannerTools,
-  ProposalDraft,
+import {
+  NO_TOKENS,
+  type EndpointView,
+  type LiveHintView,
+  type PlanResult,
+  type PlannerBackend,
+  type PlannerContext,
+  type PlannerTools,
+  type ProposalDraft,
 } from './context.js';
 import { readSignals } from './signals.js';
 
@@ -100,13 +101,7 @@ export function heuristicPlan(context: PlannerContext): PlanResult {
     reasoning: why.length > 0 ? why.join('\n') : 'no coordination signal and no failure streak',
     proposals,
     toolCalls: [],
-    usage: {
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      modelCalls: 0,
-    },
+    usage: NO_TOKENS,
   };
 }
 

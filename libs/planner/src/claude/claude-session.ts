@@ -9,13 +9,14 @@ import type {
   ToolUseBlock,
   Usage,
 } from '@anthropic-ai/sdk/resources/messages';
-import type {
-  PlannerContext,
-  PlannerTools,
-  PlanResult,
-  SessionOutcome,
-  TokenUsage,
-  ToolCallRecord,
+import {
+  NO_TOKENS,
+  type PlannerContext,
+  type PlannerTools,
+  type PlanResult,
+  type SessionOutcome,
+  type TokenUsage,
+  type ToolCallRecord,
 } from '@orrery/domain';
 import type { Logger } from 'pino';
 import { describeApiFailure } from './api-failure.js';
@@ -58,7 +59,7 @@ export async function runSession(
   const { log, model } = settings;
   const session = newToolSession(input.context, input.tools);
   const messages: MessageParam[] = [{ role: 'user', content: contextMessage(input.context) }];
-  const usage = { ...EMPTY_USAGE };
+  const usage = { ...NO_TOKENS };
   const toolCalls: ToolCallRecord[] = [];
   const texts: string[] = [];
   const end = (outcome: SessionOutcome, detail?: string): PlanResult => {
@@ -144,14 +145,6 @@ function asParam(block: ContentBlock): ContentBlockParam[] {
   }
   return [];
 }
-
-const EMPTY_USAGE: TokenUsage = {
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadTokens: 0,
-  cacheWriteTokens: 0,
-  modelCalls: 0,
-};
 
 function addUsage(sum: TokenUsage, u: Usage): void {
   sum.inputTokens += u.input_tokens;
