@@ -174,13 +174,15 @@ export const catalogue = {
    * HintsCleared).
    */
   HintRejected: {
-    version: 1,
+    // v2: `kind` is required. v1 events lack it when written before pause and clear proposals;
+    // they are upcast when read, `kind` taken from `slot` (see upcasters.ts).
+    version: 2,
     schema: z.strictObject({
       proposalId: Id,
       /** The hint slot asked for (interval and one-shot proposals). */
       slot: HintSlot.optional(),
-      /** What was proposed (absent in events written before pause and clear proposals). */
-      kind: ProposalKind.optional(),
+      /** What was proposed. */
+      kind: ProposalKind,
       source: HintSource,
       sourceId: Id,
       fromEndpointId: Id.optional(),

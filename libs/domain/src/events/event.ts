@@ -1,6 +1,7 @@
 import { catalogue, type EventData, type EventDataInput, type EventType } from './catalogue.js';
 import { EventMetadata } from './metadata.js';
 import { fail, ok, type Result } from '../errors.js';
+import { upcast } from './upcasters.js';
 
 /** A domain event as written: readonly type, data and metadata. */
 export type DomainEvent = {
@@ -32,8 +33,10 @@ export function makeEvent<T extends EventType>(
 }
 
 /**
- * Validates raw `{type, version, data, metadata}` read from storage against the catalogue.
- * Unknown types and newer versions than this code knows are errors, not silent passes.
+ * Validates raw `{type, version, data, metadata}` read from storage against the catalogue. Data of
+ * an older version is upcast to the current one first (see `upcasters`), so callers only ever see
+ * the current version. Unknown types, newer versions than this code knows, and older ones with no
+ * upcaster are errors, not silent passes.
  */
 export function parseEvent(raw: {
   type: string;
@@ -44,17 +47,10 @@ export function parseEvent(raw: {
   if (!Object.hasOwn(catalogue, raw.type)) {
     return fail('validation', `unknown event type ${raw.type}`, { field: 'type' });
   }
-  const entry = catalogue[raw.type as EventType];
-  if (raw.version !== entry.version) {
-    return fail(
-      'validation',
-      `${raw.type} v${raw.version} is not readable (known: v${entry.version})`,
-      {
-        field: 'version',
-      },
-    );
-  }
-  const data = entry.schema.safeParse(raw.data);
+  const type = raw.type as EventType;
+  const upcasted = upcast(type, raw.version, raw.data);
+  if (!upcasted.ok) return upcasted;
+  const data = catalogue[type].schema.safeParse(upcasted.value);
   if (!data.success) {
     return fail('validation', `${raw.type}: ${data.error.issues[0]?.message ?? 'invalid data'}`, {
       field: `data.${data.error.issues[0]?.path.join('.') ?? ''}`,
