@@ -1,5 +1,6 @@
 /**
- * The `orrery` admin CLI: tenants, API keys, and applying pipeline documents.
+ * The `orrery` admin CLI: tenants, API keys, applying pipeline documents, and reading the log
+ * (explain, history, events tail: read-only, see scripts/cli/).
  *
  *   npm run orrery -- tenant create <id> [--name "Acme Inc"]
  *   npm run orrery -- tenant list
@@ -9,6 +10,11 @@
  *   npm run orrery -- key create <tenantId> [--name ci]
  *   npm run orrery -- key revoke <tenantId> <keyId>
  *   npm run orrery -- apply -f pipeline.yaml [--dry-run] [--tenant default] [--name <pipeline>]
+ *   npm run orrery -- explain <endpoint> [--at <ISO time|position>] [--json]
+ *   npm run orrery -- history <endpoint|job> [--since <time>] [--until <time>] [--limit N] [--json]
+ *   npm run orrery -- events tail [--follow] [--type Paused,Resumed] [--endpoint <id>] … [--json]
+ *   npm run orrery -- replay [--to <position|ISO time>] [--tenant t] [--job j] [--endpoint e] [--swap] [--json]
+ *   npm run orrery -- what-if --job <id> --from now-1h --to now [--set demo-orders.baseline.everyMs=1000] [--json]
  *
  * Uses DATABASE_URL; without it, the embedded server of `npm start` (its URL
  * is in .orrery/pg.url while it runs), or starts the embedded server itself.
@@ -33,7 +39,12 @@ import {
   migrateDatabase,
 } from '@orrery/event-store';
 import { schedulingMigrations } from '@orrery/scheduling';
+import { eventsUsage, runEvents } from './cli/events-tail.js';
+import { explainUsage, runExplain } from './cli/explain.js';
+import { historyUsage, runHistory } from './cli/history.js';
+import { runWhatIfCommand, whatIfUsage } from './cli/what-if.js';
 import { runApply } from './lib/apply-command.js';
+import { replaySynopsis, runReplay } from './lib/replay-command.js';
 import { connectForTool } from './lib/connect.js';
 
 const usage = `usage:
@@ -44,7 +55,12 @@ const usage = `usage:
   orrery tenant enable <id> [--reason <reason>]
   orrery key create <tenantId> [--name <name>]
   orrery key revoke <tenantId> <keyId>
-  orrery apply -f <file.yaml|file.json|-> [--dry-run] [--tenant <id>] [--name <pipeline>]`;
+  orrery apply -f <file.yaml|file.json|-> [--dry-run] [--tenant <id>] [--name <pipeline>]
+${explainUsage}
+${historyUsage}
+${eventsUsage}
+${whatIfUsage}
+  orrery replay ${replaySynopsis}`;
 
 /** Verbs and how many positional arguments each takes. */
 const verbs: Record<string, number> = {
@@ -55,6 +71,14 @@ const verbs: Record<string, number> = {
   'tenant enable': 1,
   'key create': 1,
   'key revoke': 2,
+};
+
+/** Read-only verbs that parse their own command line (argv after the verb). */
+const readVerbs: Record<string, (argv: string[]) => Promise<number>> = {
+  explain: runExplain,
+  history: runHistory,
+  events: runEvents,
+  'what-if': runWhatIfCommand,
 };
 
 /** A tenant for people: status, who disabled it and why, and its keys (never a hash). */
@@ -77,6 +101,10 @@ function describeTenant(state: TenantState): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Replay parses its own command line (see scripts/lib/replay-command.ts).
+  if (argv[0] === 'replay') return runReplay(argv.slice(1));
+  const read = readVerbs[argv[0] ?? ''];
+  if (read) return read(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -28,6 +28,7 @@ export function createApiDeps(options: {
     store,
     db,
     events,
+    connectionString,
     secrets: options.secrets,
     caller,
     now: Date.now,

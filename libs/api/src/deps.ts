@@ -16,6 +16,12 @@ export interface ApiDeps {
   /** Calls targets for test runs. */
   readonly caller: HttpCaller;
   readonly now: () => number;
+  /**
+   * The database's connection string, for work that needs connections of its own: an admin
+   * replay keeps its temporary tables in a session of its own. Without it, POST
+   * /v1/admin/replay answers 503.
+   */
+  readonly connectionString?: string;
   /** Guards /v1/admin routes; without it they answer 403. */
   readonly adminKey?: string;
   /** Per-key rate limit (requests per minute). Default 600. */

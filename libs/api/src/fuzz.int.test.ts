@@ -53,6 +53,7 @@ const enc = (text: string) =>
     .join('');
 
 const soon = () => new Date(Date.now() + 3_600_000).toISOString();
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 /** Path segments that exist as written: escapes, dot segments, overlong and broken encodings. */
 const RAW_SEGMENTS = ['..', '../..', '..%2F..%2Fadmin', '%2e%2e', '%', '%zz', '%00', '%C0%AE'];
@@ -212,6 +213,19 @@ describe('fuzzing every operation of the OpenAPI document', () => {
               ],
             },
           ],
+        },
+      ],
+      'POST /v1/what-if': [
+        { from: ago(600_000), to: ago(1_000), job: 'fz-job-1' },
+        {
+          from: ago(300_000),
+          to: ago(1_000),
+          endpoints: ['fz-ep-1', 'fz-ep-2'],
+          changes: {
+            endpoints: { 'fz-ep-1': { baseline: { kind: 'interval', everyMs: 1_000 } } },
+            policies: { 'fz-job-1': { antiThrash: { maxChanges: 1 } } },
+            planner: 'off',
+          },
         },
       ],
       'POST /v1/dependencies': [

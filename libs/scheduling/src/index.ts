@@ -42,4 +42,5 @@ export { Executor, type ExecutorOptions } from './executor/executor.js';
 export { EXECUTOR_ATTRIBUTES, EXECUTOR_METRICS } from './executor/executor-metrics.js';
 export { AppendBatcher } from './executor/append-batcher.js';
 export { startRuntime, type Runtime, type RuntimeOptions, type Role } from './runtime.js';
+export * from './replay/index.js';
 export { startRoleService, type DistributedConfig } from './service-runtime.js';

@@ -128,6 +128,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/admin/replay': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Replay the log and compare it with the read models (never swaps)
+     * @description Folds the log from position 0 with the real scheduling projection into temporary tables, then compares them with the live read models (schedule, runs, jobs, tenant holds, conflicts, planner sessions) by primary key: rows the log gives and the read model lacks (`missing`), rows the read model has and the log does not give (`extra`), and rows that differ, with the columns and JSON paths (`changed`). Scope it to a tenant, a job or an endpoint (an endpoint or a job is read from its streams alone, not the whole log), and up to a position or an instant. The answer comes when the replay is done: a whole log of a million events takes minutes; `npm run replay` does the same with a progress bar, and can swap the replay in.
+     */
+    post: operations['replayLog'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/admin/tenants/{tenantId}/keys': {
     parameters: {
       query?: never;
@@ -702,6 +722,26 @@ export interface paths {
     get: operations['getPlannerSession'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/what-if': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Re-run a window of recorded history with a changed configuration
+     * @description Re-runs the governor, the cascade rules and the arbiter over `[from, to)` of the log for a job's endpoints (or the ones named), with config overrides, edges added or removed, arbiter policies or the planner off, feeding the recorded responses back; answers, per endpoint, the runs that moved, appeared or vanished and the proposals whose outcome changed. Read-only: it appends nothing and changes nothing. Runs that never happened get the endpoint's latest recorded answer before them (or a success with an empty body, flagged `assumed`, when it never answered). Bounded: a window of at most 7 days ending by now, at most 50 endpoints, 100,000 events read and 10,000 simulated runs (422 beyond).
+     */
+    post: operations['whatIf'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1394,6 +1434,147 @@ export interface components {
         }[];
       }[];
     };
+    /** @description Laid over the endpoint's config at the start of the window and over every reconfiguration recorded in it; the result must be a valid config */
+    WhatIfEndpointOverrideInput: {
+      /** @description Replaces the baseline (interval, cron or none) */
+      baseline?:
+        | {
+            /** @constant */
+            kind: 'interval';
+            everyMs: number;
+          }
+        | {
+            /** @constant */
+            kind: 'cron';
+            expression: string;
+            /** @default UTC */
+            timezone?: string;
+          }
+        | {
+            /** @constant */
+            kind: 'none';
+          };
+      /** @description Runs never closer together than this */
+      minIntervalMs?: number;
+      /** @description Runs never further apart than this; null removes the bound */
+      maxIntervalMs?: number | null;
+      /** @description Upper bound of the deterministic jitter */
+      jitterMs?: number;
+      /** @description Failure backoff: `factor` and `maxMs` */
+      backoff?: {
+        factor?: number;
+        maxMs?: number;
+      };
+    };
+    /** @description Laid over the job's recorded arbiter policy, field by field */
+    WhatIfPolicyOverrideInput: {
+      /** @description `windowMs`, `maxChanges`, `cooldownMs` */
+      antiThrash?: {
+        windowMs?: number;
+        maxChanges?: number;
+        cooldownMs?: number;
+      };
+      /** @description `windowMs`, `perEndpoint`, `perJob` */
+      budget?: {
+        windowMs?: number;
+        perEndpoint?: number;
+        perJob?: number;
+      };
+      /** @description The longest planner pause */
+      maxPlannerPauseMs?: number;
+    };
+    /**
+     * @example {
+     *       "from": "2026-01-01T10:00:00Z",
+     *       "to": "2026-01-01T11:00:00Z",
+     *       "job": "demo-shop",
+     *       "changes": {
+     *         "endpoints": {
+     *           "demo-orders": {
+     *             "baseline": {
+     *               "kind": "interval",
+     *               "everyMs": 1000
+     *             }
+     *           }
+     *         }
+     *       }
+     *     }
+     * @example {
+     *       "from": "2026-01-01T10:00:00Z",
+     *       "to": "2026-01-01T10:30:00Z",
+     *       "endpoints": [
+     *         "demo-orders",
+     *         "demo-pack"
+     *       ],
+     *       "changes": {
+     *         "edges": {
+     *           "remove": [
+     *             "demo-orders.demo-pack"
+     *           ]
+     *         },
+     *         "policies": {
+     *           "demo-shop": {
+     *             "budget": {
+     *               "perEndpoint": 1
+     *             }
+     *           }
+     *         },
+     *         "planner": "off"
+     *       },
+     *       "toleranceMs": 500
+     *     }
+     */
+    WhatIfRequestInput: {
+      /**
+       * Format: date-time
+       * @description Start of the window (inclusive)
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @description End of the window (exclusive); at most 7 days after `from`, not after now
+       */
+      to: string;
+      /** @description Simulate every endpoint of this job (or name `endpoints`) */
+      job?: string;
+      /** @description Simulate these endpoints (or name a `job`) */
+      endpoints?: string[];
+      /** @description What to change; nothing by default (the simulation then reproduces the log) */
+      changes?: {
+        /** @description Config overrides by simulated endpoint id (at most 64) */
+        endpoints?: {
+          [key: string]: components['schemas']['WhatIfEndpointOverrideInput'];
+        };
+        /** @description Edges added or removed; recorded declarations of them in the window are ignored */
+        edges?: {
+          /** @description Edges into simulated endpoints, in force from the start of the window */
+          add?: components['schemas']['DependencyCreateInput'][];
+          /** @description Edges into simulated endpoints, gone from the start of the window */
+          remove?: string[];
+        };
+        /** @description Arbiter policy changes by job id (a job with a simulated endpoint) */
+        policies?: {
+          [key: string]: components['schemas']['WhatIfPolicyOverrideInput'];
+        };
+        /**
+         * @description `off` drops the recorded planner proposals instead of deciding them again
+         * @enum {string}
+         */
+        planner?: 'on' | 'off';
+      };
+      /**
+       * @description Runs at most this far apart are the same run (default 250 ms)
+       * @default 250
+       */
+      toleranceMs?: number;
+      /** @description Runs further apart than the tolerance but within this are one run moved (default: per endpoint, half the median gap between its recorded runs) */
+      moveWindowMs?: number;
+      /**
+       * @description Items listed per list and endpoint (the counts are always whole)
+       * @default 50
+       */
+      listLimit?: number;
+    };
     /**
      * @example {
      *       "reason": "the invoice of March is unpaid"
@@ -1401,6 +1582,32 @@ export interface components {
      */
     TenantReasonInput: {
       reason?: string;
+    };
+    /**
+     * @example {}
+     * @example {
+     *       "endpointId": "nightly-export",
+     *       "tenantId": "acme-logistics"
+     *     }
+     * @example {
+     *       "to": "2026-01-01T00:00:00Z",
+     *       "limit": 20
+     *     }
+     */
+    ReplayRequestInput: {
+      /** @description Replay and compare only this tenant */
+      tenantId?: string;
+      /** @description Only this job: its endpoints' streams, its own and its tenant's are read, not the log */
+      jobId?: string;
+      /** @description Only this endpoint: its stream, its planner stream, its job's and its tenant's are read, not the log */
+      endpointId?: string;
+      /** @description Replay up to this log position, or up to the first event recorded after this instant; the rows that later events changed are not compared (default: the head) */
+      to?: number | string;
+      /**
+       * @description Differences listed per table (all are counted)
+       * @default 100
+       */
+      limit?: number;
     };
     /**
      * @example {
@@ -3015,6 +3222,137 @@ export interface components {
       /** @description null until the response is recorded */
       response: components['schemas']['RunResponse'] | null;
     };
+    WhatIfRun: {
+      runId: string;
+      /**
+       * Format: date-time
+       * @description Its slot: when it was due
+       */
+      at: string;
+      /** @description Why it ran (the governor's reason, or `cascade`) */
+      reason: string;
+    };
+    /** @description A proposal whose outcome changed */
+    WhatIfProposalChange: {
+      proposalId: string;
+      /** @enum {string} */
+      kind: 'interval' | 'oneShot' | 'pause' | 'clear';
+      /** @enum {string} */
+      source: 'user' | 'cascade' | 'planner';
+      /**
+       * Format: date-time
+       * @description When it was decided
+       */
+      at: string;
+      recorded: {
+        /** @enum {string} */
+        outcome: 'accepted' | 'rejected';
+        rule: string | null;
+      };
+      simulated: {
+        /**
+         * @description `dropped`: a planner proposal with the planner off; `kept`: not decided again (its recorded outcome stands); `not_decided`: the target could not take it then
+         * @enum {string}
+         */
+        outcome: 'accepted' | 'rejected' | 'dropped' | 'kept' | 'not_decided';
+        rule: string | null;
+        detail: string | null;
+      };
+    };
+    WhatIfMovedRun: {
+      recorded: components['schemas']['WhatIfRun'];
+      simulated: components['schemas']['WhatIfRun'];
+      shiftMs: number;
+    };
+    /** @description One simulated endpoint: recorded against simulated */
+    WhatIfEndpoint: {
+      endpointId: string;
+      jobId: string;
+      recorded: {
+        /** @description Runs whose slot lies in the window */
+        runs: number;
+        /** @description Slots skipped by a closed gate */
+        skipped: number;
+        /** @description Proposals refused by the arbiter */
+        refusals: number;
+      };
+      simulated: {
+        /** @description Runs whose slot lies in the window */
+        runs: number;
+        /** @description Slots skipped by a closed gate */
+        skipped: number;
+        /** @description Proposals refused by the arbiter */
+        refusals: number;
+      };
+      /** @description Runs matched within the tolerance */
+      unchanged: number;
+      moved: {
+        /** @description How many recorded runs the simulation made at another time (within the move window) */
+        count: number;
+        /** @description The first of them, up to `listLimit` */
+        items: components['schemas']['WhatIfMovedRun'][];
+      };
+      appeared: {
+        /** @description How many simulated runs with no recorded counterpart */
+        count: number;
+        /** @description The first of them, up to `listLimit` */
+        items: components['schemas']['WhatIfRun'][];
+      };
+      vanished: {
+        /** @description How many recorded runs with no simulated counterpart */
+        count: number;
+        /** @description The first of them, up to `listLimit` */
+        items: components['schemas']['WhatIfRun'][];
+      };
+      proposals: {
+        /** @description Recorded proposals for the endpoint in the window */
+        decided: number;
+        changed: {
+          /** @description How many proposals whose outcome changed */
+          count: number;
+          /** @description The first of them, up to `listLimit` */
+          items: components['schemas']['WhatIfProposalChange'][];
+        };
+      };
+      /** @description How simulated runs got a response: `recorded` (the run at the same time), `reused` (the latest recorded answer before it), `assumed` (none recorded: 200, empty body) */
+      responses: {
+        recorded: number;
+        reused: number;
+        assumed: number;
+        assumedRuns: string[];
+      };
+      moveWindowMs: number;
+      summary: string;
+    };
+    /** @description The simulated history against the recorded one */
+    WhatIfReport: {
+      window: {
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant
+         */
+        from: string;
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant
+         */
+        to: string;
+      };
+      toleranceMs: number;
+      endpoints: components['schemas']['WhatIfEndpoint'][];
+      totals: {
+        recordedRuns: number;
+        simulatedRuns: number;
+        unchanged: number;
+        moved: number;
+        appeared: number;
+        vanished: number;
+        proposalsChanged: number;
+        reusedResponses: number;
+        assumedResponses: number;
+      };
+      summary: string;
+    };
     ProcessorState: {
       name: string;
       /** @description Log position handled up to */
@@ -3082,6 +3420,100 @@ export interface components {
         revoked: boolean;
         revokedAt: string | null;
       }[];
+    };
+    /** @description A row on which the read model and the log differ */
+    ReplayDifference:
+      | {
+          /** @enum {string} */
+          table: 'tenant_holds' | 'jobs' | 'schedule' | 'runs' | 'conflicts' | 'planner_sessions';
+          /** @description The row's primary key, by column (text ids, numeric positions) */
+          key: {
+            [key: string]: unknown;
+          };
+          /**
+           * @description The log gives this row; the read model lacks it
+           * @constant
+           */
+          kind: 'missing';
+          /** @description The row as JSON (timestamps as ISO text, jsonb columns nested) */
+          replayed: {
+            [key: string]: unknown;
+          };
+        }
+      | {
+          /** @enum {string} */
+          table: 'tenant_holds' | 'jobs' | 'schedule' | 'runs' | 'conflicts' | 'planner_sessions';
+          /** @description The row's primary key, by column (text ids, numeric positions) */
+          key: {
+            [key: string]: unknown;
+          };
+          /**
+           * @description The read model has this row; the log does not give it
+           * @constant
+           */
+          kind: 'extra';
+          /** @description The row as JSON (timestamps as ISO text, jsonb columns nested) */
+          live: {
+            [key: string]: unknown;
+          };
+        }
+      | {
+          /** @enum {string} */
+          table: 'tenant_holds' | 'jobs' | 'schedule' | 'runs' | 'conflicts' | 'planner_sessions';
+          /** @description The row's primary key, by column (text ids, numeric positions) */
+          key: {
+            [key: string]: unknown;
+          };
+          /**
+           * @description Both have the row, with these values apart
+           * @constant
+           */
+          kind: 'changed';
+          changes: {
+            /** @description The column, or a dotted path inside a jsonb column (state.pause.until) */
+            path: string;
+            /** @description In the read model (absent: no such member) */
+            live: unknown;
+            /** @description In the replay (absent: no such member) */
+            replayed: unknown;
+          }[];
+        };
+    /** @description What a compare-only replay of the log found, table by table and row by row */
+    ReplayReport: {
+      /** @description The log's head when the replay started */
+      head: number;
+      /** @description The position replayed through */
+      through: number;
+      /** @description Where the projection had read up to when compared */
+      livePosition: number;
+      /** @description Events only one side had read (between the replay and the projection): the rows they changed were not compared. null: every row in scope was compared */
+      notCompared: {
+        after: number;
+        through: number;
+      } | null;
+      /** @description The streams read, for one endpoint or job; null: the log was read */
+      streams: string[] | null;
+      /** @description Events read */
+      events: number;
+      replayMs: number;
+      compareMs: number;
+      /** @description Streams the projection could not handle in the replay (set aside, as live) */
+      parked: {
+        streamId: string;
+        position: number;
+        error: string;
+      }[];
+      tables: {
+        /** @enum {string} */
+        table: 'tenant_holds' | 'jobs' | 'schedule' | 'runs' | 'conflicts' | 'planner_sessions';
+        /** @description Rows in scope in the read model */
+        live: number;
+        /** @description Rows in scope in the replay */
+        replayed: number;
+        /** @description Rows that differ (at most `limit` are listed) */
+        differences: number;
+      }[];
+      differences: components['schemas']['ReplayDifference'][];
     };
     Tenant: {
       id: string;
@@ -3683,6 +4115,120 @@ export interface operations {
       };
       /** @description Rate limit exceeded */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replayLog: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReplayRequestInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReplayReport'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Admin routes are disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The log holds no such tenant, job or endpoint */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Replays are not set up in this API (it has no connection string) */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -7654,6 +8200,120 @@ export interface operations {
       };
       /** @description Unsupported content type */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  whatIf: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WhatIfRequestInput'];
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WhatIfReport'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The window is empty, longer than 7 days or ends after now; the scope or its history is too large; the simulation would make more than 10,000 runs; or a change does not hold (an edge that closes a cycle, a name not simulated) */
+      422: {
         headers: {
           [name: string]: unknown;
         };

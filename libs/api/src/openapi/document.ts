@@ -42,7 +42,15 @@ export const apiTags = [
     description:
       'Whole pipelines — jobs, endpoints and the edges between them — applied as one document.',
   },
-  { name: 'admin', description: 'Tenants and their API keys (guarded by the admin key).' },
+  {
+    name: 'what-if',
+    description:
+      'Recorded history re-run with a changed configuration, compared with what happened.',
+  },
+  {
+    name: 'admin',
+    description: 'Tenants, their API keys, and replays of the log (guarded by the admin key).',
+  },
   { name: 'health', description: 'Liveness and readiness probes (no API key).' },
 ] as const satisfies readonly OpenAPIV3_1.TagObject[];
 

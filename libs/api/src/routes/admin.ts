@@ -6,6 +6,7 @@ import { authenticateWithinBudget } from '../auth/rate-limits.js';
 import { problemAnswer, problemResponses, requestBody } from '../schemas/common.js';
 import { KeyId, TenantId } from '../schemas/tenants.js';
 import { createApiKey, createTenant, revokeApiKey } from '../tenants.js';
+import { adminReplayRoutes } from './admin-replay.js';
 import { adminTenantRoutes } from './admin-tenants.js';
 
 const responses = { ...problemResponses, 403: problemAnswer('Admin routes are disabled') };
@@ -26,6 +27,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ failures: AuthFailureBudget }>
     ),
   );
   await app.register(adminTenantRoutes);
+  await app.register(adminReplayRoutes);
 
   app.post(
     '/tenants',

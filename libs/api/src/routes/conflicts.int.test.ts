@@ -162,7 +162,7 @@ describe('GET /v1/conflicts', () => {
     });
     const live = await rows();
     expect(live.conflicts).toHaveLength(2);
-    // As `npm run replay -- --rebuild` does: empty the read models, project the whole log.
+    // As a rebuild does: empty the read models, project the whole log.
     await db.transaction().execute(async (trx) => {
       for (const table of ['schedule', 'runs', 'jobs', 'conflicts', 'planner_sessions'] as const) {
         await trx.deleteFrom(table).execute();

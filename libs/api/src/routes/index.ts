@@ -9,6 +9,7 @@ import { jobRoutes } from './jobs.js';
 import { pipelineRoutes } from './pipelines.js';
 import { plannerRoutes } from './planner.js';
 import { runsRoutes } from './runs.js';
+import { whatIfRoutes } from './what-if.js';
 
 /** Every tenant-scoped /v1 route. */
 export const v1Routes: FastifyPluginAsyncZod = async (app) => {
@@ -22,4 +23,5 @@ export const v1Routes: FastifyPluginAsyncZod = async (app) => {
   await app.register(pipelineRoutes);
   await app.register(conflictRoutes);
   await app.register(plannerRoutes);
+  await app.register(whatIfRoutes);
 };

@@ -66,6 +66,7 @@ export function useApiHarness(overrides: Partial<ApiDeps> = {}): () => ApiHarnes
       caller,
       now: Date.now,
       adminKey: ADMIN_KEY,
+      connectionString: url,
       ...overrides,
     };
     const app = await buildApp(deps);

@@ -23,7 +23,7 @@ const DEFAULTS = JSON.stringify({
  * - `conflicts`: one row per HintRejected — the proposal, the rule and the decision it met, and
  *   the target's state the proposal met (folded from the log just before the event). The
  *   projection has read past the refusals recorded before this migration: they get their rows
- *   from a rebuild (`npm run replay -- --rebuild`).
+ *   from a rebuild (`npm run replay -- --swap`).
  * - `planner_sessions`: one row per PlannerSessionRecorded, summarised for listing, with the
  *   whole record in `data`.
  *

@@ -12,7 +12,9 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@orrery/domain';
+import type { Transaction } from 'kysely';
 import type { SchedulingDb } from '../db.js';
+import type { SchedulingSchema } from '../read-model/schema.js';
 import type { Processor, ProcessorContext } from '../processing/processor.js';
 import { foldBatch } from './fold-batch.js';
 import { foldJobs } from './fold-jobs.js';
@@ -77,9 +79,11 @@ export class SchedulingProjection implements Processor {
           .filter((id) => !folded.has(id)),
       );
       await this.#refold(jobDecider, others, events);
-      // The tenants of the batch's endpoints, and those whose status the batch changes.
+      // The tenants of the batch's endpoints and jobs (a job's endpoints are recomputed under
+      // their tenant's status too), and those whose status the batch changes.
       const tenantIds = new Set([
         ...[...batch.endpoints.values()].map(({ state }) => state.tenantId),
+        ...[...folded.keys()].map((id) => parseJobStream(id)?.tenantId ?? ''),
         ...events.flatMap((e) => (isTenantStatusEvent(e) ? [tenantIdOf(e.streamId) ?? ''] : [])),
       ]);
       const tenants = await loadTenantStatus(
@@ -87,6 +91,9 @@ export class SchedulingProjection implements Processor {
         [...tenantIds].filter((t) => t !== ''),
       );
       const changedTenants = foldTenantStatus(tenants, events);
+      // A tenant's change recomputes every endpoint of it, each under its job: load them all.
+      const tenantJobs = await this.#jobsOf(trx, changedTenants, events, (id) => !folded.has(id));
+      for (const [id, state] of tenantJobs) others.states.set(id, state);
       const source: HoldsSource = {
         job: (tenantId, jobId): JobState | null => {
           const id = jobStream(tenantId, jobId);
@@ -109,6 +116,27 @@ export class SchedulingProjection implements Processor {
       await reholdEndpoints(trx, scopes, source, new Set(batch.endpoints.keys()));
       await ctx.fence(trx);
     });
+  }
+
+  /** The states of the jobs of these tenants that `wanted` keeps (none: no query). */
+  async #jobsOf(
+    trx: Transaction<SchedulingSchema>,
+    tenantIds: ReadonlySet<string>,
+    batch: readonly RecordedEvent[],
+    wanted: (streamId: string) => boolean,
+  ): Promise<Map<string, JobState>> {
+    if (tenantIds.size === 0) return new Map();
+    const rows = await trx
+      .selectFrom('jobs')
+      .select(['tenant_id', 'job_id'])
+      .where('tenant_id', 'in', [...tenantIds])
+      .execute();
+    const jobs = await loadJobStates(
+      trx,
+      rows.map((r) => jobStream(r.tenant_id, r.job_id)).filter(wanted),
+    );
+    await this.#refold(jobDecider, jobs, batch);
+    return jobs.states;
   }
 
   /**

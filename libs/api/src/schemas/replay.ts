@@ -1,0 +1,116 @@
+import { replayedTables } from '@orrery/scheduling';
+import { z } from 'zod';
+import { Id, Instant } from './common.js';
+import { TenantId } from './tenants.js';
+
+/** The longest list of differences one answer carries per table (all are counted). */
+export const REPLAY_LIST_LIMIT = 1000;
+
+/** The body of POST /v1/admin/replay (its id and examples are set where the route uses it). */
+export const ReplayRequestSchema = z.strictObject({
+  tenantId: TenantId.optional().describe('Replay and compare only this tenant'),
+  jobId: Id.optional().describe(
+    "Only this job: its endpoints' streams, its own and its tenant's are read, not the log",
+  ),
+  endpointId: Id.optional().describe(
+    "Only this endpoint: its stream, its planner stream, its job's and its tenant's are " +
+      'read, not the log',
+  ),
+  to: z
+    .union([
+      z.number().int().nonnegative().describe('A log position'),
+      Instant.refine((text) => Number.isFinite(Date.parse(text)), 'not a real instant'),
+    ])
+    .optional()
+    .describe(
+      'Replay up to this log position, or up to the first event recorded after this ' +
+        'instant; the rows that later events changed are not compared (default: the head)',
+    ),
+  limit: z
+    .number()
+    .int()
+    .min(0)
+    .max(REPLAY_LIST_LIMIT)
+    .default(100)
+    .describe('Differences listed per table (all are counted)'),
+});
+export type ReplayRequest = z.output<typeof ReplayRequestSchema>;
+
+const Row = z
+  .record(z.string(), z.unknown())
+  .describe('The row as JSON (timestamps as ISO text, jsonb columns nested)');
+const Key = z
+  .record(z.string(), z.unknown())
+  .describe("The row's primary key, by column (text ids, numeric positions)");
+const Table = z.enum(replayedTables);
+
+const DifferenceSchema = z
+  .discriminatedUnion('kind', [
+    z.object({
+      table: Table,
+      key: Key,
+      kind: z.literal('missing').describe('The log gives this row; the read model lacks it'),
+      replayed: Row,
+    }),
+    z.object({
+      table: Table,
+      key: Key,
+      kind: z.literal('extra').describe('The read model has this row; the log does not give it'),
+      live: Row,
+    }),
+    z.object({
+      table: Table,
+      key: Key,
+      kind: z.literal('changed').describe('Both have the row, with these values apart'),
+      changes: z.array(
+        z.object({
+          path: z
+            .string()
+            .describe('The column, or a dotted path inside a jsonb column (state.pause.until)'),
+          live: z.unknown().describe('In the read model (absent: no such member)'),
+          replayed: z.unknown().describe('In the replay (absent: no such member)'),
+        }),
+      ),
+    }),
+  ])
+  .meta({
+    id: 'ReplayDifference',
+    description: 'A row on which the read model and the log differ',
+  });
+
+export const ReplayReportSchema = z
+  .object({
+    head: z.number().int().describe("The log's head when the replay started"),
+    through: z.number().int().describe('The position replayed through'),
+    livePosition: z.number().int().describe('Where the projection had read up to when compared'),
+    notCompared: z
+      .object({ after: z.number().int(), through: z.number().int() })
+      .nullable()
+      .describe(
+        'Events only one side had read (between the replay and the projection): the rows ' +
+          'they changed were not compared. null: every row in scope was compared',
+      ),
+    streams: z
+      .array(z.string())
+      .nullable()
+      .describe('The streams read, for one endpoint or job; null: the log was read'),
+    events: z.number().int().describe('Events read'),
+    replayMs: z.number(),
+    compareMs: z.number(),
+    parked: z
+      .array(z.object({ streamId: z.string(), position: z.number().int(), error: z.string() }))
+      .describe('Streams the projection could not handle in the replay (set aside, as live)'),
+    tables: z.array(
+      z.object({
+        table: Table,
+        live: z.number().int().describe('Rows in scope in the read model'),
+        replayed: z.number().int().describe('Rows in scope in the replay'),
+        differences: z.number().int().describe('Rows that differ (at most `limit` are listed)'),
+      }),
+    ),
+    differences: z.array(DifferenceSchema),
+  })
+  .meta({
+    id: 'ReplayReport',
+    description: 'What a compare-only replay of the log found, table by table and row by row',
+  });

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { createEventStorePool } from '@orrery/event-store';
+import { sql } from 'kysely';
+import { createSchedulingDb, type SchedulingDb } from '../db.js';
+import { shadowTables } from './tables.js';
+
+/**
+ * Where a replay writes: a schema of its own (`replay_<time>_<random>`, which needs the CREATE
+ * privilege on the database: the owner's, as the CLI runs), or temporary tables (which need only
+ * TEMP, granted to everyone by default: the services' role, as the API runs).
+ */
+export type ShadowKind = 'schema' | 'temporary';
+
+export interface Shadow {
+  readonly kind: ShadowKind;
+  /** The schema of its tables: the replay's own, or `pg_temp`. */
+  readonly schema: string;
+  /** The live schema: the log and the read models the replay is compared with. */
+  readonly live: string;
+  /**
+   * One connection whose `search_path` is the shadow alone, so the projection's unqualified SQL
+   * writes there — and, should the shadow vanish, fails instead of reaching the live tables.
+   * Temporary tables live as long as this session, so it is never let go while the replay runs.
+   */
+  readonly db: SchedulingDb;
+  /** Closes the connection and drops the schema (temporary tables go with their session). */
+  drop(): Promise<void>;
+}
+
+export const SHADOW_PREFIX = 'replay_';
+
+const nameAt = (now: Date) =>
+  `${SHADOW_PREFIX}${now
+    .toISOString()
+    .replace(/[-:]|\.\d+Z$/g, '')
+    .toLowerCase()}_${randomBytes(3).toString('hex')}`;
+
+/** Schemas left by replays that did not get to drop theirs (their process was killed). */
+export async function leftoverShadows(live: SchedulingDb): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    select nspname as name from pg_namespace where nspname like ${`${SHADOW_PREFIX}%`}
+    order by nspname`.execute(live);
+  return rows.map((r) => r.name);
+}
+
+/**
+ * Creates empty copies (`like … including all`: columns, defaults, constraints, indexes) of the
+ * tables the scheduling projection writes, and of its checkpoint and parked streams.
+ */
+export async function createShadow(
+  connectionString: string,
+  live: SchedulingDb,
+  kind: ShadowKind,
+  now: Date,
+): Promise<Shadow> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(live);
+  const liveSchema = rows[0]?.schema ?? 'public';
+  const schema = kind === 'temporary' ? 'pg_temp' : nameAt(now);
+  const db = createSchedulingDb({
+    pool: createEventStorePool({
+      connectionString,
+      max: 1,
+      idleTimeoutMillis: 0,
+      application_name: 'orrery-replay',
+      options: `-c search_path=${schema}`,
+    }),
+  });
+  let created = false;
+  const drop = async () => {
+    await db.destroy();
+    if (created && kind === 'schema') {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(live);
+    }
+  };
+  try {
+    const { rows: path } = await sql<{ path: string }>`
+      select current_setting('search_path') as path`.execute(db);
+    if (path[0]?.path !== schema) {
+      throw new Error(`the replay's connection has search_path ${path[0]?.path}, not ${schema}`);
+    }
+    if (kind === 'schema') {
+      await sql`create schema ${sql.id(schema)}`.execute(db);
+      created = true;
+    }
+    for (const table of shadowTables) {
+      await sql`create table ${sql.id(schema, table)}
+        (like ${sql.id(liveSchema, table)} including all)`.execute(db);
+    }
+  } catch (error) {
+    await drop().catch(() => {}); // the first error says more
+    throw error;
+  }
+  return { kind, schema, live: liveSchema, db, drop };
+}
