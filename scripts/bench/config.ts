@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 
-export type Phase = 'baseline' | 'throughput' | 'lateness' | 'commands' | 'cascades' | 'pipeline';
+export type Phase =
+  'baseline' | 'throughput' | 'lateness' | 'commands' | 'cascades' | 'pipeline' | 'replay';
 const PHASES: readonly Phase[] = [
   'baseline',
   'throughput',
@@ -12,7 +13,10 @@ const PHASES: readonly Phase[] = [
   'commands',
   'cascades',
   'pipeline',
+  'replay',
 ];
+/** Phases run when none are named: all but `replay` (minutes of generating; ask for it). */
+const DEFAULT_PHASES = PHASES.filter((p) => p !== 'replay');
 /** Phases that run Orrery's runtime or the baseline, and so need Redis. */
 export const REDIS_PHASES: readonly Phase[] = ['baseline', 'throughput', 'lateness', 'cascades'];
 
@@ -35,7 +39,7 @@ export interface BenchConfig {
   readonly baselineRuns: number;
   /** Dispatcher claim batch (BENCH_BATCH_SIZE, default 200, Orrery's default). */
   readonly batchSize: number;
-  /** Phases to run, comma-separated (BENCH_PHASES, default all of them). */
+  /** Phases to run, comma-separated (BENCH_PHASES, default all of them but `replay`). */
   readonly phases: ReadonlySet<Phase>;
   /** Events in the long stream of the commands phase (BENCH_LONG_STREAM, default 1 000 000). */
   readonly longStream: number;
@@ -49,6 +53,10 @@ export interface BenchConfig {
   readonly pipelineEndpoints: number;
   /** Endpoints the pipeline phase registers one by one, to extrapolate (BENCH_PIPELINE_SAMPLE, 300). */
   readonly pipelineSample: number;
+  /** Events generated and replayed by the replay phase (BENCH_REPLAY_EVENTS, default 1 000 000). */
+  readonly replayEvents: number;
+  /** Events per batch of the replay and its read baselines (BENCH_REPLAY_BATCH, default 2000). */
+  readonly replayBatch: number;
   /** Sample a CPU profile of the main thread in each phase (BENCH_PROFILE, default 0). */
   readonly profile: boolean;
   /** Where the loopback target runs: its own thread (default) or this event loop (BENCH_TARGET=inline). */
@@ -86,7 +94,7 @@ function onlyArgument(): string | undefined {
 
 function phases(): ReadonlySet<Phase> {
   const raw = (onlyArgument() ?? process.env['BENCH_PHASES'])?.trim();
-  if (!raw) return new Set(PHASES);
+  if (!raw) return new Set(DEFAULT_PHASES);
   const picked = raw.split(',').map((p) => p.trim());
   for (const p of picked) {
     if (!PHASES.includes(p as Phase)) {
@@ -114,6 +122,8 @@ export function readConfig(): BenchConfig {
     chainRate: num('BENCH_CHAIN_RATE', 200, 1, 2_000),
     pipelineEndpoints: Math.round(num('BENCH_PIPELINE_ENDPOINTS', 10_000, 10, 20_000)),
     pipelineSample: Math.round(num('BENCH_PIPELINE_SAMPLE', 300, 10, 5_000)),
+    replayEvents: Math.round(num('BENCH_REPLAY_EVENTS', 1_000_000, 10_000, 20_000_000)),
+    replayBatch: Math.round(num('BENCH_REPLAY_BATCH', 2000, 100, 100_000)),
     profile: flag('BENCH_PROFILE', false),
     target: process.env['BENCH_TARGET'] === 'inline' ? 'inline' : 'thread',
     databaseUrl: process.env['DATABASE_URL'] || undefined,

@@ -20,6 +20,10 @@
  *                   edges, across jobs too) applied in one PUT /v1/pipelines/{name}, against
  *                   BENCH_PIPELINE_SAMPLE (300) of its endpoints registered one POST at a time,
  *                   extrapolated; the apply's time against the ≤ 5 s goal. Needs no Redis.
+ *   7. replay     — only when asked for (`--only replay`): BENCH_REPLAY_EVENTS (1 000 000)
+ *                   generated events, the read models rebuilt from position 0 by the real
+ *                   projection, events/s against reading the same log (raw and `readAll`), where
+ *                   the time goes, and the ≥ 100 000 events/s goal. Needs no Redis.
  *
  * Run some phases only with `npm run bench -- --only pipeline` (or BENCH_PHASES=pipeline,commands).
  *
@@ -35,7 +39,8 @@
  * BENCH_LATENESS_EVERY_MS (1000), BENCH_CONCURRENCY (32), BENCH_BATCH_SIZE (200),
  * BENCH_PHASES (baseline,throughput,lateness,commands,cascades), BENCH_LONG_STREAM
  * (1000000), BENCH_COMMANDS (200), BENCH_CHAINS (200), BENCH_CHAIN_RATE (200: chains/s),
- * BENCH_PIPELINE_ENDPOINTS (10000), BENCH_PIPELINE_SAMPLE (300),
+ * BENCH_PIPELINE_ENDPOINTS (10000), BENCH_PIPELINE_SAMPLE (300), BENCH_REPLAY_EVENTS (1000000),
+ * BENCH_REPLAY_BATCH (2000),
  * BENCH_PROFILE (0: 1 adds a main-thread CPU profile per window), BENCH_TARGET (thread | inline), BENCH_LOG_LEVEL (warn), DATABASE_URL
  * (unset: embedded PostgreSQL), REDIS_URL (redis://127.0.0.1:6379).
  *
@@ -46,6 +51,8 @@ import { fileURLToPath } from 'node:url';
 import { redisAvailable } from '@orrery/testkit';
 import { runBaseline, summarizeBaselines, type BaselineResult } from './baseline.js';
 import { runPipelineApply } from './apply/phase.js';
+import { runReplay } from './replay/phase.js';
+import { REPLAY_GOAL_EVENTS_PER_SECOND, type ReplayResult } from './replay/result.js';
 import { APPLY_GOAL_SECONDS, type PipelineApplyResult } from './apply/result.js';
 import { chainLoad, runCascades } from './cascades/phase.js';
 import type { CascadesResult } from './cascades/result.js';
@@ -109,13 +116,14 @@ async function main(): Promise<number> {
       cfg.phases.size +
       (cfg.phases.has('baseline') && cfg.phases.has('throughput') ? cfg.baselineRuns - 1 : 0);
     const pipelinePhases = [...cfg.phases].filter(
-      (p) => p !== 'commands' && p !== 'pipeline',
+      (p) => p !== 'commands' && p !== 'pipeline' && p !== 'replay',
     ).length;
     const total =
       (runs - cfg.phases.size + pipelinePhases) * (cfg.warmupSeconds + cfg.seconds + 5) +
       (cfg.phases.has('commands') ? cfg.longStream / 10_000 : 0) +
       (cfg.phases.has('pipeline') ? 20 + cfg.pipelineSample / 50 : 0) +
-      (cfg.phases.has('cascades') ? 10 : 0); // registering the chains, draining them
+      (cfg.phases.has('cascades') ? 10 : 0) + // registering the chains, draining them
+      (cfg.phases.has('replay') ? cfg.replayEvents / 4_000 : 0); // generating, reading, replaying
     console.log(
       `Orrery bench: phases ${[...cfg.phases].join(', ')} · ~${Math.round(total + 5)} s · target ${target.url} (${target.where}) · PostgreSQL ${postgres}${admin.embedded ? ' (embedded)' : ''} · Redis ${needsRedis ? cfg.redisUrl : 'not needed'}`,
     );
@@ -126,6 +134,7 @@ async function main(): Promise<number> {
     let commands = null as CommandsResult | null;
     let cascades = null as CascadesResult | null;
     let pipeline = null as PipelineApplyResult | null;
+    let replay = null as ReplayResult | null;
     const meters = () => new PhaseMeters(cfg.profile);
     const cores = availableParallelism();
     if ((loadAtStart[0] ?? 0) > cores) {
@@ -198,6 +207,15 @@ async function main(): Promise<number> {
         },
       });
     }
+    if (cfg.phases.has('replay')) {
+      steps.push({
+        label: `replay: ${cfg.replayEvents.toLocaleString('en')} generated events, the read models rebuilt from position 0 in batches of ${cfg.replayBatch}`,
+        run: async () => {
+          const result = await runReplay(cfg, admin.url, progress, meters(), signal);
+          if (!signal.aborted) replay = result;
+        },
+      });
+    }
     for (const [i, step] of steps.entries()) {
       if (signal.aborted) break;
       if (i > 0) await sleep(1_000, signal);
@@ -234,6 +252,7 @@ async function main(): Promise<number> {
       commands,
       cascades,
       pipeline,
+      replay,
       ratio,
       analysis: analyse(cfg.concurrency, baseline, throughput),
       verdict: {
@@ -256,6 +275,11 @@ async function main(): Promise<number> {
           target: APPLY_GOAL_SECONDS,
           reached: pipeline?.apply.seconds ?? null,
           met: pipeline?.goal.met ?? null,
+        },
+        replayEventsPerSecond: {
+          target: REPLAY_GOAL_EVENTS_PER_SECOND,
+          reached: replay?.rebuild.perSecond ?? null,
+          met: replay?.goal.met ?? null,
         },
       },
     };

@@ -5,6 +5,8 @@ import type { BaselineSummary } from './baseline.js';
 import { printPipelineApply } from './apply/print.js';
 import type { PipelineApplyResult } from './apply/result.js';
 import { printCascades } from './cascades/print.js';
+import { printReplay } from './replay/print.js';
+import type { ReplayResult } from './replay/result.js';
 import type { CascadesResult } from './cascades/result.js';
 import type { BenchConfig } from './config.js';
 import type { CommandsResult, StreamLatency } from './commands/phase.js';
@@ -72,6 +74,7 @@ export interface BenchResults {
   readonly commands: CommandsResult | null;
   readonly cascades: CascadesResult | null;
   readonly pipeline: PipelineApplyResult | null;
+  readonly replay: ReplayResult | null;
   readonly ratio: number | null;
   readonly analysis: Analysis;
   readonly verdict: {
@@ -79,6 +82,11 @@ export interface BenchResults {
     readonly p99LatenessMs: { target: number; reached: number | null; met: boolean | null };
     readonly p99CommandMs: { target: number; reached: number | null; met: boolean | null };
     readonly pipelineApplySeconds: {
+      target: number;
+      reached: number | null;
+      met: boolean | null;
+    };
+    readonly replayEventsPerSecond: {
       target: number;
       reached: number | null;
       met: boolean | null;
@@ -266,12 +274,14 @@ export function printResults(results: BenchResults): void {
   if (commands) printCommands(out, commands);
   if (results.cascades) printCascades(out, results.cascades);
   if (results.pipeline) printPipelineApply(out, results.pipeline);
+  if (results.replay) printReplay(out, results.replay);
 
   for (const [label, meters] of [
     ...(baseline?.runs ?? []).map((run, i) => [`baseline #${i + 1}`, run.meters] as const),
     ['orrery max', throughput?.meters],
     ['orrery lateness', lateness?.meters],
     ['orrery cascades', results.cascades?.meters],
+    ['replay', results.replay?.rebuild.meters],
   ] as const) {
     const profile = meters?.profile;
     if (!profile) continue;
