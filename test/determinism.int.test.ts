@@ -18,6 +18,7 @@ import {
   schedulingMigrations,
   startRuntime,
   type SchedulingDb,
+  replay,
 } from '@orrery/scheduling';
 import {
   declareEdges,
@@ -34,9 +35,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 /**
  * Determinism: a seeded random workload — registrations, edges, responses with coordination
  * signals and failures, user hints, pauses, job pauses, cascades and the planner's conflicts —
- * runs through the real runtime and planner; then the live read models must equal a full replay
- * of the log exactly, and a replay that stops halfway and resumes. The seed is printed, and
- * `DETERMINISM_SEED=<n>` replays a failing run's workload.
+ * runs through the real runtime and planner; then the live read models must equal `replay`'s
+ * (trusted and --verify), a full replay of the log by the projection, and one that stops halfway
+ * and resumes. The seed is printed, and `DETERMINISM_SEED=<n>` replays a failing run's workload.
  */
 const db = useTestDatabase();
 const log = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
@@ -278,6 +279,20 @@ describe('determinism', () => {
       console.log(
         `determinism: ${head} events; ${live.runs.length} runs, ${live.conflicts.length} refusals, ${live.sessions.length} planner sessions`,
       );
+
+      // `npm run replay`: the projection's folds in memory, compared row by row with the live
+      // models — no difference, and every row of every table replayed.
+      const report = await replay({ connectionString: url, store: store2, shadow: 'temporary' });
+      expect(report.differences).toEqual([]);
+      expect(report.parked).toEqual([]);
+      expect(report.tables.every((t) => t.replayed === t.live)).toBe(true);
+      const checked = await replay({
+        connectionString: url,
+        store: store2,
+        shadow: 'temporary',
+        verify: true,
+      });
+      expect(checked.differences).toEqual([]);
 
       // A full replay, in one pass.
       await emptyReadModels(db2);

@@ -281,7 +281,7 @@ export function printResults(results: BenchResults): void {
     ['orrery max', throughput?.meters],
     ['orrery lateness', lateness?.meters],
     ['orrery cascades', results.cascades?.meters],
-    ['replay', results.replay?.rebuild.meters],
+    ['replay', results.replay?.replay.meters ?? undefined],
   ] as const) {
     const profile = meters?.profile;
     if (!profile) continue;

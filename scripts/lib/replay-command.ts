@@ -20,7 +20,7 @@ import { progressLine, reportLines, statusLines } from './replay-output.js';
 
 /** The options, on one line (for `orrery`'s usage). */
 export const replaySynopsis =
-  '[--to <position|ISO time>] [--tenant <id>] [--job <id>] [--endpoint <id>] [--swap] [--json]';
+  '[--to <position|ISO time>] [--tenant <id>] [--job <id>] [--endpoint <id>] [--swap] [--verify] [--json]';
 
 const replayUsage = `usage: replay ${replaySynopsis}
   --to        replay up to this position, or up to the first event recorded after this time
@@ -28,6 +28,8 @@ const replayUsage = `usage: replay ${replaySynopsis}
               replay and compare only these rows (an endpoint or a job: from its streams alone)
   --swap      put the replayed read models in place of the live ones (a full replay only, with
               the projection stopped)
+  --verify    check every event against the catalogue's schemas, as the projection does
+              (slower; by default events, checked when made, are checked for type and version)
   --json      print the report as JSON`;
 
 /** `--to`: digits are a position, anything else an ISO-8601 time. */
@@ -49,6 +51,7 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
         job: { type: 'string' },
         endpoint: { type: 'string' },
         swap: { type: 'boolean', default: false },
+        verify: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -85,6 +88,7 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
       scope,
       ...(to === undefined ? {} : { to }),
       swap: values.swap,
+      verify: values.verify,
       log: pino({ level: process.env['LOG_LEVEL'] ?? 'warn' }, pino.destination(2)),
       onProgress: (p) => progress.update(p),
     });

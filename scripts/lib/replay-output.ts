@@ -61,6 +61,12 @@ export function reportLines(report: ReplayReport): string[] {
       `(head ${report.head}) into ${report.shadow} in ${seconds(report.replayMs)} ` +
       `(${count(rate)} events/s), compared in ${seconds(report.compareMs)}`,
   ];
+  const t = report.timings;
+  lines.push(
+    `  reading the log ${seconds(t.readMs)}, decoding ${seconds(t.decodeMs)}, folding ` +
+      `${seconds(t.foldMs)}, waiting for writes ${seconds(t.writeWaitMs)}, final writes ` +
+      `${seconds(t.finishMs)}`,
+  );
   if (report.streams) lines.push(`  read only the streams ${report.streams.join(', ')}`);
   if (report.notCompared) {
     const { after, through } = report.notCompared;

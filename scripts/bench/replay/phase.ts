@@ -1,19 +1,24 @@
 /**
- * Replay rate: how fast the read models are rebuilt from the log, against reading the log.
+ * Replay rate: how fast `npm run replay` rebuilds the read models from the log, against reading
+ * the log, and against the live projection catching up.
  *
  *   1. generate — BENCH_REPLAY_EVENTS (1 000 000) events into a fresh database through the
  *      event store (see generate.ts and simulation.ts: 10 000 endpoints' histories), then
  *      `VACUUM (ANALYZE) events`, as autovacuum leaves a log that has been written a while.
- *   2. baselines — the whole log read from position 0 in batches of BENCH_REPLAY_BATCH: raw SQL
- *      rows, their decoding alone, and the store's `readAll` (read-baseline.ts).
- *   3. rebuild — the SchedulingProjection through a ProcessorHost from position 0 on empty read
- *      models, timed, with CPU per process (and a profile with BENCH_PROFILE=1) and where the
- *      time went (rebuild.ts, result.ts); then the read models are checked against the log.
+ *   2. baselines — the whole log read from position 0: raw SQL rows in batches of
+ *      BENCH_REPLAY_BATCH, their decoding alone, the store's `readAll`, and the replay's own
+ *      reader (read-baseline.ts).
+ *   3. replay — `replay({ swap: true })` from position 0 (the headline, with CPU per process),
+ *      then the read models are checked against the log; then `replay({ verify: true })`, which
+ *      checks every event and must find no difference with the first (replay-pass.ts).
+ *   4. projection — the SchedulingProjection through a ProcessorHost from position 0 on emptied
+ *      read models, over the first BENCH_REPLAY_PROJECTION_EVENTS (100 000) events: what the
+ *      live projection's catch-up costs, with where its time goes (rebuild.ts).
  *
  * Needs no Redis. The database is dropped at the end.
  */
 import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
-import { schedulingMigrations } from '@orrery/scheduling';
+import { replayedTables, schedulingMigrations } from '@orrery/scheduling';
 import pg from 'pg';
 import type { BenchConfig } from '../config.js';
 import { createBenchDatabase } from '../infra.js';
@@ -22,8 +27,10 @@ import type { Progress } from '../progress.js';
 import { generateEvents } from './generate.js';
 import { readBaselines } from './read-baseline.js';
 import { rebuild } from './rebuild.js';
+import { replayPass } from './replay-pass.js';
 import {
-  breakdownOf,
+  projectionBreakdownOf,
+  replayBreakdownOf,
   REPLAY_GOAL_EVENTS_PER_SECOND,
   type ReplayChecks,
   type ReplayResult,
@@ -39,6 +46,27 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   } finally {
     await client.end();
   }
+}
+
+const rate = (n: number) => Math.round(n).toLocaleString('en');
+
+/** Events the projection's catch-up covers (BENCH_REPLAY_PROJECTION_EVENTS, default 100 000). */
+function projectionEvents(): number {
+  const raw = process.env['BENCH_REPLAY_PROJECTION_EVENTS'];
+  const n = raw === undefined ? 100_000 : Number(raw);
+  if (!Number.isInteger(n) || n < 1_000) {
+    throw new Error(`BENCH_REPLAY_PROJECTION_EVENTS=${raw}: expected a whole number ≥ 1000`);
+  }
+  return n;
+}
+
+/** Empties the read models and the projection's checkpoint, for the projection to start at 0. */
+async function emptyReadModels(url: string): Promise<void> {
+  await withClient(url, async (c) => {
+    for (const table of replayedTables) await c.query(`delete from ${table}`);
+    await c.query(`delete from parked_streams`);
+    await c.query(`delete from processor_checkpoints where name = 'scheduling'`);
+  });
 }
 
 async function settings(url: string): Promise<ServerSettings> {
@@ -121,28 +149,45 @@ export async function runReplay(
     const head = generated.events;
     const baselines = await readBaselines(url, cfg.replayBatch, head, progress);
     progress.log(
-      `  read from 0 in batches of ${cfg.replayBatch}: raw SQL ${Math.round(baselines.raw.perSecond).toLocaleString('en')} rows/s, decoding alone ${Math.round(baselines.decode.perSecond).toLocaleString('en')} events/s, readAll ${Math.round(baselines.readAll.perSecond).toLocaleString('en')} events/s`,
+      `  read from 0: raw SQL ${rate(baselines.raw.perSecond)} rows/s (batches of ${cfg.replayBatch}), decoding alone ${rate(baselines.decode.perSecond)} events/s, readAll ${rate(baselines.readAll.perSecond)} events/s, the replay's reader ${rate(baselines.replayRead.perSecond)} events/s`,
     );
-    const figures = await rebuild(url, cfg.replayBatch, head, meters, progress, signal);
+    const first = await replayPass(url, { verify: false, swap: true }, progress, meters);
     if (signal.aborted) return null;
     const checks = await check(url, generated.endpoints);
     progress.log(
-      `  rebuilt in ${figures.seconds.toFixed(1)} s: ${Math.round(figures.perSecond).toLocaleString('en')} events/s · read models ${checks.ok ? 'match the log' : 'DO NOT match the log'}`,
+      `  replayed in ${first.seconds.toFixed(1)} s: ${rate(first.perSecond)} events/s · read models ${checks.ok ? 'match the log' : 'DO NOT match the log'}`,
+    );
+    const verify = await replayPass(url, { verify: true, swap: false }, progress, null);
+    if (signal.aborted) return null;
+    progress.log(
+      `  replay --verify in ${verify.seconds.toFixed(1)} s: ${rate(verify.perSecond)} events/s · ${verify.differences} differences with the first`,
+    );
+    await emptyReadModels(url);
+    const prefix = Math.min(head, projectionEvents());
+    const projection = await rebuild(url, cfg.replayBatch, prefix, null, progress, signal);
+    if (signal.aborted) return null;
+    progress.log(
+      `  the projection caught up ${prefix.toLocaleString('en')} events in ${projection.seconds.toFixed(1)} s: ${rate(projection.perSecond)} events/s`,
     );
     return {
       server,
       generated,
       baselines,
-      rebuild: figures,
-      breakdown: breakdownOf(figures, baselines),
+      replay: first,
+      verify,
+      projection,
+      breakdown: replayBreakdownOf(first),
+      projectionBreakdown: projectionBreakdownOf(projection, baselines),
       ratio: {
-        toReadAll: figures.perSecond / baselines.readAll.perSecond,
-        toRawRows: figures.perSecond / baselines.raw.perSecond,
+        toReplayRead: first.perSecond / baselines.replayRead.perSecond,
+        toReadAll: first.perSecond / baselines.readAll.perSecond,
+        toRawRows: first.perSecond / baselines.raw.perSecond,
+        toProjection: first.perSecond / projection.perSecond,
       },
-      checks,
+      checks: { ...checks, ok: checks.ok && verify.differences === 0 && first.swapped },
       goal: {
         eventsPerSecond: REPLAY_GOAL_EVENTS_PER_SECOND,
-        met: figures.perSecond >= REPLAY_GOAL_EVENTS_PER_SECOND,
+        met: first.perSecond >= REPLAY_GOAL_EVENTS_PER_SECOND,
       },
     };
   } finally {

@@ -1,13 +1,26 @@
 /** The replay phase's tables on stdout. */
 import { pct, table } from '../table.js';
-import type { ReplayResult } from './result.js';
+import type { WindowMeters } from '../meters.js';
+import type { ReplayResult, Stage } from './result.js';
 
 const rate = (n: number) => Math.round(n).toLocaleString('en');
 
+const stages = (list: readonly Stage[]) =>
+  table(
+    ['stage', 'ms', 'share', 'µs/event', 'from'],
+    list.map((s) => [s.stage, s.ms, pct(s.share * 100), s.usPerEvent, s.source]),
+  );
+
+function cpuLine(what: string, meters: WindowMeters | null): string | null {
+  const cpu = meters?.cpu;
+  if (!cpu) return null;
+  return `  CPU during ${what} (% of one core): node ${pct(cpu.nodeProcessPct)} (main loop ${cpu.mainLoopUtilisation.toFixed(2)}), postgres ${pct(cpu.postgresPct)}, machine ${pct(cpu.machineBusyPct)} of ${cpu.cores} cores`;
+}
+
 export function printReplay(out: string[], r: ReplayResult): void {
-  const { generated: g, baselines: b, rebuild: x, checks, server } = r;
+  const { generated: g, baselines: b, replay: x, verify: v, projection: p, checks, server } = r;
   out.push(
-    `\nREPLAY: the read models rebuilt from position 0 (SchedulingProjection through a ProcessorHost, batches of ${x.batchSize}) over ${x.events.toLocaleString('en')} generated events`,
+    `\nREPLAY: \`npm run replay\` — the read models rebuilt from position 0 into a shadow schema and swapped in, over ${x.events.toLocaleString('en')} generated events`,
   );
   out.push(
     `  log: ${g.endpoints} endpoints in ${g.jobs} jobs of ${g.tenants} tenants, ${g.edges} edges, ${g.historyHours.toFixed(1)} h of history (seed ${g.seed}); written in ${g.seconds.toFixed(0)} s (${rate(g.eventsPerSecond)} events/s through appendMany)`,
@@ -22,52 +35,59 @@ export function printReplay(out: string[], r: ReplayResult): void {
   );
   out.push(
     table(
-      ['pass over the whole log', 's', 'events/s', 'replay at'],
+      ['pass over the log', 'events', 's', 'events/s', 'replay at'],
       [
         [
           'raw SQL rows (no decoding)',
+          b.raw.events,
           b.raw.seconds,
           rate(b.raw.perSecond),
           pct(r.ratio.toRawRows * 100),
         ],
-        ['decoding alone (decodeEventRow)', b.decode.seconds, rate(b.decode.perSecond), null],
+        [
+          'decoding alone (decodeEventRow)',
+          b.decode.events,
+          b.decode.seconds,
+          rate(b.decode.perSecond),
+          null,
+        ],
         [
           'store.readAll (decoded)',
+          b.readAll.events,
           b.readAll.seconds,
           rate(b.readAll.perSecond),
           pct(r.ratio.toReadAll * 100),
         ],
-        ['REPLAY (rebuild)', x.seconds, rate(x.perSecond), null],
+        [
+          "the replay's reader (readLog)",
+          b.replayRead.events,
+          b.replayRead.seconds,
+          rate(b.replayRead.perSecond),
+          pct(r.ratio.toReplayRead * 100),
+        ],
+        [
+          'projection catch-up (ProcessorHost)',
+          p.events,
+          p.seconds,
+          rate(p.perSecond),
+          pct(r.ratio.toProjection * 100),
+        ],
+        ['REPLAY', x.events, x.seconds, rate(x.perSecond), null],
+        ['replay --verify', v.events, v.seconds, rate(v.perSecond), null],
       ],
     ),
   );
   out.push(
-    `  replay ${rate(x.perSecond)} events/s (goal ≥ ${rate(r.goal.eventsPerSecond)}: ${r.goal.met ? 'MET' : 'MISSED'}) — at ${pct(r.ratio.toReadAll * 100)} of reading the log (readAll), ${pct(r.ratio.toRawRows * 100)} of raw rows`,
+    `  replay ${rate(x.perSecond)} events/s (goal ≥ ${rate(r.goal.eventsPerSecond)}: ${r.goal.met ? 'MET' : 'MISSED'}) — ${r.ratio.toProjection.toFixed(1)}× the projection's catch-up, at ${pct(r.ratio.toReplayRead * 100)} of its own reader alone; compared in ${x.compareSeconds.toFixed(1)} s; --verify ${v.differences === 0 ? 'found no difference' : `found ${v.differences} DIFFERENCES`}`,
   );
+  out.push('\n  where the replay time goes');
+  out.push(stages(r.breakdown));
+  const cpu = cpuLine('the replay', x.meters);
+  if (cpu) out.push(cpu);
   out.push(
-    `  batches ${x.batches.count} (p50 ${x.batches.p50Ms.toFixed(0)} ms, p99 ${x.batches.p99Ms.toFixed(0)} ms) · events handled ${x.handled}, skipped ${x.skipped}, parked ${x.parked}`,
+    `\n  where the projection's catch-up time goes (batches of ${p.batchSize}: ${p.batches.count}, p50 ${p.batches.p50Ms.toFixed(0)} ms, p99 ${p.batches.p99Ms.toFixed(0)} ms)`,
   );
-  out.push('\n  where the rebuild time goes');
-  out.push(
-    table(
-      ['stage', 'ms', 'share', 'µs/event', 'from'],
-      r.breakdown.map((s) => [s.stage, s.ms, pct(s.share * 100), s.usPerEvent, s.source]),
-    ),
-  );
-  const cpu = x.meters.cpu;
-  if (cpu) {
-    out.push(
-      `  CPU during the rebuild (% of one core): node ${pct(cpu.nodeProcessPct)} (main loop ${cpu.mainLoopUtilisation.toFixed(2)}), postgres ${pct(cpu.postgresPct)}, machine ${pct(cpu.machineBusyPct)} of ${cpu.cores} cores`,
-    );
-  }
-  const other = x.statements.filter(
-    (s) => s.kind.startsWith('lease') || s.kind.startsWith('parked'),
-  );
-  if (other.length > 0) {
-    out.push(
-      `  outside the batches: ${other.map((s) => `${s.kind} ${s.count}× ${s.ms.toFixed(0)} ms`).join(', ')}`,
-    );
-  }
+  out.push(stages(r.projectionBreakdown));
   out.push(
     `  read models: ${checks.scheduleRows}/${checks.endpoints} schedule rows, ${checks.runRows}/${checks.runsInLog} runs, ${checks.conflictRows}/${checks.hintRejected} conflicts, ${checks.parkedStreams} parked streams — ${checks.ok ? 'match the log' : 'DO NOT MATCH THE LOG'}`,
   );

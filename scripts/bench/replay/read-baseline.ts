@@ -3,7 +3,8 @@
  * position 0 in batches of the replay's size, (1) as raw SQL rows — the statement `readAll`
  * sends, through the store's pool, so int8 and jsonb are parsed as the store gets them, but not
  * decoded — with the catalogue's decoding of those rows (`decodeEventRow`: zod, per event) timed
- * on its own; (2) through the store's `readAll`, decoding included.
+ * on its own; (2) through the store's `readAll`, decoding included; (3) with the replay's own
+ * reader (`readLog`: a chunk as one JSON text, the next one's query running meanwhile).
  */
 import {
   createEventStorePool,
@@ -11,6 +12,7 @@ import {
   decodeEventRow,
   type EventRow,
 } from '@orrery/event-store';
+import { readLog } from '@orrery/scheduling';
 import type { Progress } from '../progress.js';
 
 export interface ReadPass {
@@ -26,6 +28,8 @@ export interface ReadBaselines {
   readonly decode: ReadPass;
   /** `store.readAll`, decoding included. */
   readonly readAll: ReadPass;
+  /** The replay's own reader (`readLog`, trusted reads), alone: what a replay's folding adds to. */
+  readonly replayRead: ReadPass;
 }
 
 const pass = (events: number, ms: number): ReadPass => ({
@@ -108,6 +112,20 @@ async function storeRead(
   }
 }
 
+async function logRead(url: string, head: number, progress: Progress): Promise<ReadPass> {
+  let events = 0;
+  const show = everySecond(() =>
+    progress.update(`readLog: ${events.toLocaleString('en')} / ${head.toLocaleString('en')}`),
+  );
+  const started = performance.now();
+  for await (const chunk of readLog(url, { after: 0, through: head })) {
+    events += chunk.events.length + chunk.unreadable.length;
+    show();
+  }
+  progress.done();
+  return pass(events, performance.now() - started);
+}
+
 export async function readBaselines(
   url: string,
   batch: number,
@@ -116,5 +134,6 @@ export async function readBaselines(
 ): Promise<ReadBaselines> {
   const { raw, decode } = await rawRead(url, batch, head, progress);
   const readAll = await storeRead(url, batch, head, progress);
-  return { raw, decode, readAll };
+  const replayRead = await logRead(url, head, progress);
+  return { raw, decode, readAll, replayRead };
 }

@@ -1,6 +1,7 @@
 /**
- * The timed rebuild: the real SchedulingProjection hosted by a ProcessorHost, ticked from
- * position 0 to the head as `npm run replay` does (into its shadow schema), on empty read models. What it
+ * The live projection's catch-up, timed: the real SchedulingProjection hosted by a ProcessorHost,
+ * ticked from position 0 on empty read models (batch by batch, loading and writing the states it
+ * touches, as it runs live). What it
  * spends goes to the instruments an operator reads — the store's read duration and the host's
  * batch duration and event counts (`MemoryTelemetry` as the instrumentation of both) — and
  * Kysely's query log on the read models' database handle (see StatementTimer).
@@ -60,7 +61,7 @@ export async function rebuild(
   url: string,
   batchSize: number,
   head: number,
-  meters: PhaseMeters,
+  meters: PhaseMeters | null,
   progress: Progress,
   signal: AbortSignal,
 ): Promise<RebuildFigures> {
@@ -89,7 +90,7 @@ export async function rebuild(
     instrumentation,
   });
   try {
-    await meters.start();
+    await meters?.start();
     timer.start();
     const started = performance.now();
     const show = everySecond(() => {
@@ -106,7 +107,7 @@ export async function rebuild(
     }
     const ms = performance.now() - started;
     timer.stop();
-    await meters.stop(await postgresPids(db).catch(() => undefined));
+    await meters?.stop(await postgresPids(db).catch(() => undefined));
     progress.done();
     await host.stop();
     const seen = await telemetry.totals();
@@ -132,7 +133,7 @@ export async function rebuild(
       skipped: outcome('skipped'),
       parked: outcome('parked'),
       statements: timer.totals(),
-      meters: meters.result,
+      meters: meters?.result ?? { cpu: null, profile: null },
     };
   } finally {
     await host.stop().catch(() => {});

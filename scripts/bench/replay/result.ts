@@ -2,6 +2,7 @@
 import type { GenerateResult } from './generate.js';
 import type { ReadBaselines } from './read-baseline.js';
 import type { RebuildFigures } from './rebuild.js';
+import type { ReplayPassFigures } from './replay-pass.js';
 
 /** The goal for rebuilding the read models from the log. Printed, never enforced. */
 export const REPLAY_GOAL_EVENTS_PER_SECOND = 100_000;
@@ -42,12 +43,46 @@ export interface ReplayResult {
   readonly server: ServerSettings;
   readonly generated: GenerateResult;
   readonly baselines: ReadBaselines;
-  readonly rebuild: RebuildFigures;
+  /** `replay --swap` from position 0 (trusted reads): the headline. */
+  readonly replay: ReplayPassFigures;
+  /** `replay --verify`, compared with the first pass's rows. */
+  readonly verify: ReplayPassFigures;
+  /** The live projection (a ProcessorHost) catching up from 0 over the log's first events. */
+  readonly projection: RebuildFigures;
+  /** Where the replay's time went. */
   readonly breakdown: readonly Stage[];
-  /** Replay events/s over the baselines' (same events, same batch size). */
-  readonly ratio: { readonly toReadAll: number; readonly toRawRows: number };
+  /** Where the projection's catch-up time went (same stages as before the replay had its own fold). */
+  readonly projectionBreakdown: readonly Stage[];
+  /** Replay events/s over the baselines' and the projection's (same log, same run). */
+  readonly ratio: {
+    readonly toReplayRead: number;
+    readonly toReadAll: number;
+    readonly toRawRows: number;
+    readonly toProjection: number;
+  };
   readonly checks: ReplayChecks;
   readonly goal: { readonly eventsPerSecond: number; readonly met: boolean };
+}
+
+/** Splits the replay's wall time by its own report's stages. */
+export function replayBreakdownOf(pass: ReplayPassFigures): Stage[] {
+  const wall = pass.seconds * 1000;
+  const events = Math.max(pass.events, 1);
+  const stage = (name: string, ms: number, source: string): Stage => ({
+    stage: name,
+    ms,
+    share: ms / wall,
+    usPerEvent: (ms * 1000) / events,
+    source,
+  });
+  const t = pass.timings;
+  return [
+    stage('waiting for the log (Postgres: scan, JSON)', t.readMs, 'replay timings: readMs'),
+    stage('decoding chunks (JSON.parse, events)', t.decodeMs, 'replay timings: decodeMs'),
+    stage("folding (the projection's folds)", t.foldMs, 'replay timings: foldMs'),
+    stage('waiting for rows to be written', t.writeWaitMs, 'replay timings: writeWaitMs'),
+    stage('final writes (schedule, jobs, runs in flight)', t.finishMs, 'replay timings: finishMs'),
+  ];
 }
 
 /** Statements run outside the batches' transactions (lease renewals run on a timer). */
@@ -60,7 +95,7 @@ const OUTSIDE = new Set(['lease (take, renew, fence)', 'parked streams']);
  * those statements: folding, schedule views, holds, building rows), and the host (the rest:
  * taking the lease, choosing the wanted events, recording the meters).
  */
-export function breakdownOf(rebuild: RebuildFigures, baselines: ReadBaselines): Stage[] {
+export function projectionBreakdownOf(rebuild: RebuildFigures, baselines: ReadBaselines): Stage[] {
   const wall = rebuild.seconds * 1000;
   const events = Math.max(rebuild.events, 1);
   const stage = (name: string, ms: number, source: string): Stage => ({

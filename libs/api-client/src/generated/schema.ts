@@ -1608,6 +1608,11 @@ export interface components {
        * @default 100
        */
       limit?: number;
+      /**
+       * @description Check every event of the log against the catalogue's schemas, as the projection does (slower). Default: events were checked when made; only their type and version are
+       * @default false
+       */
+      verify?: boolean;
     };
     /**
      * @example {
@@ -3495,7 +3500,21 @@ export interface components {
       streams: string[] | null;
       /** @description Events read */
       events: number;
+      /** @description Reading and folding the log, and writing the replayed rows */
       replayMs: number;
+      /** @description Where `replayMs` went */
+      timings: {
+        /** @description Waiting for the next chunk of the log */
+        readMs: number;
+        /** @description Reading events from the chunks */
+        decodeMs: number;
+        /** @description The projection's folds */
+        foldMs: number;
+        /** @description Waiting for rows to be written while folding */
+        writeWaitMs: number;
+        /** @description Writing the final rows (schedule, jobs, runs in flight) */
+        finishMs: number;
+      };
       compareMs: number;
       /** @description Streams the projection could not handle in the replay (set aside, as live) */
       parked: {

@@ -47,7 +47,7 @@ export const adminReplayRoutes: FastifyPluginAsyncZod = async (app) => {
       if (connectionString === undefined) {
         throw new ProblemError('unavailable', 'this API was built without a connection string');
       }
-      const { tenantId, jobId, endpointId, to, limit } = request.body;
+      const { tenantId, jobId, endpointId, to, limit, verify } = request.body;
       try {
         const report = await replay({
           connectionString,
@@ -60,6 +60,7 @@ export const adminReplayRoutes: FastifyPluginAsyncZod = async (app) => {
           ...(to === undefined ? {} : { to: typeof to === 'number' ? to : new Date(to) }),
           shadow: 'temporary',
           limit,
+          verify,
         });
         const differences = report.tables.reduce((n, t) => n + t.differences, 0);
         request.log.info(

@@ -33,6 +33,13 @@ export const ReplayRequestSchema = z.strictObject({
     .max(REPLAY_LIST_LIMIT)
     .default(100)
     .describe('Differences listed per table (all are counted)'),
+  verify: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Check every event of the log against the catalogue's schemas, as the projection does " +
+        '(slower). Default: events were checked when made; only their type and version are',
+    ),
 });
 export type ReplayRequest = z.output<typeof ReplayRequestSchema>;
 
@@ -95,7 +102,16 @@ export const ReplayReportSchema = z
       .nullable()
       .describe('The streams read, for one endpoint or job; null: the log was read'),
     events: z.number().int().describe('Events read'),
-    replayMs: z.number(),
+    replayMs: z.number().describe('Reading and folding the log, and writing the replayed rows'),
+    timings: z
+      .object({
+        readMs: z.number().describe('Waiting for the next chunk of the log'),
+        decodeMs: z.number().describe('Reading events from the chunks'),
+        foldMs: z.number().describe("The projection's folds"),
+        writeWaitMs: z.number().describe('Waiting for rows to be written while folding'),
+        finishMs: z.number().describe('Writing the final rows (schedule, jobs, runs in flight)'),
+      })
+      .describe('Where `replayMs` went'),
     compareMs: z.number(),
     parked: z
       .array(z.object({ streamId: z.string(), position: z.number().int(), error: z.string() }))

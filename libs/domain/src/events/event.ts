@@ -65,4 +65,29 @@ export function parseEvent(raw: {
   return ok({ type: raw.type, data: data.data, metadata: metadata.data } as DomainEvent);
 }
 
+/**
+ * Reads raw `{type, version, data, metadata}` from storage the way {@link parseEvent} does, minus
+ * the schema check: the type must be in the catalogue and older versions are upcast (and checked),
+ * but the current version's data and metadata are taken as stored. For rebuilding read models
+ * from a log whose events were all checked when they were made (`makeEvent` parses with the
+ * catalogue's schema), where checking again costs more than the rest of the fold; whoever trusts
+ * it must fail soft on a malformed event.
+ */
+export function readTrustedEvent(raw: {
+  type: string;
+  version: number;
+  data: unknown;
+  metadata: unknown;
+}): Result<DomainEvent> {
+  if (!Object.hasOwn(catalogue, raw.type)) {
+    return fail('validation', `unknown event type ${raw.type}`, { field: 'type' });
+  }
+  // An older version is upcast and checked in full: rare, and the upcast shape gets its defaults.
+  if (raw.version !== catalogue[raw.type as EventType].version) return parseEvent(raw);
+  if (typeof raw.metadata !== 'object' || raw.metadata === null) {
+    return fail('validation', `${raw.type}: invalid metadata`, { field: 'metadata' });
+  }
+  return ok({ type: raw.type, data: raw.data, metadata: raw.metadata } as DomainEvent);
+}
+
 export const schemaVersionOf = (type: EventType): number => catalogue[type].version;

@@ -30,6 +30,13 @@ import { plannerSessionsOf, writeConflicts, writePlannerSessions } from './plann
 import { loadStates, writeBatch } from './write-batch.js';
 import { loadJobStates, writeJobs } from './write-jobs.js';
 
+/** The events the scheduling projection folds: its streams' and tenants' status changes. */
+export const schedulingWants = (event: RecordedEvent): boolean =>
+  parseEndpointStream(event.streamId) !== null ||
+  parseJobStream(event.streamId) !== null ||
+  parsePlannerStream(event.streamId) !== null ||
+  isTenantStatusEvent(event);
+
 export interface SchedulingProjectionOptions {
   readonly db: SchedulingDb;
   readonly store: EventStore;
@@ -53,11 +60,7 @@ export class SchedulingProjection implements Processor {
     this.name = options.name ?? 'scheduling';
   }
 
-  readonly wants = (event: RecordedEvent): boolean =>
-    parseEndpointStream(event.streamId) !== null ||
-    parseJobStream(event.streamId) !== null ||
-    parsePlannerStream(event.streamId) !== null ||
-    isTenantStatusEvent(event);
+  readonly wants = schedulingWants;
 
   async handle(events: readonly RecordedEvent[], ctx: ProcessorContext): Promise<void> {
     const streams = (parse: (id: string) => unknown) => [

@@ -1,12 +1,10 @@
-import type { EventStore } from '@orrery/domain';
 import type { Logger } from 'pino';
-import { ProcessorHost } from '../processing/processor-host.js';
-import type { Processor } from '../processing/processor.js';
-import { SchedulingProjection } from '../projection/scheduling-projection.js';
+import { schedulingWants } from '../projection/scheduling-projection.js';
+import { MemoryFold, writeReady } from './memory-fold.js';
 import type { Shadow } from './shadow.js';
 import type { EventSource } from './source.js';
 
-/** How far a replay has read, reported after each batch. */
+/** How far a replay has read, reported after each chunk. */
 export interface ReplayProgress {
   /** Events read so far, and how many there are to read (for the log: positions). */
   readonly read: number;
@@ -17,6 +15,19 @@ export interface ReplayProgress {
   readonly elapsedMs: number;
 }
 
+/**
+ * Where a replay's time went (milliseconds of wall time, which add up to the whole): waiting
+ * for the log's next chunk, decoding it, folding it, waiting for the rows of earlier chunks to be
+ * written, and the final writes (schedule, jobs, runs in flight).
+ */
+export interface ReplayTimings {
+  readonly readMs: number;
+  readonly decodeMs: number;
+  readonly foldMs: number;
+  readonly writeWaitMs: number;
+  readonly finishMs: number;
+}
+
 /** A stream the replay set aside because the projection could not handle it. */
 export interface ReplayParked {
   readonly streamId: string;
@@ -25,70 +36,69 @@ export interface ReplayParked {
 }
 
 /**
- * Runs the real scheduling projection, hosted by the real processor host, over the source into
- * the shadow: the host's lease, checkpoint and parked streams are the shadow's own tables, so a
- * stream the projection cannot handle is parked there exactly as the live host would park it,
- * and the replay reads on.
+ * Folds the source into the shadow with the projection's own folds, held in memory (see
+ * {@link MemoryFold}): the next chunk is read while this one folds, and finished rows are written
+ * while the next ones fold, so the log, the fold and the writes overlap. The shadow's
+ * `parked_streams` get the streams the fold set aside, as the live host's would.
  */
 export async function foldInto(
   shadow: Shadow,
   source: EventSource,
   deps: {
-    readonly store: EventStore;
     readonly name: string;
+    /** Rows written at a time while the fold goes on (answered runs, conflicts, sessions). */
     readonly batchSize: number;
     readonly log: Logger;
     readonly onProgress?: ((progress: ReplayProgress) => void | Promise<void>) | undefined;
   },
-): Promise<ReplayParked[]> {
-  // The real store for the projection's own reads (a stale snapshot folded again: never here).
-  const projection = new SchedulingProjection({
-    db: shadow.db,
-    store: deps.store,
-    name: deps.name,
-  });
-  const processor: Processor = {
-    name: projection.name,
-    wants: (event) => source.wants(event) && projection.wants(event),
-    handle: (events, ctx) => projection.handle(events, ctx),
-  };
-  const host = new ProcessorHost({
-    processor,
-    store: source.store,
-    db: shadow.db,
-    log: deps.log,
-    connectionString: null,
-    batchSize: deps.batchSize,
-    // Nobody else competes for the shadow's lease: never let it lapse during a long batch.
-    leaseTtlMs: 3_600_000,
-  });
+): Promise<{ parked: ReplayParked[]; events: number; timings: ReplayTimings }> {
+  const fold = new MemoryFold((event) => source.wants(event) && schedulingWants(event));
   const started = performance.now();
-  try {
-    while (host.position < source.last) {
-      const before = host.position;
-      await host.tick();
-      if (!host.active || host.position === before) {
-        throw new Error(`the replay stopped at position ${host.position} of ${source.last}`);
-      }
-      await deps.onProgress?.({
-        read: source.read(),
-        total: source.total,
-        position: host.position,
-        through: source.last,
-        elapsedMs: performance.now() - started,
-      });
+  const spent = { readMs: 0, decodeMs: 0, foldMs: 0, writeWaitMs: 0, finishMs: 0 };
+  let read = 0;
+  let writing: Promise<void> = Promise.resolve();
+  let mark = performance.now();
+  const lap = (stage: keyof typeof spent) => {
+    const now = performance.now();
+    spent[stage] += now - mark;
+    mark = now;
+  };
+  for await (const chunk of source.chunks()) {
+    lap('readMs');
+    spent.readMs -= chunk.decodeMs;
+    spent.decodeMs += chunk.decodeMs;
+    fold.apply(chunk);
+    read += chunk.events.length + chunk.unreadable.length;
+    lap('foldMs');
+    const ready = fold.takeReady(deps.batchSize);
+    if (ready) {
+      await writing; // one write in flight: the fold never runs far ahead of the database
+      writing = writeReady(shadow.db, ready);
+      writing.catch(() => {}); // awaited above or below; not unhandled meanwhile
     }
-  } finally {
-    await host.stop();
+    lap('writeWaitMs');
+    await deps.onProgress?.({
+      read,
+      total: source.total,
+      position: chunk.through,
+      through: source.last,
+      elapsedMs: performance.now() - started,
+    });
+    mark = performance.now(); // a progress bar's time is the caller's
   }
-  const parked = await shadow.db
-    .selectFrom('parked_streams')
-    .select(['stream_id', 'position', 'error'])
-    .orderBy('position')
-    .execute();
-  return parked.map((p) => ({
-    streamId: p.stream_id,
-    position: Number(p.position),
-    error: p.error,
-  }));
+  await writing;
+  lap('writeWaitMs');
+  await fold.finish(shadow.db, deps.name);
+  lap('finishMs');
+  for (const parked of fold.parked) {
+    deps.log.error(
+      { stream: parked.streamId, position: parked.position, error: parked.error },
+      'stream parked: its events could not be handled; the others go on',
+    );
+  }
+  return {
+    parked: fold.parked.map(({ streamId, position, error }) => ({ streamId, position, error })),
+    events: read,
+    timings: spent,
+  };
 }

@@ -94,7 +94,7 @@ describe('a replay of a live system', () => {
   });
 
   it('writes into the shadow alone (its search_path), and drops it when it fails midway', async () => {
-    const counts: { shadow: number; live: number }[] = [];
+    const counts: { shadow: number; live: number; position: number; through: number }[] = [];
     const liveRows = async () =>
       Number(
         (
@@ -106,17 +106,19 @@ describe('a replay of a live system', () => {
       );
     const before = await liveRows();
     const failing = run({
-      batchSize: 10,
-      onProgress: async () => {
+      batchSize: 2, // a write per few events: the second waits for the first
+      onProgress: async ({ position, through }) => {
         const [schema] = await shadows();
         const { rows } = await sql<{ n: number }>`
           select count(*)::int as n from ${sql.id(schema ?? '?', 'runs')}`.execute(live);
-        counts.push({ shadow: rows[0]?.n ?? 0, live: await liveRows() });
-        if (counts.length === 2) throw new Error('stopped midway');
+        counts.push({ shadow: rows[0]?.n ?? 0, live: await liveRows(), position, through });
+        // Rows are written while the fold goes on: stop once some are in the shadow.
+        if ((rows[0]?.n ?? 0) > 0) throw new Error('stopped midway');
       },
     });
     await expect(failing).rejects.toThrow('stopped midway');
     expect(counts.at(-1)?.shadow).toBeGreaterThan(0);
+    expect(counts.at(-1)?.position).toBeLessThan(counts.at(-1)?.through ?? 0);
     expect(counts.every((c) => c.live === before)).toBe(true);
     expect(await shadows()).toEqual([]);
   });

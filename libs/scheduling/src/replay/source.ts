@@ -8,12 +8,11 @@ import {
 } from '@orrery/domain';
 import { sql } from 'kysely';
 import type { SchedulingDb } from '../db.js';
+import { readLog, type LogChunk } from './log-reader.js';
 import type { ResolvedScope } from './tables.js';
 
 /** What a replay reads: the whole log, or what one tenant, job or endpoint depends on. */
 export interface EventSource {
-  /** The log as the shadow's processor host reads it: bounded, never appended to. */
-  readonly store: EventStore;
   /** The position the replay covers: the scope's events up to it are all read. */
   readonly through: number;
   /** The last event to handle (its position, or 0 when there is none). */
@@ -22,10 +21,10 @@ export interface EventSource {
   readonly total: number;
   /** The streams read, when the scope is read stream by stream; null when the log is scanned. */
   readonly streams: readonly string[] | null;
-  /** Keeps the events of the scope; the host skips the others. */
+  /** Keeps the events of the scope; the fold skips the others. */
   readonly wants: (event: RecordedEvent) => boolean;
-  /** Events handed out so far. */
-  readonly read: () => number;
+  /** The events, in position order, a chunk at a time. */
+  readonly chunks: () => AsyncIterable<LogChunk>;
 }
 
 /** The last position at or before `to`: a position, or the first event recorded after a time. */
@@ -41,23 +40,6 @@ export async function boundOf(
     select min(position) as first from events where recorded_at > ${to}`.execute(live);
   const first = rows[0]?.first;
   return first === null || first === undefined ? head : Math.min(head, Number(first) - 1);
-}
-
-const refuse = () => Promise.reject(new Error('a replay reads the log, it never appends'));
-
-function readOnly(store: EventStore, through: number, readAll: EventStore['readAll']): EventStore {
-  return {
-    append: refuse,
-    appendMany: refuse,
-    appendEach: refuse,
-    readStream: (streamId, options) => store.readStream(streamId, options),
-    readAll,
-    subscribe: () => {
-      throw new Error('a replay reads the log by position, it does not subscribe');
-    },
-    headPosition: () => Promise.resolve(through),
-    close: () => Promise.resolve(),
-  };
 }
 
 /** The streams an endpoint's or a job's read-model rows are folded from. */
@@ -82,64 +64,50 @@ export async function streamSource(
   store: EventStore,
   streams: readonly string[],
   bound: number,
+  batchSize: number,
 ): Promise<EventSource> {
   const events = (await Promise.all(streams.map((id) => store.readStream(id))))
     .flat()
     .filter((e) => e.position <= bound)
     .sort((a, b) => a.position - b.position);
-  const last = events.at(-1)?.position ?? 0;
-  let read = 0;
-  const readAll: EventStore['readAll'] = ({ after, limit = 1000 }) => {
-    // The first event after `after` (binary search: the host reads batch after batch).
-    let [low, high] = [0, events.length];
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if ((events[mid]?.position ?? Infinity) > after) high = mid;
-      else low = mid + 1;
-    }
-    const batch = events.slice(low, low + limit);
-    read += batch.length;
-    return Promise.resolve(batch);
-  };
   return {
     // The streams are read whole up to the bound: the replay covers the log up to it.
-    store: readOnly(store, last, readAll),
     through: bound,
-    last,
+    last: events.at(-1)?.position ?? 0,
     total: events.length,
     streams,
     wants: () => true,
-    read: () => read,
+    async *chunks() {
+      for (let i = 0; i < events.length; i += batchSize) {
+        const part = events.slice(i, i + batchSize);
+        yield { events: part, unreadable: [], through: part.at(-1)?.position ?? 0, decodeMs: 0 };
+      }
+    },
   };
 }
 
-/** The log from position 0 through `bound`, keeping the events of one tenant when asked. */
+/**
+ * The log from position 0 through `bound` (read as `readLog` does), keeping the events of one
+ * tenant when asked.
+ */
 export async function logSource(
-  store: EventStore,
+  connectionString: string,
   live: SchedulingDb,
   bound: number,
   tenants: readonly string[] | null,
+  read: { readonly verify: boolean; readonly batchSize: number },
 ): Promise<EventSource> {
   const { rows } = await sql<{ through: number | null }>`
     select max(position) as through from events where position <= ${bound}`.execute(live);
   const through = Number(rows[0]?.through ?? 0);
-  let read = 0;
-  const readAll: EventStore['readAll'] = async ({ after, limit }) => {
-    if (after >= through) return [];
-    const events = (await store.readAll({ after, ...(limit ? { limit } : {}) })).filter(
-      (e) => e.position <= through,
-    );
-    read += events.length;
-    return events;
-  };
   const kept = tenants && new Set(tenants);
   return {
-    store: readOnly(store, through, readAll),
     through,
     last: through,
     total: through,
     streams: null,
     wants: kept ? (e) => kept.has(e.metadata.tenantId) : () => true,
-    read: () => read,
+    chunks: () =>
+      readLog(connectionString, { after: 0, through, chunk: read.batchSize, verify: read.verify }),
   };
 }

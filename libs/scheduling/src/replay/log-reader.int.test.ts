@@ -1,0 +1,91 @@
+import { endpointStream, type DomainEvent } from '@orrery/domain';
+import { dispatched, registered, responded, T0 } from '@orrery/domain/testing';
+import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
+import { useTestDatabase } from '@orrery/testkit';
+import pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { schedulingMigrations } from '../migrations/index.js';
+import { readLog, type LogChunk } from './log-reader.js';
+
+const db = useTestDatabase();
+const stream = endpointStream('t1', 'e1');
+
+/** Rows as a writer that skipped the catalogue could leave them (the owner may insert anything). */
+async function insert(rows: { type: string; version?: number; data: unknown }[]): Promise<void> {
+  const client = new pg.Client({ connectionString: db().url });
+  await client.connect();
+  try {
+    for (const [i, row] of rows.entries()) {
+      await client.query(
+        `insert into events (stream_id, stream_version, type, type_version, data, metadata,
+           tenant_id, recorded_at)
+         values ($1, $2, $3, $4, $5, $6, 't1', $7)`,
+        [
+          stream,
+          i + 1,
+          row.type,
+          row.version ?? 1,
+          JSON.stringify(row.data),
+          JSON.stringify({ tenantId: 't1', actor: { kind: 'user', id: 'u1' } }),
+          // Microseconds, as the database's own clock writes them: read as Date truncates them.
+          `2026-01-05T07:55:00.${String(123456 + i).padStart(6, '0')}Z`,
+        ],
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function read(options: { verify: boolean; chunk: number }): Promise<LogChunk[]> {
+  const chunks: LogChunk[] = [];
+  for await (const chunk of readLog(db().url, { after: 0, through: 5, ...options })) {
+    chunks.push(chunk);
+  }
+  return chunks;
+}
+
+const valid: DomainEvent[] = [registered('e1'), dispatched('run-a', T0)];
+const negative = responded('run-a', { at: T0 + 10 });
+
+beforeAll(async () => {
+  await migrateDatabase(db().url, undefined, schedulingMigrations);
+  await insert([
+    ...valid.map((e) => ({ type: e.type, data: e.data })),
+    // Checked when made, a duration is never negative: written here by hand.
+    { type: negative.type, data: { ...negative.data, durationMs: -5 } },
+    { type: 'NoSuchEvent', data: {} },
+    { type: 'HintRejected', version: 9, data: {} },
+  ]);
+});
+
+describe('readLog', () => {
+  it('reads what the store reads, in position order, chunk by chunk', async () => {
+    const store = createPostgresEventStore({ connectionString: db().url });
+    try {
+      const fromStore = await store.readAll({ after: 0, limit: 2 });
+      const chunks = await read({ verify: true, chunk: 2 });
+      expect(chunks.map((c) => c.through)).toEqual([2, 4, 5]);
+      expect(chunks.flatMap((c) => c.events).slice(0, 2)).toEqual(fromStore);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('trusts the data of a known type at its version; --verify checks it; neither reads an unknown type or version', async () => {
+    const trusted = await read({ verify: false, chunk: 100 });
+    const checked = await read({ verify: true, chunk: 100 });
+    const where = (chunks: LogChunk[]) => ({
+      read: chunks.flatMap((c) => c.events.map((e) => e.position)),
+      unreadable: chunks.flatMap((c) => c.unreadable.map((u) => u.position)),
+    });
+
+    expect(where(trusted)).toEqual({ read: [1, 2, 3], unreadable: [4, 5] });
+    expect(where(checked)).toEqual({ read: [1, 2], unreadable: [3, 4, 5] });
+    const unreadable = checked.flatMap((c) => c.unreadable);
+    expect(unreadable[0]).toMatchObject({ streamId: stream, streamVersion: 3, tenantId: 't1' });
+    expect(unreadable[0]?.error).toMatch(/ResponseRecorded/);
+    expect(unreadable[1]?.error).toMatch(/unknown event type NoSuchEvent/);
+    expect(unreadable[2]?.error).toMatch(/HintRejected v9/);
+  });
+});

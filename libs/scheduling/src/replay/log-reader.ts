@@ -1,0 +1,127 @@
+import { catalogue, parseEvent, readTrustedEvent, type RecordedEvent } from '@orrery/domain';
+import { createEventStorePool } from '@orrery/event-store';
+
+/** An event the catalogue could not read: its stream is set aside, as the live projection does. */
+export interface UnreadableEvent {
+  readonly position: number;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly tenantId: string;
+  readonly error: string;
+}
+
+/** A stretch of the log, in position order. */
+export interface LogChunk {
+  readonly events: readonly RecordedEvent[];
+  readonly unreadable: readonly UnreadableEvent[];
+  /** The last position the chunk covers (read or not: positions may have gaps). */
+  readonly through: number;
+  /** Time spent parsing the chunk's JSON and reading its events from it (the query excluded). */
+  readonly decodeMs: number;
+}
+
+export interface LogReadOptions {
+  /** Read events after this position … */
+  readonly after: number;
+  /** … through this one. */
+  readonly through: number;
+  /** Positions per query. Default 20 000. */
+  readonly chunk?: number;
+  /**
+   * Check every event against the catalogue's schemas (as the live projection's reads do).
+   * Default false: the events were checked when made, and only their type and version are
+   * (see `readTrustedEvent`), which makes a rebuild about twice as fast.
+   */
+  readonly verify?: boolean;
+}
+
+/** A row as the query's JSON spells it. */
+type Row = [
+  position: number,
+  streamId: string,
+  streamVersion: number,
+  type: string,
+  typeVersion: number,
+  data: unknown,
+  metadata: unknown,
+  recordedAt: string,
+];
+
+// Postgres writes each chunk as ONE JSON text (its CPU, the other core's): a single JSON.parse
+// here instead of a row message, two jsonb parses and a Date per event. recorded_at is formatted
+// as JavaScript's toISOString would (milliseconds, truncated as Date truncates microseconds).
+const CHUNK_SQL = `
+  select coalesce(json_agg(json_build_array(position, stream_id, stream_version, type,
+    type_version, data, metadata,
+    to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) order by position),
+    '[]')::text as chunk
+  from events where position > $1 and position <= $2`;
+
+/**
+ * Reads the log in position order, a chunk at a time, the next chunk's query running on a second
+ * connection while the caller folds the last one. Closes its connections when the iteration ends
+ * (or is left early).
+ */
+export async function* readLog(
+  connectionString: string,
+  options: LogReadOptions,
+): AsyncGenerator<LogChunk> {
+  const size = options.chunk ?? 20_000;
+  const pool = createEventStorePool({
+    connectionString,
+    max: 2,
+    application_name: 'orrery-replay-read',
+  });
+  const fetch = (after: number) => {
+    const through = Math.min(after + size, options.through);
+    const text = pool
+      .query<{ chunk: string }>(CHUNK_SQL, [after, through])
+      .then((r) => r.rows[0]?.chunk ?? '[]');
+    // Handled where awaited; never an unhandled rejection while the caller folds.
+    text.catch(() => {});
+    return { through, text };
+  };
+  try {
+    let next = options.after < options.through ? fetch(options.after) : null;
+    while (next) {
+      const current = next;
+      next = current.through < options.through ? fetch(current.through) : null;
+      const text = await current.text;
+      const started = performance.now();
+      const decoded = decode(JSON.parse(text) as Row[], options.verify ?? false);
+      yield { ...decoded, through: current.through, decodeMs: performance.now() - started };
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The catalogue's current version of each type: an event at it, trusted, is taken as it is. */
+const CURRENT = new Map(Object.entries(catalogue).map(([type, entry]) => [type, entry.version]));
+
+function decode(rows: readonly Row[], verify: boolean): Pick<LogChunk, 'events' | 'unreadable'> {
+  const events: RecordedEvent[] = [];
+  const unreadable: UnreadableEvent[] = [];
+  for (const [position, streamId, streamVersion, type, version, data, metadata, at] of rows) {
+    if (!verify && CURRENT.get(type) === version && typeof metadata === 'object' && metadata) {
+      // readTrustedEvent's answer, built in place: this loop runs for every event of the log.
+      const event = { type, data, metadata, position, streamId, streamVersion, recordedAt: at };
+      events.push(event as RecordedEvent);
+      continue;
+    }
+    const parsed = (verify ? parseEvent : readTrustedEvent)({ type, version, data, metadata });
+    if (parsed.ok) {
+      events.push({ ...parsed.value, position, streamId, streamVersion, recordedAt: at });
+    } else {
+      const tenantId = (metadata as { tenantId?: unknown } | null)?.tenantId;
+      unreadable.push({
+        position,
+        streamId,
+        streamVersion,
+        tenantId: typeof tenantId === 'string' ? tenantId : '',
+        error: `event at position ${position} (${type}, ${streamId}) is unreadable: ${parsed.error.message}`,
+      });
+    }
+  }
+  return { events, unreadable };
+}

@@ -1,0 +1,78 @@
+import { endpointStream, fold, type DomainEvent, type RecordedEvent } from '@orrery/domain';
+import { dispatched, endpointEvents, registered, responded, T0 } from '@orrery/domain/testing';
+import { describe, expect, it } from 'vitest';
+import { schedulingWants } from '../projection/scheduling-projection.js';
+import { MemoryFold } from './memory-fold.js';
+
+const history = (id: string, run: string): DomainEvent[] => [
+  registered(id),
+  dispatched(run, T0),
+  responded(run, { at: T0 + 10 }),
+];
+
+/** Two endpoints' histories interleaved, positions in log order from 1. */
+function log(): RecordedEvent[] {
+  const a = endpointEvents('e1', history('e1', 'run-a'));
+  const b = endpointEvents('e2', history('e2', 'run-b'));
+  return a
+    .flatMap((event, i) => [event, b[i]])
+    .flatMap((event, i) => (event ? [{ ...event, position: i + 1 }] : []));
+}
+
+describe('MemoryFold', () => {
+  it('folds chunk after chunk into the states a fold of each stream gives, a run row once answered', () => {
+    const events = log();
+    const memory = new MemoryFold(schedulingWants);
+    // One event per chunk: whatever the chunks, the states are the streams' own folds.
+    for (const event of events) memory.apply({ events: [event], unreadable: [] });
+
+    const ready = memory.takeReady(0);
+    expect(ready?.runs.map((r) => [r.run_id, r.status, r.response_position])).toEqual([
+      ['run-a', 'succeeded', 5],
+      ['run-b', 'succeeded', 6],
+    ]);
+    expect(memory.parked).toEqual([]);
+    // Nothing is handed out twice.
+    expect(memory.takeReady(0)).toBeNull();
+    for (const id of ['e1', 'e2']) {
+      const stream = endpointStream('t1', id);
+      const own = fold(events.filter((e) => e.streamId === stream));
+      expect(memory.endpointStates.get(stream)).toEqual(own);
+      expect(own.version).toBe(3);
+    }
+  });
+
+  it('parks a stream at the event it cannot fold, skips its later events, and folds the others', () => {
+    const events = log();
+    const e2 = endpointStream('t1', 'e2');
+    // e2's dispatch is lost: its response follows version 1 with version 3 (a gap).
+    const broken = events.filter((e) => !(e.streamId === e2 && e.streamVersion === 2));
+    const memory = new MemoryFold(schedulingWants);
+    memory.apply({ events: broken, unreadable: [] });
+
+    expect(memory.parked).toEqual([
+      expect.objectContaining({ streamId: e2, streamVersion: 3, position: 6, tenantId: 't1' }),
+    ]);
+    expect(memory.parked[0]?.error).toMatch(/version 3 follows 1/);
+    // e1 went on: its run is answered; e2's registration stands, its response was not taken.
+    expect(memory.takeReady(0)?.runs.map((r) => r.run_id)).toEqual(['run-a']);
+  });
+
+  it('parks the stream of an unreadable event where it sits', () => {
+    const memory = new MemoryFold(schedulingWants);
+    const e1 = endpointStream('t1', 'e1');
+    const [first, ...rest] = log().filter((e) => e.streamId === e1);
+    memory.apply({
+      events: first ? [first] : [],
+      unreadable: [
+        { position: 3, streamId: e1, streamVersion: 2, tenantId: 't1', error: 'unreadable' },
+      ],
+    });
+    memory.apply({ events: rest, unreadable: [] });
+
+    expect(memory.parked).toEqual([
+      { position: 3, streamId: e1, streamVersion: 2, tenantId: 't1', error: 'unreadable' },
+    ]);
+    expect(memory.takeReady(0)).toBeNull(); // its later events were skipped: no run
+  });
+});
