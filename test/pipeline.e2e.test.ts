@@ -1,10 +1,12 @@
 import type { EventStore } from '@orrery/domain';
 import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
+import { freePort } from '@orrery/postgres';
 import { createSchedulingDb, schedulingMigrations, type SchedulingDb } from '@orrery/scheduling';
 import {
   deleteKeysWithPrefix,
   describeWithRedis,
   redisUrl,
+  serviceRoleUrl,
   startTargetServer,
   uniquePrefix,
   useTestDatabase,
@@ -12,7 +14,10 @@ import {
   type TargetServer,
 } from '@orrery/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SLOW_MS, planFleet, registrations } from './support/endpoint-fleet.js';
+import { TenantApi } from './support/cascade-world.js';
+import { composeTopology, localEnv } from './support/compose-topology.js';
+import { SLOW_MS, fleetPipeline, planFleet } from './support/endpoint-fleet.js';
+import { FLEET_TENANT } from './support/fleet-ids.js';
 import {
   doubleDispatches,
   owedSlots,
@@ -23,7 +28,7 @@ import {
   unexplainedDeliveries,
 } from './support/pipeline-checks.js';
 import { indexRuns, quantile, readWholeLog } from './support/run-log.js';
-import { ServiceGroup, type ServiceProcess } from './support/service-process.js';
+import { ServiceGroup, type ServiceName, type ServiceProcess } from './support/service-process.js';
 import { slotReplayProblems } from './support/slot-replay.js';
 import { waitUntilNone } from './support/wait-until-none.js';
 
@@ -61,18 +66,36 @@ function expectNone(what: string, problems: readonly string[]): void {
 const sleepUntil = (at: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
 
-describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 executors', () => {
+/** Settings of this test on top of the compose environment, per service. */
+const TEST_ENV: Record<ServiceName, (n: number) => Record<string, string>> = {
+  api: () => ({ HOST: '127.0.0.1', ALLOW_LOOPBACK: 'true', RATE_LIMIT_PER_MINUTE: '100000' }),
+  // The projection dispatches cascade runs with the dispatchers' margin.
+  projection: () => ({ LEASE_MARGIN_MS: String(LEASE_MARGIN_MS) }),
+  planner: () => ({}),
+  dispatcher: (n) => ({
+    LEASE_MARGIN_MS: String(LEASE_MARGIN_MS),
+    DISPATCHER_ID: `dispatcher-${n}`,
+  }),
+  executor: (n) => ({ ALLOW_LOOPBACK: 'true', EXECUTOR_ID: `executor-${n}` }),
+};
+const ADMIN_KEY = 'pipeline-e2e-admin-key-0123456789';
+
+// docker-compose.yml's topology — api, projection, planner, 2 dispatchers, 3 executors — as local
+// processes, each with its compose environment (the database, Redis and queue prefix replaced,
+// OpenTelemetry off), connecting as a member of orrery_service as the compose services do.
+describeWithRedis('the distributed pipeline: the compose topology as local processes', () => {
   const prefix = uniquePrefix('pipeline-e2e');
   const services = new ServiceGroup();
   const fleet = planFleet(ENDPOINTS);
   const byPath = new Map(fleet.map((endpoint) => [`/${endpoint.id}`, endpoint]));
+  const topology = composeTopology();
   let slowCallsInFlight = 0;
   let target: TargetServer | undefined;
   let store: EventStore | undefined;
   let sdb: SchedulingDb | undefined;
-  let projection: ServiceProcess;
-  let dispatchers: ServiceProcess[] = [];
-  let executors: ServiceProcess[] = [];
+  let tenant: TenantApi | undefined;
+  const started = new Map<ServiceName, ServiceProcess[]>();
+  const processesOf = (service: ServiceName) => started.get(service) ?? [];
   let readyMs = 0;
 
   beforeAll(async () => {
@@ -85,47 +108,39 @@ describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 exec
         return SLOW_MS;
       },
     });
-    await migrateDatabase(db().url, undefined, schedulingMigrations);
+    await migrateDatabase(db().url, undefined, schedulingMigrations); // as the owner: `migrate`
     store = createPostgresEventStore({ connectionString: db().url, maxConnections: 2 });
     sdb = createSchedulingDb({ connectionString: db().url, max: 2 });
-    const env = {
-      DATABASE_URL: db().url,
-      REDIS_URL: redisUrl(),
-      QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'info', // for the ready message; the output is shown when the test fails
-      MIGRATE: 'false',
+    const local = {
+      databaseUrl: await serviceRoleUrl(db()),
+      redisUrl: redisUrl(),
+      queuePrefix: prefix,
     };
+    const port = await freePort();
     const spawnedAt = Date.now();
-    const readyTimeoutMs = READY_MS;
-    projection = services.start({
-      service: 'projection',
-      label: 'projection',
-      env,
-      readyTimeoutMs,
-    });
-    dispatchers = [1, 2].map((n) =>
-      services.start({
-        service: 'dispatcher',
-        label: `dispatcher-${n}`,
-        readyTimeoutMs,
-        env: { ...env, LEASE_MARGIN_MS: String(LEASE_MARGIN_MS), DISPATCHER_ID: `dispatcher-${n}` },
-      }),
-    );
-    executors = [1, 2, 3].map((n) =>
-      services.start({
-        service: 'executor',
-        label: `executor-${n}`,
-        readyTimeoutMs,
-        env: {
-          ...env,
-          EXECUTOR_CONCURRENCY: '32',
-          ALLOW_LOOPBACK: 'true',
-          EXECUTOR_ID: `executor-${n}`,
-        },
-      }),
-    );
+    for (const { service, replicas, env } of topology) {
+      const processes = Array.from({ length: replicas }, (_, i) =>
+        services.start({
+          service,
+          label: replicas > 1 ? `${service}-${i + 1}` : service,
+          readyTimeoutMs: READY_MS,
+          ...(service === 'planner' ? { readyMessage: 'planner started' } : {}),
+          env: {
+            ...localEnv(env, local),
+            ...TEST_ENV[service](i + 1),
+            ...(service === 'api' ? { PORT: String(port), ORRERY_ADMIN_KEY: ADMIN_KEY } : {}),
+          },
+        }),
+      );
+      started.set(service, [...processesOf(service), ...processes]);
+    }
     await Promise.all(services.all.map((service) => service.ready));
     readyMs = Date.now() - spawnedAt;
+
+    const admin = new TenantApi(`http://127.0.0.1:${port}`, ADMIN_KEY);
+    await admin.ok('POST', '/v1/admin/tenants', { id: FLEET_TENANT, name: 'Fleet' });
+    const key = await admin.ok('POST', `/v1/admin/tenants/${FLEET_TENANT}/keys`, { name: 'e2e' });
+    tenant = new TenantApi(admin.baseUrl, key.key);
   }, READY_MS + 60_000);
 
   afterAll(async () => {
@@ -140,11 +155,27 @@ describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 exec
     'runs each slot due once, records each run once through a killed executor, and projects the log exactly',
     async ({ onTestFailed }) => {
       onTestFailed(() => console.error(services.report()));
-      if (!store || !sdb || !target) throw new Error('beforeAll did not finish');
+      if (!store || !sdb || !target || !tenant) throw new Error('beforeAll did not finish');
       const ids = fleet.map((endpoint) => endpoint.id);
-      // All at once, in one transaction: every slot boundary is a burst (the harder case).
+      // The topology is the compose file's.
+      expect(topology.map(({ service, replicas }) => `${service}×${replicas}`)).toEqual([
+        'api×1',
+        'projection×1',
+        'planner×1',
+        'dispatcher×2',
+        'executor×3',
+      ]);
+      const dispatchers = processesOf('dispatcher');
+      const executors = processesOf('executor');
+      // Through the API, all at once: one pipeline, one atomic append, so every slot boundary
+      // is a burst (the harder case).
       const started = Date.now();
-      await store.appendMany(registrations(fleet, target.url, started));
+      const applied = await tenant.ok(
+        'PUT',
+        '/v1/pipelines/fleet',
+        fleetPipeline(fleet, target.url),
+      );
+      expect(JSON.stringify(applied)).toContain(ids[0]);
       const cutoff = started + WINDOW_MS;
 
       // Mid-window, while the target holds slow calls, the first executor dies outright.
@@ -185,6 +216,10 @@ describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 exec
       await waitUntilNone('every dispatched run to be recorded', () => unansweredRuns(sdb!), {
         timeoutMs: WAIT_MS,
       });
+      // The planner appends its sessions after the responses it analyses: stopped now, it
+      // leaves the log still.
+      const plannerExits = await Promise.all(processesOf('planner').map((p) => p.stop(WAIT_MS)));
+      expect(plannerExits).toEqual([{ code: 0, signal: null }]);
       const head = await store.headPosition();
       await waitFor(
         'the projection to reach the head of the log',
@@ -221,6 +256,10 @@ describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 exec
       for (const d of [...log.runs.values()].flatMap((run) => run.dispatches)) {
         byDispatcher.set(d.metadata.actor.id, (byDispatcher.get(d.metadata.actor.id) ?? 0) + 1);
       }
+      const byExecutor = new Map<string, number>();
+      for (const r of [...log.runs.values()].flatMap((run) => run.responses)) {
+        byExecutor.set(r.metadata.actor.id, (byExecutor.get(r.metadata.actor.id) ?? 0) + 1);
+      }
       const twice = [...target.hits.values()].filter((n) => n > 1).length;
       const failed = [...log.runs.values()].filter((run) => run.responses[0]?.data.ok === false);
       const ms = (q: number) => `${quantile(lateness, q)} ms`;
@@ -233,6 +272,7 @@ describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 exec
             ` keys the target saw more than once: ${twice}`,
           `  dispatch lateness p50 ${ms(0.5)}, p95 ${ms(0.95)}, max ${ms(1)}`,
           `  dispatches per dispatcher: ${JSON.stringify(Object.fromEntries(byDispatcher))}`,
+          `  responses per executor: ${JSON.stringify(Object.fromEntries(byExecutor))}`,
           `  warn/error lines: ${services.all.map((s) => `${s.label} ${s.problems().length}`).join(', ')}`,
           `  services ready in ${readyMs} ms; test body ${Date.now() - started} ms`,
         ].join('\n'),
@@ -240,8 +280,15 @@ describeWithRedis('the distributed pipeline: 1 projection, 2 dispatchers, 3 exec
 
       // The kill happened with calls in flight: some of its runs must have come back.
       expect(afterKill.length).toBeGreaterThan(0);
+      // The executors shared the calls: the survivors both recorded runs after the kill.
+      const executorIds = [...byExecutor.keys()].sort();
+      expect(executorIds.filter((id) => id !== 'executor-1')).toEqual(['executor-2', 'executor-3']);
       // The survivors stop cleanly too.
-      const survivors = [projection, ...executors.slice(1)];
+      const survivors = [
+        ...processesOf('api'),
+        ...processesOf('projection'),
+        ...executors.slice(1),
+      ];
       const survivorExits = await Promise.all(survivors.map((s) => s.stop(WAIT_MS)));
       expect(survivorExits).toEqual(survivors.map(() => ({ code: 0, signal: null })));
     },

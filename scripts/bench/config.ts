@@ -5,7 +5,14 @@
 import { parseArgs } from 'node:util';
 
 export type Phase =
-  'baseline' | 'throughput' | 'lateness' | 'commands' | 'cascades' | 'pipeline' | 'replay';
+  | 'baseline'
+  | 'throughput'
+  | 'lateness'
+  | 'commands'
+  | 'cascades'
+  | 'pipeline'
+  | 'replay'
+  | 'tracing';
 const PHASES: readonly Phase[] = [
   'baseline',
   'throughput',
@@ -14,11 +21,21 @@ const PHASES: readonly Phase[] = [
   'cascades',
   'pipeline',
   'replay',
+  'tracing',
 ];
-/** Phases run when none are named: all but `replay` (minutes of generating; ask for it). */
-const DEFAULT_PHASES = PHASES.filter((p) => p !== 'replay');
+/**
+ * Phases run when none are named: all but `replay` (minutes of generating) and `tracing`
+ * (nine pipeline rounds, over two minutes); ask for them.
+ */
+const DEFAULT_PHASES = PHASES.filter((p) => p !== 'replay' && p !== 'tracing');
 /** Phases that run Orrery's runtime or the baseline, and so need Redis. */
-export const REDIS_PHASES: readonly Phase[] = ['baseline', 'throughput', 'lateness', 'cascades'];
+export const REDIS_PHASES: readonly Phase[] = [
+  'baseline',
+  'throughput',
+  'lateness',
+  'cascades',
+  'tracing',
+];
 
 export interface BenchConfig {
   /** Measured window of each phase, seconds (BENCH_SECONDS, default 10). */
@@ -57,6 +74,12 @@ export interface BenchConfig {
   readonly replayEvents: number;
   /** Events per batch of the replay and its read baselines (BENCH_REPLAY_BATCH, default 2000). */
   readonly replayBatch: number;
+  /** Rounds of each mode in the tracing phase (BENCH_TRACING_ROUNDS, default 3). */
+  readonly tracingRounds: number;
+  /** Measured window of each tracing round, seconds (BENCH_TRACING_SECONDS, default 6). */
+  readonly tracingSeconds: number;
+  /** Endpoints every BENCH_EVERY_MS in each tracing round (BENCH_TRACING_ENDPOINTS, default 1000). */
+  readonly tracingEndpoints: number;
   /** Sample a CPU profile of the main thread in each phase (BENCH_PROFILE, default 0). */
   readonly profile: boolean;
   /** Where the loopback target runs: its own thread (default) or this event loop (BENCH_TARGET=inline). */
@@ -124,6 +147,9 @@ export function readConfig(): BenchConfig {
     pipelineSample: Math.round(num('BENCH_PIPELINE_SAMPLE', 300, 10, 5_000)),
     replayEvents: Math.round(num('BENCH_REPLAY_EVENTS', 1_000_000, 10_000, 20_000_000)),
     replayBatch: Math.round(num('BENCH_REPLAY_BATCH', 2000, 100, 100_000)),
+    tracingRounds: Math.round(num('BENCH_TRACING_ROUNDS', 3, 1, 10)),
+    tracingSeconds: num('BENCH_TRACING_SECONDS', 6, 2, 60),
+    tracingEndpoints: Math.round(num('BENCH_TRACING_ENDPOINTS', 1000, 10, 20_000)),
     profile: flag('BENCH_PROFILE', false),
     target: process.env['BENCH_TARGET'] === 'inline' ? 'inline' : 'thread',
     databaseUrl: process.env['DATABASE_URL'] || undefined,

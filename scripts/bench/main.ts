@@ -25,6 +25,11 @@
  *                   (then checked with `replay --verify`), events/s against reading the same
  *                   log and against the live projection catching up, where the time goes, and
  *                   the ≥ 100 000 events/s goal. Needs no Redis.
+ *   8. tracing    — only when asked for (`--only tracing`): the saturated pipeline in short
+ *                   interleaved rounds with tracing off (no SDK), an SDK sampling and exporting
+ *                   by OTLP/HTTP to a loopback sink, and an SDK with sampler always_off: runs/s,
+ *                   call-start lateness, CPU per run, spans exported per run, ratios to off, and
+ *                   whether tracing off costs anything measurable (scripts/bench/README.md).
  *
  * Run some phases only with `npm run bench -- --only pipeline` (or BENCH_PHASES=pipeline,commands).
  *
@@ -41,7 +46,7 @@
  * BENCH_PHASES (baseline,throughput,lateness,commands,cascades), BENCH_LONG_STREAM
  * (1000000), BENCH_COMMANDS (200), BENCH_CHAINS (200), BENCH_CHAIN_RATE (200: chains/s),
  * BENCH_PIPELINE_ENDPOINTS (10000), BENCH_PIPELINE_SAMPLE (300), BENCH_REPLAY_EVENTS (1000000),
- * BENCH_REPLAY_BATCH (2000),
+ * BENCH_REPLAY_BATCH (2000), BENCH_TRACING_ROUNDS (3), BENCH_TRACING_SECONDS (6), BENCH_TRACING_ENDPOINTS (1000),
  * BENCH_PROFILE (0: 1 adds a main-thread CPU profile per window), BENCH_TARGET (thread | inline), BENCH_LOG_LEVEL (warn), DATABASE_URL
  * (unset: embedded PostgreSQL), REDIS_URL (redis://127.0.0.1:6379).
  *
@@ -71,6 +76,8 @@ import { Progress } from './progress.js';
 import { analyse, printResults, TARGETS, writeResults, type BenchResults } from './report.js';
 import { sleep } from './time.js';
 import { startTarget } from './target.js';
+import { runTracing } from './tracing/phase.js';
+import type { TracingResult } from './tracing/result.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 
@@ -117,14 +124,17 @@ async function main(): Promise<number> {
       cfg.phases.size +
       (cfg.phases.has('baseline') && cfg.phases.has('throughput') ? cfg.baselineRuns - 1 : 0);
     const pipelinePhases = [...cfg.phases].filter(
-      (p) => p !== 'commands' && p !== 'pipeline' && p !== 'replay',
+      (p) => p !== 'commands' && p !== 'pipeline' && p !== 'replay' && p !== 'tracing',
     ).length;
     const total =
       (runs - cfg.phases.size + pipelinePhases) * (cfg.warmupSeconds + cfg.seconds + 5) +
       (cfg.phases.has('commands') ? cfg.longStream / 10_000 : 0) +
       (cfg.phases.has('pipeline') ? 20 + cfg.pipelineSample / 50 : 0) +
       (cfg.phases.has('cascades') ? 10 : 0) + // registering the chains, draining them
-      (cfg.phases.has('replay') ? cfg.replayEvents / 4_000 : 0); // generating, reading, replaying
+      (cfg.phases.has('replay') ? cfg.replayEvents / 4_000 : 0) + // generating, reading, replaying
+      (cfg.phases.has('tracing') // three modes, each round a fresh runtime and database
+        ? 3 * cfg.tracingRounds * (cfg.warmupSeconds + cfg.tracingSeconds + 5)
+        : 0);
     console.log(
       `Orrery bench: phases ${[...cfg.phases].join(', ')} · ~${Math.round(total + 5)} s · target ${target.url} (${target.where}) · PostgreSQL ${postgres}${admin.embedded ? ' (embedded)' : ''} · Redis ${needsRedis ? cfg.redisUrl : 'not needed'}`,
     );
@@ -136,6 +146,7 @@ async function main(): Promise<number> {
     let cascades = null as CascadesResult | null;
     let pipeline = null as PipelineApplyResult | null;
     let replay = null as ReplayResult | null;
+    let tracing = null as TracingResult | null;
     const meters = () => new PhaseMeters(cfg.profile);
     const cores = availableParallelism();
     if ((loadAtStart[0] ?? 0) > cores) {
@@ -217,6 +228,15 @@ async function main(): Promise<number> {
         },
       });
     }
+    if (cfg.phases.has('tracing')) {
+      steps.push({
+        label: `tracing overhead: ${cfg.tracingEndpoints} endpoints every ${cfg.everyMs} ms, ${cfg.tracingRounds} interleaved rounds each of off / sampled + OTLP export / SDK sampler off`,
+        run: async () => {
+          const result = await runTracing(cfg, admin.url, target.url, progress, meters, signal);
+          if (!signal.aborted) tracing = result;
+        },
+      });
+    }
     for (const [i, step] of steps.entries()) {
       if (signal.aborted) break;
       if (i > 0) await sleep(1_000, signal);
@@ -254,6 +274,7 @@ async function main(): Promise<number> {
       cascades,
       pipeline,
       replay,
+      tracing,
       ratio,
       analysis: analyse(cfg.concurrency, baseline, throughput),
       verdict: {
@@ -281,6 +302,12 @@ async function main(): Promise<number> {
           target: REPLAY_GOAL_EVENTS_PER_SECOND,
           reached: replay?.replay.perSecond ?? null,
           met: replay?.goal.met ?? null,
+        },
+        tracingOffCostsNothingMeasurable: {
+          definition: tracing?.offCostsNothing.definition ?? null,
+          target: tracing?.offCostsNothing.noisePct ?? null,
+          reached: tracing?.offCostsNothing.costPct ?? null,
+          met: tracing?.offCostsNothing.met ?? null,
         },
       },
     };

@@ -15,6 +15,8 @@ import type { WindowMeters } from './meters.js';
 import { STAGES, type LatenessResult, type ThroughputResult } from './orrery.js';
 import { round, type Summary } from './stats.js';
 import { pct, table, type Cell } from './table.js';
+import { printTracing } from './tracing/print.js';
+import type { TracingResult } from './tracing/result.js';
 
 export const TARGETS = { ratio: 0.6, p99LatenessMs: 50 } as const;
 
@@ -75,6 +77,7 @@ export interface BenchResults {
   readonly cascades: CascadesResult | null;
   readonly pipeline: PipelineApplyResult | null;
   readonly replay: ReplayResult | null;
+  readonly tracing: TracingResult | null;
   readonly ratio: number | null;
   readonly analysis: Analysis;
   readonly verdict: {
@@ -88,6 +91,16 @@ export interface BenchResults {
     };
     readonly replayEventsPerSecond: {
       target: number;
+      reached: number | null;
+      met: boolean | null;
+    };
+    /**
+     * Tracing off's span calls cost a run less than the noise between tracing-off rounds:
+     * `target` the noise (% spread of runs/s), `reached` the cost (% of a run's CPU).
+     */
+    readonly tracingOffCostsNothingMeasurable: {
+      definition: string | null;
+      target: number | null;
       reached: number | null;
       met: boolean | null;
     };
@@ -275,6 +288,7 @@ export function printResults(results: BenchResults): void {
   if (results.cascades) printCascades(out, results.cascades);
   if (results.pipeline) printPipelineApply(out, results.pipeline);
   if (results.replay) printReplay(out, results.replay);
+  if (results.tracing) printTracing(out, results.tracing);
 
   for (const [label, meters] of [
     ...(baseline?.runs ?? []).map((run, i) => [`baseline #${i + 1}`, run.meters] as const),

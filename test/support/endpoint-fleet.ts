@@ -73,3 +73,28 @@ export function registrations(
     ],
   }));
 }
+
+/**
+ * The fleet as a pipeline document for `PUT /v1/pipelines/{name}`: the same jobs and endpoint
+ * configs as {@link registrations}, registered through the API in one atomic append.
+ */
+export function fleetPipeline(fleet: readonly FleetEndpoint[], targetUrl: string) {
+  const jobs = new Map<string, FleetEndpoint[]>();
+  for (const endpoint of fleet) {
+    const jobId = `job-${endpoint.stepMs}`;
+    jobs.set(jobId, [...(jobs.get(jobId) ?? []), endpoint]);
+  }
+  return {
+    jobs: [...jobs].map(([id, endpoints]) => ({
+      id,
+      endpoints: endpoints.map((endpoint) => ({
+        id: endpoint.id,
+        name: endpoint.id,
+        request: { url: `${targetUrl}/${endpoint.id}` },
+        baseline: endpoint.baseline,
+        timeoutMs: 1_000,
+        backoff: { factor: 1 },
+      })),
+    })),
+  };
+}

@@ -1,8 +1,15 @@
-import { endpointStream, plannerStream, type EventStore } from '@orrery/domain';
+import {
+  endpointStream,
+  plannerStream,
+  type EventOf,
+  type EventStore,
+  type RecordedEvent,
+} from '@orrery/domain';
 import { migrateDatabase } from '@orrery/event-store';
 import { InProcessQueue } from '@orrery/queue';
 import { schedulingMigrations, startRuntime, type Runtime } from '@orrery/scheduling';
 import {
+  MemoryTelemetry,
   serviceRoleUrl,
   startTargetServer,
   useTestDatabase,
@@ -20,6 +27,7 @@ import {
   type FakeAnthropic,
 } from './claude/fake-anthropic.test-support.js';
 import { eventsOf, registerEndpoint } from './pipeline.test-support.js';
+import { PLANNER_ATTRIBUTES as A, PLANNER_METRICS as M } from './planner-metrics.js';
 import { startPlanner, type PlannerService } from './start-planner.js';
 import type { AnalysisBudget } from './session-runner.js';
 
@@ -35,6 +43,9 @@ let target: TargetServer;
 let fake: FakeAnthropic;
 let runtime: Runtime | undefined;
 let planner: PlannerService | undefined;
+let telemetry: MemoryTelemetry;
+/** The log's head when the test started its planner: the sessions after it are the test's. */
+let fromPosition = 0;
 let url = '';
 
 beforeAll(async () => {
@@ -49,12 +60,14 @@ afterEach(async () => {
   await planner?.stop();
   await runtime?.stop();
   await fake.close();
+  await telemetry.shutdown();
   planner = undefined;
   runtime = undefined;
 });
 
 async function start(budget: Partial<AnalysisBudget> = {}): Promise<EventStore> {
   fake = await startFakeAnthropic();
+  telemetry = new MemoryTelemetry();
   runtime = await startRuntime({
     connectionString: url,
     queue: new InProcessQueue(),
@@ -68,6 +81,7 @@ async function start(budget: Partial<AnalysisBudget> = {}): Promise<EventStore> 
     debounceMs: 50,
     concurrency: 1,
     budget,
+    instrumentation: telemetry.instrumentation,
     claude: createClaudeBackend({
       apiKey: 'sk-ant-test',
       baseURL: fake.baseURL,
@@ -76,6 +90,7 @@ async function start(budget: Partial<AnalysisBudget> = {}): Promise<EventStore> 
       log,
     }),
   });
+  fromPosition = await runtime.store.headPosition();
   return runtime.store;
 }
 
@@ -99,18 +114,69 @@ const sessionOf = (store: EventStore, endpointId: string, tenant = tenantId) =>
     return session;
   });
 
+type SessionRecorded = RecordedEvent & EventOf<'PlannerSessionRecorded'>;
+
+/**
+ * Stops the planner (every session in flight settles), then reads what its meter counted beside
+ * what the log holds since the test started it: sessions by planner and outcome, and the tokens
+ * the records say the model used (input with the prompt cache's reads and writes).
+ */
+async function countedAndRecorded(store: EventStore) {
+  await planner?.stop();
+  planner = undefined;
+  const records = (await store.readAll({ after: fromPosition })).filter(
+    (e): e is SessionRecorded => e.type === 'PlannerSessionRecorded',
+  );
+  const totals = await telemetry.totals();
+  const kinds = [
+    ...new Set([
+      ...records.map((r) => `${r.data.planner} ${r.data.outcome}`),
+      ...totals.attributeSets(M.sessions).map((a) => `${a[A.backend]} ${a[A.outcome]}`),
+    ]),
+  ].sort();
+  const byKind = (count: (kind: string) => number) =>
+    Object.fromEntries(kinds.map((kind) => [kind, count(kind)]));
+  const inputOf = ({ usage: u }: SessionRecorded['data']) =>
+    u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  return {
+    counted: {
+      sessions: byKind((kind) => {
+        const [backend, outcome] = kind.split(' ');
+        return totals.sum(M.sessions, { [A.backend]: backend, [A.outcome]: outcome });
+      }),
+      tokens: {
+        input: totals.sum(M.tokens, { [A.tokenType]: 'input' }),
+        output: totals.sum(M.tokens, { [A.tokenType]: 'output' }),
+      },
+    },
+    recorded: {
+      sessions: byKind(
+        (kind) => records.filter((r) => `${r.data.planner} ${r.data.outcome}` === kind).length,
+      ),
+      tokens: {
+        input: sum(records.map((r) => inputOf(r.data))),
+        output: sum(records.map((r) => r.data.usage.outputTokens)),
+      },
+    },
+  };
+}
+
 describe('the Claude planner in the planner service', () => {
   it('commits what the model proposes through the arbiter (clamped to the bounds) with the session', async () => {
     const store = await start();
     fake.enqueue(
-      message([
-        toolUse('propose_interval', {
-          endpoint_id: 'feed',
-          interval_ms: 1_000,
-          ttl_ms: 60_000,
-          reason: 'three new items: look again soon',
-        }),
-      ]),
+      message(
+        [
+          toolUse('propose_interval', {
+            endpoint_id: 'feed',
+            interval_ms: 1_000,
+            ttl_ms: 60_000,
+            reason: 'three new items: look again soon',
+          }),
+        ],
+        { cache_read_input_tokens: 1_500, cache_creation_input_tokens: 300 },
+      ),
       message([
         toolUse('submit_analysis', { reasoning: 'Items keep coming; poll faster for a minute.' }),
       ]),
@@ -139,6 +205,13 @@ describe('the Claude planner in the planner service', () => {
     // The model heard of the clamp before it submitted.
     const answer = JSON.stringify(fake.requests[1]?.body.messages.at(-1));
     expect(answer).toMatch(/clamp/i);
+    // The operator's figures agree with the log: one completed session, and its tokens.
+    const { counted, recorded } = await countedAndRecorded(store);
+    expect(counted).toEqual(recorded);
+    expect(counted).toEqual({
+      sessions: { 'claude completed': 1 },
+      tokens: { input: 200 + 1_500 + 300, output: 40 },
+    });
   });
 
   it('applies nothing when the API stays overloaded, and records the session as failed', async () => {
@@ -156,6 +229,13 @@ describe('the Claude planner in the planner service', () => {
       ['HintProposed', 'HintRejected', 'Paused', 'HintsCleared'].includes(e.type),
     );
     expect(changes).toEqual([]);
+    // Counted as failed; the calls that failed used no tokens.
+    const { counted, recorded } = await countedAndRecorded(store);
+    expect(counted).toEqual(recorded);
+    expect(counted).toEqual({
+      sessions: { 'claude failed': 1 },
+      tokens: { input: 0, output: 0 },
+    });
   });
 
   it("refuses sessions beyond the tenant's analysis budget: recorded, with no model call", async () => {
@@ -171,5 +251,12 @@ describe('the Claude planner in the planner service', () => {
       detail: '1 of 1 sessions used in 60 min',
     });
     expect(fake.requests).toHaveLength(1);
+    // The refused session is counted, with no tokens.
+    const { counted, recorded } = await countedAndRecorded(store);
+    expect(counted).toEqual(recorded);
+    expect(counted).toEqual({
+      sessions: { 'claude completed': 1, 'claude refused': 1 },
+      tokens: { input: 100, output: 20 },
+    });
   });
 });

@@ -2,6 +2,7 @@ export { PlannerProcessor, shardOf, type PlannerProcessorOptions } from './plann
 export { SessionRunner, type AnalysisBudget, type SessionTrigger } from './session-runner.js';
 export { commitSession, type CommittedSession, type SessionToCommit } from './commit-session.js';
 export { ContextReader } from './context-reader.js';
+export { PLANNER_ATTRIBUTES, PLANNER_METRICS } from './planner-metrics.js';
 export {
   startPlanner,
   DEFAULT_ANALYSIS_BUDGET,

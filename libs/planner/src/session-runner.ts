@@ -17,9 +17,17 @@ import {
   type PlannerSettings,
 } from '@orrery/domain';
 import { jobSnapshot, type SchedulingDb } from '@orrery/scheduling';
+import {
+  endSpan,
+  noopInstrumentation,
+  TRACE_ATTRIBUTES,
+  type Instrumentation,
+} from '@orrery/telemetry';
 import type { Logger } from 'pino';
 import { commitSession, type CommittedSession, type JobInputs } from './commit-session.js';
 import { ContextReader } from './context-reader.js';
+import { PlannerMetrics } from './planner-metrics.js';
+import { recordDecisions, startSessionSpan } from './planner-spans.js';
 import { plannerTools } from './planner-tools.js';
 import { plannerDb } from './tables.js';
 import { PlannerUsage } from './usage.js';
@@ -41,6 +49,8 @@ export interface SessionRunnerOptions {
   readonly budget: AnalysisBudget;
   /** A session that takes longer is abandoned: nothing applied. */
   readonly sessionTimeoutMs: number;
+  /** Counts sessions and tokens (docs/observability.md). Default: no-ops. */
+  readonly instrumentation?: Instrumentation;
 }
 
 /** The response a session starts from (the latest of those its debounce gathered). */
@@ -61,16 +71,41 @@ export interface SessionTrigger {
 export class SessionRunner {
   readonly #reader: ContextReader;
   readonly #usage: PlannerUsage;
+  readonly #metrics: PlannerMetrics;
   /** Endpoints whose budget refusal is on record, and until when it stands. */
   readonly #refused = new Map<string, Millis>();
 
   constructor(private readonly options: SessionRunnerOptions) {
     this.#reader = new ContextReader(options);
     this.#usage = new PlannerUsage(plannerDb(options.db));
+    this.#metrics = new PlannerMetrics((options.instrumentation ?? noopInstrumentation).meter);
   }
 
-  /** Runs one session; `stop` aborts it (a model call in flight is abandoned, nothing applied). */
+  /**
+   * Runs one session; `stop` aborts it (a model call in flight is abandoned, nothing applied).
+   * Traced as `orrery.planner.session`, with a child `orrery.arbiter.decision` per proposal
+   * decided (docs/tracing.md).
+   */
   async run(trigger: SessionTrigger, stop?: AbortSignal): Promise<CommittedSession | null> {
+    const { tracer } = this.options.instrumentation ?? noopInstrumentation;
+    const span = startSessionSpan(tracer, {
+      tenantId: trigger.tenantId,
+      endpointId: trigger.endpointId,
+      sessionId: `ps-${trigger.position}`,
+    });
+    try {
+      const committed = await this.#run(trigger, stop);
+      span.setAttribute(TRACE_ATTRIBUTES.plannerOutcome, committed ? 'committed' : 'skipped');
+      if (committed) recordDecisions(tracer, span, trigger.tenantId, committed.proposals);
+      endSpan(span);
+      return committed;
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  }
+
+  async #run(trigger: SessionTrigger, stop?: AbortSignal): Promise<CommittedSession | null> {
     const { tenantId, endpointId } = trigger;
     const { log, now } = this.options;
     const state = await this.#reader.state(tenantId, endpointId);
@@ -87,15 +122,18 @@ export class SessionRunner {
         if ((this.#refused.get(key) ?? 0) > startedAt) return null;
         this.#refused.set(key, startedAt + this.options.budget.windowMs);
         log.warn({ tenantId, endpointId, refusal }, 'planner session refused: analysis budget');
-        return this.#commit(
+        const refused = endedPlan('refused', refusal);
+        const committed = await this.#commit(
           state,
           trigger,
           sessionId,
           startedAt,
           backend,
-          endedPlan('refused', refusal),
+          refused,
           { basedOnPosition: trigger.position },
         );
+        this.#metrics.session(backend, refused.outcome, refused.usage);
+        return committed;
       }
     }
     const { context, states } = await this.#reader.read(state, trigger, startedAt);
@@ -117,6 +155,7 @@ export class SessionRunner {
       .catch((error: unknown) =>
         endedPlan('failed', error instanceof Error ? error.message : String(error)),
       );
+    this.#metrics.session(backend, result.outcome, result.usage);
     if (
       backend.name === 'heuristic' &&
       result.outcome === 'completed' &&

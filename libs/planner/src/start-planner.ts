@@ -63,6 +63,7 @@ export async function startPlanner(options: PlannerServiceOptions): Promise<Plan
         debounceMs: options.debounceMs ?? 1_000,
         concurrency: options.concurrency ?? 4,
         shard: { index, count },
+        instrumentation,
       }),
   );
   const hosts = processors.map(

@@ -4,6 +4,7 @@ import type {
   QueueName,
   QueuePort,
   QueueMessage,
+  QueueStats,
   ReceivedMessage,
 } from '@orrery/domain';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -127,6 +128,22 @@ export class BullmqQueue implements QueuePort {
         closing ??= worker.close().finally(() => this.#workers.delete(worker));
         return closing;
       },
+    };
+  }
+
+  /** Two reads of Redis: the counts, and the oldest waiting job (its BullMQ timestamp). */
+  async stats(name: QueueName): Promise<QueueStats> {
+    this.#assertOpen();
+    const queue = this.#queue(name);
+    const [counts, oldest] = await Promise.all([
+      queue.getJobCounts('wait', 'active', 'delayed'),
+      queue.getJobs(['wait'], 0, 0, true),
+    ]);
+    return {
+      waiting: counts['wait'] ?? 0,
+      active: counts['active'] ?? 0,
+      delayed: counts['delayed'] ?? 0,
+      oldestWaitingAt: oldest[0]?.timestamp ?? null,
     };
   }
 

@@ -4,6 +4,7 @@ import type {
   QueueName,
   QueuePort,
   QueueMessage,
+  QueueStats,
   ReceivedMessage,
 } from '@orrery/domain';
 import { parsePayload } from './payload.js';
@@ -19,13 +20,18 @@ import {
   type QueueErrorHandler,
 } from './queue-options.js';
 
-export type InProcessQueueOptions = CommonQueueOptions;
+export interface InProcessQueueOptions extends CommonQueueOptions {
+  /** The clock `stats` dates enqueued jobs by. Default `Date.now`. */
+  readonly now?: () => number;
+}
 
 interface Entry {
   readonly id: string;
   /** The payload as JSON text, as it would travel through Redis. */
   readonly json: string;
   readonly attempt: number;
+  /** When it was first enqueued (a retry keeps it, as BullMQ's job timestamp does). */
+  readonly enqueuedAt: number;
 }
 
 interface Slot {
@@ -65,6 +71,7 @@ export class InProcessQueue implements QueuePort {
   readonly #backoffDelayMs: number;
   readonly #report: QueueErrorHandler;
   readonly #lanes = new Map<QueueName, Lane>();
+  readonly #now: () => number;
   #closing: Promise<void> | undefined;
 
   constructor(options: InProcessQueueOptions = {}) {
@@ -74,16 +81,19 @@ export class InProcessQueue implements QueuePort {
     );
     this.#backoffDelayMs = backoffDelayOf(options);
     this.#report = reporter(options.onError);
+    this.#now = options.now ?? Date.now;
   }
 
   async enqueue<Q extends QueueName>(queue: Q, jobs: readonly QueueMessage<Q>[]): Promise<void> {
     this.#assertOpen();
     for (const job of jobs) assertJobId(job.id);
     const lane = this.#lane(queue);
+    const enqueuedAt = this.#now();
     for (const job of jobs) {
       if (lane.ids.has(job.id)) continue;
       lane.ids.add(job.id);
-      lane.waiting.push({ id: job.id, json: JSON.stringify(job.data) ?? 'null', attempt: 1 });
+      const json = JSON.stringify(job.data) ?? 'null';
+      lane.waiting.push({ id: job.id, json, attempt: 1, enqueuedAt });
     }
     this.#pump(queue, lane);
   }
@@ -110,6 +120,21 @@ export class InProcessQueue implements QueuePort {
   /** Jobs of `queue` waiting, being handled, or awaiting a retry. */
   size(queue: QueueName): number {
     return this.#lanes.get(queue)?.ids.size ?? 0;
+  }
+
+  stats(queue: QueueName): Promise<QueueStats> {
+    const lane = this.#lanes.get(queue);
+    if (!lane) return Promise.resolve({ waiting: 0, active: 0, delayed: 0, oldestWaitingAt: null });
+    const waiting = lane.waiting.length;
+    const delayed = lane.retries.size;
+    return Promise.resolve({
+      waiting,
+      // Ids cover the waiting, the handled and those awaiting a retry.
+      active: lane.ids.size - waiting - delayed,
+      delayed,
+      // FIFO, but a retry rejoins at the back with its first enqueue time.
+      oldestWaitingAt: waiting === 0 ? null : Math.min(...lane.waiting.map((e) => e.enqueuedAt)),
+    });
   }
 
   /** Whether job `id` is waiting, being handled or awaiting a retry (enqueueing it is a no-op). */

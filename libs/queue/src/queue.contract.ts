@@ -139,6 +139,53 @@ export function queueContract(name: string, create: QueueFactory): void {
       expect(maxActive).toBe(concurrency);
     });
 
+    it('reports its backlog: waiting, active, and when the oldest waiting job was enqueued', async () => {
+      const port = queue().port;
+      expect(await port.stats('execute')).toEqual({
+        waiting: 0,
+        active: 0,
+        delayed: 0,
+        oldestWaitingAt: null,
+      });
+      const before = Date.now();
+      await port.enqueue('execute', [job('st-a'), job('st-b')]);
+      const after = Date.now();
+      // A later job dated strictly later, so reporting the newest instead would show.
+      await waitFor('the clock to move on', () => (Date.now() > after ? true : undefined), {
+        intervalMs: 1,
+      });
+      await port.enqueue('execute', [job('st-c')]);
+      const queued = await port.stats('execute');
+      expect(queued).toMatchObject({ waiting: 3, active: 0, delayed: 0 });
+      expect(queued.oldestWaitingAt).toBeGreaterThanOrEqual(before);
+      expect(queued.oldestWaitingAt).toBeLessThanOrEqual(after);
+      const held = gate();
+      const done = new Set<string>();
+      port.consume(
+        'execute',
+        async (j) => {
+          await held.wait;
+          done.add(j.id);
+        },
+        { concurrency: 1 },
+      );
+      try {
+        const busy = await waitFor('a job to be taken', async () => {
+          const stats = await port.stats('execute');
+          return stats.active === 1 ? stats : undefined;
+        });
+        expect(busy).toMatchObject({ waiting: 2, active: 1, delayed: 0 });
+      } finally {
+        held.open();
+      }
+      await until('every job to be handled', () => done.size === 3);
+      const drained = await waitFor('the last job to leave the active state', async () => {
+        const stats = await port.stats('execute');
+        return stats.active === 0 ? stats : undefined;
+      });
+      expect(drained).toEqual({ waiting: 0, active: 0, delayed: 0, oldestWaitingAt: null });
+    });
+
     it('retries a throwing handler with the attempt counted up', async () => {
       const attempts: number[] = [];
       queue().port.consume('execute', async (j) => {

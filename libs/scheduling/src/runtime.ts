@@ -6,6 +6,7 @@ import { createSchedulingDb, type SchedulingDb } from './db.js';
 import { Dispatcher, type DispatcherOptions } from './dispatcher/dispatcher.js';
 import { AppendBatcher } from './executor/append-batcher.js';
 import { Executor, type ExecutorOptions } from './executor/executor.js';
+import { QueueMetrics } from './executor/queue-metrics.js';
 import { schedulingMigrations } from './migrations/index.js';
 import { CascadeProcessor } from './processing/cascade.js';
 import { HintExpiryProcessor } from './processing/hint-expiry.js';
@@ -83,7 +84,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
   const processors = has('projection')
     ? [
-        host(new SchedulingProjection({ db, store: processorStore ?? store })),
+        host(new SchedulingProjection({ db, store: processorStore ?? store, instrumentation })),
         host(new HintExpiryProcessor({ db, store })),
         host(
           new CascadeProcessor({
@@ -91,6 +92,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             store,
             now,
             queue,
+            instrumentation,
             ...(options.dispatcher?.leaseMarginMs === undefined
               ? {}
               : { leaseMarginMs: options.dispatcher.leaseMarginMs }),
@@ -115,6 +117,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ? new Executor({ store, queue, log, now, instrumentation, ...options.executor })
     : undefined;
 
+  // The executors' backlog. Each executor process reports the same shared queue: aggregate
+  // across processes with max, not sum (docs/observability.md).
+  const queueMetrics = executor
+    ? new QueueMetrics(instrumentation.meter, queue, ['execute'], now)
+    : undefined;
+
   for (const processor of processors) await processor.start();
   await dispatcher?.start();
   executor?.start();
@@ -127,6 +135,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(dispatcher ? { dispatcher } : {}),
     ...(executor ? { executor } : {}),
     async stop() {
+      queueMetrics?.close();
       await dispatcher?.stop();
       await executor?.stop();
       for (const processor of processors) await processor.stop();

@@ -1,25 +1,40 @@
 import type { Logger } from 'pino';
 import { ConfigError } from './env.js';
 
+export interface RunServiceOptions {
+  /**
+   * Runs last, after `stop` (or a failed boot), before the process exits: flushes telemetry
+   * (the function `startTelemetry` returns). A failure is logged and ignored.
+   */
+  readonly flush?: () => Promise<void>;
+}
+
 /**
  * Runs a service: `start` returns its stop function; SIGINT/SIGTERM stop it
  * gracefully (a second signal exits at once). A ConfigError at boot prints its
  * message and exits 2; any other boot failure exits 1. Once started, stray
- * failures are logged (see {@link reportStrayFailures}).
+ * failures are logged (see {@link reportStrayFailures}). `flush` runs last, whichever way.
  */
 export async function runService(
   name: string,
   start: () => Promise<{ log: Logger; stop: () => Promise<void> }>,
+  options: RunServiceOptions = {},
 ): Promise<void> {
+  const flush = () =>
+    (options.flush?.() ?? Promise.resolve()).catch((error: unknown) =>
+      console.error(`${name}: flushing telemetry failed:`, error),
+    );
   let running: { log: Logger; stop: () => Promise<void> };
   try {
     running = await start();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`${name}: ${error.message}`);
+      await flush();
       process.exit(2);
     }
     console.error(`${name}: failed to start:`, error);
+    await flush();
     process.exit(1);
   }
   reportStrayFailures(running.log);
@@ -35,12 +50,14 @@ export async function runService(
     stopping = Date.now();
     running.log.info({ signal }, 'shutting down');
     running.stop().then(
-      () => {
+      async () => {
         running.log.info('stopped');
+        await flush();
         process.exit(0);
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         running.log.error({ err: error }, 'shutdown failed');
+        await flush();
         process.exit(1);
       },
     );

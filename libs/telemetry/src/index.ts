@@ -13,6 +13,15 @@ export {
   newTraceparent,
   outgoingTraceparent,
   parseTraceparent,
+  traceLogFields,
 } from './trace-context.js';
 export { endSpan, errorType } from './spans.js';
 export { PROCESSOR_ATTRIBUTES, PROCESSOR_METRICS, ProcessorMetrics } from './processor-metrics.js';
+export { addLinks, contextOf, linkTo, TRACE_ATTRIBUTES } from './trace-attributes.js';
+export {
+  createUndiciInstrumentation,
+  startTelemetry,
+  telemetrySignals,
+  type TelemetryOptions,
+  type TelemetryShutdown,
+} from './sdk.js';

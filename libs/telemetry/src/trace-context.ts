@@ -57,3 +57,22 @@ export function outgoingTraceparent(span: Span, incoming: string | undefined): s
 export function newTraceparent(): string {
   return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 }
+
+/**
+ * The log fields of a `traceparent` — `trace_id`, `span_id`, `trace_flags`, as the services'
+ * logger adds them inside an active span — for a line about a run or a cascade logged outside
+ * its span; none for a missing or invalid value. With no SDK the value is still the one the
+ * target received, so the line finds the target's own logs of the call.
+ *
+ * @example
+ * log.info({ run: job.runId, ...traceLogFields(traceparent) }, 'run recorded');
+ */
+export function traceLogFields(traceparent: string | undefined): Record<string, string> {
+  const parsed = traceparent === undefined ? undefined : parseTraceparent(traceparent);
+  if (parsed === undefined) return {};
+  return {
+    trace_id: parsed.traceId,
+    span_id: parsed.spanId,
+    trace_flags: (parsed.traceFlags & 0xff).toString(16).padStart(2, '0'),
+  };
+}

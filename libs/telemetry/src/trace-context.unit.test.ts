@@ -1,7 +1,12 @@
 import { trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { noopInstrumentation } from './instrumentation.js';
-import { contextFromTraceparent, formatTraceparent, parseTraceparent } from './trace-context.js';
+import {
+  contextFromTraceparent,
+  formatTraceparent,
+  parseTraceparent,
+  traceLogFields,
+} from './trace-context.js';
 
 const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -41,5 +46,16 @@ describe('traceparent', () => {
   it('without a traceparent, a no-op span has no valid context to propagate', () => {
     const span = noopInstrumentation.tracer.startSpan('x', {}, contextFromTraceparent(undefined));
     expect(trace.isSpanContextValid(span.spanContext())).toBe(false);
+  });
+
+  it('gives a log line the ids of a traceparent, as the logger writes them, and none of a bad one', () => {
+    const value = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(traceLogFields(value)).toEqual({
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      trace_flags: '01',
+    });
+    expect(traceLogFields(undefined)).toEqual({});
+    expect(traceLogFields('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toEqual({});
   });
 });

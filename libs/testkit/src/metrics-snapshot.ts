@@ -60,6 +60,13 @@ export class MetricsSnapshot {
       .reduce((total, p) => total + p.value, 0);
   }
 
+  /** A gauge's value at the point whose attributes include `where` (undefined: none observed). */
+  gauge(name: string, where: Attributes = {}): number | undefined {
+    const metric = this.#metrics.get(name);
+    if (!metric || metric.dataPointType !== DataPointType.GAUGE) return undefined;
+    return metric.dataPoints.find((p) => matches(p.attributes, where))?.value;
+  }
+
   /** A histogram over the points whose attributes include `where`. */
   histogram(name: string, where: Attributes = {}): HistogramSummary {
     const metric = this.#metrics.get(name);

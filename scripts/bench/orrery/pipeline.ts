@@ -1,4 +1,5 @@
 /** One Orrery runtime on a fresh database and BullMQ prefix, recording into an in-memory meter. */
+import type { Tracer } from '@opentelemetry/api';
 import { createQueue, type QueueErrorContext } from '@orrery/queue';
 import { startRuntime, type Runtime } from '@orrery/scheduling';
 import { MemoryTelemetry, uniquePrefix } from '@orrery/testkit';
@@ -21,10 +22,15 @@ export interface OrreryPipeline {
   stop(): Promise<{ keysDeleted: number }>;
 }
 
+/**
+ * `tracer`: where the runtime's spans go. Default: MemoryTelemetry's (every span kept in
+ * memory); the tracing phase passes the tracer of the mode it measures.
+ */
 export async function startPipeline(
   cfg: BenchConfig,
   adminUrl: string,
   label: string,
+  tracer?: Tracer,
 ): Promise<OrreryPipeline> {
   const database = await createBenchDatabase(adminUrl, label);
   const prefix = uniquePrefix(`bench-orrery-${label}`);
@@ -46,7 +52,10 @@ export async function startPipeline(
       migrate: true,
       dispatcher: { batchSize: cfg.batchSize },
       executor: { concurrency: cfg.concurrency, http: { allowLoopback: true } },
-      instrumentation: telemetry.instrumentation,
+      instrumentation: {
+        tracer: tracer ?? telemetry.instrumentation.tracer,
+        meter: telemetry.instrumentation.meter,
+      },
     });
   } catch (error) {
     await queue.close().catch(() => {});

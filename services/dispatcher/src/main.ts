@@ -1,25 +1,31 @@
 import { startRoleService } from '@orrery/scheduling';
 import { createLogger, distributedEnv, envInt, parseEnv, runService } from '@orrery/service-kit';
-import { globalInstrumentation } from '@orrery/telemetry';
+import { globalInstrumentation, startTelemetry } from '@orrery/telemetry';
 import { z } from 'zod';
 
 // Claims due endpoints, appends RunDispatched, enqueues execute jobs. Run any number.
-await runService('dispatcher', async () => {
-  const config = parseEnv(
-    z.object({
-      ...distributedEnv,
-      DISPATCH_BATCH_SIZE: envInt(200, 1, 5000),
-      LEASE_MARGIN_MS: envInt(15_000, 100),
-      DISPATCHER_ID: z.string().min(1).optional(),
-    }),
-  );
-  return startRoleService('dispatcher', config, createLogger('dispatcher', config.LOG_LEVEL), {
-    dispatcher: {
-      batchSize: config.DISPATCH_BATCH_SIZE,
-      leaseMarginMs: config.LEASE_MARGIN_MS,
-      dispatcherId: config.DISPATCHER_ID ?? `dispatcher-${process.pid}`,
-    },
-    // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
-    instrumentation: globalInstrumentation(),
-  });
-});
+// Exports traces and metrics when OTEL_* says where (docs/observability.md); else nothing starts.
+const flush = startTelemetry({ serviceName: 'orrery-dispatcher' });
+await runService(
+  'dispatcher',
+  async () => {
+    const config = parseEnv(
+      z.object({
+        ...distributedEnv,
+        DISPATCH_BATCH_SIZE: envInt(200, 1, 5000),
+        LEASE_MARGIN_MS: envInt(15_000, 100),
+        DISPATCHER_ID: z.string().min(1).optional(),
+      }),
+    );
+    return startRoleService('dispatcher', config, createLogger('dispatcher', config.LOG_LEVEL), {
+      dispatcher: {
+        batchSize: config.DISPATCH_BATCH_SIZE,
+        leaseMarginMs: config.LEASE_MARGIN_MS,
+        dispatcherId: config.DISPATCHER_ID ?? `dispatcher-${process.pid}`,
+      },
+      // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
+      instrumentation: globalInstrumentation(),
+    });
+  },
+  { flush },
+);

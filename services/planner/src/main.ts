@@ -2,37 +2,43 @@ import { migrateDatabase } from '@orrery/event-store';
 import { plannerEnv, plannerOptionsFromEnv, startPlanner } from '@orrery/planner';
 import { schedulingMigrations } from '@orrery/scheduling';
 import { commonEnv, createLogger, parseEnv, runService } from '@orrery/service-kit';
-import { globalInstrumentation } from '@orrery/telemetry';
+import { globalInstrumentation, startTelemetry } from '@orrery/telemetry';
 import { z } from 'zod';
 
 // Analyses recorded responses and proposes hints through the arbiter: the heuristic, or Claude
 // when ANTHROPIC_API_KEY is set. Run any number: one process at a time runs each shard's
 // planner (it holds the shard's lease), the others stand by and take over when it dies.
-await runService('planner', async () => {
-  const config = parseEnv(
-    z.object({
-      ...commonEnv,
-      DATABASE_URL: z.url({
-        protocol: /^postgres(ql)?$/,
-        error: 'a postgres:// connection string',
+// Exports traces and metrics when OTEL_* says where (docs/observability.md); else nothing starts.
+const flush = startTelemetry({ serviceName: 'orrery-planner' });
+await runService(
+  'planner',
+  async () => {
+    const config = parseEnv(
+      z.object({
+        ...commonEnv,
+        DATABASE_URL: z.url({
+          protocol: /^postgres(ql)?$/,
+          error: 'a postgres:// connection string',
+        }),
+        ...plannerEnv,
       }),
-      ...plannerEnv,
-    }),
-  );
-  const log = createLogger('planner', config.LOG_LEVEL);
-  if (config.MIGRATE) {
-    await migrateDatabase(
-      config.DATABASE_URL,
-      (line) => log.info({ migration: line }, 'migrate'),
-      schedulingMigrations,
     );
-  }
-  const planner = await startPlanner({
-    connectionString: config.DATABASE_URL,
-    log,
-    ...plannerOptionsFromEnv(config, log),
-    // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
-    instrumentation: globalInstrumentation(),
-  });
-  return { log, stop: () => planner.stop() };
-});
+    const log = createLogger('planner', config.LOG_LEVEL);
+    if (config.MIGRATE) {
+      await migrateDatabase(
+        config.DATABASE_URL,
+        (line) => log.info({ migration: line }, 'migrate'),
+        schedulingMigrations,
+      );
+    }
+    const planner = await startPlanner({
+      connectionString: config.DATABASE_URL,
+      log,
+      ...plannerOptionsFromEnv(config, log),
+      // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
+      instrumentation: globalInstrumentation(),
+    });
+    return { log, stop: () => planner.stop() };
+  },
+  { flush },
+);

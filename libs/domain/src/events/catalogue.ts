@@ -266,7 +266,16 @@ export const catalogue = {
       /** When it fired: the run is due from then. */
       triggeredAt: Instant,
       /** The upstream responses that satisfied the fan-in, one per edge used. */
-      inputs: z.array(z.strictObject({ edgeId: Id, response: ObservationRef })).min(1),
+      inputs: z
+        .array(
+          z.strictObject({
+            edgeId: Id,
+            response: ObservationRef,
+            /** The upstream response's trace context: the fan-in's trigger span links to it. */
+            traceparent: z.string().optional(),
+          }),
+        )
+        .min(1),
       correlation: z.string().nullable(),
       cascade: CascadeContext,
       /** The request to send (secret values stay sealed); absent when `templateError` is set. */

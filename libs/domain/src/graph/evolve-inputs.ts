@@ -129,6 +129,9 @@ function observedOf(event: EventOf<'UpstreamObserved'>): ObservedResponse {
     ...(error === undefined ? {} : { error }),
     ...(body === undefined ? {} : { body }),
     ...(headers === undefined ? {} : { headers }),
+    ...(event.metadata.traceparent === undefined
+      ? {}
+      : { traceparent: event.metadata.traceparent }),
   };
 }
 

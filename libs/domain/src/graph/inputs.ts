@@ -19,6 +19,8 @@ export interface ObservedResponse {
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
   readonly cascade: CascadeContext;
+  /** The upstream run's trace context (its UpstreamObserved's): a fan-in links to it. */
+  readonly traceparent?: string;
 }
 
 /** What a downstream knows of one of its incoming edges. */

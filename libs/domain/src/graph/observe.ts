@@ -205,6 +205,7 @@ function fanIn(
         status: w.status,
         ok: w.ok,
       },
+      ...(w.traceparent === undefined ? {} : { traceparent: w.traceparent }),
     })),
     correlation,
     cascade,

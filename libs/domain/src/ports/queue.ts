@@ -16,6 +16,18 @@ export interface ConsumeOptions {
   readonly concurrency?: number;
 }
 
+/** A queue's backlog at one moment (the figures an operator watches: depth and age). */
+export interface QueueStats {
+  /** Jobs ready to be taken. */
+  readonly waiting: number;
+  /** Jobs a consumer is handling. */
+  readonly active: number;
+  /** Jobs waiting out a retry's backoff. */
+  readonly delayed: number;
+  /** When the oldest waiting job was enqueued (ms since the epoch); null when none waits. */
+  readonly oldestWaitingAt: number | null;
+}
+
 export interface Consumer {
   /** Stops taking jobs and waits for the ones in hand to finish. */
   close(): Promise<void>;
@@ -34,5 +46,7 @@ export interface QueuePort {
     handler: (job: ReceivedMessage<Q>) => Promise<void>,
     options?: ConsumeOptions,
   ): Consumer;
+  /** The queue's backlog now: for metrics, not for deciding anything (it is stale at once). */
+  stats(queue: QueueName): Promise<QueueStats>;
   close(): Promise<void>;
 }

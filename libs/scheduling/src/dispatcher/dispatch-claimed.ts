@@ -1,5 +1,6 @@
 import { handleCommand } from '@orrery/event-store';
-import { newTraceparent } from '@orrery/telemetry';
+import { noopInstrumentation } from '@orrery/telemetry';
+import type { SpanContext, Tracer } from '@opentelemetry/api';
 import {
   endpointDecider,
   endpointStream,
@@ -12,6 +13,7 @@ import {
   type QueueMessage,
 } from '@orrery/domain';
 import type { ClaimedEndpoint } from './claim.js';
+import { openDispatchSpan } from './dispatch-span.js';
 import { executeMessage } from './execute-message.js';
 
 export interface DispatchSettings {
@@ -41,6 +43,10 @@ export interface DispatchRound {
  * `append` (a group-commit batcher). Should the projection have lagged, the append finds the
  * stream moved and the command is decided again on the events since — a hint that lapsed, a
  * pause that arrived — never on a stale state.
+ *
+ * Each run dispatched is a span (`orrery.run.dispatch`, linked to the `round` span): the root of
+ * a new trace for a run of the endpoint's own schedule, a child of its cascade's trigger for a
+ * cascade's run (see docs/tracing.md).
  */
 export async function dispatchClaimed(
   claimed: readonly ClaimedEndpoint[],
@@ -49,11 +55,17 @@ export async function dispatchClaimed(
     store: EventStore;
     append: (request: AppendRequest) => Promise<AppendOutcome>;
     settings: DispatchSettings;
+    /** Records the runs' dispatch spans. Default: a no-op tracer. */
+    tracer?: Tracer;
+    /** The round's span, which each run's dispatch span links to. */
+    round?: SpanContext;
   },
 ): Promise<DispatchRound> {
   const round: DispatchRound = { messages: [], deferrals: [], refusals: [] };
+  const tracer = deps.tracer ?? noopInstrumentation.tracer;
+  const spans = claimed.map((row) => openDispatchSpan(tracer, row, now, deps.round));
   const results = await Promise.all(
-    claimed.map(({ tenantId, endpointId, streamVersion, state, holds, jobVersion }) =>
+    claimed.map(({ tenantId, endpointId, streamVersion, state, holds, jobVersion }, i) =>
       handleCommand(
         deps.store,
         endpointDecider,
@@ -64,11 +76,12 @@ export async function dispatchClaimed(
           // stream has not moved since (a pause of the job wins from its position on).
           conditions: [{ streamId: jobStream(tenantId, state.jobId), version: jobVersion }],
           now: () => now,
-          // Every run starts a trace of its own; the call continues it and the target gets it.
+          // A run of the endpoint's own starts a trace (its dispatch span); the call continues
+          // it and the target gets it. A cascade's run keeps its cascade's (the decider's choice).
           metadata: {
             tenantId,
             actor: { kind: 'system', id: deps.settings.dispatcherId },
-            traceparent: newTraceparent(),
+            ...(spans[i] ? { traceparent: spans[i].traceparent } : {}),
           },
           snapshot: async () => ({ ...state, version: streamVersion }),
           readTail: 'on-conflict',
@@ -81,6 +94,7 @@ export async function dispatchClaimed(
   results.forEach((result, i) => {
     const row = claimed[i];
     if (!row) return;
+    spans[i]?.end(result.ok ? result.events : []);
     if (!result.ok) {
       round.refusals.push({
         endpointId: row.endpointId,

@@ -113,6 +113,8 @@ export class Dispatcher {
         store,
         append: this.#append,
         settings: this.#settings,
+        tracer: this.#tracer,
+        round: span.spanContext(),
       });
       // A conflict is a job that moved since the row was written: the projection rewrites it.
       for (const refusal of round.refusals) {

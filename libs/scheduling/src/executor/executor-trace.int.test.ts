@@ -1,6 +1,7 @@
 /** The `traceparent` a target receives from the executor, with no tracer and with a recording one. */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { endpointStream, type QueuePayload, type QueuePort } from '@orrery/domain';
 import { InMemoryEventStore } from '@orrery/event-store';
 import { MemoryTelemetry } from '@orrery/testkit';
@@ -40,13 +41,22 @@ const job = (runId: string): QueuePayload<'execute'> => ({
   traceparent: TRACEPARENT,
 });
 
-/** Runs one job through a real executor; the target's headers and the recorded event. */
+/** Runs one job through a real executor; the target's headers, the recorded event, the log. */
 async function run(runId: string, instrumentation?: Instrumentation) {
   const store = new InMemoryEventStore();
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
   const executor = new Executor({
     store,
     queue: {} as QueuePort,
-    log: pino({ level: 'silent' }),
+    log: pino({ level: 'info' }, sink),
+    runLogLevel: 'info',
     http: { allowLoopback: true },
     ...(instrumentation ? { instrumentation } : {}),
   });
@@ -54,19 +64,22 @@ async function run(runId: string, instrumentation?: Instrumentation) {
   await executor.stop();
   const [recorded] = await store.readStream(endpointStream('t1', 'e1'));
   const headers = seen.find((h) => h['idempotency-key'] === runId);
-  return { headers, recorded };
+  const logged = lines.find((l) => l['msg'] === 'run recorded' && l['run'] === runId);
+  return { headers, recorded, logged };
 }
 
 describe('trace context through the executor', () => {
   it('without a tracer, the target and the log get the job’s traceparent unchanged', async () => {
-    const { headers, recorded } = await run('run-noop');
+    const { headers, recorded, logged } = await run('run-noop');
     expect(headers?.['traceparent']).toBe(TRACEPARENT);
     expect(recorded?.metadata.traceparent).toBe(TRACEPARENT);
+    // The run's log line names the same trace and span, so it finds the target's logs.
+    expect(logged).toMatchObject({ trace_id: TRACE_ID, span_id: PARENT_SPAN, trace_flags: '01' });
   });
 
   it('with a recording tracer, the call is a span under the job’s trace and the target its child', async () => {
     const telemetry = new MemoryTelemetry();
-    const { headers, recorded } = await run('run-traced', telemetry.instrumentation);
+    const { headers, recorded, logged } = await run('run-traced', telemetry.instrumentation);
     const span = telemetry.spans().find((s) => s.name === 'orrery.run.execute');
     expect(span?.spanContext().traceId).toBe(TRACE_ID);
     expect(span?.parentSpanContext?.spanId).toBe(PARENT_SPAN);
@@ -77,6 +90,7 @@ describe('trace context through the executor', () => {
     const sent = `00-${TRACE_ID}-${span?.spanContext().spanId}-01`;
     expect(headers?.['traceparent']).toBe(sent);
     expect(recorded?.metadata.traceparent).toBe(sent);
+    expect(logged).toMatchObject({ trace_id: TRACE_ID, span_id: span?.spanContext().spanId });
     const figures = await telemetry.totals();
     expect(figures.sum(EXECUTOR_METRICS.recordedRuns, { 'orrery.run.ok': true })).toBe(1);
     expect(figures.histogram(EXECUTOR_METRICS.runDuration).count).toBe(1);

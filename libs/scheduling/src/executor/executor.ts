@@ -21,9 +21,20 @@ import {
   endSpan,
   noopInstrumentation,
   outgoingTraceparent,
+  TRACE_ATTRIBUTES as A,
+  traceLogFields,
   type Instrumentation,
 } from '@orrery/telemetry';
-import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { AppendBatcher } from './append-batcher.js';
 import { ExecutorMetrics } from './executor-metrics.js';
@@ -113,25 +124,34 @@ export class Executor {
       // The lease lapsed while the job waited in the queue: the run has been (or
       // is about to be) dispatched again, and that job will call. Calling here
       // too would only add a duplicate request.
-      this.options.log.warn({ run: job.runId, attempt: job.attempt }, 'skipped a stale job');
+      this.options.log.warn(
+        { run: job.runId, attempt: job.attempt, ...traceLogFields(job.traceparent) },
+        'skipped a stale job',
+      );
       this.#metrics.staleSkip();
+      queueWaitSpan(this.#tracer, job, now, true);
       return;
     }
     this.#metrics.takenUp(job, now);
+    queueWaitSpan(this.#tracer, job, now, false);
     const span = this.#startSpan(job);
     const traceparent = outgoingTraceparent(span, job.traceparent);
     let outcome: CallOutcome;
     try {
-      outcome = await this.#call(job, traceparent);
+      // The call span is the active one while undici sends, so an instrumented client's span
+      // (see createUndiciInstrumentation) is its child, in the run's trace.
+      outcome = await context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
+        this.#call(job, traceparent),
+      );
     } catch (error) {
       endSpan(span, error);
       throw error;
     }
     endCallSpan(span, outcome);
     this.#metrics.called(job, outcome);
-    const recording = this.#record(job, outcome, traceparent).catch((error: unknown) =>
+    const recording = this.#traceRecord(job, outcome, traceparent).catch((error: unknown) =>
       this.options.log.error(
-        { err: error, run: job.runId },
+        { err: error, run: job.runId, ...traceLogFields(traceparent) },
         'recording failed; the run is dispatched again when its lease lapses',
       ),
     );
@@ -146,6 +166,26 @@ export class Executor {
   /** Resolves once every response taken so far is in the log. */
   async idle(): Promise<void> {
     while (this.#recording.size > 0) await Promise.all(this.#recording);
+  }
+
+  /** Records a response inside its span (`orrery.run.record`, a child of the call's). */
+  async #traceRecord(
+    job: QueuePayload<'execute'>,
+    outcome: CallOutcome,
+    traceparent: string | undefined,
+  ): Promise<void> {
+    const span = this.#tracer.startSpan(
+      'orrery.run.record',
+      { attributes: runAttributes(job) },
+      contextFromTraceparent(traceparent),
+    );
+    try {
+      await this.#record(job, outcome, traceparent);
+      endSpan(span);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
   }
 
   async #record(
@@ -188,7 +228,7 @@ export class Executor {
       signal: this.#stopAsked.signal,
       onRetry: (error, retry, retryInMs) =>
         this.options.log[retry === 0 ? 'warn' : 'debug'](
-          { err: error, run: job.runId, retryInMs },
+          { err: error, run: job.runId, retryInMs, ...traceLogFields(traceparent) },
           'recording failed: the database is unreachable; trying again',
         ),
     });
@@ -202,6 +242,7 @@ export class Executor {
         durationMs: Math.round(outcome.durationMs),
         lateMs: outcome.startedAt - Date.parse(job.scheduledFor),
         ...(outcome.error ? { error: outcome.error.kind } : {}),
+        ...traceLogFields(traceparent),
       },
       'run recorded',
     );
@@ -213,10 +254,7 @@ export class Executor {
       {
         kind: SpanKind.CLIENT,
         attributes: {
-          'orrery.tenant.id': job.tenantId,
-          'orrery.endpoint.id': job.endpointId,
-          'orrery.run.id': job.runId,
-          'orrery.run.attempt': job.attempt,
+          ...runAttributes(job),
           'http.request.method': job.request.method,
           'server.address': hostOf(job.request.url),
         },
@@ -272,6 +310,42 @@ export class Executor {
     await this.#batcher.drain();
     await this.#caller.close();
   }
+}
+
+/** The attributes every span of a run carries. */
+function runAttributes(job: QueuePayload<'execute'>): Attributes {
+  return {
+    [A.tenant]: job.tenantId,
+    [A.endpoint]: job.endpointId,
+    [A.run]: job.runId,
+    [A.attempt]: job.attempt,
+    ...(job.cascade === undefined
+      ? {}
+      : { [A.cascadeRoot]: job.cascade.root, [A.cascadeDepth]: job.cascade.depth }),
+  };
+}
+
+/**
+ * The time a run's job waited for an executor (`orrery.run.queue_wait`): from its dispatch (the
+ * job is enqueued right after) to an executor taking it, in the run's trace. A job whose lease
+ * lapsed meanwhile is marked `orrery.run.stale` and not called.
+ */
+function queueWaitSpan(
+  tracer: Tracer,
+  job: QueuePayload<'execute'>,
+  now: number,
+  stale: boolean,
+): void {
+  const span = tracer.startSpan(
+    'orrery.run.queue_wait',
+    {
+      kind: SpanKind.CONSUMER,
+      startTime: Math.min(Date.parse(job.dispatchedAt), now),
+      attributes: { ...runAttributes(job), 'orrery.run.stale': stale },
+    },
+    contextFromTraceparent(job.traceparent),
+  );
+  span.end(now);
 }
 
 /** Ends a call's span: the response status, and an error status for a failed outcome. */

@@ -8,6 +8,7 @@ import { handleCommand, migrateDatabase } from '@orrery/event-store';
 import { InProcessQueue } from '@orrery/queue';
 import {
   declareEdges,
+  MemoryTelemetry,
   serviceRoleUrl,
   startTargetServer,
   useTestDatabase,
@@ -25,6 +26,8 @@ import { SchedulingProjection } from '../projection/scheduling-projection.js';
 import { createPostgresEventStore } from '@orrery/event-store';
 import { createSchedulingDb } from '../db.js';
 import { makeEvent } from '@orrery/domain';
+import type { Instrumentation } from '@orrery/telemetry';
+import { CASCADE_ATTRIBUTES, CASCADE_METRICS } from './cascade-metrics.js';
 
 const db = useTestDatabase();
 const log = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
@@ -59,14 +62,24 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-const start = () =>
+const start = (instrumentation?: Instrumentation) =>
   startRuntime({
     connectionString: serviceUrl,
     queue: new InProcessQueue(),
     log,
     roles: ['projection', 'dispatcher', 'executor'],
     executor: { http: { allowLoopback: true } },
+    ...(instrumentation ? { instrumentation } : {}),
   });
+
+/** The hops `orrery.cascade.hop.duration` counted, by how the downstream run was dispatched. */
+const hops = async (telemetry: MemoryTelemetry) => {
+  const totals = await telemetry.totals();
+  const { hopDuration } = CASCADE_METRICS;
+  const by = (dispatch: 'direct' | 'deferred') =>
+    totals.histogram(hopDuration, { [CASCADE_ATTRIBUTES.dispatch]: dispatch });
+  return { all: totals.histogram(hopDuration), direct: by('direct'), deferred: by('deferred') };
+};
 
 async function register(
   store: Runtime['store'],
@@ -99,8 +112,10 @@ const stageOf = (r: TargetRequest) => new URL(r.path, 'http://x').pathname.slice
 
 describe('cascades through the real pipeline', () => {
   it('ETL: each stage runs once per batch, in order, with the batch id flowing through templates', async () => {
-    runtime = await start();
+    const telemetry = new MemoryTelemetry();
+    runtime = await start(telemetry.instrumentation);
     const { store } = runtime;
+    const from = await store.headPosition();
     const stages = ['extract', 'transform', 'load', 'verify'] as const;
     await register(store, 'extract', { baseline: { kind: 'interval', everyMs: 400 } });
     for (const [i, stage] of stages.entries()) {
@@ -138,6 +153,24 @@ describe('cascades through the real pipeline', () => {
       expect(new Set(batches).size).toBe(batches.length);
       expect(batches.every((b) => Number.isInteger(b) && b > 0)).toBe(true);
     }
+
+    // One hop figure per cascade the log shows fired: dispatched by the processor in the same
+    // append (`direct`, its RunDispatched by the cascade actor) or left to the dispatcher.
+    const reader = createPostgresEventStore({ connectionString: serviceUrl, maxConnections: 1 });
+    const fired = await reader.readAll({ after: from }).finally(() => reader.close());
+    const triggered = fired.filter((e) => e.type === 'CascadeTriggered').length;
+    const direct = fired.filter(
+      (e) => e.type === 'RunDispatched' && e.metadata.actor.kind === 'cascade',
+    ).length;
+    const counted = await hops(telemetry);
+    await telemetry.shutdown();
+    expect(triggered).toBeGreaterThanOrEqual(3 * (stages.length - 1));
+    expect({ all: counted.all.count, direct: counted.direct.count }).toEqual({
+      all: triggered,
+      direct,
+    });
+    expect(counted.deferred.count).toBe(triggered - direct);
+    expect(counted.all.min).toBeGreaterThanOrEqual(0);
   });
 
   it('a failing upstream trips the breaker of a gated downstream, and nothing cascades', async () => {
@@ -195,7 +228,17 @@ describe('cascades through the real pipeline', () => {
       await declareEdges(store, tenantId, 'down-1', [{ upstream: 'up-1' }]);
       await store.append(up, [response('after-edge')], { expectedVersion: 'any' });
       const log = await store.readAll({ after: 0 });
-      const processor = new CascadeProcessor({ db: sdb, store });
+      // The clock reads 2.5 s after the response was recorded: the hop is that long.
+      const recorded = log.find(
+        (e) => e.type === 'ResponseRecorded' && e.data.runId === 'after-edge',
+      )?.recordedAt;
+      const telemetry = new MemoryTelemetry();
+      const processor = new CascadeProcessor({
+        db: sdb,
+        store,
+        now: () => Date.parse(recorded ?? '') + 2_500,
+        instrumentation: telemetry.instrumentation,
+      });
       const ctx = { log: pino({ level: 'silent' }), fence: async () => {} };
       const wanted = log.filter(processor.wants);
       // Handled twice, as after a crash or a takeover.
@@ -207,6 +250,11 @@ describe('cascades through the real pipeline', () => {
         'after-edge',
       ]);
       expect(down.filter((e) => e.type === 'CascadeTriggered')).toHaveLength(1);
+      // One hop, counted once (the second handling was a duplicate); no queue: deferred.
+      const counted = await hops(telemetry);
+      await telemetry.shutdown();
+      expect(counted.all).toMatchObject({ count: 1, min: 2.5, max: 2.5 });
+      expect(counted.deferred.count).toBe(1);
     } finally {
       await store.close();
       await sdb.destroy();

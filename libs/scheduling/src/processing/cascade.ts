@@ -1,4 +1,4 @@
-import { handleCommand } from '@orrery/event-store';
+import { handleCommand, type CommandResult } from '@orrery/event-store';
 import {
   endpointDecider,
   endpointStream,
@@ -7,6 +7,7 @@ import {
   parseEndpointStream,
   type CascadeContext,
   type EdgeDefinition,
+  type EndpointState,
   type EventOf,
   type EventStore,
   type Millis,
@@ -14,11 +15,21 @@ import {
   type RecordedEvent,
   type UpstreamResponse,
 } from '@orrery/domain';
+import {
+  noopInstrumentation,
+  outgoingTraceparent,
+  traceLogFields,
+  type Instrumentation,
+} from '@orrery/telemetry';
+import { ROOT_CONTEXT, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { SchedulingDb } from '../db.js';
+import { endDispatchSpan, startDispatchSpan } from '../dispatcher/dispatch-span.js';
 import { executeMessage } from '../dispatcher/execute-message.js';
 import { AppendBatcher } from '../executor/append-batcher.js';
 import { loadEdges, saveEdgeChanges, type EdgeChange } from './cascade-edges.js';
+import { CascadeMetrics } from './cascade-metrics.js';
 import { loadDownstreams, type DownstreamRow } from './cascade-snapshots.js';
+import { endTriggerSpan, startTriggerSpan } from './cascade-spans.js';
 import type { Processor, ProcessorContext } from './processor.js';
 
 const isGraphStream = (streamId: string) => streamId.startsWith('graph-');
@@ -37,6 +48,11 @@ export interface CascadeProcessorOptions {
   readonly queue?: QueuePort;
   /** The lease margin of directly dispatched runs: the dispatchers' (default 15 s). */
   readonly leaseMarginMs?: number;
+  /**
+   * Tracer of the cascade spans (`orrery.cascade.trigger` per edge and response, and the
+   * dispatch of a run fired here; see docs/tracing.md). Default: no-ops.
+   */
+  readonly instrumentation?: Instrumentation;
 }
 
 /**
@@ -57,10 +73,14 @@ export class CascadeProcessor implements Processor {
   readonly name = 'cascade';
   readonly #batcher: AppendBatcher;
   readonly #now: () => Millis;
+  readonly #tracer: Tracer;
+  readonly #metrics: CascadeMetrics;
 
   constructor(private readonly deps: CascadeProcessorOptions) {
     this.#batcher = new AppendBatcher(deps.store);
     this.#now = deps.now ?? Date.now;
+    this.#tracer = (deps.instrumentation ?? noopInstrumentation).tracer;
+    this.#metrics = new CascadeMetrics((deps.instrumentation ?? noopInstrumentation).meter);
   }
 
   readonly wants = (event: RecordedEvent): boolean =>
@@ -121,35 +141,50 @@ export class CascadeProcessor implements Processor {
   /**
    * Observes one response on one edge — and, when the downstream's row is known and a queue is
    * at hand, dispatches a cascade that fires in the same decision and append; returns the
-   * downstream as it is after that.
+   * downstream as it is after that. Traced as `orrery.cascade.trigger`, a child of the
+   * response's trace: the decision carries the span's context, so a run it fires continues it.
    */
   async #observe(
-    { tenantId, edge, event }: { tenantId: string; edge: EdgeDefinition; event: Response },
+    step: { tenantId: string; edge: EdgeDefinition; event: Response },
     row: DownstreamRow | undefined,
     ctx: ProcessorContext,
   ): Promise<DownstreamRow | undefined> {
+    const span = startTriggerSpan(this.#tracer, step, ctx.span);
+    try {
+      const { decided, after } = await this.#decideAndDispatch(step, row, ctx, span);
+      endTriggerSpan(span, step.edge, decided);
+      return after;
+    } catch (error) {
+      endTriggerSpan(span, step.edge, undefined, error);
+      throw error;
+    }
+  }
+
+  async #decideAndDispatch(
+    { tenantId, edge, event }: { tenantId: string; edge: EdgeDefinition; event: Response },
+    row: DownstreamRow | undefined,
+    ctx: ProcessorContext,
+    span: Span,
+  ): Promise<{ decided: CommandResult<EndpointState>; after: DownstreamRow | undefined }> {
+    const traceparent = outgoingTraceparent(span, event.metadata.traceparent);
     const { queue } = this.deps;
     const direct = queue !== undefined && row !== undefined;
-    let result = await this.#decide(tenantId, edge, event, row, {
-      dispatch: direct,
-      tail: 'on-conflict',
-    });
+    const decide = (dispatch: boolean, tail: 'first' | 'on-conflict') =>
+      this.#decide(tenantId, edge, event, row, { dispatch, tail, traceparent });
+    let result = await decide(direct, 'on-conflict');
     if (!result.ok && result.error.code === 'conflict' && direct) {
       // The job moved under the dispatch (a pause, say): observe alone; the dispatcher decides.
-      result = await this.#decide(tenantId, edge, event, row, {
-        dispatch: false,
-        tail: 'on-conflict',
-      });
+      result = await decide(false, 'on-conflict');
     }
     if (result.ok && result.events.length === 0 && !result.duplicate && row !== undefined) {
       // Nothing decided on the read model's copy may only mean the copy is behind (the edge not
       // in it yet): an empty decision appends nothing, so no conflict would ever say so. Decide
       // again on the stream's tail.
-      result = await this.#decide(tenantId, edge, event, row, { dispatch: direct, tail: 'first' });
+      result = await decide(direct, 'first');
     }
     if (!result.ok) {
       // A downstream that is gone (archived, never registered) has nothing to decide.
-      if (result.error.code === 'not_found') return row;
+      if (result.error.code === 'not_found') return { decided: result, after: row };
       throw new Error(
         `edge ${edge.edgeId}: observing run ${event.data.runId}: ${result.error.message}`,
       );
@@ -158,12 +193,23 @@ export class CascadeProcessor implements Processor {
     // A run recorded at its dispatch (a template that could not render) makes no call.
     const recorded = result.events.some((e) => e.type === 'ResponseRecorded');
     if (queue !== undefined && dispatched?.type === 'RunDispatched' && !recorded) {
+      const dispatch = startDispatchSpan(
+        this.#tracer,
+        trace.setSpan(ROOT_CONTEXT, span),
+        result.state,
+      );
       await queue.enqueue('execute', [executeMessage(dispatched, result.state)]);
+      endDispatchSpan(dispatch, dispatched);
     }
     if (result.events.some((e) => e.type === 'CascadeTriggered')) {
-      ctx.log.debug({ edge: edge.edgeId, run: event.data.runId }, 'cascade triggered');
+      ctx.log.debug(
+        { edge: edge.edgeId, run: event.data.runId, ...traceLogFields(traceparent) },
+        'cascade triggered',
+      );
+      if (!result.duplicate)
+        this.#metrics.hop(event.recordedAt, dispatched !== undefined, this.#now());
     }
-    return row && { ...row, state: result.state };
+    return { decided: result, after: row && { ...row, state: result.state } };
   }
 
   #decide(
@@ -171,9 +217,19 @@ export class CascadeProcessor implements Processor {
     edge: EdgeDefinition,
     event: Response,
     row: DownstreamRow | undefined,
-    { dispatch, tail }: { dispatch: boolean; tail: 'first' | 'on-conflict' },
+    {
+      dispatch,
+      tail,
+      traceparent,
+    }: { dispatch: boolean; tail: 'first' | 'on-conflict'; traceparent: string | undefined },
   ) {
-    const response = upstreamResponse(event);
+    // A cascade fired here continues the trigger span (CascadeTriggered carries the response's
+    // `traceparent`); the observation itself stays in the upstream run's trace, which a fan-in
+    // links to.
+    const response = {
+      ...upstreamResponse(event),
+      ...(traceparent === undefined ? {} : { traceparent }),
+    };
     const streamId = endpointStream(tenantId, edge.downstreamEndpointId);
     return handleCommand(
       this.deps.store,
@@ -193,7 +249,9 @@ export class CascadeProcessor implements Processor {
           tenantId,
           actor: { kind: 'cascade', id: edge.edgeId },
           causationId: response.runId,
-          ...(response.traceparent === undefined ? {} : { traceparent: response.traceparent }),
+          ...(event.metadata.traceparent === undefined
+            ? {}
+            : { traceparent: event.metadata.traceparent }),
         },
         idempotencyKey: `observe:${edge.edgeId}:${event.position}`,
         // The downstream's stream is busy (dispatches, responses): decide again rather than

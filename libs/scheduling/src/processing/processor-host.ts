@@ -14,7 +14,7 @@ import {
   ProcessorMetrics,
   type Instrumentation,
 } from '@orrery/telemetry';
-import type { Tracer } from '@opentelemetry/api';
+import type { SpanContext, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { SchedulingDb } from '../db.js';
 import { LeaseLostError, ProcessorLease, type HeldLease } from './lease.js';
@@ -235,7 +235,7 @@ export class ProcessorHost {
       attributes: { 'orrery.processor.name': this.name, 'orrery.processor.events': batch.length },
     });
     try {
-      await this.#handleBatch(batch, through);
+      await this.#handleBatch(batch, through, span.spanContext());
       this.#metrics.batch(performance.now() - started, batch, this.#now());
       endSpan(span);
     } catch (error) {
@@ -244,7 +244,11 @@ export class ProcessorHost {
     }
   }
 
-  async #handleBatch(batch: readonly RecordedEvent[], through: number): Promise<void> {
+  async #handleBatch(
+    batch: readonly RecordedEvent[],
+    through: number,
+    span: SpanContext,
+  ): Promise<void> {
     const { processor, db } = this.options;
     const waiting = [
       ...new Set(batch.filter((e) => this.#parked.has(e.streamId)).map((e) => e.streamId)),
@@ -256,6 +260,7 @@ export class ProcessorHost {
     let moved = false;
     const whole: ProcessorContext = {
       log: this.options.log,
+      span,
       fence: async (trx) => {
         await this.#lease.fence(trx, this.#token(), through);
         moved = true;

@@ -1,4 +1,5 @@
 import type { Millis, RecordedEvent } from '@orrery/domain';
+import type { SpanContext } from '@opentelemetry/api';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { SchedulingSchema } from '../read-model/schema.js';
@@ -14,6 +15,8 @@ export interface ProcessorContext {
    * moves the checkpoint after `handle` returns.
    */
   readonly fence: (trx: Kysely<SchedulingSchema>) => Promise<void>;
+  /** The batch's span (`orrery.processor.batch`): spans per event link to it. */
+  readonly span?: SpanContext;
 }
 
 /**

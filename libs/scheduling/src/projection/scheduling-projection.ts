@@ -12,6 +12,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@orrery/domain';
+import { noopInstrumentation, type Instrumentation } from '@orrery/telemetry';
 import type { Transaction } from 'kysely';
 import type { SchedulingDb } from '../db.js';
 import type { SchedulingSchema } from '../read-model/schema.js';
@@ -29,6 +30,7 @@ import {
 import { plannerSessionsOf, writeConflicts, writePlannerSessions } from './planner-reads.js';
 import { loadStates, writeBatch } from './write-batch.js';
 import { loadJobStates, writeJobs } from './write-jobs.js';
+import { ProjectionMetrics } from './projection-metrics.js';
 
 /** The events the scheduling projection folds: its streams' and tenants' status changes. */
 export const schedulingWants = (event: RecordedEvent): boolean =>
@@ -42,6 +44,8 @@ export interface SchedulingProjectionOptions {
   readonly store: EventStore;
   /** Checkpoint and lease name. Default 'scheduling'. */
   readonly name?: string;
+  /** Counts runs and proposals by outcome (docs/observability.md). Default: no-ops. */
+  readonly instrumentation?: Instrumentation;
 }
 
 /**
@@ -55,9 +59,11 @@ export interface SchedulingProjectionOptions {
  */
 export class SchedulingProjection implements Processor {
   readonly name: string;
+  readonly #metrics: ProjectionMetrics;
 
   constructor(private readonly options: SchedulingProjectionOptions) {
     this.name = options.name ?? 'scheduling';
+    this.#metrics = new ProjectionMetrics((options.instrumentation ?? noopInstrumentation).meter);
   }
 
   readonly wants = schedulingWants;
@@ -119,6 +125,8 @@ export class SchedulingProjection implements Processor {
       await reholdEndpoints(trx, scopes, source, new Set(batch.endpoints.keys()));
       await ctx.fence(trx);
     });
+    // Counted once the batch (and the checkpoint past it) has committed.
+    this.#metrics.committed(events);
   }
 
   /** The states of the jobs of these tenants that `wanted` keeps (none: no query). */
