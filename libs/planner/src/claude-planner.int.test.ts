@@ -5,6 +5,8 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@orrery/domain';
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { migrateDatabase } from '@orrery/event-store';
 import { InProcessQueue } from '@orrery/queue';
 import { schedulingMigrations, startRuntime, type Runtime } from '@orrery/scheduling';
@@ -48,12 +50,17 @@ let telemetry: MemoryTelemetry;
 let fromPosition = 0;
 let url = '';
 
+// Spans started across awaits find their parent, as under the SDK (which registers the same).
+const contextManager = new AsyncLocalStorageContextManager();
+
 beforeAll(async () => {
+  context.setGlobalContextManager(contextManager.enable());
   await migrateDatabase(db().url, undefined, schedulingMigrations);
   url = await serviceRoleUrl(db());
   target = await startTargetServer({ respond: () => ({ items: 3 }) });
 });
 afterAll(async () => {
+  context.disable();
   await target.close();
 });
 afterEach(async () => {
@@ -88,6 +95,7 @@ async function start(budget: Partial<AnalysisBudget> = {}): Promise<EventStore> 
       maxRetries: 1,
       timeoutMs: 5_000,
       log,
+      instrumentation: telemetry.instrumentation,
     }),
   });
   fromPosition = await runtime.store.headPosition();
@@ -211,6 +219,24 @@ describe('the Claude planner in the planner service', () => {
     expect(counted).toEqual({
       sessions: { 'claude completed': 1 },
       tokens: { input: 200 + 1_500 + 300, output: 40 },
+    });
+    // Its trace: the session, and each model call a child of it with the tokens it used.
+    const spans = telemetry.spans();
+    const sessionSpan = spans.find((s) => s.name === 'orrery.planner.session');
+    const calls = spans.filter((s) => s.name.startsWith('chat '));
+    expect(calls.map((c) => c.attributes['orrery.planner.step'])).toEqual([1, 2]);
+    for (const call of calls) {
+      expect(call.spanContext().traceId).toBe(sessionSpan?.spanContext().traceId);
+      expect(call.parentSpanContext?.spanId).toBe(sessionSpan?.spanContext().spanId);
+    }
+    expect(calls.map((c) => c.attributes['gen_ai.usage.input_tokens'])).toEqual([
+      100 + 1_500 + 300,
+      100,
+    ]);
+    expect(calls[0]?.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.usage.output_tokens': 20,
     });
   });
 

@@ -1,6 +1,7 @@
 import { envInt } from '@orrery/service-kit';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { Instrumentation } from '@orrery/telemetry';
 import { createClaudeBackend, DEFAULT_CLAUDE_MODEL } from './claude/index.js';
 import type { PlannerServiceOptions } from './start-planner.js';
 
@@ -37,6 +38,7 @@ export type PlannerEnv = z.output<z.ZodObject<typeof plannerEnv>>;
 export function plannerOptionsFromEnv(
   env: PlannerEnv,
   log: Logger,
+  instrumentation?: Instrumentation,
 ): Omit<PlannerServiceOptions, 'connectionString' | 'log'> {
   const apiKey = env.ANTHROPIC_API_KEY;
   const baseURL = env.ANTHROPIC_BASE_URL;
@@ -51,6 +53,7 @@ export function plannerOptionsFromEnv(
             maxTokens: env.PLANNER_MAX_TOKENS,
             maxSessionTokens: env.PLANNER_SESSION_TOKENS,
             log: log.child({ component: 'claude' }),
+            ...(instrumentation ? { instrumentation } : {}),
           }),
         }
       : {}),

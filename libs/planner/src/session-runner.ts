@@ -22,6 +22,7 @@ import {
   noopInstrumentation,
   TRACE_ATTRIBUTES,
   type Instrumentation,
+  withSpan,
 } from '@orrery/telemetry';
 import type { Logger } from 'pino';
 import { commitSession, type CommittedSession, type JobInputs } from './commit-session.js';
@@ -94,7 +95,8 @@ export class SessionRunner {
       sessionId: `ps-${trigger.position}`,
     });
     try {
-      const committed = await this.#run(trigger, stop);
+      // Active while the session runs: each model call is a child span (docs/tracing.md).
+      const committed = await withSpan(span, () => this.#run(trigger, stop));
       span.setAttribute(TRACE_ATTRIBUTES.plannerOutcome, committed ? 'committed' : 'skipped');
       if (committed) recordDecisions(tracer, span, trigger.tenantId, committed.proposals);
       endSpan(span);

@@ -15,7 +15,9 @@ export {
   parseTraceparent,
   traceLogFields,
 } from './trace-context.js';
-export { endSpan, errorType } from './spans.js';
+export { endSpan, errorType, withSpan } from './spans.js';
+// The span kinds components mark their spans with (the API's own enum).
+export { SpanKind } from '@opentelemetry/api';
 export { PROCESSOR_ATTRIBUTES, PROCESSOR_METRICS, ProcessorMetrics } from './processor-metrics.js';
 export { addLinks, contextOf, linkTo, TRACE_ATTRIBUTES } from './trace-attributes.js';
 export {

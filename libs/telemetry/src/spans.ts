@@ -1,4 +1,4 @@
-import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 
 /** The `error.type` attribute value of a failure (OpenTelemetry semantic conventions). */
 export function errorType(error: unknown): string {
@@ -20,4 +20,13 @@ export function endSpan(span: Span, error?: unknown): void {
     });
   }
   span.end();
+}
+
+/**
+ * Runs `fn` with `span` active, so spans started inside it (through any tracer, with no parent
+ * given) are its children — across awaits when a context manager is registered (the SDK
+ * registers one), else only in `fn`'s synchronous part.
+ */
+export function withSpan<T>(span: Span, fn: () => T): T {
+  return context.with(trace.setSpan(context.active(), span), fn);
 }

@@ -130,7 +130,7 @@ await runService(
     const planner = await startPlanner({
       connectionString,
       log: log.child({ component: 'planner' }),
-      ...plannerOptionsFromEnv(config, log),
+      ...plannerOptionsFromEnv(config, log, globalInstrumentation()),
       instrumentation: globalInstrumentation(),
     });
     const apiKey = await ensureDefaultTenant(runtime.store, dataDir);

@@ -34,7 +34,7 @@ await runService(
     const planner = await startPlanner({
       connectionString: config.DATABASE_URL,
       log,
-      ...plannerOptionsFromEnv(config, log),
+      ...plannerOptionsFromEnv(config, log, globalInstrumentation()),
       // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
       instrumentation: globalInstrumentation(),
     });

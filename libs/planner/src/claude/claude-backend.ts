@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { PlannerBackend } from '@orrery/domain';
 import type { Logger } from 'pino';
+import { noopInstrumentation, type Instrumentation } from '@orrery/telemetry';
 import { z } from 'zod';
 import { runSession } from './claude-session.js';
 
@@ -34,6 +35,8 @@ export interface ClaudeBackendOptions {
   readonly maxRetries?: number;
   /** Where sessions that do not complete, and the SDK's own warnings, are logged. */
   readonly log?: Logger;
+  /** Each model call is a span (`chat <model>`, GenAI conventions); default: no-ops. */
+  readonly instrumentation?: Instrumentation;
 }
 
 const Options = z.object({
@@ -62,7 +65,7 @@ const Options = z.object({
  * if (result.outcome === 'completed') apply(result.proposals);
  */
 export function createClaudeBackend(options: ClaudeBackendOptions): PlannerBackend {
-  const { log, ...rest } = options;
+  const { log, instrumentation, ...rest } = options;
   const { apiKey, baseURL, maxRetries, ...limits } = Options.parse(rest);
   const client = new Anthropic({
     apiKey,
@@ -71,7 +74,11 @@ export function createClaudeBackend(options: ClaudeBackendOptions): PlannerBacke
     maxRetries,
     ...(log === undefined ? {} : { logger: log.child({ component: 'anthropic-sdk' }) }),
   });
-  const settings = { ...limits, ...(log === undefined ? {} : { log }) };
+  const settings = {
+    ...limits,
+    tracer: (instrumentation ?? noopInstrumentation).tracer,
+    ...(log === undefined ? {} : { log }),
+  };
   return {
     name: 'claude',
     plan: (input) => runSession(client, settings, input),

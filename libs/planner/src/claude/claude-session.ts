@@ -18,6 +18,7 @@ import {
   type TokenUsage,
   type ToolCallRecord,
 } from '@orrery/domain';
+import { endSpan, noopInstrumentation, SpanKind, type Instrumentation } from '@orrery/telemetry';
 import type { Logger } from 'pino';
 import { describeApiFailure } from './api-failure.js';
 import { contextMessage, SYSTEM_PROMPT } from './prompt.js';
@@ -32,6 +33,8 @@ export interface SessionSettings {
   readonly maxSessionTokens: number;
   readonly timeoutMs: number;
   readonly log?: Logger;
+  /** Each model call is a span, a child of the span active where the session runs. */
+  readonly tracer?: Instrumentation['tracer'];
 }
 
 /** The limits of the session record (PlannerSessionData): tool calls, chars of answers, reasoning, detail. */
@@ -79,6 +82,7 @@ export async function runSession(
   for (let step = 1; step <= settings.maxSteps; step++) {
     if (input.signal?.aborted) return end('failed', 'aborted');
     let reply: Message;
+    const span = startModelCallSpan(settings, step);
     try {
       reply = await client.messages.create(
         {
@@ -93,7 +97,9 @@ export async function runSession(
         },
         { signal: input.signal ?? null },
       );
+      endModelCallSpan(span, reply);
     } catch (error) {
+      endSpan(span, error);
       const detail = describeApiFailure(error, settings.timeoutMs);
       if (detail === null) throw error;
       return end('failed', detail);
@@ -135,6 +141,42 @@ export async function runSession(
     messages.push({ role: 'user', content: last ? [...results, LAST_STEP] : results });
   }
   return end('step_limit', `no submit_analysis after ${settings.maxSteps} model calls`);
+}
+
+type Span = ReturnType<Instrumentation['tracer']['startSpan']>;
+
+/**
+ * One model call's span, after the OpenTelemetry GenAI conventions (`chat <model>`, a client
+ * span): the model asked for, the tokens asked at most, and the step of the session.
+ */
+function startModelCallSpan(settings: SessionSettings, step: number): Span {
+  const tracer = settings.tracer ?? noopInstrumentation.tracer;
+  return tracer.startSpan(`chat ${settings.model}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.request.model': settings.model,
+      'gen_ai.request.max_tokens': settings.maxTokens,
+      'orrery.planner.step': step,
+    },
+  });
+}
+
+/** The reply's model, id, stop reason and tokens (input with the prompt cache's reads and writes). */
+function endModelCallSpan(span: Span, reply: Message): void {
+  const { usage } = reply;
+  span.setAttributes({
+    'gen_ai.response.model': reply.model,
+    'gen_ai.response.id': reply.id,
+    'gen_ai.response.finish_reasons': reply.stop_reason === null ? [] : [reply.stop_reason],
+    'gen_ai.usage.input_tokens':
+      usage.input_tokens +
+      (usage.cache_read_input_tokens ?? 0) +
+      (usage.cache_creation_input_tokens ?? 0),
+    'gen_ai.usage.output_tokens': usage.output_tokens,
+  });
+  endSpan(span);
 }
 
 /** A reply's blocks as the next request repeats them (text and tool calls: nothing else is enabled). */
