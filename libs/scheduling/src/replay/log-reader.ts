@@ -27,6 +27,8 @@ export interface LogReadOptions {
   readonly through: number;
   /** Positions per query. Default 20 000. */
   readonly chunk?: number;
+  /** Chunks queried ahead of the one being folded, each on a connection. Default 1. */
+  readonly ahead?: number;
   /**
    * Check every event against the catalogue's schemas (as the live projection's reads do).
    * Default false: the events were checked when made, and only their type and version are
@@ -58,18 +60,20 @@ const CHUNK_SQL = `
   from events where position > $1 and position <= $2`;
 
 /**
- * Reads the log in position order, a chunk at a time, the next chunk's query running on a second
- * connection while the caller folds the last one. Closes its connections when the iteration ends
- * (or is left early).
+ * Reads the log in position order, a chunk at a time, the queries of the next chunks running on
+ * connections of their own while the caller folds this one (`ahead` of them, default 1: on two
+ * cores a second query ahead only competes with the first and with the fold). Closes its
+ * connections when the iteration ends (or is left early).
  */
 export async function* readLog(
   connectionString: string,
   options: LogReadOptions,
 ): AsyncGenerator<LogChunk> {
   const size = options.chunk ?? 20_000;
+  const ahead = options.ahead ?? 1;
   const pool = createEventStorePool({
     connectionString,
-    max: 2,
+    max: ahead,
     application_name: 'orrery-replay-read',
   });
   const fetch = (after: number) => {
@@ -82,10 +86,18 @@ export async function* readLog(
     return { through, text };
   };
   try {
-    let next = options.after < options.through ? fetch(options.after) : null;
-    while (next) {
-      const current = next;
-      next = current.through < options.through ? fetch(current.through) : null;
+    const queued: ReturnType<typeof fetch>[] = [];
+    let last = options.after;
+    const fill = () => {
+      while (queued.length < ahead && last < options.through) {
+        const next = fetch(last);
+        queued.push(next);
+        last = next.through;
+      }
+    };
+    fill();
+    for (let current = queued.shift(); current; current = queued.shift()) {
+      fill();
       const text = await current.text;
       const started = performance.now();
       const decoded = decode(JSON.parse(text) as Row[], options.verify ?? false);
