@@ -15,6 +15,7 @@
  *   npm run orrery -- events tail [--follow] [--type Paused,Resumed] [--endpoint <id>] … [--json]
  *   npm run orrery -- replay [--to <position|ISO time>] [--tenant t] [--job j] [--endpoint e] [--swap] [--json]
  *   npm run orrery -- what-if --job <id> --from now-1h --to now [--set demo-orders.baseline.everyMs=1000] [--json]
+ *   npm run -s orrery -- mcp [--url <API URL>] [--key <API key>]   (an MCP server on stdio)
  *
  * Uses DATABASE_URL; without it, the embedded server of `npm start` (its URL
  * is in .orrery/pg.url while it runs), or starts the embedded server itself.
@@ -42,6 +43,7 @@ import { schedulingMigrations } from '@orrery/scheduling';
 import { eventsUsage, runEvents } from './cli/events-tail.js';
 import { explainUsage, runExplain } from './cli/explain.js';
 import { historyUsage, runHistory } from './cli/history.js';
+import { mcpUsage, runMcp } from './cli/mcp.js';
 import { runWhatIfCommand, whatIfUsage } from './cli/what-if.js';
 import { runApply } from './lib/apply-command.js';
 import { replaySynopsis, runReplay } from './lib/replay-command.js';
@@ -60,6 +62,7 @@ ${explainUsage}
 ${historyUsage}
 ${eventsUsage}
 ${whatIfUsage}
+${mcpUsage}
   orrery replay ${replaySynopsis}`;
 
 /** Verbs and how many positional arguments each takes. */
@@ -79,6 +82,7 @@ const readVerbs: Record<string, (argv: string[]) => Promise<number>> = {
   history: runHistory,
   events: runEvents,
   'what-if': runWhatIfCommand,
+  mcp: runMcp,
 };
 
 /** A tenant for people: status, who disabled it and why, and its keys (never a hash). */

@@ -18,6 +18,8 @@ import { openApiOptions } from './openapi/document.js';
 import { v1Routes } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
 import { adminRoutes } from './routes/admin.js';
+import { mcpRoutes } from './routes/mcp.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -99,6 +101,7 @@ export async function buildApp(
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes);
+  await app.register(dashboardRoutes);
   await app.register(adminRoutes, { prefix: '/v1/admin', failures });
   await app.register(
     async (v1) => {
@@ -109,5 +112,7 @@ export async function buildApp(
     },
     { prefix: '/v1' },
   );
+  // The MCP server (streamable HTTP), scoped to the key's tenant like /v1.
+  await app.register(mcpRoutes, { failures, root: app });
   return app;
 }

@@ -47,6 +47,7 @@ export function errorHandler(
       problem(error.code, error.message, {
         instance,
         ...(error.errors ? { errors: error.errors } : {}),
+        ...(error.refusal ? { refusal: error.refusal } : {}),
       }),
     );
   }

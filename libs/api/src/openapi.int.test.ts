@@ -26,7 +26,13 @@ interface Document {
 }
 
 /** Served for humans and tools, not part of the API the document describes. */
-const undocumented = (path: string) => path === '/openapi.json' || path.startsWith('/docs');
+/** Not operations of the control plane: the document, the docs UI, the MCP server (JSON-RPC). */
+const undocumented = (path: string) =>
+  path === '/openapi.json' ||
+  path.startsWith('/docs') ||
+  path === '/mcp' ||
+  // The dashboard's page and assets (libs/dashboard), like the docs UI.
+  path.startsWith('/ui');
 /** The probes answer without an API key. */
 const PUBLIC_PATHS = ['/healthz', '/readyz'];
 const PROBLEM_REF = '#/components/schemas/Problem';

@@ -27,6 +27,22 @@ export interface Problem {
   instance?: string;
   /** For validation problems: the offending fields, as dotted paths. */
   errors?: { field: string; message: string }[];
+  /** For a proposal the arbiter refused (409): the rule, and the decision that won. */
+  refusal?: Refusal;
+}
+
+/** An arbiter's refusal, as a 409 problem carries it (the `HintRejected` event's words). */
+export interface Refusal {
+  proposalId: string;
+  rule: string;
+  detail: string;
+  winner?: {
+    kind: 'hint' | 'pause';
+    hintId?: string | undefined;
+    source?: string | undefined;
+    until?: string | null | undefined;
+  };
+  cooldownUntil?: string;
 }
 
 /** An error the API answers as problem JSON. Throw it from handlers; the error handler maps it. */
@@ -35,6 +51,8 @@ export class ProblemError extends Error {
     readonly code: ProblemCode,
     detail: string,
     readonly errors?: { field: string; message: string }[],
+    /** A conflict that is an arbiter's refusal: answered as the problem's `refusal`. */
+    readonly refusal?: Refusal,
   ) {
     super(detail);
   }

@@ -31,7 +31,11 @@ const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const NOW = T0 + MINUTE;
 const stream = endpointStream('t1', 'e1');
-const meta = (kind: HintSource): EventMetadata => ({ tenantId: 't1', actor: { kind, id: kind } });
+/** An agent acts with a tenant's key: its actor is that key's user. */
+const meta = (kind: HintSource): EventMetadata => ({
+  tenantId: 't1',
+  actor: { kind: kind === 'agent' ? 'user' : kind, id: kind },
+});
 const policy = ArbiterPolicy.parse({
   antiThrash: { windowMs: 10 * MINUTE, maxChanges: 1, cooldownMs: 5 * MINUTE },
   budget: { windowMs: 10 * MINUTE, perEndpoint: 20, perJob: 1000 },
@@ -75,7 +79,7 @@ const history: readonly DomainEvent[] = [
 ];
 
 const proposalArb = fc.record({
-  source: fc.constantFrom<HintSource>('user', 'cascade', 'planner', 'planner'),
+  source: fc.constantFrom<HintSource>('user', 'cascade', 'agent', 'planner', 'planner'),
   kind: fc.constantFrom('interval', 'interval', 'oneShot', 'pause', 'clear'),
   intervalMs: fc.constantFrom(5 * SECOND, 20 * SECOND, 30 * SECOND, 2 * MINUTE, 20 * MINUTE),
   /** Based on the view before any of the concurrent proposals (stale once a pause lands). */
@@ -98,7 +102,7 @@ function proposalOf(spec: ProposalSpec, n: number): Proposal {
   return {
     id: `p${n}`,
     source: spec.source,
-    sourceId: { user: 'u1', cascade: 'up.e1', planner: 'session' }[spec.source],
+    sourceId: { user: 'u1', cascade: 'up.e1', agent: 'k1', planner: 'session' }[spec.source],
     ...(spec.source === 'planner' ? { fromEndpointId: 'e1' } : {}),
     reason: 'concurrent',
     action,

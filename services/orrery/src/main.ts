@@ -162,7 +162,7 @@ await runService(
     process.stdout.write(
       [
         '',
-        `  Orrery is up.  API ${address}   docs ${address}/docs`,
+        `  Orrery is up.  API ${address}   docs ${address}/docs   dashboard ${address}/ui`,
         `  API key (tenant "default", saved in ${join(dataDir, 'api-key')}):`,
         `    ${apiKey}`,
         `  Try:  curl -H "Authorization: Bearer ${apiKey}" ${address}/v1/jobs`,

@@ -389,7 +389,7 @@ export interface paths {
     put?: never;
     /**
      * Set a hint: an interval that replaces the baseline, or a one-shot run
-     * @description Interval hints are clamped to the endpoint bounds (the clamp is in the answer). A one-shot hint runs at `runAt`, in `inMs` (give at most one of them), or now; it competes with the baseline and must not expire before its run time. A user hint replaces the hint in its slot.
+     * @description Interval hints are clamped to the endpoint bounds (the clamp is in the answer). A one-shot hint runs at `runAt`, in `inMs` (give at most one of them), or now; it competes with the baseline and must not expire before its run time. A user hint replaces the hint in its slot. With `source: agent` the arbiter judges it as an agent's (below users and cascades, held off by a pause); a refusal is recorded and answered 409 with the rule and the decision that won in `refusal`.
      */
     post: operations['createHint'];
     /**
@@ -413,7 +413,7 @@ export interface paths {
     put?: never;
     /**
      * Run now (a user one-shot hint at the current time)
-     * @description Sets a one-shot hint at the current time (live for 10 minutes): the dispatcher runs the endpoint at its next tick, unless a pause holds it.
+     * @description Sets a one-shot hint at the current time (live for 10 minutes): the dispatcher runs the endpoint at its next tick, unless a pause holds it. With `source: agent`, a refusal (a pause, a user's or a cascade's live one-shot) is answered 409 with `refusal`.
      */
     post: operations['runEndpointNow'];
     delete?: never;
@@ -562,6 +562,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/endpoints/{endpointId}/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An endpoint's timeline: its stream and its planner sessions, in words
+     * @description The latest `limit` events of the window, oldest first: runs with their reason, lateness and outcome; hints accepted, refused (rule, winner), expired and cleared; pauses, reconfigurations (the fields they changed), cascades and planner sessions.
+     */
+    get: operations['getEndpointHistory'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/jobs/{jobId}/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A job's timeline: its stream and every endpoint's, in words
+     * @description As the endpoint timeline, over the job stream and the streams (and planner sessions) of every endpoint registered in the job.
+     */
+    get: operations['getJobHistory'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/dependencies': {
     parameters: {
       query?: never;
@@ -618,8 +658,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * A job's dependency graph, with each edge's state
-     * @description The job's endpoints, every endpoint of another job on one of their edges, and those edges with what each downstream knows of them now: the latest and the last satisfying upstream response, whether a gate is open, whether a breaker holds the downstream, and how many responses wait for a fan-in. Edges are read from the log; endpoints and edge states from the scheduling read model, which follows the log within moments.
+     * A job's (or the tenant's) dependency graph, with each edge's state
+     * @description The job's endpoints, every endpoint of another job on one of their edges, and those edges with what each downstream knows of them now: the latest and the last satisfying upstream response, whether a gate is open, whether a breaker holds the downstream, and how many responses wait for a fan-in. Without `job`, the whole tenant's graph (its active endpoints and every edge). Edges are read from the log; endpoints and edge states from the scheduling read model, which follows the log within moments. `at` replays the log up to a position or an instant instead: the graph, the endpoints and the edge states as they were then (404 for a job that did not exist yet).
      */
     get: operations['getGraph'];
     put?: never;
@@ -677,7 +717,7 @@ export interface paths {
     };
     /**
      * List refused proposals (newest first, cursor-paginated)
-     * @description Lists the proposals the arbiter refused for the tenant's endpoints — from users, cascades and planners — newest first: the rule and its detail, what was asked, the target's state the proposal met (its pause and hints, folded from the log just before the refusal) and the decision that won. Filter by job, endpoint, rule, source and a time window (`since` must not be after `until`); a filter naming an id the tenant does not have lists nothing. The list follows the log through the projection, so a refusal shows once the projection has read it.
+     * @description Lists the proposals the arbiter refused for the tenant's endpoints — from users, cascades, agents and planners — newest first: the rule and its detail, what was asked, the target's state the proposal met (its pause and hints, folded from the log just before the refusal) and the decision that won. Filter by job, endpoint, rule, source and a time window (`since` must not be after `until`); a filter naming an id the tenant does not have lists nothing. The list follows the log through the projection, so a refusal shows once the projection has read it.
      */
     get: operations['listConflicts'];
     put?: never;
@@ -1086,6 +1126,12 @@ export interface components {
      * @example {
      *       "kind": "oneShot"
      *     }
+     * @example {
+     *       "kind": "interval",
+     *       "intervalMs": 300000,
+     *       "ttlMs": 3600000,
+     *       "source": "agent"
+     *     }
      */
     HintCreateInput:
       | {
@@ -1094,6 +1140,13 @@ export interface components {
           intervalMs: number;
           ttlMs: number;
           reason?: string;
+          /**
+           * @description Who proposes it: `user` (the default: a person, outranking every other source) or `agent` (an automated client acting with this key, such as the MCP server: it yields to users' and cascades' live hints, a pause holds it off, and it outranks the planner). An agent's refused proposal is recorded as a conflict and answered 409 with `refusal`
+           * @enum {string}
+           */
+          source?: 'user' | 'agent';
+          /** @description The log position the proposal was based on (e.g. `asOf.position` of explain): refused as `stale` when the endpoint's latest response, pause or resume is newer */
+          basedOnPosition?: number;
         }
       | {
           /** @constant */
@@ -1108,14 +1161,29 @@ export interface components {
           /** @description How long the hint lives; it must outlive the run time. Default: until 10 minutes after the run time */
           ttlMs?: number;
           reason?: string;
+          /**
+           * @description Who proposes it: `user` (the default: a person, outranking every other source) or `agent` (an automated client acting with this key, such as the MCP server: it yields to users' and cascades' live hints, a pause holds it off, and it outranks the planner). An agent's refused proposal is recorded as a conflict and answered 409 with `refusal`
+           * @enum {string}
+           */
+          source?: 'user' | 'agent';
+          /** @description The log position the proposal was based on (e.g. `asOf.position` of explain): refused as `stale` when the endpoint's latest response, pause or resume is newer */
+          basedOnPosition?: number;
         };
     /**
      * @example {
      *       "reason": "the customer asked for fresh numbers"
      *     }
+     * @example {
+     *       "source": "agent"
+     *     }
      */
     RunNowInput: {
       reason?: string;
+      /**
+       * @description Who proposes it: `user` (the default: a person, outranking every other source) or `agent` (an automated client acting with this key, such as the MCP server: it yields to users' and cascades' live hints, a pause holds it off, and it outranks the planner). An agent's refused proposal is recorded as a conflict and answered 409 with `refusal`
+       * @enum {string}
+       */
+      source?: 'user' | 'agent';
     };
     /** @example {} */
     TestRunInput: Record<string, never>;
@@ -1645,12 +1713,28 @@ export interface components {
         field: string;
         message: string;
       }[];
+      /** @description For a proposal the arbiter refused (409): the rule and the decision that won */
+      refusal?: {
+        proposalId: string;
+        /** @description The arbiter's rule, e.g. `pause_wins`, `precedence` */
+        rule: string;
+        detail: string;
+        /** @description The live hint or pause that won */
+        winner?: {
+          /** @enum {string} */
+          kind: 'hint' | 'pause';
+          hintId?: string;
+          source?: string;
+          until?: string | null;
+        };
+        cooldownUntil?: string;
+      };
     };
     /** @description A hint in its slot when the proposal met it */
     ConflictHint: {
       hintId: string;
       /** @enum {string} */
-      source: 'user' | 'cascade' | 'planner';
+      source: 'user' | 'cascade' | 'agent' | 'planner';
       sourceId: string;
       /** @description Interval hints: the interval in force */
       intervalMs?: number;
@@ -1691,7 +1775,7 @@ export interface components {
           kind: 'hint';
           hintId?: string;
           /** @enum {string} */
-          source?: 'user' | 'cascade' | 'planner';
+          source?: 'user' | 'cascade' | 'agent' | 'planner';
           sourceId?: string;
           intervalMs?: number;
           /**
@@ -1773,7 +1857,7 @@ export interface components {
       /** @description The hint slot asked for (interval and one-shot proposals) */
       slot: ('interval' | 'oneShot') | null;
       /** @enum {string} */
-      source: 'user' | 'cascade' | 'planner';
+      source: 'user' | 'cascade' | 'agent' | 'planner';
       /** @description Who within the source: an API key, a planner session, an edge */
       sourceId: string;
       /** @description Planner proposals: the endpoint whose analysis produced it */
@@ -1800,426 +1884,6 @@ export interface components {
        * @description ISO-8601 instant
        */
       recordedAt: string;
-    };
-    Dependency: {
-      /** @description `<upstream endpoint id>.<downstream endpoint id>` */
-      edgeId: string;
-      /** @description How fan-in and templates of the downstream refer to the edge */
-      name: string;
-      /** @description An identifier */
-      upstreamEndpointId: string;
-      /** @description An identifier */
-      downstreamEndpointId: string;
-      /** @description CEL over the upstream's response */
-      condition: string;
-      /** @enum {string} */
-      mode: 'trigger' | 'gate';
-      freshness:
-        | {
-            /** @constant */
-            kind: 'duration';
-            ms: number;
-          }
-        | {
-            /** @constant */
-            kind: 'since_last_run';
-          };
-      onUpstreamFailure?: {
-        afterFailures: number;
-      };
-    };
-    /** @description An upstream response as the edge judged it */
-    EdgeObservation: {
-      runId: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      respondedAt: string;
-      /** @description null when no HTTP answer arrived */
-      status: number | null;
-      ok: boolean;
-      /** @description Whether it satisfied the edge's condition */
-      satisfied: boolean;
-    };
-    EdgeState: {
-      /** @description The upstream's latest response the edge saw */
-      latest: components['schemas']['EdgeObservation'] | null;
-      /** @description The latest one that satisfied the condition */
-      lastSatisfied: components['schemas']['EdgeObservation'] | null;
-      /** @description Gate edges: open when the latest response satisfied and is fresh now */
-      gate: ('open' | 'closed') | null;
-      /** @description Edges with `onUpstreamFailure`: open while the downstream is held */
-      breaker: ('closed' | 'open') | null;
-      /** @description Consecutive failed upstream runs */
-      failures: number;
-      /** @description Trigger edges: satisfying responses not yet used by the fan-in */
-      waiting: number;
-    };
-    GraphNode: {
-      /** @description An identifier */
-      endpointId: string;
-      /** @description An identifier */
-      jobId: string;
-      name: string;
-      /** @enum {string} */
-      status: 'active' | 'archived';
-      /**
-       * @description The kind of the endpoint's schedule
-       * @enum {string}
-       */
-      baseline: 'interval' | 'cron' | 'none';
-      /** @description How its trigger edges combine (null: all of them) */
-      fanIn: {
-        /** @default all */
-        combine: string;
-        correlation?: string;
-      } | null;
-      /** @description False for an endpoint of another job on one of the edges */
-      inJob: boolean;
-    };
-    /** @description An edge and what its downstream knows of it now */
-    GraphEdge: {
-      /** @description `<upstream endpoint id>.<downstream endpoint id>` */
-      edgeId: string;
-      /** @description How fan-in and templates of the downstream refer to the edge */
-      name: string;
-      /** @description An identifier */
-      upstreamEndpointId: string;
-      /** @description An identifier */
-      downstreamEndpointId: string;
-      /** @description CEL over the upstream's response */
-      condition: string;
-      /** @enum {string} */
-      mode: 'trigger' | 'gate';
-      freshness:
-        | {
-            /** @constant */
-            kind: 'duration';
-            ms: number;
-          }
-        | {
-            /** @constant */
-            kind: 'since_last_run';
-          };
-      onUpstreamFailure?: {
-        afterFailures: number;
-      };
-      state: components['schemas']['EdgeState'];
-    };
-    Graph: {
-      nodes: components['schemas']['GraphNode'][];
-      edges: components['schemas']['GraphEdge'][];
-    };
-    /** @description An endpoint: its request and schedule. Secret header values read back as "***". */
-    EndpointConfig: {
-      name: string;
-      /** @default  */
-      description: string;
-      request: {
-        /**
-         * @default GET
-         * @enum {string}
-         */
-        method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
-        /** Format: uri */
-        url: string;
-        /** @default {} */
-        headers: {
-          [key: string]: {
-            value: string;
-            /** @default false */
-            secret: boolean;
-          };
-        };
-        body?: string;
-      };
-      baseline:
-        | {
-            /** @constant */
-            kind: 'interval';
-            everyMs: number;
-          }
-        | {
-            /** @constant */
-            kind: 'cron';
-            expression: string;
-            /** @default UTC */
-            timezone: string;
-          }
-        | {
-            /** @constant */
-            kind: 'none';
-          };
-      start?:
-        | {
-            /** @constant */
-            kind: 'next_slot';
-          }
-        | {
-            /** @constant */
-            kind: 'immediately';
-          }
-        | {
-            /** @constant */
-            kind: 'at';
-            /** Format: date-time */
-            at: string;
-          };
-      /**
-       * @description Runs are never closer together than this, measured from the last run
-       * @default 0
-       */
-      minIntervalMs: number;
-      /** @description Runs are never further apart than this (unless paused); at least `minIntervalMs` */
-      maxIntervalMs?: number;
-      /** @default 10000 */
-      timeoutMs: number;
-      /** @default 65536 */
-      responseCapBytes: number;
-      /** @default 0 */
-      jitterMs: number;
-      /**
-       * @default {
-       *       "factor": 2,
-       *       "maxMs": 3600000
-       *     }
-       */
-      backoff: {
-        /** @default 2 */
-        factor: number;
-        /** @default 3600000 */
-        maxMs: number;
-      };
-      fanIn?: {
-        /** @default all */
-        combine: string;
-        correlation?: string;
-      };
-    };
-    IntervalHint: {
-      /** @constant */
-      kind: 'interval';
-      intervalMs: number;
-      hintId: string;
-      /** @enum {string} */
-      source: 'user' | 'cascade' | 'planner';
-      sourceId: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      expiresAt: string;
-      reason: string;
-      /** @description Present when the requested interval was clamped to the endpoint bounds */
-      clamped?: {
-        requested: number;
-        applied: number;
-        /** @enum {string} */
-        bound: 'min' | 'max';
-      };
-    };
-    OneShotHint: {
-      /** @constant */
-      kind: 'oneShot';
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      runAt: string;
-      hintId: string;
-      /** @enum {string} */
-      source: 'user' | 'cascade' | 'planner';
-      sourceId: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      expiresAt: string;
-      reason: string;
-    };
-    Hint: components['schemas']['IntervalHint'] | components['schemas']['OneShotHint'];
-    Endpoint: {
-      /** @description An identifier */
-      id: string;
-      /** @description An identifier */
-      jobId: string;
-      /** @enum {string} */
-      status: 'active' | 'archived';
-      config: components['schemas']['EndpointConfig'];
-      /** @description The pause in force now (a lapsed pause reads as null) */
-      paused: {
-        until: string | null;
-        reason: string;
-      } | null;
-      /** @description Live hints only */
-      hints: {
-        interval: components['schemas']['IntervalHint'] | null;
-        oneShot: components['schemas']['OneShotHint'] | null;
-      };
-      schedule: {
-        /** @description null: never, until something changes */
-        nextRunAt: string | null;
-        reason: string;
-      };
-      lastRun: {
-        runId: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        scheduledFor: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        dispatchedAt: string;
-      } | null;
-      inFlight: {
-        runId: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        scheduledFor: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        dispatchedAt: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        leaseUntil: string;
-        attempt: number;
-      } | null;
-      consecutiveFailures: number;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      registeredAt: string;
-      /** @description The job's hold on the endpoint (the next run already takes it into account) */
-      job: {
-        /** @description The job's pause in force now: it holds every endpoint of the job */
-        paused: {
-          until: string | null;
-          reason: string;
-        } | null;
-        /** @description The job is archived: the endpoint never runs again */
-        archived: boolean;
-      };
-      /** @description Processors that set this endpoint's events aside because they failed; they are retried, and at once after any change to the endpoint (empty when all is well) */
-      parked: {
-        /** @description Which consumer of the log set it aside */
-        processor: string;
-        error: string;
-        /**
-         * Format: date-time
-         * @description ISO-8601 instant
-         */
-        since: string;
-        /** @description The first event it could not handle */
-        position: number;
-      }[];
-      /** @description Its incoming edges, by name */
-      dependsOn: components['schemas']['Dependency'][];
-    };
-    ClearedHints: {
-      /** @description The slots that held a hint */
-      cleared: ('interval' | 'oneShot')[];
-    };
-    RunError: {
-      /** @enum {string} */
-      kind: 'timeout' | 'network' | 'too_large' | 'refused' | 'internal' | 'template';
-      message: string;
-    };
-    TestRunResult: {
-      runId: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      startedAt: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      finishedAt: string;
-      /** @description HTTP status; null when no response arrived */
-      status: number | null;
-      ok: boolean;
-      durationMs: number;
-      /** @description A lower-cased subset */
-      headers: {
-        [key: string]: string;
-      };
-      /** @description JSON when the answer was complete JSON, else text */
-      body: unknown;
-      bodyTruncated: boolean;
-      error?: components['schemas']['RunError'];
-      /**
-       * @description What became of the call, as a run's `outcome` says it
-       * @enum {string}
-       */
-      outcome:
-        | 'pending'
-        | 'succeeded'
-        | 'http_error'
-        | 'truncated'
-        | 'timeout'
-        | 'network'
-        | 'refused'
-        | 'internal'
-        | 'template';
-    };
-    /** @description How the planner steers the job's endpoints (the defaults unless set) */
-    PlannerSettings: {
-      /** @description Whether the planner analyses the endpoints of the job (default true) */
-      enabled: boolean;
-      /**
-       * @description `auto` (the default) uses Claude when the planner service has an API key and the heuristic otherwise; `heuristic` and `claude` force one
-       * @enum {string}
-       */
-      backend: 'auto' | 'heuristic' | 'claude';
-      /** @description The arbiter's limits for the job's endpoints: they apply to every proposal for them, whichever job's planner made it */
-      policy: {
-        /** @description Automated proposals that turn the interval (faster ↔ slower) more than `maxChanges` times in `windowMs` are refused, and every turn after that for `cooldownMs` */
-        antiThrash: {
-          /** @description The window, in ms (default 30 min) */
-          windowMs: number;
-          /** @description Direction changes accepted in the window (default 4) */
-          maxChanges: number;
-          /** @description How long turns are refused after a refused one, in ms (default 30 min) */
-          cooldownMs: number;
-        };
-        /** @description Planner-induced extra runs accepted per window */
-        budget: {
-          /** @description The window, in ms (default 1 h) */
-          windowMs: number;
-          /** @description Extra runs per endpoint in the window (default 120) */
-          perEndpoint: number;
-          /** @description Extra runs per job in the window (default 1,000) */
-          perJob: number;
-        };
-        /** @description The longest pause a planner may propose, in ms; longer ones are clamped (default 24 h) */
-        maxPlannerPauseMs: number;
-      };
-    };
-    Job: {
-      /** @description An identifier */
-      id: string;
-      name: string;
-      description: string;
-      /** @enum {string} */
-      status: 'active' | 'archived';
-      paused: {
-        until: string | null;
-        reason: string;
-      } | null;
-      createdAt: string | null;
-      planner: components['schemas']['PlannerSettings'];
     };
     /** @description Who caused an event and how it chains to others */
     EventMetadata: {
@@ -2468,7 +2132,7 @@ export interface components {
       intervalHint: {
         hintId: string;
         /** @enum {string} */
-        source: 'user' | 'cascade' | 'planner';
+        source: 'user' | 'cascade' | 'agent' | 'planner';
         sourceId: string;
         intervalMs: number;
         /**
@@ -2480,7 +2144,7 @@ export interface components {
       oneShotHint: {
         hintId: string;
         /** @enum {string} */
-        source: 'user' | 'cascade' | 'planner';
+        source: 'user' | 'cascade' | 'agent' | 'planner';
         sourceId: string;
         /**
          * Format: date-time
@@ -2605,7 +2269,7 @@ export interface components {
           /** @enum {string} */
           slot: 'interval' | 'oneShot';
           /** @enum {string} */
-          source: 'user' | 'cascade' | 'planner';
+          source: 'user' | 'cascade' | 'agent' | 'planner';
           sourceId: string;
           reason: string;
           /**
@@ -2664,7 +2328,7 @@ export interface components {
           /** @enum {string} */
           kind?: 'interval' | 'oneShot' | 'pause' | 'clear';
           /** @enum {string} */
-          source: 'user' | 'cascade' | 'planner';
+          source: 'user' | 'cascade' | 'agent' | 'planner';
           sourceId: string;
           fromEndpointId?: string;
           /** @description The arbiter rule that refused it (docs/adaptation.md) */
@@ -2677,7 +2341,7 @@ export interface components {
             kind: 'hint' | 'pause';
             hintId?: string;
             /** @enum {string} */
-            source?: 'user' | 'cascade' | 'planner';
+            source?: 'user' | 'cascade' | 'agent' | 'planner';
             until?: string | null;
           };
           /**
@@ -2800,7 +2464,7 @@ export interface components {
         interval: {
           hintId: string;
           /** @enum {string} */
-          source: 'user' | 'cascade' | 'planner';
+          source: 'user' | 'cascade' | 'agent' | 'planner';
           sourceId: string;
           reason: string;
           /**
@@ -2813,7 +2477,7 @@ export interface components {
         oneShot: {
           hintId: string;
           /** @enum {string} */
-          source: 'user' | 'cascade' | 'planner';
+          source: 'user' | 'cascade' | 'agent' | 'planner';
           sourceId: string;
           reason: string;
           /**
@@ -2860,6 +2524,463 @@ export interface components {
         /** @description The last gate, fan-in and breaker decisions, oldest first */
         cascadeEvents: components['schemas']['ExplanationCascadeEvent'][];
       };
+    };
+    Dependency: {
+      /** @description `<upstream endpoint id>.<downstream endpoint id>` */
+      edgeId: string;
+      /** @description How fan-in and templates of the downstream refer to the edge */
+      name: string;
+      /** @description An identifier */
+      upstreamEndpointId: string;
+      /** @description An identifier */
+      downstreamEndpointId: string;
+      /** @description CEL over the upstream's response */
+      condition: string;
+      /** @enum {string} */
+      mode: 'trigger' | 'gate';
+      freshness:
+        | {
+            /** @constant */
+            kind: 'duration';
+            ms: number;
+          }
+        | {
+            /** @constant */
+            kind: 'since_last_run';
+          };
+      onUpstreamFailure?: {
+        afterFailures: number;
+      };
+    };
+    /** @description An upstream response as the edge judged it */
+    EdgeObservation: {
+      runId: string;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      respondedAt: string;
+      /** @description null when no HTTP answer arrived */
+      status: number | null;
+      ok: boolean;
+      /** @description Whether it satisfied the edge's condition */
+      satisfied: boolean;
+    };
+    EdgeState: {
+      /** @description The upstream's latest response the edge saw */
+      latest: components['schemas']['EdgeObservation'] | null;
+      /** @description The latest one that satisfied the condition */
+      lastSatisfied: components['schemas']['EdgeObservation'] | null;
+      /** @description Gate edges: open when the latest response satisfied and is fresh now */
+      gate: ('open' | 'closed') | null;
+      /** @description Edges with `onUpstreamFailure`: open while the downstream is held */
+      breaker: ('closed' | 'open') | null;
+      /** @description Consecutive failed upstream runs */
+      failures: number;
+      /** @description Trigger edges: satisfying responses not yet used by the fan-in */
+      waiting: number;
+    };
+    GraphNode: {
+      /** @description An identifier */
+      endpointId: string;
+      /** @description An identifier */
+      jobId: string;
+      name: string;
+      /** @enum {string} */
+      status: 'active' | 'archived';
+      /**
+       * @description The kind of the endpoint's schedule
+       * @enum {string}
+       */
+      baseline: 'interval' | 'cron' | 'none';
+      /** @description How its trigger edges combine (null: all of them) */
+      fanIn: {
+        /** @default all */
+        combine: string;
+        correlation?: string;
+      } | null;
+      /** @description False for an endpoint of another job on one of the edges */
+      inJob: boolean;
+    };
+    /** @description An edge and what its downstream knows of it now */
+    GraphEdge: {
+      /** @description `<upstream endpoint id>.<downstream endpoint id>` */
+      edgeId: string;
+      /** @description How fan-in and templates of the downstream refer to the edge */
+      name: string;
+      /** @description An identifier */
+      upstreamEndpointId: string;
+      /** @description An identifier */
+      downstreamEndpointId: string;
+      /** @description CEL over the upstream's response */
+      condition: string;
+      /** @enum {string} */
+      mode: 'trigger' | 'gate';
+      freshness:
+        | {
+            /** @constant */
+            kind: 'duration';
+            ms: number;
+          }
+        | {
+            /** @constant */
+            kind: 'since_last_run';
+          };
+      onUpstreamFailure?: {
+        afterFailures: number;
+      };
+      state: components['schemas']['EdgeState'];
+    };
+    Graph: {
+      nodes: components['schemas']['GraphNode'][];
+      edges: components['schemas']['GraphEdge'][];
+    };
+    /** @description An endpoint: its request and schedule. Secret header values read back as "***". */
+    EndpointConfig: {
+      name: string;
+      /** @default  */
+      description: string;
+      request: {
+        /**
+         * @default GET
+         * @enum {string}
+         */
+        method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+        /** Format: uri */
+        url: string;
+        /** @default {} */
+        headers: {
+          [key: string]: {
+            value: string;
+            /** @default false */
+            secret: boolean;
+          };
+        };
+        body?: string;
+      };
+      baseline:
+        | {
+            /** @constant */
+            kind: 'interval';
+            everyMs: number;
+          }
+        | {
+            /** @constant */
+            kind: 'cron';
+            expression: string;
+            /** @default UTC */
+            timezone: string;
+          }
+        | {
+            /** @constant */
+            kind: 'none';
+          };
+      start?:
+        | {
+            /** @constant */
+            kind: 'next_slot';
+          }
+        | {
+            /** @constant */
+            kind: 'immediately';
+          }
+        | {
+            /** @constant */
+            kind: 'at';
+            /** Format: date-time */
+            at: string;
+          };
+      /**
+       * @description Runs are never closer together than this, measured from the last run
+       * @default 0
+       */
+      minIntervalMs: number;
+      /** @description Runs are never further apart than this (unless paused); at least `minIntervalMs` */
+      maxIntervalMs?: number;
+      /** @default 10000 */
+      timeoutMs: number;
+      /** @default 65536 */
+      responseCapBytes: number;
+      /** @default 0 */
+      jitterMs: number;
+      /**
+       * @default {
+       *       "factor": 2,
+       *       "maxMs": 3600000
+       *     }
+       */
+      backoff: {
+        /** @default 2 */
+        factor: number;
+        /** @default 3600000 */
+        maxMs: number;
+      };
+      fanIn?: {
+        /** @default all */
+        combine: string;
+        correlation?: string;
+      };
+    };
+    IntervalHint: {
+      /** @constant */
+      kind: 'interval';
+      intervalMs: number;
+      hintId: string;
+      /** @enum {string} */
+      source: 'user' | 'cascade' | 'agent' | 'planner';
+      sourceId: string;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      expiresAt: string;
+      reason: string;
+      /** @description Present when the requested interval was clamped to the endpoint bounds */
+      clamped?: {
+        requested: number;
+        applied: number;
+        /** @enum {string} */
+        bound: 'min' | 'max';
+      };
+    };
+    OneShotHint: {
+      /** @constant */
+      kind: 'oneShot';
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      runAt: string;
+      hintId: string;
+      /** @enum {string} */
+      source: 'user' | 'cascade' | 'agent' | 'planner';
+      sourceId: string;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      expiresAt: string;
+      reason: string;
+    };
+    Hint: components['schemas']['IntervalHint'] | components['schemas']['OneShotHint'];
+    Endpoint: {
+      /** @description An identifier */
+      id: string;
+      /** @description An identifier */
+      jobId: string;
+      /** @enum {string} */
+      status: 'active' | 'archived';
+      config: components['schemas']['EndpointConfig'];
+      /** @description The pause in force now (a lapsed pause reads as null) */
+      paused: {
+        until: string | null;
+        reason: string;
+      } | null;
+      /** @description Live hints only */
+      hints: {
+        interval: components['schemas']['IntervalHint'] | null;
+        oneShot: components['schemas']['OneShotHint'] | null;
+      };
+      schedule: {
+        /** @description null: never, until something changes */
+        nextRunAt: string | null;
+        reason: string;
+      };
+      lastRun: {
+        runId: string;
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant
+         */
+        scheduledFor: string;
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant
+         */
+        dispatchedAt: string;
+      } | null;
+      inFlight: {
+        runId: string;
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant
+         */
+        scheduledFor: string;
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant
+         */
+        dispatchedAt: string;
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant
+         */
+        leaseUntil: string;
+        attempt: number;
+      } | null;
+      consecutiveFailures: number;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      registeredAt: string;
+      /** @description The job's hold on the endpoint (the next run already takes it into account) */
+      job: {
+        /** @description The job's pause in force now: it holds every endpoint of the job */
+        paused: {
+          until: string | null;
+          reason: string;
+        } | null;
+        /** @description The job is archived: the endpoint never runs again */
+        archived: boolean;
+      };
+      /** @description Processors that set this endpoint's events aside because they failed; they are retried, and at once after any change to the endpoint (empty when all is well) */
+      parked: {
+        /** @description Which consumer of the log set it aside */
+        processor: string;
+        error: string;
+        /**
+         * Format: date-time
+         * @description ISO-8601 instant
+         */
+        since: string;
+        /** @description The first event it could not handle */
+        position: number;
+      }[];
+      /** @description Its incoming edges, by name */
+      dependsOn: components['schemas']['Dependency'][];
+    };
+    ClearedHints: {
+      /** @description The slots that held a hint */
+      cleared: ('interval' | 'oneShot')[];
+    };
+    RunError: {
+      /** @enum {string} */
+      kind: 'timeout' | 'network' | 'too_large' | 'refused' | 'internal' | 'template';
+      message: string;
+    };
+    TestRunResult: {
+      runId: string;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      startedAt: string;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      finishedAt: string;
+      /** @description HTTP status; null when no response arrived */
+      status: number | null;
+      ok: boolean;
+      durationMs: number;
+      /** @description A lower-cased subset */
+      headers: {
+        [key: string]: string;
+      };
+      /** @description JSON when the answer was complete JSON, else text */
+      body: unknown;
+      bodyTruncated: boolean;
+      error?: components['schemas']['RunError'];
+      /**
+       * @description What became of the call, as a run's `outcome` says it
+       * @enum {string}
+       */
+      outcome:
+        | 'pending'
+        | 'succeeded'
+        | 'http_error'
+        | 'truncated'
+        | 'timeout'
+        | 'network'
+        | 'refused'
+        | 'internal'
+        | 'template';
+    };
+    /** @description How the planner steers the job's endpoints (the defaults unless set) */
+    PlannerSettings: {
+      /** @description Whether the planner analyses the endpoints of the job (default true) */
+      enabled: boolean;
+      /**
+       * @description `auto` (the default) uses Claude when the planner service has an API key and the heuristic otherwise; `heuristic` and `claude` force one
+       * @enum {string}
+       */
+      backend: 'auto' | 'heuristic' | 'claude';
+      /** @description The arbiter's limits for the job's endpoints: they apply to every proposal for them, whichever job's planner made it */
+      policy: {
+        /** @description Automated proposals that turn the interval (faster ↔ slower) more than `maxChanges` times in `windowMs` are refused, and every turn after that for `cooldownMs` */
+        antiThrash: {
+          /** @description The window, in ms (default 30 min) */
+          windowMs: number;
+          /** @description Direction changes accepted in the window (default 4) */
+          maxChanges: number;
+          /** @description How long turns are refused after a refused one, in ms (default 30 min) */
+          cooldownMs: number;
+        };
+        /** @description Planner-induced extra runs accepted per window */
+        budget: {
+          /** @description The window, in ms (default 1 h) */
+          windowMs: number;
+          /** @description Extra runs per endpoint in the window (default 120) */
+          perEndpoint: number;
+          /** @description Extra runs per job in the window (default 1,000) */
+          perJob: number;
+        };
+        /** @description The longest pause a planner may propose, in ms; longer ones are clamped (default 24 h) */
+        maxPlannerPauseMs: number;
+      };
+    };
+    Job: {
+      /** @description An identifier */
+      id: string;
+      name: string;
+      description: string;
+      /** @enum {string} */
+      status: 'active' | 'archived';
+      paused: {
+        until: string | null;
+        reason: string;
+      } | null;
+      createdAt: string | null;
+      planner: components['schemas']['PlannerSettings'];
+    };
+    HistoryEntry: {
+      /** @description The event type */
+      type: string;
+      position: number;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      recordedAt: string;
+      streamId: string;
+      /** @description What the stream is about: `<endpointId>`, `job <jobId>`, … */
+      subject: string;
+      actor: {
+        /** @enum {string} */
+        kind: 'user' | 'planner' | 'cascade' | 'system';
+        id: string;
+      };
+      /** @description The run or event that caused it, when recorded */
+      causationId: string | null;
+      /** @description The event in words */
+      summary: string;
+      /** @description The event data, secret values as "***" */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    History: {
+      target: {
+        /** @enum {string} */
+        kind: 'endpoint' | 'job';
+        id: string;
+      };
+      /** @description Oldest first */
+      entries: components['schemas']['HistoryEntry'][];
+      /** @description Whether earlier entries of the window were left out (`limit`) */
+      more: boolean;
     };
     PipelineApply: {
       pipeline: string;
@@ -3243,7 +3364,7 @@ export interface components {
       /** @enum {string} */
       kind: 'interval' | 'oneShot' | 'pause' | 'clear';
       /** @enum {string} */
-      source: 'user' | 'cascade' | 'planner';
+      source: 'user' | 'cascade' | 'agent' | 'planner';
       /**
        * Format: date-time
        * @description When it was decided
@@ -7207,6 +7328,228 @@ export interface operations {
       };
     };
   };
+  getEndpointHistory: {
+    parameters: {
+      query?: {
+        /** @description Entries recorded at or after this instant */
+        since?: string;
+        /** @description Entries recorded before this instant (not before since) */
+        until?: string;
+        /** @description The latest this many entries of the window */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        /** @description An identifier */
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['History'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getJobHistory: {
+    parameters: {
+      query?: {
+        /** @description Entries recorded at or after this instant */
+        since?: string;
+        /** @description Entries recorded before this instant (not before since) */
+        until?: string;
+        /** @description The latest this many entries of the window */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        /** @description An identifier */
+        jobId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['History'];
+        };
+      };
+      /** @description Invalid request: a rule of the schema or of a description is broken, or a string holds a NUL or an unpaired surrogate; the field paths are in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's tenant is disabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (another tenant's ids answer this too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The state does not allow this now */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   listDependencies: {
     parameters: {
       query?: {
@@ -7662,9 +8005,11 @@ export interface operations {
   };
   getGraph: {
     parameters: {
-      query: {
-        /** @description The job whose graph to show */
-        job: string;
+      query?: {
+        /** @description The job whose part of the graph to show (default: the tenant's whole graph) */
+        job?: string;
+        /** @description Replay: the graph and each edge state as of this log position (inclusive) or instant (events recorded at or before it). Default: now. */
+        at?: string;
       };
       header?: never;
       path?: never;
@@ -7907,7 +8252,7 @@ export interface operations {
           | 'noop'
           | 'invalid';
         /** @description Only proposals from this source */
-        source?: 'user' | 'cascade' | 'planner';
+        source?: 'user' | 'cascade' | 'agent' | 'planner';
         /** @description Refused at or after this instant (not after `until`) */
         since?: string;
         /** @description Refused before this instant (not before `since`) */

@@ -1,4 +1,4 @@
-import type { EdgeDefinition, GraphState } from '@orrery/domain';
+import type { EdgeDefinition, GraphState, Millis } from '@orrery/domain';
 import type { ApiDeps } from '../deps.js';
 import { ProblemError } from '../problem.js';
 import { readEndpoint } from '../reads/endpoints.js';
@@ -9,7 +9,7 @@ import { readGraph } from './graph-commands.js';
 
 type ReadDeps = Pick<ApiDeps, 'store' | 'db' | 'now'>;
 
-interface Member {
+export interface Member {
   readonly endpointId: string;
   readonly jobId: string;
   readonly status: 'active' | 'archived';
@@ -17,24 +17,27 @@ interface Member {
 }
 
 /**
- * The endpoints of `jobId` and those among `ids`, as the read model holds them. An id the read
+ * The endpoints of `jobId` (every endpoint of the tenant when it is undefined) and those among
+ * `ids`, as the read model holds them. An id the read
  * model has not seen yet (registered a moment ago) is read from its stream, so an edge is never
  * shown without its ends.
  */
 async function members(
   deps: ReadDeps,
   tenantId: string,
-  jobId: string,
+  jobId: string | undefined,
   ids: readonly string[],
 ): Promise<Map<string, Member>> {
   const rows = await deps.db
     .selectFrom('schedule')
     .select(['endpoint_id', 'job_id', 'status', 'state'])
     .where('tenant_id', '=', tenantId)
-    .where((eb) =>
-      ids.length === 0
-        ? eb('job_id', '=', jobId)
-        : eb.or([eb('job_id', '=', jobId), eb('endpoint_id', 'in', [...ids])]),
+    .$if(jobId !== undefined, (qb) =>
+      qb.where((eb) =>
+        ids.length === 0
+          ? eb('job_id', '=', jobId ?? '')
+          : eb.or([eb('job_id', '=', jobId ?? ''), eb('endpoint_id', 'in', [...ids])]),
+      ),
     )
     .execute();
   const out = new Map<string, Member>(
@@ -57,16 +60,24 @@ async function members(
   return out;
 }
 
-const endsOf = (edges: readonly EdgeDefinition[]) => [
+export const endsOf = (edges: readonly EdgeDefinition[]) => [
   ...new Set(edges.flatMap((edge) => [edge.upstreamEndpointId, edge.downstreamEndpointId])),
 ];
 
-/** The edges of `graph` with an end in `jobId` (404 when the tenant has no such job). */
-async function edgesOfJob(deps: ReadDeps, tenantId: string, jobId: string, graph: GraphState) {
-  await readJob(deps, tenantId, jobId);
+/**
+ * The edges of `graph` with an end in `jobId` (404 when the tenant has no such job), or all of
+ * them when `jobId` is undefined.
+ */
+async function edgesOfJob(
+  deps: ReadDeps,
+  tenantId: string,
+  jobId: string | undefined,
+  graph: GraphState,
+) {
+  if (jobId !== undefined) await readJob(deps, tenantId, jobId);
   const all = Object.values(graph.edges);
   const found = await members(deps, tenantId, jobId, endsOf(all));
-  const inJob = (id: string) => found.get(id)?.jobId === jobId;
+  const inJob = (id: string) => jobId === undefined || found.get(id)?.jobId === jobId;
   const edges = all.filter((e) => inJob(e.upstreamEndpointId) || inJob(e.downstreamEndpointId));
   return { edges, found };
 }
@@ -110,30 +121,42 @@ export async function readDependency(
 }
 
 /**
- * A job's part of the graph: its endpoints, every endpoint of another job on one of their
- * edges, and those edges with what each downstream knows of them now. Edges come from the
- * graph stream; endpoints and edge states from the read model (the downstream's folded state).
+ * A job's part of the graph (or the tenant's whole graph): its endpoints, every endpoint of
+ * another job on one of their edges, and those edges with what each downstream knows of them
+ * now. Edges come from the graph stream; endpoints and edge states from the read model (the
+ * downstream's folded state). As of an earlier point: {@link graphViewAt}.
  */
 export async function graphView(
   deps: ReadDeps,
   tenantId: string,
-  jobId: string,
+  jobId: string | undefined,
 ): Promise<GraphView> {
   const graph = await readGraph(deps.store, tenantId);
   const { edges, found } = await edgesOfJob(deps, tenantId, jobId, graph);
-  const now = deps.now();
-  const nodeIds = new Set([
-    ...[...found.values()].filter((m) => m.jobId === jobId).map((m) => m.endpointId),
-    ...endsOf(edges),
-  ]);
+  // The tenant's graph leaves out archived endpoints that no edge names.
+  const shown = [...found.values()].filter((m) =>
+    jobId === undefined ? m.status === 'active' : m.jobId === jobId,
+  );
+  return assembleGraph(found, shown, edges, jobId, deps.now());
+}
+
+/** The view of `edges` between `members` (`shown` are drawn even without an edge). */
+export function assembleGraph(
+  found: ReadonlyMap<string, Member>,
+  shown: readonly Member[],
+  edges: readonly EdgeDefinition[],
+  jobId: string | undefined,
+  now: Millis,
+): GraphView {
+  const nodeIds = new Set([...shown.map((m) => m.endpointId), ...endsOf(edges)]);
   const nodes = [...nodeIds].sort().flatMap((id) => {
     const member = found.get(id);
-    return member ? [nodeOf(member, jobId)] : [];
+    return member ? [nodeOf(member, jobId ?? member.jobId)] : [];
   });
   const empty = storedState(null);
   return {
     nodes,
-    edges: edges
+    edges: [...edges]
       .sort((a, b) => (a.edgeId < b.edgeId ? -1 : a.edgeId > b.edgeId ? 1 : 0))
       .map((edge) => ({
         ...dependencyView(edge),

@@ -29,7 +29,7 @@ export const apiTags = [
   {
     name: 'conflicts',
     description:
-      'Proposals the arbiter refused — from users, cascades and planners — with the rule and ' +
+      'Proposals the arbiter refused — from users, cascades, agents and planners — with the rule and ' +
       'the decision they met.',
   },
   {

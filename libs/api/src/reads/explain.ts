@@ -138,7 +138,7 @@ function explanation(
 }
 
 /** When the tenant's last event at or before `position` was recorded (null: none yet). */
-async function logTimeAt(
+export async function logTimeAt(
   deps: Pick<ApiDeps, 'events'>,
   tenantId: string,
   position: number,

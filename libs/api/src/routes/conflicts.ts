@@ -16,7 +16,7 @@ export const conflictRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'List refused proposals (newest first, cursor-paginated)',
         description:
           "Lists the proposals the arbiter refused for the tenant's endpoints — from users, " +
-          'cascades and planners — newest first: the rule and its detail, what was asked, the ' +
+          'cascades, agents and planners — newest first: the rule and its detail, what was asked, the ' +
           "target's state the proposal met (its pause and hints, folded from the log just " +
           'before the refusal) and the decision that won. Filter by job, endpoint, rule, ' +
           'source and a time window (`since` must not be after `until`); a filter naming an ' +

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { dependencyView } from '../dependencies/edge-state.js';
 import { declareDependencies, removeDependencies } from '../dependencies/graph-commands.js';
+import { graphViewAt } from '../dependencies/graph-at.js';
 import { graphView, listDependencies, readDependency } from '../dependencies/graph-reads.js';
 import {
   described,
@@ -153,18 +154,26 @@ export const dependencyRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         operationId: 'getGraph',
-        summary: "A job's dependency graph, with each edge's state",
+        summary: "A job's (or the tenant's) dependency graph, with each edge's state",
         description:
           "The job's endpoints, every endpoint of another job on one of their edges, and those " +
           'edges with what each downstream knows of them now: the latest and the last ' +
           'satisfying upstream response, whether a gate is open, whether a breaker holds the ' +
-          'downstream, and how many responses wait for a fan-in. Edges are read from the log; ' +
+          'downstream, and how many responses wait for a fan-in. Without `job`, the whole ' +
+          "tenant's graph (its active endpoints and every edge). Edges are read from the log; " +
           'endpoints and edge states from the scheduling read model, which follows the log ' +
-          'within moments.',
+          'within moments. `at` replays the log up to a position or an instant instead: the ' +
+          'graph, the endpoints and the edge states as they were then (404 for a job that did ' +
+          'not exist yet).',
         querystring: GraphQuery,
         response: { 200: GraphSchema, ...problemResponses },
       },
     },
-    async (request) => graphView(deps, request.tenantId, request.query.job),
+    async (request) => {
+      const { job, at } = request.query;
+      return at === undefined
+        ? graphView(deps, request.tenantId, job)
+        : graphViewAt(deps, request.tenantId, job, at);
+    },
   );
 };

@@ -59,7 +59,7 @@ function hintRequest(body: z.infer<typeof HintCreateSchema>, now: Millis): HintR
   return { slot: 'oneShot', runAt, ttlMs };
 }
 
-/** User hints (they outrank planner and cascade hints), run now, and test runs. */
+/** Hints from users (they outrank every other source) and agents, run now, and test runs. */
 export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { deps } = app;
   const { secrets, caller } = deps;
@@ -71,6 +71,7 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
     /** Built with the decision's clock, so TTLs and delays measure from the same instant. */
     hint: (now: Millis) => HintRequest,
     reason: string,
+    proposer: { source?: 'user' | 'agent' | undefined; basedOnPosition?: number | undefined },
   ) => {
     const metadata = actor(request);
     const hintId = randomUUID();
@@ -82,20 +83,27 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
         type: 'ProposeHint',
         hintId,
         hint: hint(now),
-        source: 'user',
+        source: proposer.source ?? 'user',
         sourceId: metadata.actor.id,
         reason,
+        ...(proposer.basedOnPosition === undefined
+          ? {}
+          : { basedOnPosition: proposer.basedOnPosition }),
       }),
       metadata,
     );
     const proposed = events.find(isHintProposed);
     const refused = events.find((e) => e.type === 'HintRejected');
     if (!proposed && refused?.type === 'HintRejected') {
-      // A user outranks every other source today; a refusal would say which rule stood in the way.
-      throw new ProblemError(
-        'conflict',
-        `refused by the arbiter (${refused.data.rule}): ${refused.data.detail}`,
-      );
+      // Recorded (a conflict); the answer names the rule and the decision that won.
+      const { proposalId, rule, detail, winner, cooldownUntil } = refused.data;
+      throw new ProblemError('conflict', `refused by the arbiter (${rule}): ${detail}`, undefined, {
+        proposalId,
+        rule,
+        detail,
+        ...(winner ? { winner } : {}),
+        ...(cooldownUntil === undefined ? {} : { cooldownUntil }),
+      });
     }
     if (!proposed) throw new Error('ProposeHint appended no HintProposed');
     return proposedHintView(proposed.data);
@@ -112,7 +120,9 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
           'Interval hints are clamped to the endpoint bounds (the clamp is in the answer). ' +
           'A one-shot hint runs at `runAt`, in `inMs` (give at most one of them), or now; it ' +
           'competes with the baseline and must not expire before its run time. A user hint ' +
-          'replaces the hint in its slot.',
+          'replaces the hint in its slot. With `source: agent` the arbiter judges it as an ' +
+          "agent's (below users and cascades, held off by a pause); a refusal is recorded and " +
+          'answered 409 with the rule and the decision that won in `refusal`.',
         params: EndpointParams,
         body: HintCreateSchema,
         response: { 201: HintSchema, ...problemResponses },
@@ -121,10 +131,11 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { body } = request;
       const hint = (at: Millis) => hintRequest(body, at);
-      const reason = body.reason ?? 'set by user';
+      const reason = body.reason ?? (body.source === 'agent' ? 'set by agent' : 'set by user');
+      const proposer = { source: body.source, basedOnPosition: body.basedOnPosition };
       return reply
         .status(201)
-        .send(await propose(request, request.params.endpointId, hint, reason));
+        .send(await propose(request, request.params.endpointId, hint, reason, proposer));
     },
   );
 
@@ -166,7 +177,8 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Run now (a user one-shot hint at the current time)',
         description:
           'Sets a one-shot hint at the current time (live for 10 minutes): the dispatcher runs ' +
-          'the endpoint at its next tick, unless a pause holds it.',
+          'the endpoint at its next tick, unless a pause holds it. With `source: agent`, a ' +
+          "refusal (a pause, a user's or a cascade's live one-shot) is answered 409 with `refusal`.",
         params: EndpointParams,
         body: RunNowSchema.nullish(),
         response: { 202: HintSchema, ...problemResponses },
@@ -179,9 +191,10 @@ export const hintsRoutes: FastifyPluginAsyncZod = async (app) => {
         ttlMs: ONE_SHOT_GRACE_MS,
       });
       const reason = request.body?.reason ?? 'run now';
+      const proposer = { source: request.body?.source };
       return reply
         .status(202)
-        .send(await propose(request, request.params.endpointId, hint, reason));
+        .send(await propose(request, request.params.endpointId, hint, reason, proposer));
     },
   );
 

@@ -5,6 +5,7 @@ import { endpointsRoutes } from './endpoints.js';
 import { eventsRoutes } from './events.js';
 import { explainRoutes } from './explain.js';
 import { hintsRoutes } from './hints.js';
+import { historyRoutes } from './history.js';
 import { jobRoutes } from './jobs.js';
 import { pipelineRoutes } from './pipelines.js';
 import { plannerRoutes } from './planner.js';
@@ -19,6 +20,7 @@ export const v1Routes: FastifyPluginAsyncZod = async (app) => {
   await app.register(runsRoutes);
   await app.register(eventsRoutes);
   await app.register(explainRoutes);
+  await app.register(historyRoutes);
   await app.register(dependencyRoutes);
   await app.register(pipelineRoutes);
   await app.register(conflictRoutes);

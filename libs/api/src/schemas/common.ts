@@ -9,6 +9,24 @@ export const ProblemSchema = z
     detail: z.string(),
     instance: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    refusal: z
+      .object({
+        proposalId: z.string(),
+        rule: z.string().describe("The arbiter's rule, e.g. `pause_wins`, `precedence`"),
+        detail: z.string(),
+        winner: z
+          .object({
+            kind: z.enum(['hint', 'pause']),
+            hintId: z.string().optional(),
+            source: z.string().optional(),
+            until: z.string().nullable().optional(),
+          })
+          .optional()
+          .describe('The live hint or pause that won'),
+        cooldownUntil: z.string().optional(),
+      })
+      .optional()
+      .describe('For a proposal the arbiter refused (409): the rule and the decision that won'),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 

@@ -1,5 +1,6 @@
 import { DependencySpec, FanIn, Freshness, OnUpstreamFailure } from '@orrery/domain';
 import { z } from 'zod';
+import { LogPoint } from './explain.js';
 import { Id, Instant, PageQuery, requestBody } from './common.js';
 
 /** Most edges one endpoint's `dependsOn` may list. */
@@ -131,4 +132,12 @@ export const GraphSchema = z
   .meta({ id: 'Graph' });
 export type GraphView = z.infer<typeof GraphSchema>;
 
-export const GraphQuery = z.strictObject({ job: Id.describe('The job whose graph to show') });
+export const GraphQuery = z.strictObject({
+  job: Id.optional().describe(
+    "The job whose part of the graph to show (default: the tenant's whole graph)",
+  ),
+  at: LogPoint.optional().describe(
+    'Replay: the graph and each edge state as of this log position (inclusive) or instant ' +
+      '(events recorded at or before it). Default: now.',
+  ),
+});

@@ -221,6 +221,28 @@ export const EndpointListQuery = PageQuery.extend({
 
 const reason = z.string().max(500).optional();
 
+/** Who proposes a hint, and from which view of the log (the arbiter's staleness rule). */
+const proposer = {
+  source: z
+    .enum(['user', 'agent'])
+    .optional()
+    .describe(
+      'Who proposes it: `user` (the default: a person, outranking every other source) or ' +
+        '`agent` (an automated client acting with this key, such as the MCP server: it yields ' +
+        "to users' and cascades' live hints, a pause holds it off, and it outranks the planner). " +
+        "An agent's refused proposal is recorded as a conflict and answered 409 with `refusal`",
+    ),
+  basedOnPosition: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      'The log position the proposal was based on (e.g. `asOf.position` of explain): refused ' +
+        "as `stale` when the endpoint's latest response, pause or resume is newer",
+    ),
+};
+
 export const HintCreateSchema = requestBody(
   z.discriminatedUnion('kind', [
     z.strictObject({
@@ -236,6 +258,7 @@ export const HintCreateSchema = requestBody(
         .positive()
         .max(30 * DAY),
       reason,
+      ...proposer,
     }),
     z
       .strictObject({
@@ -261,6 +284,7 @@ export const HintCreateSchema = requestBody(
               'after the run time',
           ),
         reason,
+        ...proposer,
       })
       .refine((h) => h.runAt === undefined || h.inMs === undefined, {
         message: 'give runAt or inMs, not both',
@@ -274,6 +298,7 @@ export const HintCreateSchema = requestBody(
     { kind: 'interval', intervalMs: 60_000, ttlMs: 3_600_000, reason: 'end-of-month rush' },
     { kind: 'oneShot', inMs: 300_000, reason: 'the upstream batch has landed' },
     { kind: 'oneShot' },
+    { kind: 'interval', intervalMs: 300_000, ttlMs: 3_600_000, source: 'agent' },
   ],
 );
 
@@ -282,9 +307,11 @@ export const ClearedHintsSchema = z
   .object({ cleared: z.array(HintSlot).describe('The slots that held a hint') })
   .meta({ id: 'ClearedHints' });
 
-export const RunNowSchema = requestBody(z.strictObject({ reason }), 'RunNow', [
-  { reason: 'the customer asked for fresh numbers' },
-]);
+export const RunNowSchema = requestBody(
+  z.strictObject({ reason, source: proposer.source }),
+  'RunNow',
+  [{ reason: 'the customer asked for fresh numbers' }, { source: 'agent' }],
+);
 export const TestRunSchema = requestBody(z.strictObject({}), 'TestRun', [{}]);
 
 export const RunErrorSchema = z

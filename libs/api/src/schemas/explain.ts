@@ -5,25 +5,25 @@ import { CascadeDecisionInputs, CascadeEventView, DependenciesView } from './exp
 
 export const ExplainParams = z.strictObject({ endpointId: Id });
 
+/** A point of the log to replay up to: a position (inclusive) or an instant. */
+export const LogPoint = z.union(
+  [
+    z
+      .string()
+      .regex(/^\d{1,15}$/)
+      .describe('A log position'),
+    Instant,
+  ],
+  {
+    error: 'a log position (a non-negative integer) or an ISO-8601 instant',
+  },
+);
+
 export const ExplainQuery = z.strictObject({
-  at: z
-    .union(
-      [
-        z
-          .string()
-          .regex(/^\d{1,15}$/)
-          .describe('A log position'),
-        Instant,
-      ],
-      {
-        error: 'a log position (a non-negative integer) or an ISO-8601 instant',
-      },
-    )
-    .optional()
-    .describe(
-      'Replay: fold the log only up to this position (inclusive) or instant (recorded at or ' +
-        'before it) and ask the governor at that time. Default: now, with the whole log.',
-    ),
+  at: LogPoint.optional().describe(
+    'Replay: fold the log only up to this position (inclusive) or instant (recorded at or ' +
+      'before it) and ask the governor at that time. Default: now, with the whole log.',
+  ),
   recent: z.coerce
     .number()
     .int()
@@ -33,7 +33,7 @@ export const ExplainQuery = z.strictObject({
     .describe('How many recent dispatches and hint events to include'),
 });
 
-const HintSource = z.enum(['user', 'cascade', 'planner']);
+const HintSource = z.enum(['user', 'cascade', 'agent', 'planner']);
 const HintSlot = z.enum(['interval', 'oneShot']);
 
 const Baseline = z.discriminatedUnion('kind', [

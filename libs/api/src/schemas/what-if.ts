@@ -171,7 +171,7 @@ const ProposalChangeSchema = z
   .object({
     proposalId: z.string(),
     kind: z.enum(['interval', 'oneShot', 'pause', 'clear']),
-    source: z.enum(['user', 'cascade', 'planner']),
+    source: z.enum(['user', 'cascade', 'agent', 'planner']),
     at: Instant.describe('When it was decided'),
     recorded: z.object({ outcome: z.enum(['accepted', 'rejected']), rule: z.string().nullable() }),
     simulated: z.object({

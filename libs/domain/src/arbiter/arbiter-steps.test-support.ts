@@ -70,7 +70,7 @@ const actionArb = fc.oneof(
 
 export const proposalArb = fc.record({
   kind: fc.constant('propose' as const),
-  source: weighted<HintSource>([1, 'user'], [2, 'cascade'], [4, 'planner']),
+  source: weighted<HintSource>([1, 'user'], [2, 'cascade'], [2, 'agent'], [4, 'planner']),
   action: actionArb,
   /** Values no policy makes sense of: a zero TTL, a pause ending now, no slot to clear... */
   malformed: weighted([12, false], [1, true]),
@@ -147,7 +147,7 @@ export function proposalOf(step: ProposalStep, id: string, now: number, head: nu
   const { source, owner, chain, basedOn } = step;
   const from = { own: 'e1', edge: 'up', stranger: 'other', anonymous: undefined }[owner];
   const identity =
-    source === 'user'
+    source === 'user' || source === 'agent'
       ? { sourceId: 'u1' }
       : source === 'cascade'
         ? { sourceId: owner === 'stranger' ? 'other.e1' : 'up.e1' }

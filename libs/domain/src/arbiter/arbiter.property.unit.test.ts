@@ -158,7 +158,7 @@ function turnsOf(log: readonly Placed[]) {
   return turns;
 }
 
-const rank: Record<HintSource, number> = { planner: 0, cascade: 1, user: 2 };
+const rank: Record<HintSource, number> = { planner: 0, agent: 1, cascade: 2, user: 3 };
 
 /** What an accepted proposal must have respected, judged from the log it was decided on. */
 function checkAccepted({ step, proposal, before, now, seen }: Decision, outcome: DomainEvent) {
@@ -176,9 +176,11 @@ function checkAccepted({ step, proposal, before, now, seen }: Decision, outcome:
     ),
   );
   expect(proposal.basedOnPosition ?? latest).toBeGreaterThanOrEqual(latest);
-  // Pause wins over planners; their pauses are clamped.
+  // Pause wins over planners and agents; planners' pauses are clamped.
   const { pause } = before;
-  if (source === 'planner') expect(pause !== null && (pause.until ?? Infinity) > now).toBe(false);
+  if (source === 'planner' || source === 'agent') {
+    expect(pause !== null && (pause.until ?? Infinity) > now).toBe(false);
+  }
   if (outcome.type === 'Paused' && source === 'planner') {
     expect(fromIso(outcome.data.until ?? '')).toBeLessThanOrEqual(now + policy.maxPlannerPauseMs);
   }

@@ -20,9 +20,10 @@ export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const iso = (ms: number) => new Date(ms).toISOString();
 
+/** An agent acts with a tenant's key: its actor is that key's user. */
 export const metaOf = (kind: HintSource | 'system'): EventMetadata => ({
   tenantId: 't1',
-  actor: { kind, id: kind },
+  actor: { kind: kind === 'agent' ? 'user' : kind, id: kind },
 });
 
 /** Called every minute, bounded to [10 s, 10 min]. */
@@ -78,8 +79,8 @@ export const pause = (until: number): ProposalAction => ({ kind: 'pause', until 
 export const clear = (...slots: HintSlot[]): ProposalAction => ({ kind: 'clear', slots });
 
 /**
- * A proposal with each source's usual identity: a user `u1`, the cascade of the edge
- * `up.e1`, a planner session that analysed e1 itself.
+ * A proposal with each source's usual identity: a user `u1`, an agent with the key `k1`, the
+ * cascade of the edge `up.e1`, a planner session that analysed e1 itself.
  */
 export function proposal(
   id: string,
@@ -90,9 +91,11 @@ export function proposal(
   const identity =
     source === 'user'
       ? { sourceId: 'u1' }
-      : source === 'cascade'
-        ? { sourceId: 'up.e1' }
-        : { sourceId: 'session-1', fromEndpointId: 'e1' };
+      : source === 'agent'
+        ? { sourceId: 'k1' }
+        : source === 'cascade'
+          ? { sourceId: 'up.e1' }
+          : { sourceId: 'session-1', fromEndpointId: 'e1' };
   return { id, source, action, reason: 'because', ...identity, ...options };
 }
 

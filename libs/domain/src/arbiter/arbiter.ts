@@ -65,7 +65,12 @@ export interface ArbiterContext {
   readonly holds?: Holds;
 }
 
-const rank: Record<HintSource, number> = { planner: 0, cascade: 1, user: 2 };
+/**
+ * Precedence: a source may replace a live hint of its own rank or below. An agent acts for a
+ * person (a tenant's key) but is automated: it yields to people and to the dependencies they
+ * declared, and outranks the planner.
+ */
+const rank: Record<HintSource, number> = { planner: 0, agent: 1, cascade: 2, user: 3 };
 
 /**
  * Decides one proposal against its target's state: accept (possibly clamped) or reject with
@@ -73,7 +78,7 @@ const rank: Record<HintSource, number> = { planner: 0, cascade: 1, user: 2 };
  * inputs, so a recorded decision replays to the same verdict.
  *
  * Rules, in order: ownership, cascade safety, staleness, pause wins, precedence (user > cascade
- * > planner), bounds (a clamp, recorded), anti-thrash, budget. See docs/adaptation.md.
+ * > agent > planner), bounds (a clamp, recorded), anti-thrash, budget. See docs/adaptation.md.
  *
  * @example
  * const verdict = arbitrate(proposal, state, { now, policy: defaultArbiterPolicy });
@@ -102,7 +107,8 @@ const refuse = (rule: ArbiterRule, detail: string, extra: Partial<Refusal> = {})
 function ownership(p: Proposal, state: EndpointState): Refusal | null {
   const target = state.endpointId;
   const edges = Object.values(state.cascade.edges);
-  if (p.source === 'user') return null;
+  // People and their agents act with a tenant's key: any endpoint of the tenant is theirs.
+  if (p.source === 'user' || p.source === 'agent') return null;
   if (p.source === 'cascade') {
     return state.cascade.edges[p.sourceId]
       ? null
@@ -159,26 +165,29 @@ function staleness(p: Proposal, state: EndpointState): Refusal | null {
 const paused = (state: EndpointState, now: Millis) =>
   state.pause !== null && (state.pause.until === null || state.pause.until > now);
 
+/** Automated sources that a pause holds off (a user's and a cascade's proposals are not). */
+const heldByPause = (source: HintSource) => source === 'planner' || source === 'agent';
+
 function pauseWins(p: Proposal, state: EndpointState, now: Millis): Refusal | null {
-  if (p.source !== 'planner' || !paused(state, now) || !state.pause) return null;
+  if (!heldByPause(p.source) || !paused(state, now) || !state.pause) return null;
   const until = state.pause.until === null ? null : toIso(state.pause.until);
   return refuse(
     'pause_wins',
-    `${state.endpointId} is paused ${until === null ? 'until resumed' : `until ${until}`}: pause wins over planner proposals`,
+    `${state.endpointId} is paused ${until === null ? 'until resumed' : `until ${until}`}: pause wins over ${p.source} proposals`,
     { winner: { kind: 'pause', until } },
   );
 }
 
 function jobHolds(p: Proposal, { holds, now }: ArbiterContext): Refusal | null {
   const job = holds?.job;
-  if (p.source !== 'planner' || !job) return null;
+  if (!heldByPause(p.source) || !job) return null;
   if (job.archived) return refuse('pause_wins', `job ${job.jobId} is archived`);
   const pause = job.pause;
   if (!pause || (pause.until !== null && pause.until <= now)) return null;
   const until = pause.until === null ? null : toIso(pause.until);
   return refuse(
     'pause_wins',
-    `job ${job.jobId} is paused ${until === null ? 'until resumed' : `until ${until}`}: pause wins over planner proposals`,
+    `job ${job.jobId} is paused ${until === null ? 'until resumed' : `until ${until}`}: pause wins over ${p.source} proposals`,
     { winner: { kind: 'pause', until } },
   );
 }
@@ -197,7 +206,7 @@ function precedence(p: Proposal, state: EndpointState, now: Millis): Refusal | n
     if (live && live.expiresAt > now && rank[live.source] > rank[p.source]) {
       return refuse(
         'precedence',
-        `a live ${live.source} hint (${live.hintId}) outranks a ${p.source} proposal`,
+        `a live ${live.source} hint (${live.hintId}) outranks ${p.source === 'agent' ? 'an' : 'a'} ${p.source} proposal`,
         {
           winner: { kind: 'hint', hintId: live.hintId, source: live.source },
         },

@@ -291,3 +291,48 @@ describe('malformed proposals', () => {
     expect(e.head).toBe(1);
   });
 });
+
+describe('an agent (a tool client acting with a tenant key)', () => {
+  it('may steer any endpoint of its tenant: no declared edge needed', () => {
+    const events = given(registered).propose(proposal('a', 'agent', interval(30 * SECOND)), at);
+    expect(accepted(events)).toMatchObject({ hintId: 'a', source: 'agent', sourceId: 'k1' });
+  });
+
+  it('is held off by a pause, naming the pause that won', () => {
+    const until = T0 + HOUR;
+    expectRejected(
+      given(registered, pausedUntil(until)).propose(proposal('a', 'agent', oneShot()), at),
+      'pause_wins',
+      {
+        source: 'agent',
+        winner: { kind: 'pause', until: iso(until) },
+        detail: `e1 is paused until ${iso(until)}: pause wins over agent proposals`,
+      },
+    );
+  });
+
+  it('ranks between cascade and planner: user > cascade > agent > planner', () => {
+    const e = given(registered, edgeFrom('up'));
+    e.propose(proposal('u', 'user', interval(20 * SECOND)), T0);
+    expectRejected(e.propose(proposal('a1', 'agent', interval(30 * SECOND)), at), 'precedence', {
+      winner: { kind: 'hint', hintId: 'u', source: 'user' },
+      detail: 'a live user hint (u) outranks an agent proposal',
+    });
+    e.propose(proposal('c', 'cascade', oneShot()), T0);
+    expectRejected(e.propose(proposal('a2', 'agent', oneShot()), at), 'precedence', {
+      winner: { kind: 'hint', hintId: 'c', source: 'cascade' },
+    });
+
+    const f = given(registered);
+    f.propose(proposal('a3', 'agent', interval(30 * SECOND)), T0);
+    expectRejected(f.propose(proposal('p', 'planner', interval(40 * SECOND)), at), 'precedence', {
+      winner: { kind: 'hint', hintId: 'a3', source: 'agent' },
+    });
+    // An agent replaces a planner hint, and a person replaces the agent's.
+    f.propose(proposal('p2', 'planner', oneShot()), T0);
+    expect(accepted(f.propose(proposal('a4', 'agent', oneShot()), at)).hintId).toBe('a4');
+    expect(accepted(f.propose(proposal('u2', 'user', interval(50 * SECOND)), at)).hintId).toBe(
+      'u2',
+    );
+  });
+});

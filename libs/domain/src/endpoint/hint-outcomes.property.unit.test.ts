@@ -75,7 +75,7 @@ function commandsOf(
         sourceId: action.source,
         reason: '',
       };
-      return [[command, meta(action.source === 'user' ? 'user' : action.source)]];
+      return [[command, meta(action.source === 'agent' ? 'user' : action.source)]];
     }
     case 'dispatch':
       return [[{ type: 'Dispatch', leaseMarginMs: 5 * SECOND }, meta('system')]];

@@ -13,7 +13,12 @@ const Clamped = z.strictObject({
   bound: z.enum(['min', 'max']),
 });
 
-export const HintSource = z.enum(['user', 'cascade', 'planner']);
+/**
+ * Who proposed a hint, highest rank first: a person (`user`: the API, the CLI), a declared
+ * dependency (`cascade`), an operator's agent (`agent`: a tool client such as the MCP server,
+ * acting with a tenant's key), the planner (`planner`). See docs/adaptation.md.
+ */
+export const HintSource = z.enum(['user', 'cascade', 'agent', 'planner']);
 export type HintSource = z.infer<typeof HintSource>;
 export const HintSlot = z.enum(['interval', 'oneShot']);
 export type HintSlot = z.infer<typeof HintSlot>;

@@ -1,3 +1,5 @@
+import type { HintSource } from '../events/catalogue.js';
+
 /** A run in a what-if report: its id, its slot (when it was due) and why it ran. */
 export interface RunView {
   readonly runId: string;
@@ -23,7 +25,7 @@ export interface Listed<T> {
 export interface ProposalChange {
   readonly proposalId: string;
   readonly kind: 'interval' | 'oneShot' | 'pause' | 'clear';
-  readonly source: 'user' | 'cascade' | 'planner';
+  readonly source: HintSource;
   /** When it was decided. */
   readonly at: string;
   readonly recorded: { readonly outcome: 'accepted' | 'rejected'; readonly rule: string | null };

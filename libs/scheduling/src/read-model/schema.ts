@@ -124,7 +124,7 @@ export interface ConflictsTable {
   proposal_id: string;
   kind: 'interval' | 'oneShot' | 'pause' | 'clear' | null;
   slot: 'interval' | 'oneShot' | null;
-  source: 'user' | 'cascade' | 'planner';
+  source: 'user' | 'cascade' | 'agent' | 'planner';
   source_id: string;
   from_endpoint_id: string | null;
   rule: string;
