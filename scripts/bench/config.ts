@@ -12,7 +12,8 @@ export type Phase =
   | 'cascades'
   | 'pipeline'
   | 'replay'
-  | 'tracing';
+  | 'tracing'
+  | 'api';
 const PHASES: readonly Phase[] = [
   'baseline',
   'throughput',
@@ -22,6 +23,7 @@ const PHASES: readonly Phase[] = [
   'pipeline',
   'replay',
   'tracing',
+  'api',
 ];
 /**
  * Phases run when none are named: all but `replay` (minutes of generating) and `tracing`
@@ -80,6 +82,16 @@ export interface BenchConfig {
   readonly tracingSeconds: number;
   /** Endpoints every BENCH_EVERY_MS in each tracing round (BENCH_TRACING_ENDPOINTS, default 1000). */
   readonly tracingEndpoints: number;
+  /** Jobs the API phase creates; GET /v1/jobs reads its first page of 50 (BENCH_API_JOBS, 100). */
+  readonly apiJobs: number;
+  /** Endpoints the API phase registers in its first job (BENCH_API_ENDPOINTS, 50). */
+  readonly apiEndpoints: number;
+  /** Connections autocannon keeps open in the API phase (BENCH_API_CONNECTIONS, 10). */
+  readonly apiConnections: number;
+  /** Each saturated and each fixed-rate window of the API phase, seconds (BENCH_API_SECONDS, 5). */
+  readonly apiSeconds: number;
+  /** Offered rate of the API phase's fixed-rate windows, req/s (BENCH_API_RATE, 1000). */
+  readonly apiRate: number;
   /** Sample a CPU profile of the main thread in each phase (BENCH_PROFILE, default 0). */
   readonly profile: boolean;
   /** Where the loopback target runs: its own thread (default) or this event loop (BENCH_TARGET=inline). */
@@ -150,6 +162,11 @@ export function readConfig(): BenchConfig {
     tracingRounds: Math.round(num('BENCH_TRACING_ROUNDS', 3, 1, 10)),
     tracingSeconds: num('BENCH_TRACING_SECONDS', 6, 2, 60),
     tracingEndpoints: Math.round(num('BENCH_TRACING_ENDPOINTS', 1000, 10, 20_000)),
+    apiJobs: Math.round(num('BENCH_API_JOBS', 100, 1, 10_000)),
+    apiEndpoints: Math.round(num('BENCH_API_ENDPOINTS', 50, 2, 10_000)),
+    apiConnections: Math.round(num('BENCH_API_CONNECTIONS', 10, 1, 1_000)),
+    apiSeconds: num('BENCH_API_SECONDS', 5, 1, 120),
+    apiRate: num('BENCH_API_RATE', 1000, 1, 100_000),
     profile: flag('BENCH_PROFILE', false),
     target: process.env['BENCH_TARGET'] === 'inline' ? 'inline' : 'thread',
     databaseUrl: process.env['DATABASE_URL'] || undefined,

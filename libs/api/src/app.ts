@@ -10,6 +10,7 @@ import {
 import { authenticate } from './auth/authenticate.js';
 import { AuthFailureBudget } from './auth/failure-budget.js';
 import { authenticateWithinBudget, registerRateLimit } from './auth/rate-limits.js';
+import { TenantKeyCache } from './auth/tenant-key-cache.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './error-handler.js';
 import { guardInput } from './input-guard.js';
@@ -24,6 +25,8 @@ import { dashboardRoutes } from './routes/dashboard.js';
 declare module 'fastify' {
   interface FastifyInstance {
     deps: ApiDeps;
+    /** Tenants kept in memory for key checks; a route that changes a tenant forgets it. */
+    tenantKeys: TenantKeyCache;
   }
 }
 
@@ -73,6 +76,15 @@ export async function buildApp(
     forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.decorate('deps', deps);
+  // Key checks read tenants from memory while LISTEN orrery_tenants is up (see TenantKeyCache).
+  const tenantKeys = new TenantKeyCache({
+    store: deps.store,
+    connectionString: deps.connectionString,
+    log: app.log,
+  });
+  app.decorate('tenantKeys', tenantKeys);
+  app.addHook('onClose', () => tenantKeys.close());
+  await tenantKeys.start();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -106,7 +118,7 @@ export async function buildApp(
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', async (request, reply) =>
-        authenticateWithinBudget(failures, request, reply, () => authenticate(deps.store, request)),
+        authenticateWithinBudget(failures, request, reply, () => authenticate(tenantKeys, request)),
       );
       await v1.register(v1Routes);
     },

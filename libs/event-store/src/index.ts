@@ -28,6 +28,7 @@ export {
 } from './postgres-connection.js';
 export {
   EVENTS_CHANNEL,
+  TENANTS_CHANNEL,
   type EventStoreSchema,
   type EventsTable,
   type EventRow,

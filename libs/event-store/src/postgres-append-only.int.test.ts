@@ -25,6 +25,7 @@ describe('migrations', () => {
       '0002_idempotency_keys',
       '0003_service_role',
       '0004_stream_scoped_idempotency',
+      '0005_tenant_notify',
     ]);
     const lines: string[] = [];
     expect(await migrateDatabase(db().url, (line) => lines.push(line))).toEqual([]);

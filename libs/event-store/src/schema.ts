@@ -30,3 +30,5 @@ export type NewEventRow = Insertable<EventsTable>;
 
 /** Channel the store notifies (payload: the last appended position) after each append. */
 export const EVENTS_CHANNEL = 'orrery_events';
+/** Notified with the tenant's id when an event is appended to a tenant stream (migration 0005). */
+export const TENANTS_CHANNEL = 'orrery_tenants';

@@ -144,6 +144,7 @@ describe('the service role cannot change the log', () => {
       return rows;
     });
     expect(triggers).toEqual([
+      { tgname: 'events_notify_tenant', tgenabled: 'O' },
       { tgname: 'events_refuse_truncate', tgenabled: 'O' },
       { tgname: 'events_refuse_update_delete', tgenabled: 'O' },
     ]);

@@ -2,6 +2,13 @@ import pg from 'pg';
 import { connectionDefaults } from './connection-settings.js';
 
 export interface Listener {
+  /**
+   * A round trip on the listening connection. PostgreSQL (15 and later) sends a session the
+   * notifications it has pending before it answers a query, so once this resolves, `onNotify` has
+   * been called for every notification of every transaction that committed before the call.
+   * Rejects when the connection is lost.
+   */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,5 +63,11 @@ export async function listen(
     await close().catch(() => {});
     throw error;
   }
-  return { close };
+  return {
+    close,
+    sync: async () => {
+      if (state !== 'listening') throw new Error(`LISTEN ${channel} connection is not open`);
+      await client.query('select 1');
+    },
+  };
 }

@@ -6,6 +6,8 @@ export interface BenchApi {
   readonly app: Awaited<ReturnType<typeof buildApp>>;
   readonly deps: ReturnType<typeof createApiDeps>['deps'];
   readonly tenantId: string;
+  /** The tenant key's `Authorization` header value (`Bearer ork_…`), for clients of a listening app. */
+  readonly authorization: string;
   /**
    * Sends a request as the tenant; the status and the time it took (ms). A string body is sent
    * as it is, with `contentType` (default `application/json`).
@@ -34,6 +36,7 @@ export async function startApi(connectionString: string): Promise<BenchApi> {
     app,
     deps,
     tenantId,
+    authorization: `Bearer ${key}`,
     async call(method, url, body, contentType) {
       const started = performance.now();
       const response = await app.inject({

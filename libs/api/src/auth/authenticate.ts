@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { foldWith, tenantDecider, tenantStream, type EventStore } from '@orrery/domain';
+import type { TenantState } from '@orrery/domain';
 import type { FastifyRequest } from 'fastify';
 import { ProblemError } from '../problem.js';
 import { parseApiKey, secretMatches } from './api-keys.js';
@@ -20,22 +20,29 @@ const bearer = (request: FastifyRequest): string | null => {
   return match?.[1] ?? null;
 };
 
+/** Where a tenant's state comes from: {@link TenantKeyCache} (memory, else the tenant's stream). */
+export interface TenantSource {
+  tenant(tenantId: string): Promise<TenantState>;
+}
+
 /**
- * Resolves `Authorization: Bearer ork_…` to a tenant by reading the tenant's
- * stream (a handful of events), so a key works the moment it is created and
- * stops the moment it is revoked or its tenant is disabled.
+ * Resolves `Authorization: Bearer ork_…` to a tenant: the presented secret's SHA-256 is compared
+ * with the key's stored hash on every request; the tenant's state (its keys, revocations,
+ * whether it is disabled) comes from `tenants` — kept in memory by {@link TenantKeyCache} and
+ * dropped when the tenant's stream changes, so a key works the moment it is created and stops
+ * the moment it is revoked or its tenant is disabled.
  *
  * A missing, malformed, unknown or revoked key is 401. A genuine key of a
  * disabled tenant is 403: the key is fine, the tenant may not act (rotating the
  * key would not help). Only a caller holding the key's secret learns that.
  */
-export async function authenticate(store: EventStore, request: FastifyRequest): Promise<void> {
+export async function authenticate(tenants: TenantSource, request: FastifyRequest): Promise<void> {
   const token = bearer(request);
   if (!token)
     throw new ProblemError('unauthorized', 'send an API key: Authorization: Bearer <key>');
   const parsed = parseApiKey(token);
   if (!parsed) throw new ProblemError('unauthorized', 'the API key is malformed');
-  const tenant = foldWith(tenantDecider, await store.readStream(tenantStream(parsed.tenantId)));
+  const tenant = await tenants.tenant(parsed.tenantId);
   const key = tenant.keys[parsed.keyId];
   if (!tenant.exists || !key || !secretMatches(parsed.secret, key.secretHash)) {
     throw new ProblemError('unauthorized', 'the API key is not valid');

@@ -67,8 +67,15 @@ export const adminTenantRoutes: FastifyPluginAsyncZod = async (app) => {
         ...one,
       },
     },
-    async (request) =>
-      tenantDetail(await disableTenant(store, request.params.tenantId, request.body?.reason ?? '')),
+    async (request) => {
+      const tenant = await disableTenant(
+        store,
+        request.params.tenantId,
+        request.body?.reason ?? '',
+      );
+      app.tenantKeys.forget(request.params.tenantId);
+      return tenantDetail(tenant);
+    },
   );
 
   app.post(
@@ -85,7 +92,10 @@ export const adminTenantRoutes: FastifyPluginAsyncZod = async (app) => {
         ...one,
       },
     },
-    async (request) =>
-      tenantDetail(await enableTenant(store, request.params.tenantId, request.body?.reason ?? '')),
+    async (request) => {
+      const tenant = await enableTenant(store, request.params.tenantId, request.body?.reason ?? '');
+      app.tenantKeys.forget(request.params.tenantId);
+      return tenantDetail(tenant);
+    },
   );
 };

@@ -92,6 +92,11 @@ export const adminRoutes: FastifyPluginAsyncZod<{ failures: AuthFailureBudget }>
         response: { 200: z.object({ keyId: z.string(), revoked: z.literal(true) }), ...responses },
       },
     },
-    async (request) => revokeApiKey(store, request.params.tenantId, request.params.keyId),
+    async (request) => {
+      const revoked = await revokeApiKey(store, request.params.tenantId, request.params.keyId);
+      // Other API processes drop the tenant when Postgres notifies them of the revocation.
+      app.tenantKeys.forget(request.params.tenantId);
+      return revoked;
+    },
   );
 };

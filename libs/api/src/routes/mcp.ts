@@ -58,7 +58,7 @@ export const mcpRoutes: FastifyPluginAsync<{
   root: FastifyInstance;
 }> = async (app, { failures, root }) => {
   app.addHook('onRequest', async (request, reply) =>
-    authenticateWithinBudget(failures, request, reply, () => authenticate(app.deps.store, request)),
+    authenticateWithinBudget(failures, request, reply, () => authenticate(app.tenantKeys, request)),
   );
   app.post(
     '/mcp',

@@ -3,6 +3,7 @@ import { eventsTable } from './0001-events.js';
 import { idempotencyKeys } from './0002-idempotency-keys.js';
 import { serviceRole } from './0003-service-role.js';
 import { streamScopedIdempotency } from './0004-stream-scoped-idempotency.js';
+import { tenantNotify } from './0005-tenant-notify.js';
 
 /** The event store's migrations, applied in name order. Never edit one that has shipped. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -10,4 +11,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002_idempotency_keys': idempotencyKeys,
   '0003_service_role': serviceRole,
   '0004_stream_scoped_idempotency': streamScopedIdempotency,
+  '0005_tenant_notify': tenantNotify,
 };

@@ -1,0 +1,62 @@
+/** The API phase's tables on stdout. */
+import { pct, table } from '../table.js';
+import type { ApiResult } from './result.js';
+
+export function printApiReads(out: string[], r: ApiResult): void {
+  out.push(
+    `\nAPI READS: one process, loopback, ${r.jobs} jobs and ${r.endpoints} endpoints (read models caught up); autocannon in a worker thread, ${r.connections} connections, ${r.seconds} s windows after ${r.warmupSeconds} s warm-up; fixed rate ${r.rate} req/s (coordinated omission corrected, 1 ms resolution)`,
+  );
+  out.push(
+    table(
+      [
+        'target',
+        'req/s saturated',
+        'share of bare',
+        'p50 ms',
+        'p99 ms',
+        `@${r.rate}/s p50`,
+        'p95',
+        'p99',
+        'max',
+        'non-2xx',
+      ],
+      r.targets.map((t) => [
+        t.label,
+        t.saturated.perSecond,
+        t.shareOfBare === null ? null : pct(t.shareOfBare * 100),
+        t.saturated.latencyMs.p50,
+        t.saturated.latencyMs.p99,
+        t.fixedRate.latencyMs.p50,
+        t.fixedRate.latencyMs.p95,
+        t.fixedRate.latencyMs.p99,
+        t.fixedRate.latencyMs.max,
+        t.saturated.non2xx + t.fixedRate.non2xx + t.saturated.errors + t.fixedRate.errors,
+      ]),
+    ),
+  );
+  for (const t of r.targets) {
+    if (!t.profile) continue;
+    out.push(
+      `\n  where ${t.label}'s time goes (server main thread, saturated window, ${t.profile.sampledMs} ms sampled; self time):`,
+    );
+    out.push(
+      table(
+        ['package', 'ms', '%'],
+        t.profile.byPackage.slice(0, 12).map((p) => [p.name, p.ms, p.pct]),
+      ),
+    );
+    out.push(
+      table(
+        ['function', 'ms', '%'],
+        t.profile.topFunctions.slice(0, 12).map((f) => [f.name, f.ms, f.pct]),
+      ),
+    );
+  }
+  const { p99, shareOfBare } = r.goals;
+  out.push(
+    `\n  goal p99 ≤ ${p99.target} ms at ${r.rate} req/s: ${p99.reached} ms (${r.worst.p99Of}) → goal ${p99.met ? 'met' : 'missed'}`,
+  );
+  out.push(
+    `  goal ≥ ${pct(shareOfBare.target * 100)} of the bare route's req/s: ${pct((shareOfBare.reached ?? Number.NaN) * 100)} (${r.worst.shareOf}) → goal ${shareOfBare.met ? 'met' : 'missed'}`,
+  );
+}
