@@ -94,8 +94,19 @@ describe('POST /v1/what-if over a log the real runtime wrote', () => {
     const head = await runtime.store.headPosition();
     const answer = await whatIf({ endpoints: ['orders', 'pack'], toleranceMs: 300 });
     expect(answer.status).toBe(200);
-    expect(answer.body.totals).toMatchObject({ moved: 0, appeared: 0, vanished: 0 });
     const [orders, pack] = answer.body.endpoints;
+    // The lists, not only the totals, so a failure shows which run differed and why.
+    type Lists = Record<'moved' | 'appeared' | 'vanished', { items: unknown[] }>;
+    const differences = answer.body.endpoints.map((e: Lists) => [
+      e.moved.items,
+      e.appeared.items,
+      e.vanished.items,
+    ]);
+    expect(differences).toEqual([
+      [[], [], []],
+      [[], [], []],
+    ]);
+    expect(answer.body.totals).toMatchObject({ moved: 0, appeared: 0, vanished: 0 });
     expect(orders).toMatchObject({ endpointId: 'orders', jobId: 'shop' });
     expect(orders.recorded.runs).toBeGreaterThanOrEqual(4);
     expect(orders.unchanged).toBe(orders.recorded.runs);

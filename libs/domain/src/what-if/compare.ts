@@ -93,9 +93,35 @@ export interface CompareOptions {
 }
 
 /**
- * One endpoint's recorded runs against its simulated ones. Two passes: runs within
- * `toleranceMs` of each other are the same run (unchanged); of the rest, runs within the move
- * window are one run moved; what is left appeared (simulated only) or vanished (recorded only).
+ * Pairs cascade runs fired by the same recorded upstream responses (the same cause): the same
+ * run, whenever each fired — live, a cascade fires a processor hop (and the upstream's dispatch
+ * lateness) after the simulation does, which on a busy machine can exceed any tolerance.
+ */
+function pairByCause(recorded: readonly RecordedRun[], simulated: readonly SimulatedRun[]) {
+  const byCause = new Map<string, RecordedRun>();
+  for (const run of recorded) {
+    if (run.cause !== null && !byCause.has(run.cause)) byCause.set(run.cause, run);
+  }
+  const pairs: [RecordedRun, SimulatedRun][] = [];
+  const rest: SimulatedRun[] = [];
+  for (const run of simulated) {
+    const same = run.cause === null ? undefined : byCause.get(run.cause);
+    if (run.cause === null || same === undefined) {
+      rest.push(run);
+      continue;
+    }
+    byCause.delete(run.cause);
+    pairs.push([same, run]);
+  }
+  const paired = new Set(pairs.map(([r]) => r.runId));
+  return { pairs, recorded: recorded.filter((run) => !paired.has(run.runId)), simulated: rest };
+}
+
+/**
+ * One endpoint's recorded runs against its simulated ones. Three passes: cascade runs with the
+ * same cause, and then runs within `toleranceMs` of each other, are the same run (unchanged); of
+ * the rest, runs within the move window are one run moved; what is left appeared (simulated
+ * only) or vanished (recorded only).
  */
 export function compareEndpoint(
   endpoint: { readonly endpointId: string; readonly jobId: string },
@@ -105,15 +131,22 @@ export function compareEndpoint(
   options: CompareOptions,
 ): EndpointWhatIf {
   const { to, toleranceMs } = options;
-  // Recorded runs just after the window count when they are a simulated run's own (a cascade
-  // fires a processor hop later live than in the simulation); others after it are not compared.
-  const before = recorded.runs
-    .filter((run) => run.slot < to + toleranceMs)
-    .map((run) => ({ ...run, at: run.slot }));
-  const after = simulated.runs.map((run) => ({ ...run, at: run.slot }));
-  const matched = matchRuns(before, after, toleranceMs);
-  const same = { ...matched, recorded: matched.recorded.filter((run) => run.at < to) };
-  const moveWindowMs = Math.max(options.toleranceMs, options.moveWindowMs ?? halfMedianGap(before));
+  // Recorded runs after the window count when they are a simulated run's own (its cause, or
+  // just after the end within the tolerance); others after it are not compared.
+  const timed = <T extends { readonly slot: Millis }>(run: T) => ({ ...run, at: run.slot });
+  const near = recorded.runs.filter((run) => run.slot < to + toleranceMs).map(timed);
+  const causal = pairByCause(recorded.runs, simulated.runs);
+  const matched = matchRuns(
+    causal.recorded.filter((run) => run.slot < to + toleranceMs).map(timed),
+    causal.simulated.map(timed),
+    toleranceMs,
+  );
+  const same = {
+    pairs: [...causal.pairs.map(([r, s]) => [timed(r), timed(s)] as const), ...matched.pairs],
+    recorded: matched.recorded.filter((run) => run.at < to),
+    simulated: matched.simulated,
+  };
+  const moveWindowMs = Math.max(options.toleranceMs, options.moveWindowMs ?? halfMedianGap(near));
   const moved = matchRuns(same.recorded, same.simulated, moveWindowMs);
   const movedRuns: MovedRun[] = moved.pairs.map(([r, s]) => ({
     recorded: view(r),

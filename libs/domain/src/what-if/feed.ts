@@ -29,12 +29,12 @@ const ASSUMED: Fed['response'] = {
 };
 
 /**
- * The response fed back to a simulated run of an endpoint whose slot is `slot`. The rule:
+ * The response fed back to a simulated run of an endpoint whose slot is `slot` (a cascade's run
+ * with the same cause as a recorded one gets that run's, {@link ownResponse}, first). The rule:
  *
  * 1. the recorded run nearest to `slot` within `toleranceMs` that no earlier simulated run took
  *    as its own (on a tie, the earlier): the same run as far as the comparison goes, so its own
- *    response — even when it lies a little after `slot` (a cascade fires a processor hop earlier
- *    in the simulation than it did);
+ *    response, even when it lies a little after `slot`;
  * 2. else the latest recorded run whose slot is before `slot`: the endpoint's last known answer;
  * 3. else the first recorded run after it;
  * 4. no recorded response at all: a success (200) with an empty body, taking no time, flagged
@@ -77,6 +77,9 @@ export function responseFor(
   if (after) return fed('reused', after);
   return { kind: 'assumed', fromRunId: null, response: ASSUMED };
 }
+/** The recorded run's own response: the simulated run is that run (same cause, see `causeOf`). */
+export const ownResponse = (run: RecordedRun): Fed => fed('recorded', run);
+
 function fed(kind: FedKind, run: RecordedRun): Fed {
   const data = run.response?.data;
   if (!data) return { kind: 'assumed', fromRunId: null, response: ASSUMED };

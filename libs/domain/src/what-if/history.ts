@@ -12,7 +12,17 @@ export interface RecordedRun {
   readonly slot: Millis;
   readonly reason: string;
   readonly response: Recorded<'ResponseRecorded'> | null;
+  /** A cascade's run: the upstream runs whose responses fired it (see {@link causeOf}); else null. */
+  readonly cause: string | null;
 }
+
+/**
+ * What fired a cascade, as one comparable value: the run ids of the upstream responses it took
+ * (one per edge of a fan-in), in order. Two cascade runs with the same cause are the same run,
+ * whenever each fired.
+ */
+export const causeOf = (upstreamRunIds: readonly string[]): string =>
+  [...upstreamRunIds].sort().join(' ');
 
 /**
  * A recorded input the simulation takes as it was, at its time: what people, planners, jobs and
@@ -178,8 +188,13 @@ export function splitStream(
 /** The stream's runs (first dispatches) by slot, with their responses. */
 function runsOf(events: readonly RecordedEvent[]) {
   const answers = new Map<string, Recorded<'ResponseRecorded'>>();
+  const causes = new Map<string, string>();
   for (const event of events) {
     if (event.type === 'ResponseRecorded' && !event.data.test) answers.set(event.data.runId, event);
+    if (event.type === 'CascadeTriggered') {
+      const { cascadeId, inputs } = event.data;
+      causes.set(cascadeId, causeOf(inputs.map((input) => input.response.runId)));
+    }
   }
   const all: RecordedRun[] = events.flatMap((event) =>
     event.type === 'RunDispatched' && event.data.attempt === 1
@@ -189,6 +204,7 @@ function runsOf(events: readonly RecordedEvent[]) {
             slot: fromIso(event.data.scheduledFor),
             reason: event.data.reason,
             response: answers.get(event.data.runId) ?? null,
+            cause: event.data.reason === 'cascade' ? (causes.get(event.data.runId) ?? null) : null,
           },
         ]
       : [],

@@ -165,6 +165,7 @@ function take(
         );
         if (decided.ok) world.apply(endpointId, decided.value, position);
       }
+      world.recognize(event.data.runId);
       const respondedAt = fromIso(event.data.finishedAt);
       world.observe(upstreamOf(endpointId, event.data, position, respondedAt), now);
       return ok(null);

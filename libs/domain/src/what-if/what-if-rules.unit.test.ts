@@ -11,6 +11,7 @@ const run = (runId: string, slot: number, status = 200): RecordedRun => ({
   runId,
   slot,
   reason: 'baseline_interval',
+  cause: null,
   response: {
     ...makeEvent(
       'ResponseRecorded',

@@ -22,9 +22,8 @@ import { simulate } from './simulate.js';
 import { World } from './world.js';
 
 /**
- * Runs this close are one run, by default: a cascade's run is due when the cascade fires, which
- * the simulation does at once and the live system one processor hop later (tens of ms on a quiet
- * machine). Raise it for a busy one; keep it under half the shortest interval.
+ * Runs this close are one run, by default (a cascade's run with the same cause as a recorded one
+ * is that run at any distance). Keep it under half the shortest interval.
  */
 export const DEFAULT_TOLERANCE_MS = 250;
 

@@ -10,8 +10,8 @@ import type { EventMetadata } from '../events/metadata.js';
 import { holdsOf, type Holds } from '../governor/holds.js';
 import type { JobState } from '../job/job.js';
 import { fromIso, toIso, type Millis } from '../time.js';
-import { responseFor, type FedKind } from './feed.js';
-import type { RecordedRun } from './history.js';
+import { ownResponse, responseFor, type FedKind } from './feed.js';
+import { causeOf, type RecordedRun } from './history.js';
 import type { PositionClock } from './positions.js';
 
 /** A run the simulation dispatched. */
@@ -22,6 +22,8 @@ export interface SimulatedRun {
   /** How its response was fed (null: recorded at its dispatch, a cascade's template failed). */
   readonly fed: FedKind | null;
   readonly fedFrom: string | null;
+  /** A cascade's run: what fired it, in recorded run ids (null when it was not a recorded run). */
+  readonly cause: string | null;
 }
 
 /** A simulated run waiting for its (fed) response. */
@@ -54,6 +56,12 @@ export class World {
   readonly #wakes = new Map<string, Millis | null>();
   /** When a wake-up found nothing to dispatch: no wake-up at or before it until the state moves. */
   readonly #idle = new Map<string, Millis>();
+  /** The recorded run each run is, by its id here: a recorded response, or a run fed its own. */
+  readonly #recordedRunOf = new Map<string, string>();
+  /** What fired each cascade, by cascade id (see `causeOf`): null when an input was no recorded run. */
+  readonly #causes = new Map<string, string | null>();
+  /** Recorded cascade runs by endpoint and cause, built on first use. */
+  readonly #byCause = new Map<string, Map<string, RecordedRun>>();
   #runCount = 0;
 
   constructor(
@@ -166,6 +174,24 @@ export class World {
     this.observe(upstreamOf(endpointId, response, position, now), now);
   }
 
+  /** A recorded response taken as it was (an input): the run it answers is that recorded run. */
+  recognize(runId: string): void {
+    this.#recordedRunOf.set(runId, runId);
+  }
+
+  /** The recorded cascade run of an endpoint fired by `cause`, if any. */
+  #recordedByCause(endpointId: string, cause: string): RecordedRun | undefined {
+    let index = this.#byCause.get(endpointId);
+    if (!index) {
+      index = new Map();
+      for (const run of this.setup.responses.get(endpointId) ?? []) {
+        if (run.cause !== null && !index.has(run.cause)) index.set(run.cause, run);
+      }
+      this.#byCause.set(endpointId, index);
+    }
+    return index.get(cause);
+  }
+
   /**
    * The cascade processor: an upstream response observed by every simulated downstream with an
    * edge from it (in id order), a cascade that fires dispatched in the same decision.
@@ -204,6 +230,14 @@ export class World {
     this.apply(endpointId, events, position);
     const { from, to } = this.setup.window;
     for (const event of events) {
+      if (event.type === 'CascadeTriggered') {
+        const upstreams = event.data.inputs.map((i) => this.#recordedRunOf.get(i.response.runId));
+        const known = upstreams.filter((id): id is string => id !== undefined);
+        this.#causes.set(
+          event.data.cascadeId,
+          known.length === upstreams.length ? causeOf(known) : null,
+        );
+      }
       if (event.type === 'RunSkipped') {
         const slot = fromIso(event.data.scheduledFor);
         if (slot >= from && slot < to) {
@@ -218,8 +252,19 @@ export class World {
       const taken = this.#taken.get(endpointId) ?? new Set<string>();
       this.#taken.set(endpointId, taken);
       const recorded = this.setup.responses.get(endpointId) ?? [];
-      const fed = failed ? null : responseFor(recorded, slot, this.setup.toleranceMs, taken);
-      if (fed?.kind === 'recorded' && fed.fromRunId !== null) taken.add(fed.fromRunId);
+      const cause = reason === 'cascade' ? (this.#causes.get(runId) ?? null) : null;
+      // A cascade fired by the same recorded responses as a recorded one is that run, whenever
+      // it fired; any other run is the recorded one at its time, if there is one.
+      const same = cause === null ? undefined : this.#recordedByCause(endpointId, cause);
+      const fed = failed
+        ? null
+        : same !== undefined && !taken.has(same.runId)
+          ? ownResponse(same)
+          : responseFor(recorded, slot, this.setup.toleranceMs, taken);
+      if (fed?.kind === 'recorded' && fed.fromRunId !== null) {
+        taken.add(fed.fromRunId);
+        this.#recordedRunOf.set(runId, fed.fromRunId);
+      }
       if (fed) {
         const at = now + fed.response.durationMs;
         this.inFlight.set(endpointId, { at, startedAt: now, runId, cascade, fed });
@@ -228,7 +273,14 @@ export class World {
       this.#runCount++;
       if (slot < from || slot >= to) continue;
       const runs = this.runs.get(endpointId) ?? [];
-      runs.push({ runId, slot, reason, fed: fed?.kind ?? null, fedFrom: fed?.fromRunId ?? null });
+      runs.push({
+        runId,
+        slot,
+        reason,
+        fed: fed?.kind ?? null,
+        fedFrom: fed?.fromRunId ?? null,
+        cause,
+      });
       this.runs.set(endpointId, runs);
     }
     // A run recorded as failed at its dispatch is a response too: its downstreams observe it.
