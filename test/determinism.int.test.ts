@@ -189,6 +189,8 @@ describe('determinism', () => {
       queue: new InProcessQueue(),
       log,
       roles: ['projection', 'dispatcher', 'executor'],
+      // As the services run it: runs dispatched ahead (RunDispatched.startAt) are in the log.
+      dispatcher: { aheadMs: 200 },
       executor: { http: { allowLoopback: true } },
     });
     let planner: PlannerService | undefined = await startPlanner({

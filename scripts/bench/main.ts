@@ -30,6 +30,10 @@
  *                   by OTLP/HTTP to a loopback sink, and an SDK with sampler always_off: runs/s,
  *                   call-start lateness, CPU per run, spans exported per run, ratios to off, and
  *                   whether tracing off costs anything measurable (scripts/bench/README.md).
+ *   9. api        — API reads on one process: a bare Fastify route, GET /v1/jobs/{id}, /v1/jobs,
+ *                   /v1/endpoints/{id} and its explain, each saturated by autocannon (a worker
+ *                   thread) and at BENCH_API_RATE req/s: req/s, share of bare, p50/p95/p99, the
+ *                   server's CPU profile; goals p99 ≤ 10 ms and ≥ 25 % of bare. Needs no Redis.
  *
  * Run some phases only with `npm run bench -- --only pipeline` (or BENCH_PHASES=pipeline,commands).
  *
@@ -55,6 +59,8 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { redisAvailable } from '@orrery/testkit';
+import { runApiReads } from './api/phase.js';
+import type { ApiResult } from './api/result.js';
 import { runBaseline, summarizeBaselines, type BaselineResult } from './baseline.js';
 import { runPipelineApply } from './apply/phase.js';
 import { runReplay } from './replay/phase.js';
@@ -124,13 +130,15 @@ async function main(): Promise<number> {
       cfg.phases.size +
       (cfg.phases.has('baseline') && cfg.phases.has('throughput') ? cfg.baselineRuns - 1 : 0);
     const pipelinePhases = [...cfg.phases].filter(
-      (p) => p !== 'commands' && p !== 'pipeline' && p !== 'replay' && p !== 'tracing',
+      (p) =>
+        p !== 'commands' && p !== 'pipeline' && p !== 'replay' && p !== 'tracing' && p !== 'api',
     ).length;
     const total =
       (runs - cfg.phases.size + pipelinePhases) * (cfg.warmupSeconds + cfg.seconds + 5) +
       (cfg.phases.has('commands') ? cfg.longStream / 10_000 : 0) +
       (cfg.phases.has('pipeline') ? 20 + cfg.pipelineSample / 50 : 0) +
       (cfg.phases.has('cascades') ? 10 : 0) + // registering the chains, draining them
+      (cfg.phases.has('api') ? 6 * (cfg.warmupSeconds + 2 * cfg.apiSeconds) + 10 : 0) +
       (cfg.phases.has('replay') ? cfg.replayEvents / 4_000 : 0) + // generating, reading, replaying
       (cfg.phases.has('tracing') // three modes, each round a fresh runtime and database
         ? 3 * cfg.tracingRounds * (cfg.warmupSeconds + cfg.tracingSeconds + 5)
@@ -147,6 +155,7 @@ async function main(): Promise<number> {
     let pipeline = null as PipelineApplyResult | null;
     let replay = null as ReplayResult | null;
     let tracing = null as TracingResult | null;
+    let api = null as ApiResult | null;
     const meters = () => new PhaseMeters(cfg.profile);
     const cores = availableParallelism();
     if ((loadAtStart[0] ?? 0) > cores) {
@@ -237,6 +246,15 @@ async function main(): Promise<number> {
         },
       });
     }
+    if (cfg.phases.has('api')) {
+      steps.push({
+        label: `API reads: a bare Fastify route, GET /v1/jobs/{id}, /v1/jobs, /v1/endpoints/{id} and its explain — saturated (${cfg.apiConnections} connections) and at ${cfg.apiRate} req/s`,
+        run: async () => {
+          const result = await runApiReads(cfg, admin.url, progress, signal);
+          if (!signal.aborted) api = result;
+        },
+      });
+    }
     for (const [i, step] of steps.entries()) {
       if (signal.aborted) break;
       if (i > 0) await sleep(1_000, signal);
@@ -249,7 +267,9 @@ async function main(): Promise<number> {
       baseline && throughput && baseline.runsPerSecond > 0
         ? throughput.runsPerSecond / baseline.runsPerSecond
         : null;
-    const p99 = lateness ? lateness.dispatchLateness.p99 : null;
+    // The headline: slot → HTTP call start (the read model's started_at), never early.
+    const p99 = lateness ? lateness.callStartLateness.p99 : null;
+    const early = lateness ? lateness.earlyCalls : null;
     const commandP99 = commands ? commands.long.command.p99 : null;
     const { phases, databaseUrl: _databaseUrl, ...rest } = cfg;
     const results: BenchResults = {
@@ -275,6 +295,7 @@ async function main(): Promise<number> {
       pipeline,
       replay,
       tracing,
+      api,
       ratio,
       analysis: analyse(cfg.concurrency, baseline, throughput),
       verdict: {
@@ -287,6 +308,11 @@ async function main(): Promise<number> {
           target: TARGETS.p99LatenessMs,
           reached: p99,
           met: p99 === null ? null : p99 <= TARGETS.p99LatenessMs,
+        },
+        neverEarly: {
+          target: 0,
+          reached: early,
+          met: early === null ? null : early === 0,
         },
         p99CommandMs: {
           target: COMMAND_TARGET_P99_MS,
@@ -302,6 +328,16 @@ async function main(): Promise<number> {
           target: REPLAY_GOAL_EVENTS_PER_SECOND,
           reached: replay?.replay.perSecond ?? null,
           met: replay?.goal.met ?? null,
+        },
+        apiReadP99Ms: {
+          target: api?.goals.p99.target ?? null,
+          reached: api?.goals.p99.reached ?? null,
+          met: api?.goals.p99.met ?? null,
+        },
+        apiReadShareOfBare: {
+          target: api?.goals.shareOfBare.target ?? null,
+          reached: api?.goals.shareOfBare.reached ?? null,
+          met: api?.goals.shareOfBare.met ?? null,
         },
         tracingOffCostsNothingMeasurable: {
           definition: tracing?.offCostsNothing.definition ?? null,

@@ -15,6 +15,8 @@ import type { WindowMeters } from './meters.js';
 import { STAGES, type LatenessResult, type ThroughputResult } from './orrery.js';
 import { round, type Summary } from './stats.js';
 import { pct, table, type Cell } from './table.js';
+import { printApiReads } from './api/print.js';
+import type { ApiResult } from './api/result.js';
 import { printTracing } from './tracing/print.js';
 import type { TracingResult } from './tracing/result.js';
 
@@ -78,11 +80,15 @@ export interface BenchResults {
   readonly pipeline: PipelineApplyResult | null;
   readonly replay: ReplayResult | null;
   readonly tracing: TracingResult | null;
+  readonly api: ApiResult | null;
   readonly ratio: number | null;
   readonly analysis: Analysis;
   readonly verdict: {
     readonly ratio: { target: number; reached: number | null; met: boolean | null };
+    /** Slot → HTTP call start p99 of the lateness phase, ms. */
     readonly p99LatenessMs: { target: number; reached: number | null; met: boolean | null };
+    /** Calls of the lateness phase that started before their slot (target 0). */
+    readonly neverEarly: { target: number; reached: number | null; met: boolean | null };
     readonly p99CommandMs: { target: number; reached: number | null; met: boolean | null };
     readonly pipelineApplySeconds: {
       target: number;
@@ -98,6 +104,14 @@ export interface BenchResults {
      * Tracing off's span calls cost a run less than the noise between tracing-off rounds:
      * `target` the noise (% spread of runs/s), `reached` the cost (% of a run's CPU).
      */
+    /** Highest p99 of the API reads at BENCH_API_RATE req/s on one process, ms (goal ≤ 10). */
+    readonly apiReadP99Ms: { target: number | null; reached: number | null; met: boolean | null };
+    /** Smallest saturated req/s of an API read over a bare Fastify route's (goal ≥ 0.25). */
+    readonly apiReadShareOfBare: {
+      target: number | null;
+      reached: number | null;
+      met: boolean | null;
+    };
     readonly tracingOffCostsNothingMeasurable: {
       definition: string | null;
       target: number | null;
@@ -226,14 +240,20 @@ export function printResults(results: BenchResults): void {
       table(
         ['ms', 'runs', 'p50', 'p95', 'p99', 'max', 'mean'],
         [
-          ['dispatch lateness (runs.lateness_ms)', ...summaryCells(lateness.dispatchLateness)],
-          ['slot → dispatched (meter)', ...summaryCells(stage(STAGES.dispatchLateness))],
-          ['slot → HTTP call starts (meter)', ...summaryCells(stage(STAGES.startLateness))],
+          ['slot → HTTP call start (runs.started_at)', ...summaryCells(lateness.callStartLateness)],
+          [
+            '  breakdown: dispatch lateness (runs.lateness_ms)',
+            ...summaryCells(lateness.dispatchLateness),
+          ],
+          ['  slot → dispatched (meter)', ...summaryCells(stage(STAGES.dispatchLateness))],
+          ['  slot → HTTP call starts (meter)', ...summaryCells(stage(STAGES.startLateness))],
         ],
       ),
     );
+    const earliest =
+      lateness.earliestMs === null ? '' : `, earliest ${lateness.earliestMs.toFixed(1)} ms`;
     out.push(
-      `  p99 dispatch lateness ${lateness.dispatchLateness.p99} ms (target ≤ ${TARGETS.p99LatenessMs} ms: ${verdictText(results.verdict.p99LatenessMs.met)})`,
+      `  p99 call-start lateness ${lateness.callStartLateness.p99.toFixed(1)} ms (target ≤ ${TARGETS.p99LatenessMs} ms: ${verdictText(results.verdict.p99LatenessMs.met)}); ${lateness.callsStarted} calls started, ${lateness.earlyCalls} before their slot${earliest} (target 0: ${verdictText(results.verdict.neverEarly.met)})`,
     );
   }
 
@@ -289,6 +309,7 @@ export function printResults(results: BenchResults): void {
   if (results.pipeline) printPipelineApply(out, results.pipeline);
   if (results.replay) printReplay(out, results.replay);
   if (results.tracing) printTracing(out, results.tracing);
+  if (results.api) printApiReads(out, results.api);
 
   for (const [label, meters] of [
     ...(baseline?.runs ?? []).map((run, i) => [`baseline #${i + 1}`, run.meters] as const),

@@ -35,7 +35,8 @@ export function owedBefore(state: EndpointState, cutoff: number): string | null 
 /**
  * (a) Every slot the governor deemed due before `cutoff` ran exactly once. Per
  * endpoint, replaying the governor (`nextRun` on the fold of the stream up to
- * each dispatch, at the dispatch time) gives exactly the slots dispatched as
+ * each dispatch, at the dispatch time; a run dispatched ahead must be due at its `startAt`, within
+ * the horizon) gives exactly the slots dispatched as
  * first attempts, in order, each under its slot's run id; a later attempt only
  * repeats the run in flight once its lease has lapsed; every response records
  * the run in flight (so each run is recorded once); and at the end of the log
@@ -74,6 +75,9 @@ function replay(endpointId: string, stream: readonly RecordedEvent[], cutoff: nu
   return problems;
 }
 
+/** The longest dispatch-ahead horizon a service accepts (DISPATCH_AHEAD_MS ≤ 1000). */
+const MAX_AHEAD_MS = 1_000;
+
 /** What is wrong with `dispatch` given the state just before it (null: nothing). */
 function dispatchProblem(
   endpointId: string,
@@ -83,7 +87,10 @@ function dispatchProblem(
   const { runId, attempt, reason } = dispatch.data;
   const slot = Date.parse(dispatch.data.scheduledFor);
   const at = Date.parse(dispatch.data.dispatchedAt);
-  const got = `${runId} attempt ${attempt} (${reason}) for slot ${toIso(slot)} at ${toIso(at)}`;
+  // A run dispatched ahead (docs/scheduling.md#dispatch-ahead) starts at `startAt`.
+  const startAt = dispatch.data.startAt === undefined ? null : Date.parse(dispatch.data.startAt);
+  const ahead = startAt === null ? '' : ` to start at ${toIso(startAt)}`;
+  const got = `${runId} attempt ${attempt} (${reason}) for slot ${toIso(slot)} at ${toIso(at)}${ahead}`;
   const { inFlight } = state;
   if (inFlight !== null) {
     const redispatch =
@@ -98,7 +105,14 @@ function dispatchProblem(
           ` held the endpoint until ${toIso(inFlight.leaseUntil)}`;
   }
   const next = nextRun(state, at);
-  if (next.at === null || next.at > at) {
+  if (startAt !== null) {
+    // Ahead: a new slot, decided at most MAX_AHEAD_MS before the time the governor gave it.
+    const inHorizon = startAt > at && startAt - at <= MAX_AHEAD_MS;
+    if (!inHorizon || next.at !== startAt) {
+      const due = next.at === null ? 'never' : toIso(next.at);
+      return `dispatched ${got}; the governor had it due at ${due} (${next.reason})`;
+    }
+  } else if (next.at === null || next.at > at) {
     const until = next.at === null ? 'never' : toIso(next.at);
     return `dispatched ${got}; the governor had nothing due (${next.reason}, next: ${until})`;
   }

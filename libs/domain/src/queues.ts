@@ -16,6 +16,11 @@ export const queueCatalogue = {
     tenantId: z.string().min(1),
     scheduledFor: z.iso.datetime({ offset: true }),
     dispatchedAt: z.iso.datetime({ offset: true }),
+    /**
+     * A run dispatched ahead: the call starts at this time (RunDispatched.startAt). The executor
+     * never starts a call before `scheduledFor`, nor before this when it is set.
+     */
+    startAt: z.iso.datetime({ offset: true }).optional(),
     /** After this the run counts as lost and is dispatched again: a job still queued then is stale. */
     leaseUntil: z.iso.datetime({ offset: true }),
     attempt: z.number().int().positive(),

@@ -16,6 +16,7 @@ import { EMPTY, type Summary } from '../stats.js';
 /** Per-run stages, in pipeline order, each from one instrument. */
 export const STAGES = {
   dispatchLateness: 'slot → dispatched (orrery.dispatcher.lateness)',
+  dispatchLead: 'dispatched ahead → its start (orrery.dispatcher.lead)',
   queueWait: 'dispatched → executor takes the job (orrery.executor.queue.wait)',
   startLateness: 'slot → HTTP call starts (orrery.run.lateness)',
   call: 'HTTP call (orrery.run.duration)',
@@ -108,6 +109,7 @@ export function figuresOf(seen: MetricsSnapshot, seconds: number): WindowFigures
     claims,
     stages: {
       [STAGES.dispatchLateness]: ms(seen, D.lateness),
+      [STAGES.dispatchLead]: ms(seen, D.lead),
       [STAGES.queueWait]: ms(seen, X.queueWait),
       [STAGES.startLateness]: ms(seen, X.runLateness),
       [STAGES.call]: ms(seen, X.runDuration),

@@ -15,8 +15,10 @@ import { postgresPids } from './sampling.js';
 /**
  * Lateness at a fixed offered load: `rate × everyMs / 1000` endpoints whose
  * first runs are spread evenly over one interval, so slots arrive smoothly at
- * `rate` per second. Lateness of the slots that fall in the window, from the
- * `runs` read model; the per-stage figures are the window's meters.
+ * `rate` per second. The headline is each window slot's call-start lateness, exact and signed,
+ * from the `runs` read model (`started_at − scheduled_for`, the executor's clock at the call's
+ * start): percentiles, and how many calls started before their slot (must be 0). Dispatch
+ * lateness (`runs.lateness_ms`) and the window's meters are the breakdown.
  */
 export async function runLateness(
   cfg: BenchConfig,
@@ -80,8 +82,9 @@ export async function runLateness(
       timeoutMs: 15_000,
       signal,
     });
-    const { rows } = await sql<{ lateness_ms: number }>`
-      select lateness_ms from runs /* bench */
+    const { rows } = await sql<{ lateness_ms: number; start_ms: number | null }>`
+      select lateness_ms,
+        extract(epoch from started_at - scheduled_for) * 1000 as start_ms from runs /* bench */
       where scheduled_for >= ${new Date(window.start)} and scheduled_for < ${new Date(window.end)}`.execute(
       runtime.db,
     );
@@ -95,8 +98,23 @@ export async function runLateness(
       slotsOffered,
       slotsDispatched: rows.length,
       dispatchLateness: summarize(rows.map((r) => r.lateness_ms)),
+      ...callStarts(rows.map((r) => (r.start_ms === null ? null : Number(r.start_ms)))),
     };
   } finally {
     await pipeline.stop();
   }
+}
+
+/** The call-start figures of the window's runs (null: no call recorded). */
+function callStarts(
+  startMs: readonly (number | null)[],
+): Pick<LatenessResult, 'callStartLateness' | 'callsStarted' | 'earlyCalls' | 'earliestMs'> {
+  const started = startMs.filter((ms): ms is number => ms !== null);
+  const early = started.filter((ms) => ms < 0);
+  return {
+    callStartLateness: summarize(started),
+    callsStarted: started.length,
+    earlyCalls: early.length,
+    earliestMs: early.length === 0 ? null : Math.min(...early),
+  };
 }

@@ -50,7 +50,7 @@ export async function startPipeline(
       log,
       roles: ['projection', 'dispatcher', 'executor'],
       migrate: true,
-      dispatcher: { batchSize: cfg.batchSize },
+      dispatcher: { batchSize: cfg.batchSize, aheadMs: cfg.dispatchAheadMs },
       executor: { concurrency: cfg.concurrency, http: { allowLoopback: true } },
       instrumentation: {
         tracer: tracer ?? telemetry.instrumentation.tracer,

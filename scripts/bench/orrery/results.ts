@@ -27,8 +27,19 @@ export interface LatenessResult extends PipelineReport {
   readonly achievedPerSecond: number;
   readonly slotsOffered: number;
   readonly slotsDispatched: number;
-  /** runs.lateness_ms (dispatched_at − scheduled_for) of the window's slots, from the read model. */
+  /** runs.lateness_ms (dispatch lateness, see docs/scheduling.md) of the window's slots. */
   readonly dispatchLateness: Summary;
+  /**
+   * The headline: slot → HTTP call start of the window's slots, signed, ms, from the read model
+   * (`runs.started_at − scheduled_for`). The verdict's p99 is this one's.
+   */
+  readonly callStartLateness: Summary;
+  /** Window slots whose call started (a response recorded). */
+  readonly callsStarted: number;
+  /** Calls that started before their slot: must be 0 ("never early"). */
+  readonly earlyCalls: number;
+  /** The earliest of them, ms (negative), or null. */
+  readonly earliestMs: number | null;
 }
 
 export function report(

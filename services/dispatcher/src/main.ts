@@ -14,6 +14,9 @@ await runService(
         ...distributedEnv,
         DISPATCH_BATCH_SIZE: envInt(200, 1, 5000),
         LEASE_MARGIN_MS: envInt(15_000, 100),
+        // Dispatch ahead: runs due within this many ms are dispatched now and called at their
+        // time by the executor (docs/scheduling.md#dispatch-ahead). 0 turns it off.
+        DISPATCH_AHEAD_MS: envInt(200, 0, 1000),
         DISPATCHER_ID: z.string().min(1).optional(),
       }),
     );
@@ -21,6 +24,7 @@ await runService(
       dispatcher: {
         batchSize: config.DISPATCH_BATCH_SIZE,
         leaseMarginMs: config.LEASE_MARGIN_MS,
+        aheadMs: config.DISPATCH_AHEAD_MS,
         dispatcherId: config.DISPATCHER_ID ?? `dispatcher-${process.pid}`,
       },
       // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).

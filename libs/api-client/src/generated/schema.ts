@@ -3277,7 +3277,7 @@ export interface components {
        * @description ISO-8601 instant
        */
       dispatchedAt: string;
-      /** @description Dispatch time minus scheduled time */
+      /** @description Dispatch time minus scheduled time; 0 for a run dispatched ahead of its slot (its call waits for the slot: `startedAt` minus `scheduledFor` is the lateness of the call) */
       latenessMs: number;
       startedAt: string | null;
       finishedAt: string | null;
@@ -3335,7 +3335,7 @@ export interface components {
        * @description ISO-8601 instant
        */
       dispatchedAt: string;
-      /** @description Dispatch time minus scheduled time */
+      /** @description Dispatch time minus scheduled time; 0 for a run dispatched ahead of its slot (its call waits for the slot: `startedAt` minus `scheduledFor` is the lateness of the call) */
       latenessMs: number;
       startedAt: string | null;
       finishedAt: string | null;

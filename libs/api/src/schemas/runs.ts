@@ -38,7 +38,13 @@ export const RunSchema = z
     reason: z.string().describe('Why the run was due (the governor reason, or test)'),
     scheduledFor: Instant,
     dispatchedAt: Instant,
-    latenessMs: z.number().int().describe('Dispatch time minus scheduled time'),
+    latenessMs: z
+      .number()
+      .int()
+      .describe(
+        'Dispatch time minus scheduled time; 0 for a run dispatched ahead of its slot (its call ' +
+          'waits for the slot: `startedAt` minus `scheduledFor` is the lateness of the call)',
+      ),
     startedAt: Instant.nullable(),
     finishedAt: Instant.nullable(),
     durationMs: z.number().nullable(),

@@ -29,8 +29,17 @@ export type EndpointCommand =
    * (again, same run id). Nothing when nothing is due. The lease is the endpoint's timeout plus
    * `leaseMarginMs`; after it the run counts as lost and is dispatched again. `holds` are the
    * job's state as the caller read it (append the events under a condition on its version).
+   *
+   * `aheadMs` (default 0) dispatches a new slot of the endpoint's own schedule that is due
+   * within `now + aheadMs`, with `startAt` = its due time: the executor starts the call then.
+   * Never a lapsed run (its lease must lapse first), a cascade's run, or an endpoint held now.
    */
-  | { readonly type: 'Dispatch'; readonly leaseMarginMs: number; readonly holds?: Holds }
+  | {
+      readonly type: 'Dispatch';
+      readonly leaseMarginMs: number;
+      readonly holds?: Holds;
+      readonly aheadMs?: number;
+    }
   | {
       readonly type: 'RecordDispatch';
       readonly runId: string;
@@ -38,6 +47,8 @@ export type EndpointCommand =
       readonly leaseMs: number;
       readonly reason: string;
       readonly hintId?: string;
+      /** Dispatched ahead: the call starts at this time (> now); the lease counts from it. */
+      readonly startAt?: Millis;
     }
   | {
       readonly type: 'RecordResponse';

@@ -9,13 +9,11 @@ import { fromIso, toIso, type Millis } from '../time.js';
 import type { EndpointCommand } from './commands.js';
 import { EndpointConfig } from './config.js';
 import { decideHint, decideProposal, expireHint, clearHints } from './decide-hints.js';
-import { NO_HOLDS, type Holds } from '../governor/holds.js';
-import { runIdFor, scheduleOf } from './schedule-of.js';
+import { NO_HOLDS } from '../governor/holds.js';
+import { dispatchDue, recordDispatch } from './decide-dispatch.js';
 import type { EndpointState } from './state.js';
 import { observeUpstream } from '../graph/observe.js';
 import { evolve } from './evolve.js';
-import { gateVerdicts, type GateVerdict } from '../graph/freshness.js';
-import type { PendingCascade } from '../graph/inputs.js';
 
 /**
  * Decides what a command on an endpoint means, as events to append (possibly
@@ -86,7 +84,9 @@ export function decide(
     case 'Resume':
       return state.pause === null ? ok([]) : event('Resumed', { reason: command.reason ?? '' });
     case 'Dispatch':
-      return dispatchDue(command.leaseMarginMs, command.holds ?? NO_HOLDS, state, ctx);
+      return dispatchDue(command.leaseMarginMs, command.holds ?? NO_HOLDS, state, ctx, {
+        aheadMs: command.aheadMs ?? 0,
+      });
     case 'RecordDispatch':
       return recordDispatch(command, state, ctx);
     case 'RecordResponse':
@@ -172,181 +172,6 @@ function parseConfig(input: unknown, now: Millis): Result<EndpointConfig> {
   // A bad record key reports "Invalid key in record"; the key's own rule says why.
   const inner = issue && 'issues' in issue ? issue.issues[0]?.message : undefined;
   return fail('validation', `${field}: ${inner ?? issue?.message ?? 'invalid'}`, { field });
-}
-
-/** The run due at `ctx.now`, if any, as RunDispatched (see the `Dispatch` command). */
-function dispatchDue(
-  leaseMarginMs: number,
-  holds: Holds,
-  state: EndpointState,
-  ctx: DecideContext,
-): Decided {
-  const view = scheduleOf(state, ctx.now, holds);
-  const { config } = state;
-  if (view.dueAt === null || view.dueAt > ctx.now || view.slot === null || config === null) {
-    return ok([]);
-  }
-  const oneShot = view.decision.inputs.oneShotHint;
-  const hintId = view.reason === 'one_shot_hint' && oneShot ? oneShot.hintId : undefined;
-  const head = state.cascade.pending[0];
-  const cascade = view.reason === 'cascade' && view.redispatchRunId === null ? head : undefined;
-  if (view.redispatchRunId === null) {
-    // A closed gate skips the run (and spends its slot, hint or cascade), recording what it saw.
-    const closed = gateVerdicts(state, ctx.now).find((g) => !g.open);
-    if (closed !== undefined && !closed.open) {
-      return skipped(closed, view.slot, { hintId, cascadeId: cascade?.cascadeId }, ctx);
-    }
-  }
-  if (cascade !== undefined) {
-    return dispatchCascade(cascade, config.timeoutMs + leaseMarginMs, state, ctx);
-  }
-  return recordDispatch(
-    {
-      type: 'RecordDispatch',
-      runId: view.redispatchRunId ?? runIdFor(state.endpointId, view.slot),
-      scheduledFor: view.slot,
-      leaseMs: config.timeoutMs + leaseMarginMs,
-      reason: view.reason,
-      ...(hintId === undefined ? {} : { hintId }),
-    },
-    state,
-    ctx,
-  );
-}
-
-function skipped(
-  gate: Extract<GateVerdict, { open: false }>,
-  slot: Millis,
-  spent: { hintId: string | undefined; cascadeId: string | undefined },
-  ctx: DecideContext,
-): Decided {
-  const { latest, edge } = gate.inputs;
-  return ok([
-    makeEvent(
-      'RunSkipped',
-      {
-        scheduledFor: toIso(slot),
-        reason: 'gate_closed',
-        detail: gate.detail,
-        edgeId: edge.edgeId,
-        saw:
-          latest === null
-            ? null
-            : {
-                endpointId: latest.endpointId,
-                runId: latest.runId,
-                position: latest.position,
-                respondedAt: toIso(latest.respondedAt),
-                status: latest.status,
-                ok: latest.ok,
-              },
-        ...(spent.hintId === undefined ? {} : { hintId: spent.hintId }),
-        ...(spent.cascadeId === undefined ? {} : { cascadeId: spent.cascadeId }),
-      },
-      ctx.metadata,
-    ),
-  ]);
-}
-
-/**
- * The run of a fired cascade: its run id is the cascade's, its slot the time it fired, and it
- * continues the upstream's trace. When the request's templates could not be rendered, the run is
- * recorded as failed at once (error kind `template`, naming the field and expression): visible
- * with the endpoint's runs, and no call is made.
- */
-function dispatchCascade(
-  pending: PendingCascade,
-  leaseMs: number,
-  state: EndpointState,
-  ctx: DecideContext,
-): Decided {
-  const metadata = {
-    ...ctx.metadata,
-    causationId: pending.inputs[0]?.runId ?? pending.cascadeId,
-    ...(pending.traceparent === undefined ? {} : { traceparent: pending.traceparent }),
-  };
-  const dispatched = makeEvent(
-    'RunDispatched',
-    {
-      runId: pending.cascadeId,
-      scheduledFor: toIso(pending.triggeredAt),
-      dispatchedAt: toIso(ctx.now),
-      leaseUntil: toIso(ctx.now + leaseMs),
-      attempt: 1,
-      reason: 'cascade',
-      cascade: pending.cascade,
-    },
-    metadata,
-  );
-  if (state.inFlight !== null) {
-    return fail('conflict', `run ${state.inFlight.runId} is in flight`);
-  }
-  if (pending.templateError === undefined) return ok([dispatched]);
-  const { field, message } = pending.templateError;
-  return ok([
-    dispatched,
-    makeEvent(
-      'ResponseRecorded',
-      {
-        runId: pending.cascadeId,
-        startedAt: toIso(ctx.now),
-        finishedAt: toIso(ctx.now),
-        durationMs: 0,
-        status: null,
-        ok: false,
-        headers: {},
-        body: null,
-        bodyTruncated: false,
-        error: { kind: 'template', message: `${field}: ${message}` },
-        cascade: pending.cascade,
-      },
-      metadata,
-    ),
-  ]);
-}
-
-function recordDispatch(
-  command: Extract<EndpointCommand, { type: 'RecordDispatch' }>,
-  state: EndpointState,
-  ctx: DecideContext,
-): Decided {
-  const inFlight = state.inFlight;
-  let attempt = 1;
-  if (inFlight) {
-    if (inFlight.leaseUntil > ctx.now) {
-      return fail(
-        'conflict',
-        `run ${inFlight.runId} is in flight until ${toIso(inFlight.leaseUntil)}`,
-      );
-    }
-    // A lapsed lease re-dispatches the same slot under the same run id (and
-    // so the same Idempotency-Key): at-least-once execution, one dispatch per slot.
-    if (inFlight.runId !== command.runId) {
-      return fail('precondition', `run ${inFlight.runId} lapsed and must be re-dispatched first`, {
-        field: 'runId',
-      });
-    }
-    attempt = inFlight.attempt + 1;
-  }
-  if (command.leaseMs <= 0)
-    return fail('validation', 'leaseMs must be positive', { field: 'leaseMs' });
-  return ok([
-    makeEvent(
-      'RunDispatched',
-      {
-        runId: command.runId,
-        scheduledFor: toIso(inFlight ? inFlight.scheduledFor : command.scheduledFor),
-        dispatchedAt: toIso(ctx.now),
-        leaseUntil: toIso(ctx.now + command.leaseMs),
-        attempt,
-        reason: inFlight ? 'lease_expired' : command.reason,
-        ...(command.hintId === undefined ? {} : { hintId: command.hintId }),
-        // A cascade's run dispatched again is still that cascade's run.
-        ...(inFlight?.cascade === undefined ? {} : { cascade: inFlight.cascade }),
-      },
-      ctx.metadata,
-    ),
-  ]);
 }
 
 function recordResponse(

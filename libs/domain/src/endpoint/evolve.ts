@@ -49,7 +49,8 @@ function apply(state: EndpointState, event: DomainEvent): EndpointState {
       const run = {
         runId: event.data.runId,
         scheduledFor: fromIso(event.data.scheduledFor),
-        dispatchedAt: fromIso(event.data.dispatchedAt),
+        // A run dispatched ahead is released at its startAt (always later than its dispatch).
+        dispatchedAt: fromIso(event.data.startAt ?? event.data.dispatchedAt),
         ...(cascade ? { cascade } : {}),
       };
       // A one-shot hint is spent by the run it caused, a cascade by its run.

@@ -27,7 +27,11 @@ export interface LastRun {
   readonly runId: string;
   /** The slot the run was dispatched for. */
   readonly scheduledFor: Millis;
-  /** When the dispatcher actually dispatched it: clamps are measured from here. */
+  /**
+   * When the run was released to the executor: its dispatch, or the `startAt` of a run
+   * dispatched ahead of its time (the later of the two). Clamps and the grid are measured from
+   * here, so a run dispatched ahead counts from when it starts, not from when it was decided.
+   */
   readonly dispatchedAt: Millis;
   /** A cascade's run: its causation chain. */
   readonly cascade?: CascadeContext;

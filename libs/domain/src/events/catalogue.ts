@@ -125,7 +125,14 @@ export const catalogue = {
       runId: Id,
       /** The slot: when the governor said the run was due. */
       scheduledFor: Instant,
+      /** When the dispatch was decided (earlier than the slot for a run dispatched ahead). */
       dispatchedAt: Instant,
+      /**
+       * Set when the run was dispatched ahead of its time: the call starts then, never before
+       * (the governor's due time: the slot, plus jitter or a clamp's delay). Later than
+       * `dispatchedAt`; the lease counts from it. Absent: the run was due when dispatched.
+       */
+      startAt: Instant.optional(),
       leaseUntil: Instant,
       /** 1 for the first dispatch of a slot; more when a lapsed lease re-dispatches it. */
       attempt: z.number().int().positive(),

@@ -13,19 +13,22 @@ export interface ClaimedEndpoint {
 }
 
 /**
- * Claims up to `limit` due endpoints in ONE statement: the rows are locked
+ * Claims up to `limit` endpoints due by `now + aheadMs` in ONE statement: the rows are locked
  * with FOR UPDATE SKIP LOCKED and stamped `claimed_until` in the same UPDATE,
  * so concurrent dispatchers never claim the same row and never wait on each
  * other. A claim only keeps other dispatchers away; the slot itself is
  * protected by the stream's expected version when RunDispatched is appended.
+ * The earliest due come first.
  */
 export async function claimDue(
   db: SchedulingDb,
   now: number,
   claimTtlMs: number,
   limit: number,
+  aheadMs = 0,
 ): Promise<ClaimedEndpoint[]> {
   const at = new Date(now);
+  const horizon = new Date(now + aheadMs);
   const { rows } = await sql<{
     endpoint_id: string;
     tenant_id: string;
@@ -36,7 +39,7 @@ export async function claimDue(
   }>`
     with due as (
       select tenant_id, endpoint_id from schedule
-      where status = 'active' and next_run_at <= ${at}
+      where status = 'active' and next_run_at <= ${horizon}
         and (claimed_until is null or claimed_until <= ${at})
       order by next_run_at
       limit ${limit}

@@ -20,6 +20,11 @@ export interface DispatchSettings {
   readonly dispatcherId: string;
   /** Lease beyond the endpoint's timeout before a run counts as lost. */
   readonly leaseMarginMs: number;
+  /**
+   * How far ahead of its due time a run is dispatched (the `Dispatch` command's `aheadMs`); the
+   * executor starts its call at that time. 0: only runs already due.
+   */
+  readonly aheadMs: number;
 }
 
 /** What became of a round of claimed endpoints. */
@@ -70,7 +75,12 @@ export async function dispatchClaimed(
         deps.store,
         endpointDecider,
         endpointStream(tenantId, endpointId),
-        { type: 'Dispatch', leaseMarginMs: deps.settings.leaseMarginMs, holds },
+        {
+          type: 'Dispatch',
+          leaseMarginMs: deps.settings.leaseMarginMs,
+          holds,
+          aheadMs: deps.settings.aheadMs,
+        },
         {
           // Decided under the job's state as the row holds it: appended only if the job's
           // stream has not moved since (a pause of the job wins from its position on).
@@ -115,8 +125,12 @@ export async function dispatchClaimed(
     ) {
       // Not due after all (the row was written before a hint lapsed, say). When the handler
       // read newer events, the projection is about to rewrite the row and clear the claim.
-      const until = scheduleOf(result.state, now, row.holds).dueAt;
-      round.deferrals.push({ ...row, until });
+      // Claimable again once its due time is within the horizon.
+      const dueAt = scheduleOf(result.state, now, row.holds).dueAt;
+      round.deferrals.push({
+        ...row,
+        until: dueAt === null ? null : dueAt - deps.settings.aheadMs,
+      });
     }
   });
   return round;

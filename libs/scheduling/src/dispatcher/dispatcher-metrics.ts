@@ -9,8 +9,13 @@ export const DISPATCHER_METRICS = {
   roundDuration: 'orrery.dispatcher.round.duration',
   /** Endpoints claimed in one round. */
   roundSize: 'orrery.dispatcher.round.size',
-  /** Slot → dispatch (the round's clock), per run dispatched, in s: `runs.lateness_ms`. */
+  /**
+   * Slot → dispatch (the round's clock), per run dispatched once due, in s: `runs.lateness_ms`.
+   * A run dispatched ahead records `lead` instead.
+   */
   lateness: 'orrery.dispatcher.lateness',
+  /** Dispatch → the run's `startAt`, per run dispatched ahead, in s: how far ahead it went. */
+  lead: 'orrery.dispatcher.lead',
   /** One enqueue of a round's execute jobs, in s. */
   enqueueDuration: 'orrery.dispatcher.enqueue.duration',
 } as const;
@@ -36,6 +41,7 @@ export class DispatcherMetrics {
   readonly #round: Histogram;
   readonly #size: Histogram;
   readonly #lateness: Histogram;
+  readonly #lead: Histogram;
   readonly #enqueue: Histogram;
 
   constructor(meter: Meter) {
@@ -58,6 +64,10 @@ export class DispatcherMetrics {
       description: "Time from a run's slot to its dispatch",
       ...durations,
     });
+    this.#lead = meter.createHistogram(M.lead, {
+      description: "Time from a run's dispatch ahead to the time its call starts",
+      ...durations,
+    });
     this.#enqueue = meter.createHistogram(M.enqueueDuration, {
       description: "Duration of one enqueue of a round's execute jobs",
       ...durations,
@@ -74,6 +84,10 @@ export class DispatcherMetrics {
 
   dispatched(lateMs: number): void {
     this.#lateness.record(seconds(lateMs));
+  }
+
+  dispatchedAhead(leadMs: number): void {
+    this.#lead.record(seconds(leadMs));
   }
 
   enqueued(ms: number): void {

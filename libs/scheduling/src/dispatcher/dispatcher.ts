@@ -16,6 +16,12 @@ export interface DispatcherOptions extends Partial<DispatchSettings> {
   readonly log: Logger;
   readonly connectionString: string;
   readonly now?: () => number;
+  /**
+   * Dispatch ahead: runs due within this many ms are claimed and dispatched now, and the
+   * executor starts each call at its time (never before). Default 0 (only runs already due);
+   * the services default to `DISPATCH_AHEAD_MS` (see docs/scheduling.md).
+   */
+  readonly aheadMs?: number;
   /** Endpoints claimed per round. Default 200. */
   readonly batchSize?: number;
   /** How long a claim keeps other dispatchers away. Default 5 s. */
@@ -54,6 +60,7 @@ export class Dispatcher {
     this.#settings = {
       dispatcherId: options.dispatcherId ?? `dispatcher-${process.pid}`,
       leaseMarginMs: options.leaseMarginMs ?? 15_000,
+      aheadMs: Math.max(0, options.aheadMs ?? 0),
     };
     const { batcher, store } = options;
     this.#append = batcher
@@ -94,7 +101,9 @@ export class Dispatcher {
     }
     const next = await nextClaimableAt(this.options.db);
     const maxSleep = this.options.maxSleepMs ?? 5_000;
-    return next === null ? maxSleep : Math.min(Math.max(next - this.#now(), 0), maxSleep);
+    // A row is claimable `aheadMs` before it is due.
+    const wakeAt = next === null ? null : next - this.#settings.aheadMs;
+    return wakeAt === null ? maxSleep : Math.min(Math.max(wakeAt - this.#now(), 0), maxSleep);
   }
 
   /** One round: claims up to `batchSize` due endpoints and dispatches them; returns how many it claimed. */
@@ -102,7 +111,8 @@ export class Dispatcher {
     const { db, store, queue, log } = this.options;
     const started = performance.now();
     const now = this.#now();
-    const claimed = await claimDue(db, now, this.options.claimTtlMs ?? 5_000, batchSize);
+    const claimTtlMs = this.options.claimTtlMs ?? 5_000;
+    const claimed = await claimDue(db, now, claimTtlMs, batchSize, this.#settings.aheadMs);
     if (claimed.length === 0) return 0; // an idle tick: no span, no figures
     const span = this.#tracer.startSpan('orrery.dispatcher.round', {
       startTime: started,
@@ -130,7 +140,13 @@ export class Dispatcher {
       }
       await deferClaims(db, round.deferrals);
       for (const { data } of messages) {
-        this.#metrics.dispatched(Date.parse(data.dispatchedAt) - Date.parse(data.scheduledFor));
+        // A run dispatched ahead records its lead (startAt − dispatch) and no lateness.
+        const dispatchedAt = Date.parse(data.dispatchedAt);
+        if (data.startAt === undefined) {
+          this.#metrics.dispatched(dispatchedAt - Date.parse(data.scheduledFor));
+        } else {
+          this.#metrics.dispatchedAhead(Date.parse(data.startAt) - dispatchedAt);
+        }
       }
       const outcomes = outcomesOf(claimed.length, round);
       this.#metrics.round(performance.now() - started, claimed.length, outcomes);

@@ -72,3 +72,36 @@ describe('stale execute jobs', () => {
     expect(seen.histogram(EXECUTOR_METRICS.runLateness).max).toBe(5);
   });
 });
+
+describe('a run dispatched ahead', () => {
+  it('given a job taken before its startAt, the executor waits for it by its own clock and the call starts at it, never before', async () => {
+    const store = new InMemoryEventStore();
+    const slot = Date.parse(job.scheduledFor);
+    let now = slot - 180; // taken 180 ms ahead of its slot
+    const sleeps: number[] = [];
+    const executor = new Executor({
+      store,
+      queue: {} as QueuePort,
+      log: pino({ level: 'silent' }),
+      now: () => now,
+      // Timers fire 1 ms short by this clock (1 ms at least): the executor must sleep again.
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += Math.max(1, ms - 1); // short, but time moves on
+      },
+      instrumentation: telemetry.instrumentation,
+    });
+    await executor.execute({
+      ...job,
+      dispatchedAt: new Date(now).toISOString(),
+      startAt: job.scheduledFor,
+    });
+    await executor.stop();
+    expect(sleeps[0]).toBe(180);
+    const [recorded] = await store.readStream(endpointStream('t1', 'e1'));
+    expect(recorded?.type).toBe('ResponseRecorded');
+    const startedAt =
+      recorded?.type === 'ResponseRecorded' ? Date.parse(recorded.data.startedAt) : 0;
+    expect(startedAt).toBeGreaterThanOrEqual(slot);
+  });
+});

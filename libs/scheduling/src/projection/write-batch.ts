@@ -152,7 +152,8 @@ async function writeRuns(trx: Trx, batch: FoldedBatch): Promise<void> {
     reason: run.reason,
     status: 'dispatched' as const,
     outcome: 'pending' as const,
-    lateness_ms: Math.round(run.dispatchedAt - run.scheduledFor),
+    // Dispatch lateness; 0 for a run dispatched ahead (its call waited for the slot).
+    lateness_ms: Math.max(0, Math.round(run.dispatchedAt - run.scheduledFor)),
     dispatch_position: run.position,
   }));
   // Test runs were never dispatched: they get their row with their response.

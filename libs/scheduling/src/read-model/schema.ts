@@ -50,7 +50,10 @@ export interface RunsTable {
   status: RunStatus;
   /** What became of the run (`runOutcome` of its response): `pending` until one is recorded. */
   outcome: ColumnType<RunOutcome, RunOutcome | undefined, RunOutcome>;
-  /** Dispatch lateness: dispatched_at − scheduled_for (of the first attempt). */
+  /**
+   * Dispatch lateness: dispatched_at − scheduled_for (of the first attempt), 0 for a run
+   * dispatched ahead of its slot. The call's own lateness is started_at − scheduled_for.
+   */
   lateness_ms: number;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;

@@ -240,7 +240,7 @@ export class MemoryFold {
         reason: run.reason,
         status: 'dispatched',
         outcome: 'pending',
-        lateness_ms: Math.round(run.dispatchedAt - run.scheduledFor),
+        lateness_ms: Math.max(0, Math.round(run.dispatchedAt - run.scheduledFor)),
         dispatch_position: run.position,
         test: false,
         started_at: null,
