@@ -13,7 +13,8 @@ export type Phase =
   | 'pipeline'
   | 'replay'
   | 'tracing'
-  | 'api';
+  | 'api'
+  | 'distributed';
 const PHASES: readonly Phase[] = [
   'baseline',
   'throughput',
@@ -24,6 +25,7 @@ const PHASES: readonly Phase[] = [
   'replay',
   'tracing',
   'api',
+  'distributed',
 ];
 /**
  * Phases run when none are named: all but `replay` (minutes of generating) and `tracing`
@@ -37,6 +39,7 @@ export const REDIS_PHASES: readonly Phase[] = [
   'lateness',
   'cascades',
   'tracing',
+  'distributed',
 ];
 
 export interface BenchConfig {
@@ -94,6 +97,8 @@ export interface BenchConfig {
   readonly apiSeconds: number;
   /** Offered rate of the API phase's fixed-rate windows, req/s (BENCH_API_RATE, 1000). */
   readonly apiRate: number;
+  /** Executor processes of each run of the distributed phase (BENCH_DISTRIBUTED_EXECUTORS, default 1,2,3). */
+  readonly distributedExecutors: readonly number[];
   /** Sample a CPU profile of the main thread in each phase (BENCH_PROFILE, default 0). */
   readonly profile: boolean;
   /** Where the loopback target runs: its own thread (default) or this event loop (BENCH_TARGET=inline). */
@@ -116,6 +121,19 @@ function flag(name: string, fallback: boolean): boolean {
   const raw = process.env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
   return !['0', 'false', 'no', 'off'].includes(raw);
+}
+
+/** A comma-separated list of counts, each 1..max (e.g. `1,2,3`). */
+function counts(name: string, fallback: readonly number[], max: number): readonly number[] {
+  const raw = process.env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  return raw.split(',').map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new Error(`${name}=${raw}: each count must be an integer from 1 to ${max}`);
+    }
+    return value;
+  });
 }
 
 /** `--only <phase>[,<phase>]` on the command line (`npm run bench -- --only pipeline`). */
@@ -170,6 +188,7 @@ export function readConfig(): BenchConfig {
     apiConnections: Math.round(num('BENCH_API_CONNECTIONS', 10, 1, 1_000)),
     apiSeconds: num('BENCH_API_SECONDS', 5, 1, 120),
     apiRate: num('BENCH_API_RATE', 1000, 1, 100_000),
+    distributedExecutors: counts('BENCH_DISTRIBUTED_EXECUTORS', [1, 2, 3], 8),
     profile: flag('BENCH_PROFILE', false),
     target: process.env['BENCH_TARGET'] === 'inline' ? 'inline' : 'thread',
     databaseUrl: process.env['DATABASE_URL'] || undefined,

@@ -121,3 +121,21 @@ export class CpuMeter {
     };
   }
 }
+
+/** CPU ms (user + system) and resident memory (MB) of one process, from /proc (null: gone or unreadable). */
+export async function processUsage(pid: number): Promise<{ cpuMs: number; rssMb: number } | null> {
+  try {
+    const [stat, status] = await Promise.all([
+      readFile(`/proc/${pid}/stat`, 'utf8'),
+      readFile(`/proc/${pid}/status`, 'utf8'),
+    ]);
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
+    return {
+      cpuMs: (Number(fields[11]) + Number(fields[12])) * TICK_MS,
+      rssMb: rssKb / 1024,
+    };
+  } catch {
+    return null;
+  }
+}

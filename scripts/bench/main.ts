@@ -34,6 +34,10 @@
  *                   /v1/endpoints/{id} and its explain, each saturated by autocannon (a worker
  *                   thread) and at BENCH_API_RATE req/s: req/s, share of bare, p50/p95/p99, the
  *                   server's CPU profile; goals p99 ≤ 10 ms and ≥ 25 % of bare. Needs no Redis.
+ *  10. distributed — projection, dispatcher and 1, 2, 3 executors (BENCH_DISTRIBUTED_EXECUTORS)
+ *                   as separate processes over Redis and Postgres: call-start lateness at
+ *                   BENCH_RATE runs/s, then runs/s saturated (ratio to the baseline), CPU and
+ *                   memory per process — the scale curve of the topology docker-compose runs.
  *
  * Run some phases only with `npm run bench -- --only pipeline` (or BENCH_PHASES=pipeline,commands).
  *
@@ -60,6 +64,8 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { redisAvailable } from '@orrery/testkit';
 import { runApiReads } from './api/phase.js';
+import { runDistributed } from './distributed/phase.js';
+import type { DistributedResult } from './distributed/result.js';
 import type { ApiResult } from './api/result.js';
 import { runBaseline, summarizeBaselines, type BaselineResult } from './baseline.js';
 import { runPipelineApply } from './apply/phase.js';
@@ -139,6 +145,9 @@ async function main(): Promise<number> {
       (cfg.phases.has('pipeline') ? 20 + cfg.pipelineSample / 50 : 0) +
       (cfg.phases.has('cascades') ? 10 : 0) + // registering the chains, draining them
       (cfg.phases.has('api') ? 6 * (cfg.warmupSeconds + 2 * cfg.apiSeconds) + 10 : 0) +
+      (cfg.phases.has('distributed') // per executor count: processes starting, two windows
+        ? cfg.distributedExecutors.length * (20 + 2 * (cfg.warmupSeconds + cfg.seconds + 3))
+        : 0) +
       (cfg.phases.has('replay') ? cfg.replayEvents / 4_000 : 0) + // generating, reading, replaying
       (cfg.phases.has('tracing') // three modes, each round a fresh runtime and database
         ? 3 * cfg.tracingRounds * (cfg.warmupSeconds + cfg.tracingSeconds + 5)
@@ -156,6 +165,7 @@ async function main(): Promise<number> {
     let replay = null as ReplayResult | null;
     let tracing = null as TracingResult | null;
     let api = null as ApiResult | null;
+    let distributed = null as DistributedResult | null;
     const meters = () => new PhaseMeters(cfg.profile);
     const cores = availableParallelism();
     if ((loadAtStart[0] ?? 0) > cores) {
@@ -255,6 +265,15 @@ async function main(): Promise<number> {
         },
       });
     }
+    if (cfg.phases.has('distributed')) {
+      steps.push({
+        label: `distributed topology: projection, dispatcher and ${cfg.distributedExecutors.join(' / ')} executor processes over Redis and Postgres`,
+        run: async () => {
+          const result = await runDistributed(cfg, admin.url, target.url, progress, signal);
+          if (!signal.aborted) distributed = result;
+        },
+      });
+    }
     for (const [i, step] of steps.entries()) {
       if (signal.aborted) break;
       if (i > 0) await sleep(1_000, signal);
@@ -263,10 +282,18 @@ async function main(): Promise<number> {
     }
     const baseline = summarizeBaselines(baselines);
 
-    const ratio =
-      baseline && throughput && baseline.runsPerSecond > 0
-        ? throughput.runsPerSecond / baseline.runsPerSecond
-        : null;
+    const overBaseline = (runsPerSecond: number) =>
+      baseline && baseline.runsPerSecond > 0 ? runsPerSecond / baseline.runsPerSecond : null;
+    const ratio = throughput ? overBaseline(throughput.runsPerSecond) : null;
+    const topology = distributed as DistributedResult | null;
+    const distributedResult: DistributedResult | null = topology && {
+      ...topology,
+      points: topology.points.map((p) => ({
+        ...p,
+        throughput: { ...p.throughput, ratio: overBaseline(p.throughput.runsPerSecond) },
+      })),
+    };
+    const distributedRatio = topology?.best ? overBaseline(topology.best.runsPerSecond) : null;
     // The headline: slot → HTTP call start (the read model's started_at), never early.
     const p99 = lateness ? lateness.callStartLateness.p99 : null;
     const early = lateness ? lateness.earlyCalls : null;
@@ -296,6 +323,7 @@ async function main(): Promise<number> {
       replay,
       tracing,
       api,
+      distributed: distributedResult,
       ratio,
       analysis: analyse(cfg.concurrency, baseline, throughput),
       verdict: {
@@ -303,6 +331,11 @@ async function main(): Promise<number> {
           target: TARGETS.ratio,
           reached: ratio,
           met: ratio === null ? null : ratio >= TARGETS.ratio,
+        },
+        distributedRatio: {
+          target: TARGETS.ratio,
+          reached: distributedRatio,
+          met: distributedRatio === null ? null : distributedRatio >= TARGETS.ratio,
         },
         p99LatenessMs: {
           target: TARGETS.p99LatenessMs,

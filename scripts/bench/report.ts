@@ -16,6 +16,8 @@ import { STAGES, type LatenessResult, type ThroughputResult } from './orrery.js'
 import { round, type Summary } from './stats.js';
 import { pct, table, type Cell } from './table.js';
 import { printApiReads } from './api/print.js';
+import { printDistributed } from './distributed/print.js';
+import type { DistributedResult } from './distributed/result.js';
 import type { ApiResult } from './api/result.js';
 import { printTracing } from './tracing/print.js';
 import type { TracingResult } from './tracing/result.js';
@@ -81,10 +83,13 @@ export interface BenchResults {
   readonly replay: ReplayResult | null;
   readonly tracing: TracingResult | null;
   readonly api: ApiResult | null;
+  readonly distributed: DistributedResult | null;
   readonly ratio: number | null;
   readonly analysis: Analysis;
   readonly verdict: {
     readonly ratio: { target: number; reached: number | null; met: boolean | null };
+    /** The distributed topology's best runs/s (over its executor counts) over the baseline's. */
+    readonly distributedRatio: { target: number; reached: number | null; met: boolean | null };
     /** Slot → HTTP call start p99 of the lateness phase, ms. */
     readonly p99LatenessMs: { target: number; reached: number | null; met: boolean | null };
     /** Calls of the lateness phase that started before their slot (target 0). */
@@ -310,6 +315,7 @@ export function printResults(results: BenchResults): void {
   if (results.replay) printReplay(out, results.replay);
   if (results.tracing) printTracing(out, results.tracing);
   if (results.api) printApiReads(out, results.api);
+  if (results.distributed) printDistributed(out, results.distributed);
 
   for (const [label, meters] of [
     ...(baseline?.runs ?? []).map((run, i) => [`baseline #${i + 1}`, run.meters] as const),

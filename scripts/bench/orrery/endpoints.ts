@@ -1,22 +1,27 @@
 import { endpointStream, makeEvent, toIso, type AppendRequest } from '@orrery/domain';
+import type { Runtime } from '@orrery/scheduling';
 import { sql } from 'kysely';
 import { waitUntil } from '../time.js';
-import type { OrreryPipeline } from './pipeline.js';
+
+/** Where endpoints are registered and their schedule rows awaited: a runtime's, or a bench's own connections. */
+export type LogAndReadModels = Pick<Runtime, 'store' | 'db'>;
 
 /** Registers `count` interval endpoints with appendMany (500 per batch); endpoint i first runs at `firstRunAt(i)`. */
 export async function registerEndpoints(
-  pipeline: OrreryPipeline,
+  target: LogAndReadModels,
   targetUrl: string,
   count: number,
   everyMs: number,
   firstRunAt: (i: number) => number,
   signal: AbortSignal,
+  /** Endpoint ids are `<prefix><i>`: another prefix registers more endpoints beside these. */
+  { prefix = 'b' }: { readonly prefix?: string } = {},
 ): Promise<void> {
   const metadata = { tenantId: 'bench', actor: { kind: 'system' as const, id: 'bench' } };
   for (let from = 0; from < count && !signal.aborted; from += 500) {
     const requests: AppendRequest[] = [];
     for (let i = from; i < Math.min(from + 500, count); i += 1) {
-      const endpointId = `b${i}`;
+      const endpointId = `${prefix}${i}`;
       requests.push({
         streamId: endpointStream('bench', endpointId),
         expectedVersion: 0,
@@ -39,12 +44,13 @@ export async function registerEndpoints(
         ],
       });
     }
-    await pipeline.runtime.store.appendMany(requests);
+    await target.store.appendMany(requests);
   }
   const projected = await waitUntil(
     async () => {
       const { rows } = await sql<{ n: number }>`
-        select count(*)::int as n from schedule /* bench */`.execute(pipeline.runtime.db);
+        select count(*)::int as n from schedule /* bench */
+        where endpoint_id like ${`${prefix}%`}`.execute(target.db);
       return (rows[0]?.n ?? 0) >= count;
     },
     { timeoutMs: 60_000, everyMs: 100, signal },

@@ -40,7 +40,7 @@ export async function runLateness(
     const leadMs = 2_000;
     const firstSlot = Date.now() + leadMs;
     await registerEndpoints(
-      pipeline,
+      runtime,
       targetUrl,
       endpoints,
       everyMs,

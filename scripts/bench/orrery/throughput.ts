@@ -27,7 +27,7 @@ export async function runThroughput(
   try {
     progress.log(`  database ${pipeline.database}: registering ${cfg.endpoints} endpoints…`);
     const at = Date.now();
-    await registerEndpoints(pipeline, targetUrl, cfg.endpoints, cfg.everyMs, () => at, signal);
+    await registerEndpoints(runtime, targetUrl, cfg.endpoints, cfg.everyMs, () => at, signal);
     const dueBacklog: number[] = [];
     let seen: MetricsSnapshot | undefined;
     const window = await measureWindow({

@@ -59,7 +59,7 @@ async function runRound(
     const { runtime, telemetry } = pipeline;
     const at = Date.now();
     await registerEndpoints(
-      pipeline,
+      runtime,
       x.targetUrl,
       cfg.tracingEndpoints,
       cfg.everyMs,

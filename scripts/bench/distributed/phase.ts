@@ -1,0 +1,234 @@
+/**
+ * The distributed topology: projection, dispatcher and 1, 2, 3 … executors as separate OS
+ * processes (`node --import tsx services/<name>/src/main.ts`, as `npm run <service>` starts
+ * them) over Redis and Postgres. Per executor count, on a fresh database and BullMQ prefix:
+ *
+ *   1. lateness — `rate` runs/s offered (slots spread evenly): slot → HTTP call start from the
+ *      runs read model, as the embedded lateness phase reads it;
+ *   2. throughput — `endpoints` more on the smallest interval, all due at once, on top: the
+ *      pipeline saturated; ResponseRecorded appended per second, CPU and memory per process.
+ *
+ * The figures come from the log and the read models (the processes are not instrumented by the
+ * bench), and /proc for CPU and memory.
+ */
+import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
+import { createSchedulingDb, schedulingMigrations } from '@orrery/scheduling';
+import { uniquePrefix } from '@orrery/testkit';
+import { sql } from 'kysely';
+import { ServiceGroup, type ServiceProcess } from '../../../test/support/service-process.js';
+import type { BenchConfig } from '../config.js';
+import { processUsage } from '../cpu.js';
+import { createBenchDatabase, deleteBenchKeys } from '../infra.js';
+import { registerEndpoints, type LogAndReadModels } from '../orrery/endpoints.js';
+import type { Progress } from '../progress.js';
+import { summarize } from '../stats.js';
+import { sleep, waitUntil, withTimeout } from '../time.js';
+import { measureWindow } from '../window.js';
+import type { DistributedPoint, DistributedResult, ProcessFigures } from './result.js';
+
+/** Six `tsx` processes starting at once on two busy cores took 40-50 s in the e2e tier. */
+const READY_MS = 120_000;
+
+export async function runDistributed(
+  cfg: BenchConfig,
+  adminUrl: string,
+  targetUrl: string,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<DistributedResult> {
+  const points: DistributedPoint[] = [];
+  for (const executors of cfg.distributedExecutors) {
+    if (signal.aborted) break;
+    progress.log(`  ${executors} executor process${executors === 1 ? '' : 'es'}:`);
+    points.push(await runPoint(cfg, executors, adminUrl, targetUrl, progress, signal));
+  }
+  const best = points.reduce<DistributedPoint | null>(
+    (a, b) => (a === null || b.throughput.runsPerSecond > a.throughput.runsPerSecond ? b : a),
+    null,
+  );
+  return {
+    seconds: cfg.seconds,
+    warmupSeconds: cfg.warmupSeconds,
+    points,
+    best: best && { executors: best.executors, runsPerSecond: best.throughput.runsPerSecond },
+  };
+}
+
+async function runPoint(
+  cfg: BenchConfig,
+  executors: number,
+  adminUrl: string,
+  targetUrl: string,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<DistributedPoint> {
+  const database = await createBenchDatabase(adminUrl, `distributed_${executors}`);
+  const prefix = uniquePrefix(`bench-distributed-${executors}`);
+  const services = new ServiceGroup();
+  const store = createPostgresEventStore({ connectionString: database.url, maxConnections: 2 });
+  const db = createSchedulingDb({ connectionString: database.url, max: 2 });
+  try {
+    await migrateDatabase(database.url, undefined, schedulingMigrations);
+    const spawnedAt = Date.now();
+    const processes = startTopology(services, cfg, executors, {
+      DATABASE_URL: database.url,
+      REDIS_URL: cfg.redisUrl,
+      QUEUE_PREFIX: prefix,
+    });
+    await Promise.all(processes.map((p) => p.ready));
+    const startMs = Date.now() - spawnedAt;
+    progress.log(`    ${processes.length} processes ready in ${(startMs / 1000).toFixed(1)} s`);
+    const models = { store, db };
+    const lateness = await measureLateness(cfg, models, targetUrl, progress, signal);
+    const throughput = await measureThroughput(cfg, models, processes, targetUrl, progress, signal);
+    return { executors, startMs, lateness, throughput };
+  } finally {
+    await services.stopAll(15_000);
+    await withTimeout(store.close(), 10_000, 'closing the bench store').catch(() => {});
+    await withTimeout(db.destroy(), 10_000, 'closing the bench read models').catch(() => {});
+    await deleteBenchKeys(prefix, cfg.redisUrl).catch(() => 0);
+    await database.drop();
+  }
+}
+
+/** The compose topology's scheduling part: one projection (every processor), one dispatcher, N executors. */
+function startTopology(
+  services: ServiceGroup,
+  cfg: BenchConfig,
+  executors: number,
+  shared: Record<string, string>,
+): ServiceProcess[] {
+  const env = { ...shared, LOG_LEVEL: 'info', LOG_FORMAT: 'json' };
+  const start = (service: 'projection' | 'dispatcher' | 'executor', label: string, extra = {}) =>
+    services.start({ service, label, env: { ...env, ...extra }, readyTimeoutMs: READY_MS });
+  return [
+    start('projection', 'projection'),
+    start('dispatcher', 'dispatcher', {
+      DISPATCH_BATCH_SIZE: String(cfg.batchSize),
+      DISPATCH_AHEAD_MS: String(cfg.dispatchAheadMs),
+    }),
+    ...Array.from({ length: executors }, (_, i) =>
+      start('executor', `executor-${i + 1}`, {
+        EXECUTOR_CONCURRENCY: String(cfg.concurrency),
+        EXECUTOR_ID: `executor-${i + 1}`,
+        ALLOW_LOOPBACK: 'true',
+      }),
+    ),
+  ];
+}
+
+/** `rate` runs/s offered, slots spread over one interval; slot → call start of the window's slots. */
+async function measureLateness(
+  cfg: BenchConfig,
+  models: LogAndReadModels,
+  targetUrl: string,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<DistributedPoint['lateness']> {
+  const everyMs = cfg.latenessEveryMs;
+  const endpoints = Math.max(1, Math.round((cfg.rate * everyMs) / 1000));
+  const firstSlot = Date.now() + 2_000;
+  await registerEndpoints(
+    models,
+    targetUrl,
+    endpoints,
+    everyMs,
+    (i) => firstSlot + Math.floor((i * everyMs) / endpoints),
+    signal,
+  );
+  const window = await measureWindow({
+    label: 'dist lat',
+    warmupMs: Math.max(0, firstSlot - Date.now()) + cfg.warmupSeconds * 1000,
+    windowMs: cfg.seconds * 1000,
+    signal,
+    progress,
+    status: async () => `answered ${await answeredSince(models, Date.now() - 1_000)}/s`,
+  });
+  const slotsOffered = Math.round(endpoints * ((window.end - window.start) / everyMs));
+  // Until the read model holds the window's calls (the pipeline keeps running meanwhile).
+  const starts = async () => {
+    const { rows } = await sql<{ start_ms: number }>`
+      select extract(epoch from started_at - scheduled_for) * 1000 as start_ms
+      from runs /* bench */
+      where scheduled_for >= ${new Date(window.start)} and scheduled_for < ${new Date(window.end)}
+        and started_at is not null`.execute(models.db);
+    return rows.map((r) => Number(r.start_ms));
+  };
+  await waitUntil(async () => (await starts()).length >= slotsOffered, {
+    timeoutMs: 15_000,
+    everyMs: 250,
+    signal,
+  });
+  const started = await starts();
+  return {
+    offeredPerSecond: (endpoints * 1000) / everyMs,
+    endpoints,
+    slotsOffered,
+    callsStarted: started.length,
+    callStart: summarize(started),
+    earlyCalls: started.filter((ms) => ms < 0).length,
+  };
+}
+
+/** The lateness load plus `endpoints` due at once every `everyMs`: runs/s, CPU and memory per process. */
+async function measureThroughput(
+  cfg: BenchConfig,
+  models: LogAndReadModels,
+  processes: readonly ServiceProcess[],
+  targetUrl: string,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<DistributedPoint['throughput']> {
+  const at = Date.now();
+  progress.log(`    registering ${cfg.endpoints} endpoints every ${cfg.everyMs} ms on top…`);
+  await registerEndpoints(models, targetUrl, cfg.endpoints, cfg.everyMs, () => at, signal, {
+    prefix: 'x',
+  });
+  const usage = () => Promise.all(processes.map((p) => processUsage(p.pid)));
+  let before: Awaited<ReturnType<typeof usage>> = [];
+  let after: Awaited<ReturnType<typeof usage>> = [];
+  const window = await measureWindow({
+    label: 'dist max',
+    warmupMs: cfg.warmupSeconds * 1000,
+    windowMs: cfg.seconds * 1000,
+    signal,
+    progress,
+    status: async () => `answered ${await answeredSince(models, Date.now() - 1_000)}/s`,
+    onWindowStart: async () => {
+      before = await usage();
+    },
+    onWindowEnd: async () => {
+      after = await usage();
+    },
+  });
+  await sleep(500, signal); // appends stamped inside the window are committed by now
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from events /* bench */
+    where type = 'ResponseRecorded'
+      and recorded_at >= ${new Date(window.start)} and recorded_at < ${new Date(window.end)}`.execute(
+    models.db,
+  );
+  const figures = processes.map((p, i): ProcessFigures => {
+    const [a, b] = [before[i], after[i]];
+    return {
+      label: p.label,
+      cpuPct: a && b ? ((b.cpuMs - a.cpuMs) / (window.end - window.start)) * 100 : null,
+      rssMb: { start: a?.rssMb ?? null, end: b?.rssMb ?? null },
+    };
+  });
+  return {
+    endpoints: cfg.endpoints,
+    everyMs: cfg.everyMs,
+    runsPerSecond: (rows[0]?.n ?? 0) / window.seconds,
+    ratio: null, // set against the baseline once every phase has run
+    processes: figures,
+  };
+}
+
+/** ResponseRecorded appended since `since` (the status line). */
+async function answeredSince(models: LogAndReadModels, since: number): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from events /* bench */
+    where type = 'ResponseRecorded' and recorded_at >= ${new Date(since)}`.execute(models.db);
+  return rows[0]?.n ?? 0;
+}

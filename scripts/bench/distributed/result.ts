@@ -1,0 +1,46 @@
+/** The distributed phase's results (under `distributed` in the JSON). */
+import type { Summary } from '../stats.js';
+
+/** One service process over the saturated window. */
+export interface ProcessFigures {
+  readonly label: string;
+  /** % of one core over the window (null: not readable from /proc). */
+  readonly cpuPct: number | null;
+  /** Resident memory at the window's start and end, MB. */
+  readonly rssMb: { readonly start: number | null; readonly end: number | null };
+}
+
+/** The topology with `executors` executor processes: one lateness load, then saturated. */
+export interface DistributedPoint {
+  readonly executors: number;
+  /** Ready after spawning, ms (every process logged that it had started). */
+  readonly startMs: number;
+  readonly lateness: {
+    readonly offeredPerSecond: number;
+    readonly endpoints: number;
+    readonly slotsOffered: number;
+    /** Slots of the window whose call started (from the runs read model). */
+    readonly callsStarted: number;
+    /** Slot → HTTP call start, ms (signed: negative would be early). */
+    readonly callStart: Summary;
+    readonly earlyCalls: number;
+  };
+  readonly throughput: {
+    /** Endpoints on the smallest interval added on top of the lateness load, all due at once. */
+    readonly endpoints: number;
+    readonly everyMs: number;
+    /** ResponseRecorded appended per second in the window (both loads). */
+    readonly runsPerSecond: number;
+    /** Over the baseline's mean in the same bench run (null: no baseline run). */
+    readonly ratio: number | null;
+    readonly processes: readonly ProcessFigures[];
+  };
+}
+
+export interface DistributedResult {
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly points: readonly DistributedPoint[];
+  /** The point with the most runs/s: the topology's capacity on this machine. */
+  readonly best: { readonly executors: number; readonly runsPerSecond: number } | null;
+}
