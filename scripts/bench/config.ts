@@ -14,7 +14,8 @@ export type Phase =
   | 'replay'
   | 'tracing'
   | 'api'
-  | 'distributed';
+  | 'distributed'
+  | 'soak';
 const PHASES: readonly Phase[] = [
   'baseline',
   'throughput',
@@ -26,12 +27,13 @@ const PHASES: readonly Phase[] = [
   'tracing',
   'api',
   'distributed',
+  'soak',
 ];
 /**
- * Phases run when none are named: all but `replay` (minutes of generating) and `tracing`
- * (nine pipeline rounds, over two minutes); ask for them.
+ * Phases run when none are named: all but `replay` (minutes of generating), `tracing`
+ * (nine pipeline rounds, over two minutes) and `soak` (five minutes); ask for them.
  */
-const DEFAULT_PHASES = PHASES.filter((p) => p !== 'replay' && p !== 'tracing');
+const DEFAULT_PHASES = PHASES.filter((p) => p !== 'replay' && p !== 'tracing' && p !== 'soak');
 /** Phases that run Orrery's runtime or the baseline, and so need Redis. */
 export const REDIS_PHASES: readonly Phase[] = [
   'baseline',
@@ -40,6 +42,7 @@ export const REDIS_PHASES: readonly Phase[] = [
   'cascades',
   'tracing',
   'distributed',
+  'soak',
 ];
 
 export interface BenchConfig {
@@ -99,6 +102,12 @@ export interface BenchConfig {
   readonly apiRate: number;
   /** Executor processes of each run of the distributed phase (BENCH_DISTRIBUTED_EXECUTORS, default 1,2,3). */
   readonly distributedExecutors: readonly number[];
+  /** Length of the memory soak, seconds (BENCH_SOAK_SECONDS, default 300). */
+  readonly soakSeconds: number;
+  /** Its RSS sampling interval, seconds (BENCH_SOAK_SAMPLE_SECONDS, default 10). */
+  readonly soakSampleSeconds: number;
+  /** Executor processes of the soak's topology (BENCH_SOAK_EXECUTORS, default 1). */
+  readonly soakExecutors: number;
   /** Sample a CPU profile of the main thread in each phase (BENCH_PROFILE, default 0). */
   readonly profile: boolean;
   /** Where the loopback target runs: its own thread (default) or this event loop (BENCH_TARGET=inline). */
@@ -189,6 +198,9 @@ export function readConfig(): BenchConfig {
     apiSeconds: num('BENCH_API_SECONDS', 5, 1, 120),
     apiRate: num('BENCH_API_RATE', 1000, 1, 100_000),
     distributedExecutors: counts('BENCH_DISTRIBUTED_EXECUTORS', [1, 2, 3], 8),
+    soakSeconds: num('BENCH_SOAK_SECONDS', 300, 30, 3_600),
+    soakSampleSeconds: num('BENCH_SOAK_SAMPLE_SECONDS', 10, 1, 60),
+    soakExecutors: Math.round(num('BENCH_SOAK_EXECUTORS', 1, 1, 8)),
     profile: flag('BENCH_PROFILE', false),
     target: process.env['BENCH_TARGET'] === 'inline' ? 'inline' : 'thread',
     databaseUrl: process.env['DATABASE_URL'] || undefined,

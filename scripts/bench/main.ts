@@ -38,6 +38,8 @@
  *                   as separate processes over Redis and Postgres: call-start lateness at
  *                   BENCH_RATE runs/s, then runs/s saturated (ratio to the baseline), CPU and
  *                   memory per process — the scale curve of the topology docker-compose runs.
+ *  11. soak       — only when asked for (`--only soak`): that topology at BENCH_RATE runs/s for
+ *                   BENCH_SOAK_SECONDS (300), each process's RSS sampled; flat or not.
  *
  * Run some phases only with `npm run bench -- --only pipeline` (or BENCH_PHASES=pipeline,commands).
  *
@@ -66,6 +68,7 @@ import { redisAvailable } from '@orrery/testkit';
 import { runApiReads } from './api/phase.js';
 import { runDistributed } from './distributed/phase.js';
 import type { DistributedResult } from './distributed/result.js';
+import { FLAT_GROWTH_PCT, runSoak, type SoakResult } from './distributed/soak.js';
 import type { ApiResult } from './api/result.js';
 import { runBaseline, summarizeBaselines, type BaselineResult } from './baseline.js';
 import { runPipelineApply } from './apply/phase.js';
@@ -148,6 +151,7 @@ async function main(): Promise<number> {
       (cfg.phases.has('distributed') // per executor count: processes starting, two windows
         ? cfg.distributedExecutors.length * (20 + 2 * (cfg.warmupSeconds + cfg.seconds + 3))
         : 0) +
+      (cfg.phases.has('soak') ? cfg.soakSeconds + 30 : 0) +
       (cfg.phases.has('replay') ? cfg.replayEvents / 4_000 : 0) + // generating, reading, replaying
       (cfg.phases.has('tracing') // three modes, each round a fresh runtime and database
         ? 3 * cfg.tracingRounds * (cfg.warmupSeconds + cfg.tracingSeconds + 5)
@@ -166,6 +170,7 @@ async function main(): Promise<number> {
     let tracing = null as TracingResult | null;
     let api = null as ApiResult | null;
     let distributed = null as DistributedResult | null;
+    let soak = null as SoakResult | null;
     const meters = () => new PhaseMeters(cfg.profile);
     const cores = availableParallelism();
     if ((loadAtStart[0] ?? 0) > cores) {
@@ -274,6 +279,15 @@ async function main(): Promise<number> {
         },
       });
     }
+    if (cfg.phases.has('soak')) {
+      steps.push({
+        label: `memory soak: projection, dispatcher and ${cfg.soakExecutors} executor process(es) at ${cfg.rate} runs/s for ${cfg.soakSeconds} s, RSS every ${cfg.soakSampleSeconds} s`,
+        run: async () => {
+          const result = await runSoak(cfg, admin.url, target.url, progress, signal);
+          if (!signal.aborted) soak = result;
+        },
+      });
+    }
     for (const [i, step] of steps.entries()) {
       if (signal.aborted) break;
       if (i > 0) await sleep(1_000, signal);
@@ -324,6 +338,7 @@ async function main(): Promise<number> {
       tracing,
       api,
       distributed: distributedResult,
+      soak,
       ratio,
       analysis: analyse(cfg.concurrency, baseline, throughput),
       verdict: {
@@ -331,6 +346,11 @@ async function main(): Promise<number> {
           target: TARGETS.ratio,
           reached: ratio,
           met: ratio === null ? null : ratio >= TARGETS.ratio,
+        },
+        memoryFlat: {
+          target: FLAT_GROWTH_PCT,
+          reached: (soak as SoakResult | null)?.worstGrowthPct ?? null,
+          met: (soak as SoakResult | null)?.flat ?? null,
         },
         distributedRatio: {
           target: TARGETS.ratio,

@@ -16,8 +16,9 @@ import { STAGES, type LatenessResult, type ThroughputResult } from './orrery.js'
 import { round, type Summary } from './stats.js';
 import { pct, table, type Cell } from './table.js';
 import { printApiReads } from './api/print.js';
-import { printDistributed } from './distributed/print.js';
+import { printDistributed, printSoak } from './distributed/print.js';
 import type { DistributedResult } from './distributed/result.js';
+import type { SoakResult } from './distributed/soak.js';
 import type { ApiResult } from './api/result.js';
 import { printTracing } from './tracing/print.js';
 import type { TracingResult } from './tracing/result.js';
@@ -84,10 +85,16 @@ export interface BenchResults {
   readonly tracing: TracingResult | null;
   readonly api: ApiResult | null;
   readonly distributed: DistributedResult | null;
+  readonly soak: SoakResult | null;
   readonly ratio: number | null;
   readonly analysis: Analysis;
   readonly verdict: {
     readonly ratio: { target: number; reached: number | null; met: boolean | null };
+    /**
+     * The soak's worst process: its RSS trend after the first minute over the soak, % of its
+     * mean (`target`: the most it may grow).
+     */
+    readonly memoryFlat: { target: number; reached: number | null; met: boolean | null };
     /** The distributed topology's best runs/s (over its executor counts) over the baseline's. */
     readonly distributedRatio: { target: number; reached: number | null; met: boolean | null };
     /** Slot → HTTP call start p99 of the lateness phase, ms. */
@@ -316,6 +323,7 @@ export function printResults(results: BenchResults): void {
   if (results.tracing) printTracing(out, results.tracing);
   if (results.api) printApiReads(out, results.api);
   if (results.distributed) printDistributed(out, results.distributed);
+  if (results.soak) printSoak(out, results.soak);
 
   for (const [label, meters] of [
     ...(baseline?.runs ?? []).map((run, i) => [`baseline #${i + 1}`, run.meters] as const),

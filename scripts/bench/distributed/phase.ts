@@ -54,16 +54,28 @@ export async function runDistributed(
   };
 }
 
-async function runPoint(
+/** A running topology: its processes, and the bench's own connections to its log and read models. */
+export interface Topology {
+  readonly processes: readonly ServiceProcess[];
+  readonly models: LogAndReadModels;
+  /** Spawn → every process ready, ms. */
+  readonly startMs: number;
+}
+
+/**
+ * Runs `fn` against the topology with `executors` executor processes on a fresh database and
+ * BullMQ prefix; stops the processes and drops both afterwards, whatever happened.
+ */
+export async function withTopology<T>(
   cfg: BenchConfig,
   executors: number,
   adminUrl: string,
-  targetUrl: string,
+  label: string,
   progress: Progress,
-  signal: AbortSignal,
-): Promise<DistributedPoint> {
-  const database = await createBenchDatabase(adminUrl, `distributed_${executors}`);
-  const prefix = uniquePrefix(`bench-distributed-${executors}`);
+  fn: (topology: Topology) => Promise<T>,
+): Promise<T> {
+  const database = await createBenchDatabase(adminUrl, label);
+  const prefix = uniquePrefix(`bench-${label}`);
   const services = new ServiceGroup();
   const store = createPostgresEventStore({ connectionString: database.url, maxConnections: 2 });
   const db = createSchedulingDb({ connectionString: database.url, max: 2 });
@@ -78,10 +90,7 @@ async function runPoint(
     await Promise.all(processes.map((p) => p.ready));
     const startMs = Date.now() - spawnedAt;
     progress.log(`    ${processes.length} processes ready in ${(startMs / 1000).toFixed(1)} s`);
-    const models = { store, db };
-    const lateness = await measureLateness(cfg, models, targetUrl, progress, signal);
-    const throughput = await measureThroughput(cfg, models, processes, targetUrl, progress, signal);
-    return { executors, startMs, lateness, throughput };
+    return await fn({ processes, models: { store, db }, startMs });
   } finally {
     await services.stopAll(15_000);
     await withTimeout(store.close(), 10_000, 'closing the bench store').catch(() => {});
@@ -89,6 +98,35 @@ async function runPoint(
     await deleteBenchKeys(prefix, cfg.redisUrl).catch(() => 0);
     await database.drop();
   }
+}
+
+function runPoint(
+  cfg: BenchConfig,
+  executors: number,
+  adminUrl: string,
+  targetUrl: string,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<DistributedPoint> {
+  return withTopology(
+    cfg,
+    executors,
+    adminUrl,
+    `distributed_${executors}`,
+    progress,
+    async ({ processes, models, startMs }) => {
+      const lateness = await measureLateness(cfg, models, targetUrl, progress, signal);
+      const throughput = await measureThroughput(
+        cfg,
+        models,
+        processes,
+        targetUrl,
+        progress,
+        signal,
+      );
+      return { executors, startMs, lateness, throughput };
+    },
+  );
 }
 
 /** The compose topology's scheduling part: one projection (every processor), one dispatcher, N executors. */
@@ -117,14 +155,13 @@ function startTopology(
   ];
 }
 
-/** `rate` runs/s offered, slots spread over one interval; slot → call start of the window's slots. */
-async function measureLateness(
+/** Registers `rate` runs/s: endpoints every `latenessEveryMs`, first slots spread over one interval from 2 s on. */
+export async function offerRate(
   cfg: BenchConfig,
   models: LogAndReadModels,
   targetUrl: string,
-  progress: Progress,
   signal: AbortSignal,
-): Promise<DistributedPoint['lateness']> {
+): Promise<{ everyMs: number; endpoints: number; firstSlot: number }> {
   const everyMs = cfg.latenessEveryMs;
   const endpoints = Math.max(1, Math.round((cfg.rate * everyMs) / 1000));
   const firstSlot = Date.now() + 2_000;
@@ -136,6 +173,18 @@ async function measureLateness(
     (i) => firstSlot + Math.floor((i * everyMs) / endpoints),
     signal,
   );
+  return { everyMs, endpoints, firstSlot };
+}
+
+/** `rate` runs/s offered, slots spread over one interval; slot → call start of the window's slots. */
+async function measureLateness(
+  cfg: BenchConfig,
+  models: LogAndReadModels,
+  targetUrl: string,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<DistributedPoint['lateness']> {
+  const { everyMs, endpoints, firstSlot } = await offerRate(cfg, models, targetUrl, signal);
   const window = await measureWindow({
     label: 'dist lat',
     warmupMs: Math.max(0, firstSlot - Date.now()) + cfg.warmupSeconds * 1000,

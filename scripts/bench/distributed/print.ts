@@ -1,6 +1,7 @@
 /** The distributed phase's table on stdout. */
 import { pct, table } from '../table.js';
 import type { DistributedResult } from './result.js';
+import { FLAT_GROWTH_PCT, type SoakResult } from './soak.js';
 
 export function printDistributed(out: string[], r: DistributedResult): void {
   const first = r.points[0];
@@ -45,4 +46,29 @@ export function printDistributed(out: string[], r: DistributedResult): void {
         .join(' · ')}`,
     );
   }
+}
+
+export function printSoak(out: string[], r: SoakResult): void {
+  out.push(
+    `\nMEMORY SOAK: projection, dispatcher and ${r.executors} executor process(es) at ${r.offeredPerSecond} runs/s offered for ${r.seconds} s; RSS every ${r.sampleSeconds} s; flat = trend after the first minute grows < ${FLAT_GROWTH_PCT} % of the mean`,
+  );
+  out.push(
+    table(
+      ['process', 'RSS MB first', 'last', 'max', 'MB/min after 1 min', 'trend growth', 'flat'],
+      r.processes.map((p) => [
+        p.label,
+        p.rssMb.first,
+        p.rssMb.last,
+        p.rssMb.max,
+        p.slopeMbPerMinute.toFixed(2),
+        pct(p.trendGrowthPct),
+        p.flat ? 'yes' : 'NO',
+      ]),
+    ),
+  );
+  const answered = r.intervals.map((i) => i.answeredPerSecond);
+  const p99s = r.intervals.flatMap((i) => (i.callStartP99Ms === null ? [] : [i.callStartP99Ms]));
+  out.push(
+    `  calls started per second by interval: min ${Math.min(...answered).toFixed(0)}, max ${Math.max(...answered).toFixed(0)}; call-start p99 by interval: min ${p99s.length ? Math.min(...p99s).toFixed(0) : '–'} ms, max ${p99s.length ? Math.max(...p99s).toFixed(0) : '–'} ms`,
+  );
 }
