@@ -31,6 +31,11 @@ export const queueCatalogue = {
     traceparent: z.string().optional(),
     /** A cascade's run: its causation chain, recorded with the response. */
     cascade: CascadeContext.optional(),
+    /**
+     * Why it was dispatched (RunDispatched.reason: `baseline_interval`, `one_shot_hint`, …), for
+     * the run's log line. Absent in messages queued by older dispatchers.
+     */
+    reason: z.string().min(1).optional(),
   }),
 } as const;
 

@@ -39,6 +39,7 @@ export {
 export { executeMessage } from './dispatcher/execute-message.js';
 export { claimDue } from './dispatcher/claim.js';
 export { Executor, type ExecutorOptions } from './executor/executor.js';
+export { runLogSummaries, type RunLine } from './executor/run-line.js';
 export { EXECUTOR_ATTRIBUTES, EXECUTOR_METRICS } from './executor/executor-metrics.js';
 export { QUEUE_ATTRIBUTES, QUEUE_METRICS } from './executor/queue-metrics.js';
 export { PROJECTION_ATTRIBUTES, PROJECTION_METRICS } from './projection/projection-metrics.js';

@@ -49,6 +49,11 @@ export const envInt = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER)
 /** Settings every service shares. */
 export const commonEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` or `pretty`; unset (or empty): pretty at a terminal, JSON otherwise. */
+  LOG_FORMAT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(['json', 'pretty']).optional(),
+  ),
   /** BullMQ key prefix: services that talk to each other share it. */
   QUEUE_PREFIX: z
     .string()

@@ -159,3 +159,21 @@ describe('envInt', () => {
     expect(() => parseEnv(z.object({ N: envInt(5, 1) }), { N: '0' })).toThrow(ConfigError);
   });
 });
+
+describe('LOG_FORMAT', () => {
+  it('takes json or pretty, and leaves the choice to the terminal when unset or empty', () => {
+    expect(parseEnv(schema, { LOG_FORMAT: 'json' }).LOG_FORMAT).toBe('json');
+    expect(parseEnv(schema, { LOG_FORMAT: 'pretty' }).LOG_FORMAT).toBe('pretty');
+    expect(parseEnv(schema, {}).LOG_FORMAT).toBeUndefined();
+    expect(parseEnv(schema, { LOG_FORMAT: '' }).LOG_FORMAT).toBeUndefined();
+  });
+
+  it('refuses another value, naming the variable and the values it takes', () => {
+    const error = configErrorOf({ LOG_FORMAT: 'text' });
+
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^LOG_FORMAT: /);
+    expect(error.problems[0]).toContain('"json"');
+    expect(error.problems[0]).toContain('"pretty"');
+  });
+});

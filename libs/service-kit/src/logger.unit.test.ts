@@ -3,7 +3,7 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MemoryTelemetry } from '@orrery/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { chooseLogFormat, createLogger, type LoggerOptions } from './logger.js';
 
 /** A logger writing JSON lines into an array. */
 function capture() {
@@ -15,7 +15,7 @@ function capture() {
       done();
     },
   });
-  return { log: createLogger('test', 'info', sink), lines };
+  return { log: createLogger('test', 'info', { format: 'json', destination: sink }), lines };
 }
 
 describe('createLogger: trace ids on log lines', () => {
@@ -66,5 +66,65 @@ describe('createLogger: trace ids on log lines', () => {
       span_id: parent.spanId,
       trace_flags: '00',
     });
+  });
+});
+
+/** A pretty logger writing its text into a string. */
+function capturePretty(summaries?: LoggerOptions['summaries']) {
+  let text = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  const log = createLogger('orrery', 'info', {
+    format: 'pretty',
+    destination: sink,
+    ...(summaries ? { summaries } : {}),
+  });
+  return { log, text: () => text };
+}
+
+describe('createLogger: the format', () => {
+  it('is pretty at a terminal and JSON elsewhere, unless LOG_FORMAT says which', () => {
+    expect(chooseLogFormat(undefined, true)).toBe('pretty');
+    expect(chooseLogFormat(undefined, false)).toBe('json');
+    expect(chooseLogFormat('json', true)).toBe('json');
+    expect(chooseLogFormat('pretty', false)).toBe('pretty');
+  });
+
+  it('writes a pretty line with the level, message and fields, without pid and service', () => {
+    const { log, text } = capturePretty();
+    log.info({ queue: 'in-process', demo: true }, 'Orrery is running');
+
+    const lines = text().trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Orrery is running /);
+    expect(lines[0]).toContain('"queue":"in-process"');
+    expect(lines[0]).not.toContain('pid');
+    expect(lines[0]).not.toContain('"service"');
+    expect(() => JSON.parse(lines[0] ?? '')).toThrow();
+  });
+
+  it('writes a line with a summary as that summary alone, after its time and level', () => {
+    const { log, text } = capturePretty({
+      'run recorded': (line) => `run ${String(line['endpoint'])} ${String(line['status'])}`,
+    });
+    log.info({ endpoint: 'demo-orders', status: 200 }, 'run recorded');
+    log.warn({ endpoint: 'demo-orders' }, 'skipped a stale job');
+
+    const [run, other] = text().trimEnd().split('\n');
+    expect(run).toMatch(/ INFO: run demo-orders 200$/);
+    expect(other).toMatch(/ WARN: skipped a stale job \{"endpoint":"demo-orders"\}$/);
+  });
+
+  it('keeps an error’s stack in a pretty line', () => {
+    const { log, text } = capturePretty();
+    log.error({ err: new Error('connection refused') }, 'queue error');
+
+    expect(text()).toContain('ERROR: queue error');
+    expect(text()).toContain('Error: connection refused');
+    expect(text()).toMatch(/at .*logger\.unit\.test\.ts/);
   });
 });

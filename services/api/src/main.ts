@@ -43,7 +43,7 @@ await runService(
         ALLOW_PRIVATE_NETWORKS: envBoolean(false),
       }),
     );
-    const log = createLogger('api', config.LOG_LEVEL);
+    const log = createLogger('api', config.LOG_LEVEL, { format: config.LOG_FORMAT });
     if (config.MIGRATE) {
       await migrateDatabase(
         config.DATABASE_URL,

@@ -20,16 +20,21 @@ await runService(
         DISPATCHER_ID: z.string().min(1).optional(),
       }),
     );
-    return startRoleService('dispatcher', config, createLogger('dispatcher', config.LOG_LEVEL), {
-      dispatcher: {
-        batchSize: config.DISPATCH_BATCH_SIZE,
-        leaseMarginMs: config.LEASE_MARGIN_MS,
-        aheadMs: config.DISPATCH_AHEAD_MS,
-        dispatcherId: config.DISPATCHER_ID ?? `dispatcher-${process.pid}`,
+    return startRoleService(
+      'dispatcher',
+      config,
+      createLogger('dispatcher', config.LOG_LEVEL, { format: config.LOG_FORMAT }),
+      {
+        dispatcher: {
+          batchSize: config.DISPATCH_BATCH_SIZE,
+          leaseMarginMs: config.LEASE_MARGIN_MS,
+          aheadMs: config.DISPATCH_AHEAD_MS,
+          dispatcherId: config.DISPATCHER_ID ?? `dispatcher-${process.pid}`,
+        },
+        // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
+        instrumentation: globalInstrumentation(),
       },
-      // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
-      instrumentation: globalInstrumentation(),
-    });
+    );
   },
   { flush },
 );

@@ -1,4 +1,4 @@
-import { startRoleService } from '@orrery/scheduling';
+import { runLogSummaries, startRoleService } from '@orrery/scheduling';
 import { SecretBox } from '@orrery/secrets';
 import {
   createLogger,
@@ -31,7 +31,10 @@ await runService(
         ORRERY_SECRET_KEY: secretKeyEnv.optional(),
       }),
     );
-    const log = createLogger('executor', config.LOG_LEVEL);
+    const log = createLogger('executor', config.LOG_LEVEL, {
+      format: config.LOG_FORMAT,
+      summaries: runLogSummaries, // a run's line (at debug) as one short line when pretty
+    });
     if (!config.ORRERY_SECRET_KEY)
       log.warn('ORRERY_SECRET_KEY unset: endpoints with secret headers will fail');
     return startRoleService('executor', config, log, {

@@ -9,7 +9,7 @@ import {
 } from '@orrery/postgres';
 import { plannerEnv, plannerOptionsFromEnv, startPlanner } from '@orrery/planner';
 import { createQueue } from '@orrery/queue';
-import { schedulingMigrations, startRuntime } from '@orrery/scheduling';
+import { runLogSummaries, schedulingMigrations, startRuntime } from '@orrery/scheduling';
 import {
   commonEnv,
   ConfigError,
@@ -68,7 +68,11 @@ await runService(
         ...plannerEnv,
       }),
     );
-    const log = createLogger('orrery', config.LOG_LEVEL);
+    // A person usually watches this one: at a terminal its lines are pretty, a run's one short line.
+    const log = createLogger('orrery', config.LOG_LEVEL, {
+      format: config.LOG_FORMAT,
+      summaries: runLogSummaries,
+    });
     const pg = config.DATABASE_URL
       ? null
       : await startEmbeddedPostgres({

@@ -23,7 +23,7 @@ await runService(
         ...plannerEnv,
       }),
     );
-    const log = createLogger('planner', config.LOG_LEVEL);
+    const log = createLogger('planner', config.LOG_LEVEL, { format: config.LOG_FORMAT });
     if (config.MIGRATE) {
       await migrateDatabase(
         config.DATABASE_URL,

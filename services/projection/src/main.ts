@@ -19,11 +19,16 @@ await runService(
         LEASE_MARGIN_MS: envInt(15_000, 100),
       }),
     );
-    return startRoleService('projection', config, createLogger('projection', config.LOG_LEVEL), {
-      dispatcher: { leaseMarginMs: config.LEASE_MARGIN_MS },
-      // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
-      instrumentation: globalInstrumentation(),
-    });
+    return startRoleService(
+      'projection',
+      config,
+      createLogger('projection', config.LOG_LEVEL, { format: config.LOG_FORMAT }),
+      {
+        dispatcher: { leaseMarginMs: config.LEASE_MARGIN_MS },
+        // A no-op until an OpenTelemetry SDK is registered in this process (docs/observability.md).
+        instrumentation: globalInstrumentation(),
+      },
+    );
   },
   { flush },
 );

@@ -14,7 +14,7 @@ export function executeMessage(
 ): QueueMessage<'execute'> {
   const { config } = state;
   if (config === null) throw new Error(`endpoint ${state.endpointId} has no config`);
-  const { runId, attempt, scheduledFor, dispatchedAt, startAt, leaseUntil, cascade } =
+  const { runId, attempt, scheduledFor, dispatchedAt, startAt, leaseUntil, cascade, reason } =
     dispatched.data;
   // A cascade's run sends the request its templates rendered (kept with the run in flight).
   const rendered = state.inFlight?.runId === runId ? state.inFlight.request : undefined;
@@ -34,6 +34,7 @@ export function executeMessage(
       ? {}
       : { traceparent: dispatched.metadata.traceparent }),
     ...(cascade === undefined ? {} : { cascade }),
+    reason,
   };
   const id = `${state.tenantId}.${runId}${attempt === 1 ? '' : `-a${attempt}`}`;
   return { id, data };

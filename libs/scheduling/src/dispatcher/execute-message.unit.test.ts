@@ -41,6 +41,8 @@ describe('executeMessage', () => {
         request: { ...endpointConfig.request, headers: { 'x-key': { value: 'v', secret: false } } },
         timeoutMs: 2 * SECOND,
         responseCapBytes: 1024,
+        // Why it was dispatched, for the run's log line.
+        reason: 'first_run',
       },
     });
     expect(queueCatalogue.execute.safeParse(message.data).success).toBe(true);

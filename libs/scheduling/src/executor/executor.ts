@@ -30,6 +30,7 @@ import type { Logger } from 'pino';
 import { AppendBatcher } from './append-batcher.js';
 import { ExecutorMetrics } from './executor-metrics.js';
 import { retryTransient } from './retry-transient.js';
+import { RUN_RECORDED, runLine } from './run-line.js';
 import { CallSlots } from './call-slots.js';
 import { startOf, waitUntil, type StartClock } from './start-at.js';
 import { endCallSpan, hostOf, queueWaitSpan, runAttributes } from './executor-spans.js';
@@ -63,7 +64,7 @@ export interface ExecutorOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Tracer and meter for runs (see docs/observability.md). Default: no-ops. */
   readonly instrumentation?: Instrumentation;
-  /** Level of the one line logged per recorded run ("run recorded"). Default `debug`. */
+  /** Level of the one line logged per recorded run (`run recorded`, see runLine). Default `debug`. */
   readonly runLogLevel?: 'info' | 'debug';
 }
 
@@ -290,16 +291,8 @@ export class Executor {
     if (result instanceof ConcurrencyError) throw result; // cannot happen with 'any'
     this.#metrics.recorded(job, outcome, this.#now());
     this.options.log[this.options.runLogLevel ?? 'debug'](
-      {
-        endpoint: job.endpointId,
-        run: job.runId,
-        status: outcome.status,
-        durationMs: Math.round(outcome.durationMs),
-        lateMs: outcome.startedAt - Date.parse(job.scheduledFor),
-        ...(outcome.error ? { error: outcome.error.kind } : {}),
-        ...traceLogFields(traceparent),
-      },
-      'run recorded',
+      { ...runLine(job, outcome), ...traceLogFields(traceparent) },
+      RUN_RECORDED,
     );
   }
 
