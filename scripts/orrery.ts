@@ -1,202 +1,69 @@
 /**
- * The `orrery` admin CLI: tenants, API keys, applying pipeline documents, and reading the log
- * (explain, history, events tail: read-only, see scripts/cli/).
+ * The `orrery` command line (docs/cli.md): `npx orrery <verb> …` (the bin of services/cli runs
+ * this file) or `npm run orrery -- <verb> …`. `orrery --help` lists the verbs, `orrery <verb>
+ * --help` (or `orrery help <verb>`) says what one takes.
  *
- *   npm run orrery -- tenant create <id> [--name "Acme Inc"]
- *   npm run orrery -- tenant list
- *   npm run orrery -- tenant show <id>
- *   npm run orrery -- tenant disable <id> [--reason "invoice unpaid"]
- *   npm run orrery -- tenant enable <id> [--reason "paid"]
- *   npm run orrery -- key create <tenantId> [--name ci]
- *   npm run orrery -- key revoke <tenantId> <keyId>
- *   npm run orrery -- apply -f pipeline.yaml [--dry-run] [--tenant default] [--name <pipeline>]
- *   npm run orrery -- explain <endpoint> [--at <ISO time|position>] [--json]
- *   npm run orrery -- history <endpoint|job> [--since <time>] [--until <time>] [--limit N] [--json]
- *   npm run orrery -- events tail [--follow] [--type Paused,Resumed] [--endpoint <id>] … [--json]
- *   npm run orrery -- replay [--to <position|ISO time>] [--tenant t] [--job j] [--endpoint e] [--swap] [--json]
- *   npm run orrery -- what-if --job <id> --from now-1h --to now [--set demo-orders.baseline.everyMs=1000] [--json]
- *   npm run -s orrery -- mcp [--url <API URL>] [--key <API key>]   (an MCP server on stdio)
- *
- * Uses DATABASE_URL; without it, the embedded server of `npm start` (its URL
- * is in .orrery/pg.url while it runs), or starts the embedded server itself.
+ * Built on commander because it is maintained and typed, gives every verb and subcommand its
+ * own `--help`, suggests the nearest verb or option for a misspelt one ("did you mean"), and
+ * hands its errors back (exitOverride) so that the exit codes are ours: 0 done, 1 a problem
+ * Orrery reported, 2 a wrong command line.
  */
-import { parseArgs } from 'node:util';
-import {
-  createApiKey,
-  createTenant,
-  disableTenant,
-  enableTenant,
-  listTenants,
-  ProblemError,
-  readTenant,
-  revokeApiKey,
-  tenantDetail,
-} from '@orrery/api';
-import type { TenantState } from '@orrery/domain';
-import {
-  createEventStoreDb,
-  createEventStorePool,
-  createPostgresEventStore,
-  migrateDatabase,
-} from '@orrery/event-store';
-import { schedulingMigrations } from '@orrery/scheduling';
-import { eventsUsage, runEvents } from './cli/events-tail.js';
-import { explainUsage, runExplain } from './cli/explain.js';
-import { historyUsage, runHistory } from './cli/history.js';
-import { mcpUsage, runMcp } from './cli/mcp.js';
-import { runWhatIfCommand, whatIfUsage } from './cli/what-if.js';
-import { runApply } from './lib/apply-command.js';
-import { replaySynopsis, runReplay } from './lib/replay-command.js';
-import { connectForTool } from './lib/connect.js';
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { applyCommand } from './cli/apply-command.js';
+import { eventsCommand } from './cli/events-command.js';
+import { explainCommand } from './cli/explain-command.js';
+import { historyCommand } from './cli/history-command.js';
+import { mcpCommand } from './cli/mcp-command.js';
+import { runCommandLine } from './cli/program.js';
+import { replayCommand } from './cli/replay-command.js';
+import { keyCommand, tenantCommand } from './cli/tenant-command.js';
+import { whatIfCommand } from './cli/what-if-command.js';
 
-const usage = `usage:
-  orrery tenant create <id> [--name <name>]
-  orrery tenant list
-  orrery tenant show <id>
-  orrery tenant disable <id> [--reason <reason>]
-  orrery tenant enable <id> [--reason <reason>]
-  orrery key create <tenantId> [--name <name>]
-  orrery key revoke <tenantId> <keyId>
-  orrery apply -f <file.yaml|file.json|-> [--dry-run] [--tenant <id>] [--name <pipeline>]
-${explainUsage}
-${historyUsage}
-${eventsUsage}
-${whatIfUsage}
-${mcpUsage}
-  orrery replay ${replaySynopsis}`;
+const { version } = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+) as { version: string };
 
-/** Verbs and how many positional arguments each takes. */
-const verbs: Record<string, number> = {
-  'tenant create': 1,
-  'tenant list': 0,
-  'tenant show': 1,
-  'tenant disable': 1,
-  'tenant enable': 1,
-  'key create': 1,
-  'key revoke': 2,
-};
+const ROOT_NOTES = `
+Environment:
+  DATABASE_URL      the database of every verb but mcp (else the embedded server of a running
+                    \`npm start\`, from .orrery/pg.url, else one started for the command)
+  ORRERY_DATA_DIR   where \`npm start\` keeps its data (default .orrery)
+  ORRERY_SECRET_KEY the key that seals secret header values (apply)
+  ORRERY_URL, ORRERY_API_KEY
+                    the API and key of \`orrery mcp\` (--url, --key)
 
-/** Read-only verbs that parse their own command line (argv after the verb). */
-const readVerbs: Record<string, (argv: string[]) => Promise<number>> = {
-  explain: runExplain,
-  history: runHistory,
-  events: runEvents,
-  'what-if': runWhatIfCommand,
-  mcp: runMcp,
-};
+Exit codes: 0 done, 1 a problem Orrery reported (e.g. an unknown tenant or endpoint),
+2 a wrong command line (an unknown verb or option, a missing argument).
 
-/** A tenant for people: status, who disabled it and why, and its keys (never a hash). */
-function describeTenant(state: TenantState): string {
-  const tenant = tenantDetail(state);
-  const status = tenant.disabled
-    ? `disabled since ${tenant.disabled.since} by ${tenant.disabled.actor.kind}:` +
-      `${tenant.disabled.actor.id}${tenant.disabled.reason ? ` (${tenant.disabled.reason})` : ''}`
-    : 'active';
-  const keys = tenant.keys.map(
-    (key) =>
-      `  ${key.id}  ${key.name || '-'}  created ${key.createdAt}` +
-      (key.revokedAt ? `, revoked ${key.revokedAt}` : ''),
-  );
-  return [
-    `tenant ${tenant.id} (${tenant.name}): ${status}`,
-    `created ${tenant.createdAt}`,
-    keys.length > 0 ? `keys:\n${keys.join('\n')}` : 'keys: none',
-  ].join('\n');
-}
+Examples:
+  $ orrery tenant create acme --name "Acme Inc"
+  $ orrery apply -f pipeline.yaml --dry-run
+  $ orrery explain demo-orders --json
+  $ orrery help history
 
-async function main(argv: string[]): Promise<number> {
-  // Replay parses its own command line (see scripts/lib/replay-command.ts).
-  if (argv[0] === 'replay') return runReplay(argv.slice(1));
-  const read = readVerbs[argv[0] ?? ''];
-  if (read) return read(argv.slice(1));
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      reason: { type: 'string' },
-      file: { type: 'string', short: 'f' },
-      'dry-run': { type: 'boolean' },
-      tenant: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (positionals[0] === 'apply') {
-    if (values.help || positionals.length !== 1 || values.file === undefined) {
-      console.error(usage);
-      return values.help ? 0 : 2;
-    }
-    return runApply({
-      file: values.file,
-      dryRun: values['dry-run'] === true,
-      tenant: values.tenant ?? 'default',
-      ...(values.name === undefined ? {} : { name: values.name }),
-    });
-  }
-  const [noun, verb, ...rest] = positionals;
-  const command = `${noun} ${verb}`;
-  const arity = verbs[command];
-  if (values.help || arity === undefined || rest.length !== arity) {
-    console.error(usage);
-    return values.help ? 0 : 2;
-  }
-  const { url, embedded } = await connectForTool();
-  const store = createPostgresEventStore({ connectionString: url, maxConnections: 2 });
-  const events = createEventStoreDb(createEventStorePool({ connectionString: url, max: 1 }));
-  try {
-    await migrateDatabase(url, undefined, schedulingMigrations);
-    const [first = '', second = ''] = rest;
-    const reason = values.reason ?? '';
-    switch (command) {
-      case 'tenant create': {
-        const tenant = await createTenant(store, first, values.name ?? first, 'cli');
-        console.log(`tenant ${tenant.id} created`);
-        break;
-      }
-      case 'tenant list': {
-        let cursor: string | undefined;
-        do {
-          const page = await listTenants(events, { limit: 200, cursor });
-          for (const t of page.items)
-            console.log(`${t.id}\t${t.status}\t${t.createdAt}\t${t.name}`);
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor);
-        break;
-      }
-      case 'tenant show':
-        console.log(describeTenant(await readTenant(store, first)));
-        break;
-      case 'tenant disable':
-        await disableTenant(store, first, reason, 'cli');
-        console.log(`tenant ${first} disabled: its API keys are refused from now on`);
-        break;
-      case 'tenant enable':
-        await enableTenant(store, first, reason, 'cli');
-        console.log(`tenant ${first} enabled: its API keys that are not revoked work again`);
-        break;
-      case 'key create': {
-        const key = await createApiKey(store, first, values.name ?? '', 'cli');
-        console.log(`key ${key.keyId} created for tenant ${first}; shown once, keep it safe:`);
-        console.log(key.key);
-        break;
-      }
-      case 'key revoke':
-        await revokeApiKey(store, first, second, 'cli');
-        console.log(`key ${second} of tenant ${first} revoked`);
-        break;
-    }
-    return 0;
-  } catch (error) {
-    if (error instanceof ProblemError) {
-      console.error(`orrery: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  } finally {
-    await store.close();
-    await events.destroy();
-    await embedded?.stop();
-  }
-}
+See docs/cli.md.`;
 
-process.exitCode = await main(process.argv.slice(2));
+const program = new Command('orrery')
+  .description(
+    'Orrery, the adaptive HTTP job scheduler: administer tenants, apply pipelines, read the log',
+  )
+  .version(version)
+  .addCommand(tenantCommand())
+  .addCommand(keyCommand())
+  .addCommand(applyCommand())
+  .addCommand(explainCommand())
+  .addCommand(historyCommand())
+  .addCommand(eventsCommand())
+  .addCommand(replayCommand())
+  .addCommand(whatIfCommand())
+  .addCommand(mcpCommand())
+  .addHelpText('after', ROOT_NOTES);
+
+// `orrery … | head`: a reader that stops early is not the command's failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit();
+});
+
+process.exitCode = await runCommandLine(program, process.argv.slice(2));

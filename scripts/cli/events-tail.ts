@@ -1,10 +1,9 @@
 /**
- * `orrery events tail [--follow [--for <ms>]] [filters] [--limit N] [--tenant <id>] [--json]`:
- * the tenant's events matching the filters of `GET /v1/events` (stream, endpoint, job, types,
- * actor kind, a time window, a position cursor), one per line; with `--follow`, then every new
- * matching event as it is appended, until Ctrl-C, SIGTERM or `--for` milliseconds.
+ * What `orrery events tail` does (its command line: events-command.ts): the tenant's events
+ * matching the filters of `GET /v1/events` (stream, endpoint, job, types, actor kind, a time
+ * window, a position cursor), one per line; with `--follow`, then every new matching event as
+ * it is appended, until Ctrl-C, SIGTERM or `--for` milliseconds.
  */
-import { parseArgs } from 'node:util';
 import {
   DEFAULT_EVENT_PAGE_BYTES,
   eventFilter,
@@ -17,22 +16,26 @@ import {
   summarizeEvent,
 } from '@orrery/api';
 import type { RecordedEvent } from '@orrery/domain';
-import {
-  commonOptions,
-  issueMessage,
-  parseCommandLine,
-  usageError,
-  withReadDeps,
-  type ReadDeps,
-} from './read-command.js';
+import type { Command } from 'commander';
+import { usageError } from './program.js';
+import { issueMessage, withReadDeps, type ReadDeps } from './read-command.js';
 
-export const eventsUsage =
-  '  orrery events tail [--follow [--for <ms>]] [--stream <id>] [--endpoint <id>] [--job <id>]\n' +
-  '                     [--type <Type,…>] [--actor user|planner|cascade|system]\n' +
-  '                     [--since <ISO time>] [--until <ISO time>] [--after <position>]\n' +
-  '                     [--limit <n>] [--tenant <id>] [--json]';
+export interface TailOptions {
+  readonly stream?: string;
+  readonly endpoint?: string;
+  readonly job?: string;
+  readonly type?: string;
+  readonly actor?: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly after?: string;
+  readonly limit: string;
+  readonly follow?: boolean;
+  readonly for?: string;
+  readonly tenant: string;
+  readonly json?: boolean;
+}
 
-const DEFAULT_LIMIT = '20';
 /** Events a follower reads from the log at once: recorded bodies may be megabytes each. */
 const FOLLOW_BATCH = 16;
 
@@ -92,52 +95,23 @@ async function follow(
   return 1;
 }
 
-/** Runs `orrery events …` (argv after `events`); answers the exit code. */
-export async function runEvents(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(eventsUsage, () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ...commonOptions,
-        stream: { type: 'string' },
-        endpoint: { type: 'string' },
-        job: { type: 'string' },
-        type: { type: 'string' },
-        actor: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        after: { type: 'string' },
-        limit: { type: 'string' },
-        follow: { type: 'boolean' },
-        for: { type: 'string' },
-      },
-    }),
-  );
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
-  if (values.help) return usageError(eventsUsage);
-  if (positionals.length !== 1 || positionals[0] !== 'tail') {
-    return usageError(
-      eventsUsage,
-      positionals[0] ? `unknown verb events ${positionals.join(' ')}` : 'events what? (tail)',
-    );
-  }
-  const forMs = values.for === undefined ? undefined : Number(values.for);
-  if (forMs !== undefined && (!values.follow || !Number.isInteger(forMs) || forMs < 1)) {
-    return usageError(eventsUsage, '--for: a number of milliseconds, with --follow');
+/** Prints the matching events (then follows the log, with `--follow`); answers the exit code. */
+export async function runTail(command: Command, options: TailOptions): Promise<number> {
+  const forMs = options.for === undefined ? undefined : Number(options.for);
+  if (forMs !== undefined && (!options.follow || !Number.isInteger(forMs) || forMs < 1)) {
+    usageError(command, '--for: a number of milliseconds, with --follow');
   }
   const raw = Object.fromEntries(
     (Object.keys(queryKeys) as (keyof typeof queryKeys)[]).flatMap((flag) => {
-      const value = flag === 'limit' ? (values.limit ?? DEFAULT_LIMIT) : values[flag];
+      const value = options[flag];
       return value === undefined ? [] : [[queryKeys[flag], value]];
     }),
   );
   const query = EventsQuery.safeParse(raw);
-  if (!query.success) return usageError(eventsUsage, issueMessage(query.error.issues, flagOf));
+  if (!query.success) usageError(command, issueMessage(query.error.issues, flagOf));
   const { after, limit, ...filters } = query.data;
-  const tenant = values.tenant ?? 'default';
-  const json = values.json === true;
+  const { tenant } = options;
+  const json = options.json === true;
   return withReadDeps(tenant, async (deps) => {
     // An unknown endpoint or job is an error, not an empty tail.
     if (filters.endpointId)
@@ -149,7 +123,7 @@ export async function runEvents(argv: string[]): Promise<number> {
       // The last `limit` matching events up to the head, then (following) what comes after it.
       const { events } = await readLatestEvents(deps.events, filter, { limit, upTo: head });
       for (const event of events) console.log(line(event, json));
-    } else if (!values.follow) {
+    } else if (!options.follow) {
       let cursor = after;
       for (let printed = 0; printed < limit;) {
         const page = await readEventPage(deps.events, filter, {
@@ -163,7 +137,7 @@ export async function runEvents(argv: string[]): Promise<number> {
         if (!page.more) break;
       }
     }
-    if (!values.follow) return 0;
+    if (!options.follow) return 0;
     return follow(deps, after ?? head, eventMatcher(filter), { json, forMs });
   });
 }

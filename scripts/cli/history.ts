@@ -1,17 +1,13 @@
 /**
- * `orrery history <endpoint|job> [--since <time>] [--until <time>] [--limit N] [--tenant <id>]
- * [--json]`: what happened to an endpoint (its stream and its planner sessions) or a job (its
- * stream and every endpoint of it), one line per event of the log: time, position, actor, what.
+ * What `orrery history` does (its command line: history-command.ts): what happened to an
+ * endpoint (its stream and its planner sessions) or a job (its stream and every endpoint of it),
+ * one line per event of the log: time, position, actor, what.
  */
-import { parseArgs } from 'node:util';
 import { readHistory, type HistoryEntry } from '@orrery/api';
-import { commonOptions, parseCommandLine, usageError, withReadDeps } from './read-command.js';
+import type { Command } from 'commander';
+import { usageError } from './program.js';
+import { withReadDeps } from './read-command.js';
 
-export const historyUsage =
-  '  orrery history <endpoint|job|endpoint:<id>|job:<id>> [--since <ISO time>] [--until <ISO time>]\n' +
-  '                 [--limit <n>] [--tenant <id>] [--json]';
-
-const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 10_000;
 
 const isInstant = (value: string) =>
@@ -35,51 +31,41 @@ export function historyLines(entries: readonly HistoryEntry[]): string[] {
   });
 }
 
-/** Runs `orrery history …` (argv after the verb); answers the exit code. */
-export async function runHistory(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(historyUsage, () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ...commonOptions,
-        since: { type: 'string' },
-        until: { type: 'string' },
-        limit: { type: 'string' },
-      },
-    }),
-  );
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
-  if (values.help) return usageError(historyUsage);
-  const [ref] = positionals;
-  if (ref === undefined || positionals.length > 1) {
-    return usageError(
-      historyUsage,
-      ref ? 'one endpoint or job at a time' : 'name an endpoint or a job',
-    );
-  }
+export interface HistoryOptions {
+  readonly since?: string;
+  readonly until?: string;
+  readonly limit: string;
+  readonly tenant: string;
+  readonly json?: boolean;
+}
+
+/** Prints the history of `ref` (an endpoint or a job); answers the exit code. */
+export async function runHistory(
+  command: Command,
+  ref: string,
+  options: HistoryOptions,
+): Promise<number> {
   for (const flag of ['since', 'until'] as const) {
-    const value = values[flag];
+    const value = options[flag];
     if (value !== undefined && !isInstant(value)) {
-      return usageError(historyUsage, `--${flag}: ${value} is not an ISO-8601 time`);
+      usageError(command, `--${flag}: ${value} is not an ISO-8601 time`);
     }
   }
-  if (values.since && values.until && Date.parse(values.since) > Date.parse(values.until)) {
-    return usageError(historyUsage, '--until: must not be before --since');
+  if (options.since && options.until && Date.parse(options.since) > Date.parse(options.until)) {
+    usageError(command, '--until: must not be before --since');
   }
-  const limit = Number(values.limit ?? DEFAULT_LIMIT);
+  const limit = Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    return usageError(historyUsage, `--limit: a whole number from 1 to ${MAX_LIMIT}`);
+    usageError(command, `--limit: a whole number from 1 to ${MAX_LIMIT}`);
   }
-  const tenant = values.tenant ?? 'default';
+  const { tenant } = options;
   return withReadDeps(tenant, async ({ events }) => {
     const history = await readHistory(events, tenant, ref, {
-      since: values.since,
-      until: values.until,
+      since: options.since,
+      until: options.until,
       limit,
     });
-    if (values.json) {
+    if (options.json) {
       console.log(JSON.stringify(history.entries, null, 2));
       return 0;
     }

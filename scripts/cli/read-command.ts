@@ -1,7 +1,7 @@
 /**
- * What the read-only verbs (explain, history, events tail) share: the command line's errors
- * (exit 2 with the usage), the connection (as every verb connects), the API's dependencies for
- * reads, and a refused read (exit 1 with its message).
+ * What the read-only verbs (explain, history, events tail, what-if) share once their command
+ * line is parsed: a zod issue named by its flag, the connection (as every verb connects), the
+ * API's dependencies for reads, and a refused read (exit 1 with its message).
  */
 import { ProblemError } from '@orrery/api';
 import type { EventStore } from '@orrery/domain';
@@ -22,30 +22,6 @@ export interface ReadDeps {
   readonly events: Kysely<EventStoreSchema>;
   readonly db: SchedulingDb;
   readonly now: () => number;
-}
-
-/** The options every read verb takes. */
-export const commonOptions = {
-  tenant: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** A wrong command line: says what is wrong, prints the usage; exit code 2 (0 for --help). */
-export function usageError(usage: string, message?: string): number {
-  if (message) console.error(`orrery: ${message}`);
-  console.error(`usage:\n${usage}`);
-  return message ? 2 : 0;
-}
-
-/** Runs `parse` (node's parseArgs), answering its complaint as a usage error. */
-export function parseCommandLine<T>(usage: string, parse: () => T): T | number {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof TypeError && 'code' in error) return usageError(usage, error.message);
-    throw error;
-  }
 }
 
 /** The message of the first issue of a failed zod parse, naming the flag (`--type: …`). */

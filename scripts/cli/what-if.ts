@@ -1,7 +1,6 @@
 /**
- * `orrery what-if (--job <id> | --endpoint <id>…) --from <t> --to <t> [--set …] [--remove-edge …]
- * [--policy …] [--planner off] [--changes <file.json>] [--tenant <id>] [--json]`: re-runs a window
- * of recorded history with a changed configuration and prints what would have differed, per
+ * What `orrery what-if` does (its command line: what-if-command.ts): re-runs a window of
+ * recorded history with a changed configuration and prints what would have differed, per
  * endpoint. The same read as `POST /v1/what-if` (read-only: it appends nothing).
  *
  * Changes are flags for the common cases, and a JSON file (the API's `changes`) for the rest
@@ -16,17 +15,27 @@
  * `--from`/`--to` take an ISO instant, `now`, or a time before now (`now-15m`, `now-2h`, `now-1d`).
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { runWhatIf, WhatIfRequestSchema } from '@orrery/api';
-import { commonOptions, parseCommandLine, usageError, withReadDeps } from './read-command.js';
+import type { Command } from 'commander';
+import { usageError } from './program.js';
+import { withReadDeps } from './read-command.js';
 import { whatIfText } from './what-if-text.js';
 
-export const whatIfUsage =
-  '  orrery what-if (--job <id> | --endpoint <id>…) --from <t> --to <t> ' +
-  '[--set <endpoint>.<field>=<v>…]\n' +
-  '                 [--policy <job>.<group>.<field>=<n>…] [--remove-edge <up>.<down>…] ' +
-  '[--planner off]\n' +
-  '                 [--changes <file.json>] [--tolerance <ms>] [--limit <n>] [--tenant <id>] [--json]';
+export interface WhatIfOptions {
+  readonly job?: string;
+  readonly endpoint?: readonly string[];
+  readonly from?: string;
+  readonly to?: string;
+  readonly set?: readonly string[];
+  readonly policy?: readonly string[];
+  readonly removeEdge?: readonly string[];
+  readonly planner?: string;
+  readonly changes?: string;
+  readonly tolerance?: string;
+  readonly limit?: string;
+  readonly tenant: string;
+  readonly json?: boolean;
+}
 
 type Json = Record<string, unknown>;
 
@@ -84,55 +93,33 @@ export function applySet(changes: Json, assignment: string): string | null {
   return null;
 }
 
-/** Runs `orrery what-if …` (argv after the verb); answers the exit code. */
-export async function runWhatIfCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(whatIfUsage, () =>
-    parseArgs({
-      args: argv,
-      options: {
-        ...commonOptions,
-        job: { type: 'string' },
-        endpoint: { type: 'string', multiple: true },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        policy: { type: 'string', multiple: true },
-        'remove-edge': { type: 'string', multiple: true },
-        planner: { type: 'string' },
-        changes: { type: 'string' },
-        tolerance: { type: 'string' },
-        limit: { type: 'string' },
-      },
-    }),
-  );
-  if (typeof parsed === 'number') return parsed;
-  const { values } = parsed;
-  if (values.help) return usageError(whatIfUsage);
+/** Runs the window with the changes; answers the exit code. */
+export async function runWhatIfCommand(command: Command, values: WhatIfOptions): Promise<number> {
   if (values.from === undefined || values.to === undefined) {
-    return usageError(whatIfUsage, 'give the window: --from and --to');
+    usageError(command, 'give the window: --from and --to');
   }
   let changes: Json = {};
   if (values.changes !== undefined) {
     try {
       changes = JSON.parse(await readFile(values.changes, 'utf8')) as Json;
     } catch (error) {
-      return usageError(whatIfUsage, `--changes ${values.changes}: ${String(error)}`);
+      usageError(command, `--changes ${values.changes}: ${String(error)}`);
     }
   }
   for (const assignment of values.set ?? []) {
     const wrong = applySet(changes, assignment);
-    if (wrong) return usageError(whatIfUsage, wrong);
+    if (wrong) usageError(command, wrong);
   }
   for (const assignment of values.policy ?? []) {
     const match = /^([A-Za-z0-9][A-Za-z0-9_-]*)\.([A-Za-z.]+)=(.*)$/.exec(assignment);
-    if (!match) return usageError(whatIfUsage, `--policy ${assignment}: expected <job>.<path>=<n>`);
+    if (!match) usageError(command, `--policy ${assignment}: expected <job>.<path>=<n>`);
     setPath(
       changes,
       ['policies', match[1] ?? '', ...(match[2] ?? '').split('.')],
       scalar(match[3] ?? ''),
     );
   }
-  for (const edge of values['remove-edge'] ?? []) {
+  for (const edge of values.removeEdge ?? []) {
     const edges = (changes['edges'] ?? {}) as Json;
     edges['remove'] = [...((edges['remove'] as string[] | undefined) ?? []), edge];
     changes['edges'] = edges;
@@ -153,9 +140,9 @@ export async function runWhatIfCommand(argv: string[]): Promise<number> {
     const path = (issue?.path ?? []).map(String);
     const flag = flags[path[0] ?? ''];
     const where = flag && path.length === 1 ? flag : path.join('.');
-    return usageError(whatIfUsage, `${where}: ${issue?.message ?? 'invalid'}`);
+    usageError(command, `${where}: ${issue?.message ?? 'invalid'}`);
   }
-  const tenant = values.tenant ?? 'default';
+  const { tenant } = values;
   return withReadDeps(tenant, async (deps) => {
     const report = await runWhatIf(deps, tenant, body.data);
     console.log(values.json ? JSON.stringify(report, null, 2) : whatIfText(report));

@@ -1,6 +1,6 @@
 /**
- * `orrery apply -f pipeline.yaml [--dry-run] [--tenant <id>] [--name <pipeline>]`: applies a
- * pipeline document straight to the database, as `PUT /v1/pipelines/{name}` does (the same
+ * What `orrery apply` does (its command line: scripts/cli/apply-command.ts): applies a pipeline
+ * document straight to the database, as `PUT /v1/pipelines/{name}` does (the same
  * `applyPipeline`): all or nothing, nothing appended when nothing changed, a dry run prints the
  * diff and appends nothing.
  */
@@ -28,11 +28,13 @@ import { secretBoxForTool } from './secret-key.js';
 export interface ApplyOptions {
   /** The document's file, or `-` for stdin. `.json` is read as JSON, anything else as YAML. */
   readonly file: string;
-  readonly dryRun: boolean;
+  readonly dryRun?: boolean;
   /** Default `default`, the tenant `npm start` makes. */
   readonly tenant: string;
   /** The pipeline's name when the document names none (or to check it against). */
   readonly name?: string;
+  /** Print the result (summary, diff, positions) as JSON. */
+  readonly json?: boolean;
 }
 
 async function readText(file: string): Promise<string> {
@@ -103,11 +105,12 @@ export async function runApply(options: ApplyOptions): Promise<number> {
         tenantId: options.tenant,
         name,
         document,
-        dryRun: options.dryRun,
+        dryRun: options.dryRun === true,
         metadata: { tenantId: options.tenant, actor: { kind: 'user', id: 'cli' } },
       },
     );
-    print(result, options.tenant);
+    if (options.json) console.log(JSON.stringify(result, null, 2));
+    else print(result, options.tenant);
     return 0;
   } catch (error) {
     if (!(error instanceof ProblemError)) throw error;

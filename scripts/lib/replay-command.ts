@@ -1,10 +1,10 @@
 /**
- * `npm run replay` and `npm run orrery -- replay`: replays the log into a shadow schema with the
- * real projection, compares it with the live read models row by row, optionally swaps it in.
- * Exit 0: no differences (or a swap put them right); 1: differences left, a refused swap or a
- * stalled processor; 2: usage.
+ * What `orrery replay` and `npm run replay` do (their command line:
+ * scripts/cli/replay-command.ts): replays the log into a shadow schema with the real projection,
+ * compares it with the live read models row by row, optionally swaps it in. Exit 0: no
+ * differences (or a swap put them right); 1: differences left, a refused swap or a stalled
+ * processor; 2: usage.
  */
-import { parseArgs } from 'node:util';
 import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
 import {
   createSchedulingDb,
@@ -14,23 +14,26 @@ import {
   schedulingMigrations,
   type ReplayScope,
 } from '@orrery/scheduling';
+import type { Command } from 'commander';
 import pino from 'pino';
+import { replayCommand } from '../cli/replay-command.js';
+import { runCommandLine, usageError } from '../cli/program.js';
 import { connectForTool } from './connect.js';
 import { progressLine, reportLines, statusLines } from './replay-output.js';
 
-/** The options, on one line (for `orrery`'s usage). */
-export const replaySynopsis =
-  '[--to <position|ISO time>] [--tenant <id>] [--job <id>] [--endpoint <id>] [--swap] [--verify] [--json]';
+export interface ReplayOptions {
+  readonly to?: string;
+  readonly tenant?: string;
+  readonly job?: string;
+  readonly endpoint?: string;
+  readonly swap?: boolean;
+  readonly verify?: boolean;
+  readonly json?: boolean;
+}
 
-const replayUsage = `usage: replay ${replaySynopsis}
-  --to        replay up to this position, or up to the first event recorded after this time
-  --tenant, --job, --endpoint
-              replay and compare only these rows (an endpoint or a job: from its streams alone)
-  --swap      put the replayed read models in place of the live ones (a full replay only, with
-              the projection stopped)
-  --verify    check every event against the catalogue's schemas, as the projection does
-              (slower; by default events, checked when made, are checked for type and version)
-  --json      print the report as JSON`;
+/** `npm run replay …`: the `orrery replay` command on its own (argv: the words after it). */
+export const runReplay = (argv: readonly string[]): Promise<number> =>
+  runCommandLine(replayCommand().name('replay'), argv);
 
 /** `--to`: digits are a position, anything else an ISO-8601 time. */
 function parseTo(text: string | undefined): number | Date | null | undefined {
@@ -40,41 +43,14 @@ function parseTo(text: string | undefined): number | Date | null | undefined {
   return /^\d{4}-\d\d-\d\d/.test(text) && Number.isFinite(time) ? new Date(time) : null;
 }
 
-export async function runReplay(argv: readonly string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        to: { type: 'string' },
-        tenant: { type: 'string' },
-        job: { type: 'string' },
-        endpoint: { type: 'string' },
-        swap: { type: 'boolean', default: false },
-        verify: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    console.error(
-      `replay: ${error instanceof Error ? error.message : String(error)}\n${replayUsage}`,
-    );
-    return 2;
-  }
-  const to = parseTo(values.to);
-  if (values.help || to === null) {
-    console.error(
-      to === null
-        ? `replay: --to ${values.to} is neither a position nor an ISO time\n${replayUsage}`
-        : replayUsage,
-    );
-    return values.help ? 0 : 2;
-  }
+/** Replays, compares (and swaps, with `--swap`), prints the report; answers the exit code. */
+export async function replayLog(command: Command, options: ReplayOptions): Promise<number> {
+  const to = parseTo(options.to);
+  if (to === null) usageError(command, `--to: ${options.to} is neither a position nor an ISO time`);
   const scope: ReplayScope = {
-    ...(values.tenant === undefined ? {} : { tenantId: values.tenant }),
-    ...(values.job === undefined ? {} : { jobId: values.job }),
-    ...(values.endpoint === undefined ? {} : { endpointId: values.endpoint }),
+    ...(options.tenant === undefined ? {} : { tenantId: options.tenant }),
+    ...(options.job === undefined ? {} : { jobId: options.job }),
+    ...(options.endpoint === undefined ? {} : { endpointId: options.endpoint }),
   };
   const { url, embedded } = await connectForTool();
   const store = createPostgresEventStore({ connectionString: url, maxConnections: 2 });
@@ -87,8 +63,8 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
       store,
       scope,
       ...(to === undefined ? {} : { to }),
-      swap: values.swap,
-      verify: values.verify,
+      swap: options.swap === true,
+      verify: options.verify === true,
       log: pino({ level: process.env['LOG_LEVEL'] ?? 'warn' }, pino.destination(2)),
       onProgress: (p) => progress.update(p),
     });
@@ -96,7 +72,7 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
     // Whether the read models still move says as much as whether they match: say that too.
     const status = await processorStatus(db);
     const { lines, stalled } = statusLines(status);
-    if (values.json) console.log(JSON.stringify({ ...report, processors: status }, null, 2));
+    if (options.json) console.log(JSON.stringify({ ...report, processors: status }, null, 2));
     else console.log([...reportLines(report), '', ...lines].join('\n'));
     // Differences fail the run unless a swap put them right; a refused swap fails it too.
     const differs = report.tables.some((t) => t.differences > 0);
