@@ -19,7 +19,7 @@ import { ServiceGroup, type ServiceProcess } from '../../../test/support/service
 import type { BenchConfig } from '../config.js';
 import { processUsage } from '../cpu.js';
 import { createBenchDatabase, deleteBenchKeys } from '../infra.js';
-import { registerEndpoints, type LogAndReadModels } from '../orrery/endpoints.js';
+import { offerRate, registerEndpoints, type LogAndReadModels } from '../orrery/endpoints.js';
 import type { Progress } from '../progress.js';
 import { summarize } from '../stats.js';
 import { sleep, waitUntil, withTimeout } from '../time.js';
@@ -153,27 +153,6 @@ function startTopology(
       }),
     ),
   ];
-}
-
-/** Registers `rate` runs/s: endpoints every `latenessEveryMs`, first slots spread over one interval from 2 s on. */
-export async function offerRate(
-  cfg: BenchConfig,
-  models: LogAndReadModels,
-  targetUrl: string,
-  signal: AbortSignal,
-): Promise<{ everyMs: number; endpoints: number; firstSlot: number }> {
-  const everyMs = cfg.latenessEveryMs;
-  const endpoints = Math.max(1, Math.round((cfg.rate * everyMs) / 1000));
-  const firstSlot = Date.now() + 2_000;
-  await registerEndpoints(
-    models,
-    targetUrl,
-    endpoints,
-    everyMs,
-    (i) => firstSlot + Math.floor((i * everyMs) / endpoints),
-    signal,
-  );
-  return { everyMs, endpoints, firstSlot };
 }
 
 /** `rate` runs/s offered, slots spread over one interval; slot → call start of the window's slots. */

@@ -12,7 +12,8 @@ import type { BenchConfig } from '../config.js';
 import { processUsage } from '../cpu.js';
 import type { Progress } from '../progress.js';
 import { sleep } from '../time.js';
-import { offerRate, withTopology } from './phase.js';
+import { offerRate } from '../orrery/endpoints.js';
+import { withTopology } from './phase.js';
 
 /** Most a process's RSS may grow over the soak after its first minute, as a trend, % of its mean. */
 export const FLAT_GROWTH_PCT = 10;

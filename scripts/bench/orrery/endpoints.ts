@@ -1,6 +1,7 @@
 import { endpointStream, makeEvent, toIso, type AppendRequest } from '@orrery/domain';
 import type { Runtime } from '@orrery/scheduling';
 import { sql } from 'kysely';
+import type { BenchConfig } from '../config.js';
 import { waitUntil } from '../time.js';
 
 /** Where endpoints are registered and their schedule rows awaited: a runtime's, or a bench's own connections. */
@@ -58,4 +59,25 @@ export async function registerEndpoints(
   if (!projected && !signal.aborted) {
     throw new Error(`the projection did not build ${count} schedule rows within 60 s`);
   }
+}
+
+/** Registers `rate` runs/s: endpoints every `latenessEveryMs`, first slots spread over one interval from 2 s on. */
+export async function offerRate(
+  cfg: Pick<BenchConfig, 'rate' | 'latenessEveryMs'>,
+  models: LogAndReadModels,
+  targetUrl: string,
+  signal: AbortSignal,
+): Promise<{ everyMs: number; endpoints: number; firstSlot: number }> {
+  const everyMs = cfg.latenessEveryMs;
+  const endpoints = Math.max(1, Math.round((cfg.rate * everyMs) / 1000));
+  const firstSlot = Date.now() + 2_000;
+  await registerEndpoints(
+    models,
+    targetUrl,
+    endpoints,
+    everyMs,
+    (i) => firstSlot + Math.floor((i * everyMs) / endpoints),
+    signal,
+  );
+  return { everyMs, endpoints, firstSlot };
 }

@@ -6,7 +6,7 @@ import type { Progress } from '../progress.js';
 import { summarize } from '../stats.js';
 import { sleep, waitUntil } from '../time.js';
 import { measureWindow } from '../window.js';
-import { registerEndpoints } from './endpoints.js';
+import { offerRate } from './endpoints.js';
 import { figuresOf, statusOf, totalsOf } from './figures.js';
 import { projectionLag, startPipeline } from './pipeline.js';
 import { report, type LatenessResult } from './results.js';
@@ -28,25 +28,14 @@ export async function runLateness(
   meters: PhaseMeters,
   signal: AbortSignal,
 ): Promise<LatenessResult> {
-  const everyMs = cfg.latenessEveryMs;
-  const endpoints = Math.max(1, Math.round((cfg.rate * everyMs) / 1000));
-  const offeredPerSecond = (endpoints * 1000) / everyMs;
   const pipeline = await startPipeline(cfg, adminUrl, 'lateness');
   const { runtime, telemetry } = pipeline;
   try {
     progress.log(
-      `  database ${pipeline.database}: registering ${endpoints} endpoints every ${everyMs} ms (${offeredPerSecond} runs/s)…`,
+      `  database ${pipeline.database}: registering endpoints every ${cfg.latenessEveryMs} ms (${cfg.rate} runs/s)…`,
     );
-    const leadMs = 2_000;
-    const firstSlot = Date.now() + leadMs;
-    await registerEndpoints(
-      runtime,
-      targetUrl,
-      endpoints,
-      everyMs,
-      (i) => firstSlot + Math.floor((i * everyMs) / endpoints),
-      signal,
-    );
+    const { everyMs, endpoints, firstSlot } = await offerRate(cfg, runtime, targetUrl, signal);
+    const offeredPerSecond = (endpoints * 1000) / everyMs;
     let seen: MetricsSnapshot | undefined;
     const window = await measureWindow({
       label: 'orrery lat',
