@@ -8,7 +8,12 @@ import { repoRoot } from './service-process.js';
 
 /** `npm start` as a process (every service, the demo) on a database, with its banner read. */
 export interface EmbeddedOrrery {
+  /** The API, `http://127.0.0.1:<port>` (a reader's `http://127.0.0.1:3000`). */
   readonly baseUrl: string;
+  /** The demo shop, `http://127.0.0.1:<port>` (a reader's `http://127.0.0.1:4610`). */
+  readonly demoUrl: string;
+  /** Its files: the API key, the secret key (a reader's `.orrery/`); removed by `stop`. */
+  readonly dataDir: string;
   readonly apiKey: string;
   /** What it printed (the banner and any warning). */
   output(): string;
@@ -21,7 +26,7 @@ export interface EmbeddedOrrery {
  */
 export async function startEmbeddedOrrery(databaseUrl: string): Promise<EmbeddedOrrery> {
   const [port, demoPort] = [await freePort(), await freePort()];
-  const dataDir = await mkdtemp(join(tmpdir(), 'orrery-ui-'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'orrery-embedded-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/orrery/src/main.ts'], {
     cwd: repoRoot,
     env: {
@@ -58,7 +63,14 @@ export async function startEmbeddedOrrery(databaseUrl: string): Promise<Embedded
       },
       { timeoutMs: 90_000, intervalMs: 100 },
     );
-    return { baseUrl: `http://127.0.0.1:${port}`, apiKey, output: () => out, stop };
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      demoUrl: `http://127.0.0.1:${demoPort}`,
+      dataDir,
+      apiKey,
+      output: () => out,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
