@@ -15,7 +15,8 @@ export type Phase =
   | 'tracing'
   | 'api'
   | 'distributed'
-  | 'soak';
+  | 'soak'
+  | 'scale';
 const PHASES: readonly Phase[] = [
   'baseline',
   'throughput',
@@ -28,12 +29,15 @@ const PHASES: readonly Phase[] = [
   'api',
   'distributed',
   'soak',
+  'scale',
 ];
 /**
  * Phases run when none are named: all but `replay` (minutes of generating), `tracing`
- * (nine pipeline rounds, over two minutes) and `soak` (five minutes); ask for them.
+ * (nine pipeline rounds, over two minutes), `soak` (five minutes) and `scale` (registering
+ * 100 000 endpoints); ask for them.
  */
-const DEFAULT_PHASES = PHASES.filter((p) => p !== 'replay' && p !== 'tracing' && p !== 'soak');
+const OPT_IN: readonly Phase[] = ['replay', 'tracing', 'soak', 'scale'];
+const DEFAULT_PHASES = PHASES.filter((p) => !OPT_IN.includes(p));
 /** Phases that run Orrery's runtime or the baseline, and so need Redis. */
 export const REDIS_PHASES: readonly Phase[] = [
   'baseline',
@@ -43,6 +47,7 @@ export const REDIS_PHASES: readonly Phase[] = [
   'tracing',
   'distributed',
   'soak',
+  'scale',
 ];
 
 export interface BenchConfig {
@@ -108,6 +113,8 @@ export interface BenchConfig {
   readonly soakSampleSeconds: number;
   /** Executor processes of the soak's topology (BENCH_SOAK_EXECUTORS, default 1). */
   readonly soakExecutors: number;
+  /** Registered endpoints of each run of the scale phase (BENCH_SCALE_ENDPOINTS, default 10000,100000). */
+  readonly scaleEndpoints: readonly number[];
   /** Sample a CPU profile of the main thread in each phase (BENCH_PROFILE, default 0). */
   readonly profile: boolean;
   /** Where the loopback target runs: its own thread (default) or this event loop (BENCH_TARGET=inline). */
@@ -201,6 +208,7 @@ export function readConfig(): BenchConfig {
     soakSeconds: num('BENCH_SOAK_SECONDS', 300, 30, 3_600),
     soakSampleSeconds: num('BENCH_SOAK_SAMPLE_SECONDS', 10, 1, 60),
     soakExecutors: Math.round(num('BENCH_SOAK_EXECUTORS', 1, 1, 8)),
+    scaleEndpoints: counts('BENCH_SCALE_ENDPOINTS', [10_000, 100_000], 1_000_000),
     profile: flag('BENCH_PROFILE', false),
     target: process.env['BENCH_TARGET'] === 'inline' ? 'inline' : 'thread',
     databaseUrl: process.env['DATABASE_URL'] || undefined,

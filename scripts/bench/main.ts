@@ -40,6 +40,10 @@
  *                   memory per process — the scale curve of the topology docker-compose runs.
  *  11. soak       — only when asked for (`--only soak`): that topology at BENCH_RATE runs/s for
  *                   BENCH_SOAK_SECONDS (300), each process's RSS sampled; flat or not.
+ *  12. scale      — only when asked for (`--only scale`): 10 000 and 100 000 endpoints
+ *                   (BENCH_SCALE_ENDPOINTS) registered idle: registration and projection time,
+ *                   claim time idle and all due, reads as the log grows, bytes per event and per
+ *                   schedule row, memory per endpoint. Needs no Redis.
  *
  * Run some phases only with `npm run bench -- --only pipeline` (or BENCH_PHASES=pipeline,commands).
  *
@@ -69,6 +73,7 @@ import { runApiReads } from './api/phase.js';
 import { runDistributed } from './distributed/phase.js';
 import type { DistributedResult } from './distributed/result.js';
 import { FLAT_GROWTH_PCT, runSoak, type SoakResult } from './distributed/soak.js';
+import { runScale, type ScaleResult } from './scale/phase.js';
 import type { ApiResult } from './api/result.js';
 import { runBaseline, summarizeBaselines, type BaselineResult } from './baseline.js';
 import { runPipelineApply } from './apply/phase.js';
@@ -152,6 +157,7 @@ async function main(): Promise<number> {
         ? cfg.distributedExecutors.length * (20 + 2 * (cfg.warmupSeconds + cfg.seconds + 3))
         : 0) +
       (cfg.phases.has('soak') ? cfg.soakSeconds + 30 : 0) +
+      (cfg.phases.has('scale') ? cfg.scaleEndpoints.reduce((a, n) => a + n / 1_000, 0) : 0) +
       (cfg.phases.has('replay') ? cfg.replayEvents / 4_000 : 0) + // generating, reading, replaying
       (cfg.phases.has('tracing') // three modes, each round a fresh runtime and database
         ? 3 * cfg.tracingRounds * (cfg.warmupSeconds + cfg.tracingSeconds + 5)
@@ -171,6 +177,7 @@ async function main(): Promise<number> {
     let api = null as ApiResult | null;
     let distributed = null as DistributedResult | null;
     let soak = null as SoakResult | null;
+    let scale = null as ScaleResult | null;
     const meters = () => new PhaseMeters(cfg.profile);
     const cores = availableParallelism();
     if ((loadAtStart[0] ?? 0) > cores) {
@@ -288,6 +295,15 @@ async function main(): Promise<number> {
         },
       });
     }
+    if (cfg.phases.has('scale')) {
+      steps.push({
+        label: `scale: ${cfg.scaleEndpoints.map((n) => n.toLocaleString('en')).join(' and ')} endpoints registered (projection only): registration, claim time idle and due, reads, bytes, memory`,
+        run: async () => {
+          const result = await runScale(cfg, admin.url, target.url, progress, signal);
+          if (!signal.aborted) scale = result;
+        },
+      });
+    }
     for (const [i, step] of steps.entries()) {
       if (signal.aborted) break;
       if (i > 0) await sleep(1_000, signal);
@@ -339,6 +355,7 @@ async function main(): Promise<number> {
       api,
       distributed: distributedResult,
       soak,
+      scale,
       ratio,
       analysis: analyse(cfg.concurrency, baseline, throughput),
       verdict: {

@@ -19,6 +19,8 @@ import { printApiReads } from './api/print.js';
 import { printDistributed, printSoak } from './distributed/print.js';
 import type { DistributedResult } from './distributed/result.js';
 import type { SoakResult } from './distributed/soak.js';
+import { printScale } from './scale/print.js';
+import type { ScaleResult } from './scale/phase.js';
 import type { ApiResult } from './api/result.js';
 import { printTracing } from './tracing/print.js';
 import type { TracingResult } from './tracing/result.js';
@@ -86,6 +88,7 @@ export interface BenchResults {
   readonly api: ApiResult | null;
   readonly distributed: DistributedResult | null;
   readonly soak: SoakResult | null;
+  readonly scale: ScaleResult | null;
   readonly ratio: number | null;
   readonly analysis: Analysis;
   readonly verdict: {
@@ -324,6 +327,7 @@ export function printResults(results: BenchResults): void {
   if (results.api) printApiReads(out, results.api);
   if (results.distributed) printDistributed(out, results.distributed);
   if (results.soak) printSoak(out, results.soak);
+  if (results.scale) printScale(out, results.scale);
 
   for (const [label, meters] of [
     ...(baseline?.runs ?? []).map((run, i) => [`baseline #${i + 1}`, run.meters] as const),

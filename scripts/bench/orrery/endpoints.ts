@@ -15,8 +15,18 @@ export async function registerEndpoints(
   everyMs: number,
   firstRunAt: (i: number) => number,
   signal: AbortSignal,
-  /** Endpoint ids are `<prefix><i>`: another prefix registers more endpoints beside these. */
-  { prefix = 'b' }: { readonly prefix?: string } = {},
+  {
+    prefix = 'b',
+    onAppended,
+    timeoutMs = 60_000,
+  }: {
+    /** Endpoint ids are `<prefix><i>`: another prefix registers more endpoints beside these. */
+    readonly prefix?: string;
+    /** Called when every registration is appended, before waiting for the projection. */
+    readonly onAppended?: () => Promise<void>;
+    /** How long the projection may take to build the schedule rows. */
+    readonly timeoutMs?: number;
+  } = {},
 ): Promise<void> {
   const metadata = { tenantId: 'bench', actor: { kind: 'system' as const, id: 'bench' } };
   for (let from = 0; from < count && !signal.aborted; from += 500) {
@@ -47,6 +57,7 @@ export async function registerEndpoints(
     }
     await target.store.appendMany(requests);
   }
+  await onAppended?.();
   const projected = await waitUntil(
     async () => {
       const { rows } = await sql<{ n: number }>`
@@ -54,10 +65,12 @@ export async function registerEndpoints(
         where endpoint_id like ${`${prefix}%`}`.execute(target.db);
       return (rows[0]?.n ?? 0) >= count;
     },
-    { timeoutMs: 60_000, everyMs: 100, signal },
+    { timeoutMs, everyMs: 100, signal },
   );
   if (!projected && !signal.aborted) {
-    throw new Error(`the projection did not build ${count} schedule rows within 60 s`);
+    throw new Error(
+      `the projection did not build ${count} schedule rows within ${timeoutMs / 1000} s`,
+    );
   }
 }
 
