@@ -1897,7 +1897,28 @@ export interface components {
       correlationId?: string;
       traceparent?: string;
     };
-    /** @description An event of the log, as recorded (secrets redacted) */
+    /**
+     * @description An event of the log, as recorded (secrets redacted)
+     * @example {
+     *       "position": 1160,
+     *       "streamId": "endpoint-default.demo-pack",
+     *       "streamVersion": 57,
+     *       "type": "Paused",
+     *       "data": {
+     *         "until": null,
+     *         "reason": "the packing line is being moved"
+     *       },
+     *       "metadata": {
+     *         "tenantId": "default",
+     *         "actor": {
+     *           "kind": "user",
+     *           "id": "key:3be2c1d0a9f4"
+     *         },
+     *         "correlationId": "req-3b"
+     *       },
+     *       "recordedAt": "2026-03-02T09:03:18.420Z"
+     *     }
+     */
     Event: {
       /** @description Global position in the log */
       position: number;
@@ -1951,7 +1972,33 @@ export interface components {
        */
       recordedAt: string;
     };
-    /** @description `nextCursor` is the last position of the page, null when no more events follow */
+    /**
+     * @description `nextCursor` is the last position of the page, null when no more events follow
+     * @example {
+     *       "items": [
+     *         {
+     *           "position": 1160,
+     *           "streamId": "endpoint-default.demo-pack",
+     *           "streamVersion": 57,
+     *           "type": "Paused",
+     *           "data": {
+     *             "until": null,
+     *             "reason": "the packing line is being moved"
+     *           },
+     *           "metadata": {
+     *             "tenantId": "default",
+     *             "actor": {
+     *               "kind": "user",
+     *               "id": "key:3be2c1d0a9f4"
+     *             },
+     *             "correlationId": "req-3b"
+     *           },
+     *           "recordedAt": "2026-03-02T09:03:18.420Z"
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
     EventPage: {
       items: components['schemas']['Event'][];
       /** @description Where the next page starts; null on the last page */
@@ -2416,7 +2463,205 @@ export interface components {
           /** @description The hints cleared */
           hintIds: string[];
         };
-    /** @description The governor's decision for the endpoint's next run, with all its inputs */
+    /**
+     * @description The governor's decision for the endpoint's next run, with all its inputs
+     * @example {
+     *       "endpointId": "demo-pack",
+     *       "jobId": "demo-fulfilment",
+     *       "asOf": {
+     *         "position": 1147,
+     *         "time": "2026-03-02T08:59:57.061Z"
+     *       },
+     *       "streamVersion": 54,
+     *       "next": {
+     *         "at": "2026-03-02T08:59:57.061Z",
+     *         "slot": "2026-03-02T08:59:57.061Z",
+     *         "reason": "cascade"
+     *       },
+     *       "inputs": {
+     *         "now": "2026-03-02T08:59:57.061Z",
+     *         "status": "active",
+     *         "pause": null,
+     *         "job": {
+     *           "jobId": "demo-fulfilment",
+     *           "version": 3,
+     *           "archived": false,
+     *           "pause": null
+     *         },
+     *         "tenant": {
+     *           "tenantId": "default",
+     *           "disabled": null
+     *         },
+     *         "baseline": {
+     *           "kind": "none"
+     *         },
+     *         "anchor": {
+     *           "kind": "lastRun",
+     *           "runId": "run-demo-pack-c1f",
+     *           "scheduledFor": "2026-03-02T08:59:54.049Z",
+     *           "dispatchedAt": "2026-03-02T08:59:54.052Z"
+     *         },
+     *         "backoff": null,
+     *         "intervalHint": null,
+     *         "oneShotHint": null,
+     *         "ignoredHints": [],
+     *         "cadenceAt": null,
+     *         "jitter": null,
+     *         "candidate": "2026-03-02T08:59:57.061Z",
+     *         "clamp": null,
+     *         "inFlight": null,
+     *         "cascade": {
+     *           "pending": 1,
+     *           "head": {
+     *             "cascadeId": "run-demo-pack-c1i",
+     *             "triggeredAt": "2026-03-02T08:59:57.061Z",
+     *             "won": true
+     *           },
+     *           "failingEdges": []
+     *         }
+     *       },
+     *       "hints": {
+     *         "interval": null,
+     *         "oneShot": null
+     *       },
+     *       "bounds": {
+     *         "minIntervalMs": 0,
+     *         "maxIntervalMs": null,
+     *         "jitterMs": 0
+     *       },
+     *       "dependencies": {
+     *         "edges": [
+     *           {
+     *             "edgeId": "demo-orders.demo-pack",
+     *             "name": "orders",
+     *             "upstreamEndpointId": "demo-orders",
+     *             "mode": "trigger",
+     *             "condition": "body.new > 0",
+     *             "latest": {
+     *               "endpointId": "demo-orders",
+     *               "runId": "run-demo-orders-mm8y79oo",
+     *               "position": 1146,
+     *               "respondedAt": "2026-03-02T08:59:57.058Z",
+     *               "status": 200,
+     *               "ok": true,
+     *               "satisfied": true,
+     *               "correlation": null
+     *             },
+     *             "lastSatisfied": {
+     *               "endpointId": "demo-orders",
+     *               "runId": "run-demo-orders-mm8y79oo",
+     *               "position": 1146,
+     *               "respondedAt": "2026-03-02T08:59:57.058Z",
+     *               "status": 200,
+     *               "ok": true,
+     *               "satisfied": true,
+     *               "correlation": null
+     *             },
+     *             "gate": null,
+     *             "breaker": null,
+     *             "waiting": 0
+     *           }
+     *         ],
+     *         "pending": [
+     *           {
+     *             "cascadeId": "run-demo-pack-c1i",
+     *             "triggeredAt": "2026-03-02T08:59:57.061Z",
+     *             "correlation": null,
+     *             "cascade": {
+     *               "root": "run-demo-orders-mm8y79oo",
+     *               "depth": 1,
+     *               "chain": [
+     *                 "demo-orders",
+     *                 "demo-pack"
+     *               ]
+     *             },
+     *             "inputs": [
+     *               {
+     *                 "edgeId": "demo-orders.demo-pack",
+     *                 "runId": "run-demo-orders-mm8y79oo"
+     *               }
+     *             ]
+     *           }
+     *         ]
+     *       },
+     *       "recentDecisions": {
+     *         "dispatches": [
+     *           {
+     *             "position": 1131,
+     *             "recordedAt": "2026-03-02T08:59:54.052Z",
+     *             "runId": "run-demo-pack-c1f",
+     *             "scheduledFor": "2026-03-02T08:59:54.049Z",
+     *             "dispatchedAt": "2026-03-02T08:59:54.052Z",
+     *             "attempt": 1,
+     *             "reason": "cascade",
+     *             "hintId": null,
+     *             "cascade": {
+     *               "root": "run-demo-orders-mm8y77dc",
+     *               "depth": 1,
+     *               "chain": [
+     *                 "demo-orders",
+     *                 "demo-pack"
+     *               ]
+     *             }
+     *           }
+     *         ],
+     *         "hintEvents": [
+     *           {
+     *             "position": 1019,
+     *             "recordedAt": "2026-03-02T08:52:10.301Z",
+     *             "type": "HintProposed",
+     *             "actor": {
+     *               "kind": "user",
+     *               "id": "key:3be2c1d0a9f4"
+     *             },
+     *             "hintId": "c7e2a9d4-5b1f-4e08-a3c6-9d0f2b8e7a15",
+     *             "slot": "oneShot",
+     *             "source": "user",
+     *             "sourceId": "key:3be2c1d0a9f4",
+     *             "reason": "run now",
+     *             "expiresAt": "2026-03-02T09:02:10.301Z",
+     *             "runAt": "2026-03-02T08:52:10.301Z",
+     *             "proposedAt": "2026-03-02T08:52:10.301Z"
+     *           }
+     *         ],
+     *         "cascadeEvents": [
+     *           {
+     *             "position": 1147,
+     *             "recordedAt": "2026-03-02T08:59:57.061Z",
+     *             "type": "CascadeTriggered",
+     *             "edgeId": "demo-orders.demo-pack",
+     *             "summary": "cascade run-demo-pack-c1i fired by demo-orders run run-demo-orders-mm8y79oo (#1146); chain demo-orders → demo-pack",
+     *             "data": {
+     *               "cascadeId": "run-demo-pack-c1i",
+     *               "triggeredAt": "2026-03-02T08:59:57.061Z",
+     *               "inputs": [
+     *                 {
+     *                   "edgeId": "demo-orders.demo-pack",
+     *                   "response": {
+     *                     "endpointId": "demo-orders",
+     *                     "runId": "run-demo-orders-mm8y79oo",
+     *                     "position": 1146,
+     *                     "respondedAt": "2026-03-02T08:59:57.058Z",
+     *                     "status": 200,
+     *                     "ok": true
+     *                   }
+     *                 }
+     *               ],
+     *               "correlation": null,
+     *               "cascade": {
+     *                 "root": "run-demo-orders-mm8y79oo",
+     *                 "depth": 1,
+     *                 "chain": [
+     *                   "demo-orders",
+     *                   "demo-pack"
+     *                 ]
+     *               }
+     *             }
+     *           }
+     *         ]
+     *       }
+     *     }
+     */
     Explanation: {
       endpointId: string;
       jobId: string;
@@ -2525,6 +2770,19 @@ export interface components {
         cascadeEvents: components['schemas']['ExplanationCascadeEvent'][];
       };
     };
+    /**
+     * @example {
+     *       "edgeId": "demo-orders.demo-pack",
+     *       "name": "orders",
+     *       "upstreamEndpointId": "demo-orders",
+     *       "downstreamEndpointId": "demo-pack",
+     *       "condition": "body.new > 0",
+     *       "mode": "trigger",
+     *       "freshness": {
+     *         "kind": "since_last_run"
+     *       }
+     *     }
+     */
     Dependency: {
       /** @description `<upstream endpoint id>.<downstream endpoint id>` */
       edgeId: string;
@@ -2631,9 +2889,235 @@ export interface components {
       };
       state: components['schemas']['EdgeState'];
     };
+    /**
+     * @example {
+     *       "nodes": [
+     *         {
+     *           "endpointId": "demo-orders",
+     *           "jobId": "demo-shop",
+     *           "name": "orders poll",
+     *           "status": "active",
+     *           "baseline": "interval",
+     *           "fanIn": null,
+     *           "inJob": true
+     *         },
+     *         {
+     *           "endpointId": "demo-pack",
+     *           "jobId": "demo-fulfilment",
+     *           "name": "pack new orders",
+     *           "status": "active",
+     *           "baseline": "none",
+     *           "fanIn": null,
+     *           "inJob": true
+     *         }
+     *       ],
+     *       "edges": [
+     *         {
+     *           "edgeId": "demo-orders.demo-pack",
+     *           "name": "orders",
+     *           "upstreamEndpointId": "demo-orders",
+     *           "downstreamEndpointId": "demo-pack",
+     *           "condition": "body.new > 0",
+     *           "mode": "trigger",
+     *           "freshness": {
+     *             "kind": "since_last_run"
+     *           },
+     *           "state": {
+     *             "latest": {
+     *               "runId": "run-demo-orders-mm8y79oo",
+     *               "respondedAt": "2026-03-02T08:59:57.058Z",
+     *               "status": 200,
+     *               "ok": true,
+     *               "satisfied": true
+     *             },
+     *             "lastSatisfied": {
+     *               "runId": "run-demo-orders-mm8y79oo",
+     *               "respondedAt": "2026-03-02T08:59:57.058Z",
+     *               "status": 200,
+     *               "ok": true,
+     *               "satisfied": true
+     *             },
+     *             "gate": null,
+     *             "breaker": null,
+     *             "failures": 0,
+     *             "waiting": 0
+     *           }
+     *         }
+     *       ]
+     *     }
+     */
     Graph: {
       nodes: components['schemas']['GraphNode'][];
       edges: components['schemas']['GraphEdge'][];
+    };
+    /**
+     * @example {
+     *       "kind": "interval",
+     *       "intervalMs": 1000,
+     *       "hintId": "5d0c6f2e-8a4b-4c1e-9f3a-2b7d1e6c4a90",
+     *       "source": "user",
+     *       "sourceId": "key:3be2c1d0a9f4",
+     *       "expiresAt": "2026-03-02T10:00:00.000Z",
+     *       "reason": "flash sale: poll the orders faster",
+     *       "clamped": {
+     *         "requested": 500,
+     *         "applied": 1000,
+     *         "bound": "min"
+     *       }
+     *     }
+     */
+    IntervalHint: {
+      /** @constant */
+      kind: 'interval';
+      intervalMs: number;
+      hintId: string;
+      /** @enum {string} */
+      source: 'user' | 'cascade' | 'agent' | 'planner';
+      sourceId: string;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      expiresAt: string;
+      reason: string;
+      /** @description Present when the requested interval was clamped to the endpoint bounds */
+      clamped?: {
+        requested: number;
+        applied: number;
+        /** @enum {string} */
+        bound: 'min' | 'max';
+      };
+    };
+    /**
+     * @example {
+     *       "kind": "oneShot",
+     *       "runAt": "2026-03-02T09:01:12.000Z",
+     *       "hintId": "a41f9c3d-27e8-4b05-8d6a-0c9e5b3f7d12",
+     *       "source": "user",
+     *       "sourceId": "key:3be2c1d0a9f4",
+     *       "expiresAt": "2026-03-02T09:11:12.000Z",
+     *       "reason": "the customer asked for fresh numbers"
+     *     }
+     */
+    OneShotHint: {
+      /** @constant */
+      kind: 'oneShot';
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      runAt: string;
+      hintId: string;
+      /** @enum {string} */
+      source: 'user' | 'cascade' | 'agent' | 'planner';
+      sourceId: string;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      expiresAt: string;
+      reason: string;
+    };
+    /**
+     * @example {
+     *       "kind": "interval",
+     *       "intervalMs": 1000,
+     *       "hintId": "5d0c6f2e-8a4b-4c1e-9f3a-2b7d1e6c4a90",
+     *       "source": "user",
+     *       "sourceId": "key:3be2c1d0a9f4",
+     *       "expiresAt": "2026-03-02T10:00:00.000Z",
+     *       "reason": "flash sale: poll the orders faster",
+     *       "clamped": {
+     *         "requested": 500,
+     *         "applied": 1000,
+     *         "bound": "min"
+     *       }
+     *     }
+     * @example {
+     *       "kind": "oneShot",
+     *       "runAt": "2026-03-02T09:01:12.000Z",
+     *       "hintId": "a41f9c3d-27e8-4b05-8d6a-0c9e5b3f7d12",
+     *       "source": "user",
+     *       "sourceId": "key:3be2c1d0a9f4",
+     *       "expiresAt": "2026-03-02T09:11:12.000Z",
+     *       "reason": "the customer asked for fresh numbers"
+     *     }
+     */
+    Hint: components['schemas']['IntervalHint'] | components['schemas']['OneShotHint'];
+    /**
+     * @example {
+     *       "cleared": [
+     *         "interval"
+     *       ]
+     *     }
+     */
+    ClearedHints: {
+      /** @description The slots that held a hint */
+      cleared: ('interval' | 'oneShot')[];
+    };
+    RunError: {
+      /** @enum {string} */
+      kind: 'timeout' | 'network' | 'too_large' | 'refused' | 'internal' | 'template';
+      message: string;
+    };
+    /**
+     * @example {
+     *       "runId": "test-0b8e2f4c-6d1a-4e93-b7c5-3f2a9d8e1c60",
+     *       "startedAt": "2026-03-02T09:02:40.118Z",
+     *       "finishedAt": "2026-03-02T09:02:40.164Z",
+     *       "status": 200,
+     *       "ok": true,
+     *       "durationMs": 46,
+     *       "headers": {
+     *         "content-type": "application/json"
+     *       },
+     *       "body": {
+     *         "new": 2,
+     *         "batch_id": "b417",
+     *         "request_immediate_check": true
+     *       },
+     *       "bodyTruncated": false,
+     *       "outcome": "succeeded"
+     *     }
+     */
+    TestRunResult: {
+      runId: string;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      startedAt: string;
+      /**
+       * Format: date-time
+       * @description ISO-8601 instant
+       */
+      finishedAt: string;
+      /** @description HTTP status; null when no response arrived */
+      status: number | null;
+      ok: boolean;
+      durationMs: number;
+      /** @description A lower-cased subset */
+      headers: {
+        [key: string]: string;
+      };
+      /** @description JSON when the answer was complete JSON, else text */
+      body: unknown;
+      bodyTruncated: boolean;
+      error?: components['schemas']['RunError'];
+      /**
+       * @description What became of the call, as a run's `outcome` says it
+       * @enum {string}
+       */
+      outcome:
+        | 'pending'
+        | 'succeeded'
+        | 'http_error'
+        | 'truncated'
+        | 'timeout'
+        | 'network'
+        | 'refused'
+        | 'internal'
+        | 'template';
     };
     /** @description An endpoint: its request and schedule. Secret header values read back as "***". */
     EndpointConfig: {
@@ -2721,48 +3205,145 @@ export interface components {
         correlation?: string;
       };
     };
-    IntervalHint: {
-      /** @constant */
-      kind: 'interval';
-      intervalMs: number;
-      hintId: string;
-      /** @enum {string} */
-      source: 'user' | 'cascade' | 'agent' | 'planner';
-      sourceId: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      expiresAt: string;
-      reason: string;
-      /** @description Present when the requested interval was clamped to the endpoint bounds */
-      clamped?: {
-        requested: number;
-        applied: number;
-        /** @enum {string} */
-        bound: 'min' | 'max';
-      };
-    };
-    OneShotHint: {
-      /** @constant */
-      kind: 'oneShot';
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      runAt: string;
-      hintId: string;
-      /** @enum {string} */
-      source: 'user' | 'cascade' | 'agent' | 'planner';
-      sourceId: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      expiresAt: string;
-      reason: string;
-    };
-    Hint: components['schemas']['IntervalHint'] | components['schemas']['OneShotHint'];
+    /**
+     * @example {
+     *       "id": "demo-orders",
+     *       "jobId": "demo-shop",
+     *       "status": "active",
+     *       "config": {
+     *         "name": "orders poll",
+     *         "description": "Fetches new orders; the shop fails now and then.",
+     *         "request": {
+     *           "method": "GET",
+     *           "url": "http://127.0.0.1:4610/orders",
+     *           "headers": {}
+     *         },
+     *         "baseline": {
+     *           "kind": "interval",
+     *           "everyMs": 3000
+     *         },
+     *         "start": {
+     *           "kind": "next_slot"
+     *         },
+     *         "timeoutMs": 10000,
+     *         "responseCapBytes": 65536,
+     *         "jitterMs": 0,
+     *         "minIntervalMs": 1000,
+     *         "backoff": {
+     *           "factor": 2,
+     *           "maxMs": 30000
+     *         }
+     *       },
+     *       "paused": null,
+     *       "hints": {
+     *         "interval": {
+     *           "kind": "interval",
+     *           "intervalMs": 1000,
+     *           "hintId": "5d0c6f2e-8a4b-4c1e-9f3a-2b7d1e6c4a90",
+     *           "source": "user",
+     *           "sourceId": "key:3be2c1d0a9f4",
+     *           "expiresAt": "2026-03-02T10:00:00.000Z",
+     *           "reason": "flash sale: poll the orders faster",
+     *           "clamped": {
+     *             "requested": 500,
+     *             "applied": 1000,
+     *             "bound": "min"
+     *           }
+     *         },
+     *         "oneShot": null
+     *       },
+     *       "schedule": {
+     *         "nextRunAt": "2026-03-02T09:00:01.000Z",
+     *         "reason": "interval_hint"
+     *       },
+     *       "lastRun": {
+     *         "runId": "run-demo-orders-mm8y7c00",
+     *         "scheduledFor": "2026-03-02T09:00:00.000Z",
+     *         "dispatchedAt": "2026-03-02T09:00:00.012Z"
+     *       },
+     *       "inFlight": null,
+     *       "consecutiveFailures": 0,
+     *       "registeredAt": "2026-03-02T08:00:00.000Z",
+     *       "job": {
+     *         "paused": null,
+     *         "archived": false
+     *       },
+     *       "parked": [],
+     *       "dependsOn": []
+     *     }
+     * @example {
+     *       "id": "demo-pack",
+     *       "jobId": "demo-fulfilment",
+     *       "status": "active",
+     *       "config": {
+     *         "name": "pack new orders",
+     *         "description": "Runs when the orders poll reports new orders, for that batch.",
+     *         "request": {
+     *           "method": "POST",
+     *           "url": "http://127.0.0.1:4610/pack",
+     *           "headers": {
+     *             "authorization": {
+     *               "value": "***",
+     *               "secret": true
+     *             }
+     *           },
+     *           "body": "{\"batch\": \"{{ upstream.orders.body.batch_id }}\", \"orders\": {{ upstream.orders.body.new }}}"
+     *         },
+     *         "baseline": {
+     *           "kind": "none"
+     *         },
+     *         "start": {
+     *           "kind": "next_slot"
+     *         },
+     *         "timeoutMs": 10000,
+     *         "responseCapBytes": 65536,
+     *         "jitterMs": 0,
+     *         "minIntervalMs": 0,
+     *         "backoff": {
+     *           "factor": 2,
+     *           "maxMs": 3600000
+     *         }
+     *       },
+     *       "paused": {
+     *         "until": null,
+     *         "reason": "the packing line is being moved"
+     *       },
+     *       "hints": {
+     *         "interval": null,
+     *         "oneShot": null
+     *       },
+     *       "schedule": {
+     *         "nextRunAt": null,
+     *         "reason": "paused_indefinitely"
+     *       },
+     *       "lastRun": {
+     *         "runId": "run-demo-pack-c1i",
+     *         "scheduledFor": "2026-03-02T08:59:57.061Z",
+     *         "dispatchedAt": "2026-03-02T08:59:57.064Z"
+     *       },
+     *       "inFlight": null,
+     *       "consecutiveFailures": 0,
+     *       "registeredAt": "2026-03-02T08:00:00.000Z",
+     *       "job": {
+     *         "paused": null,
+     *         "archived": false
+     *       },
+     *       "parked": [],
+     *       "dependsOn": [
+     *         {
+     *           "edgeId": "demo-orders.demo-pack",
+     *           "name": "orders",
+     *           "upstreamEndpointId": "demo-orders",
+     *           "downstreamEndpointId": "demo-pack",
+     *           "condition": "body.new > 0",
+     *           "mode": "trigger",
+     *           "freshness": {
+     *             "kind": "since_last_run"
+     *           }
+     *         }
+     *       ]
+     *     }
+     */
     Endpoint: {
       /** @description An identifier */
       id: string;
@@ -2850,54 +3431,6 @@ export interface components {
       /** @description Its incoming edges, by name */
       dependsOn: components['schemas']['Dependency'][];
     };
-    ClearedHints: {
-      /** @description The slots that held a hint */
-      cleared: ('interval' | 'oneShot')[];
-    };
-    RunError: {
-      /** @enum {string} */
-      kind: 'timeout' | 'network' | 'too_large' | 'refused' | 'internal' | 'template';
-      message: string;
-    };
-    TestRunResult: {
-      runId: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      startedAt: string;
-      /**
-       * Format: date-time
-       * @description ISO-8601 instant
-       */
-      finishedAt: string;
-      /** @description HTTP status; null when no response arrived */
-      status: number | null;
-      ok: boolean;
-      durationMs: number;
-      /** @description A lower-cased subset */
-      headers: {
-        [key: string]: string;
-      };
-      /** @description JSON when the answer was complete JSON, else text */
-      body: unknown;
-      bodyTruncated: boolean;
-      error?: components['schemas']['RunError'];
-      /**
-       * @description What became of the call, as a run's `outcome` says it
-       * @enum {string}
-       */
-      outcome:
-        | 'pending'
-        | 'succeeded'
-        | 'http_error'
-        | 'truncated'
-        | 'timeout'
-        | 'network'
-        | 'refused'
-        | 'internal'
-        | 'template';
-    };
     /** @description How the planner steers the job's endpoints (the defaults unless set) */
     PlannerSettings: {
       /** @description Whether the planner analyses the endpoints of the job (default true) */
@@ -2931,6 +3464,33 @@ export interface components {
         maxPlannerPauseMs: number;
       };
     };
+    /**
+     * @example {
+     *       "id": "nightly-reports",
+     *       "name": "Nightly reports",
+     *       "description": "Builds the sales reports and mails them before the shops open",
+     *       "status": "active",
+     *       "paused": null,
+     *       "createdAt": "2026-03-01T09:30:00.000Z",
+     *       "planner": {
+     *         "enabled": true,
+     *         "backend": "heuristic",
+     *         "policy": {
+     *           "antiThrash": {
+     *             "windowMs": 600000,
+     *             "maxChanges": 3,
+     *             "cooldownMs": 60000
+     *           },
+     *           "budget": {
+     *             "windowMs": 3600000,
+     *             "perEndpoint": 20,
+     *             "perJob": 100
+     *           },
+     *           "maxPlannerPauseMs": 3600000
+     *         }
+     *       }
+     *     }
+     */
     Job: {
       /** @description An identifier */
       id: string;
@@ -2971,6 +3531,63 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    /**
+     * @example {
+     *       "target": {
+     *         "kind": "endpoint",
+     *         "id": "demo-pack"
+     *       },
+     *       "entries": [
+     *         {
+     *           "type": "RunDispatched",
+     *           "position": 1151,
+     *           "recordedAt": "2026-03-02T08:59:57.064Z",
+     *           "streamId": "endpoint-default.demo-pack",
+     *           "subject": "demo-pack",
+     *           "actor": {
+     *             "kind": "system",
+     *             "id": "dispatcher-4127"
+     *           },
+     *           "causationId": "run-demo-orders-mm8y79oo",
+     *           "summary": "run run-demo-pack-c1i dispatched (cascade from demo-orders run run-demo-orders-mm8y79oo (demo-orders → demo-pack)), slot 2026-03-02T08:59:57.061Z, 3 ms late",
+     *           "data": {
+     *             "runId": "run-demo-pack-c1i",
+     *             "scheduledFor": "2026-03-02T08:59:57.061Z",
+     *             "dispatchedAt": "2026-03-02T08:59:57.064Z",
+     *             "leaseUntil": "2026-03-02T09:00:22.064Z",
+     *             "attempt": 1,
+     *             "reason": "cascade",
+     *             "cascade": {
+     *               "root": "run-demo-orders-mm8y79oo",
+     *               "depth": 1,
+     *               "chain": [
+     *                 "demo-orders",
+     *                 "demo-pack"
+     *               ]
+     *             }
+     *           }
+     *         },
+     *         {
+     *           "type": "Paused",
+     *           "position": 1160,
+     *           "recordedAt": "2026-03-02T09:03:18.420Z",
+     *           "streamId": "endpoint-default.demo-pack",
+     *           "subject": "demo-pack",
+     *           "actor": {
+     *             "kind": "user",
+     *             "id": "key:3be2c1d0a9f4"
+     *           },
+     *           "causationId": null,
+     *           "summary": "paused indefinitely (until resumed) — the packing line is being moved",
+     *           "data": {
+     *             "until": null,
+     *             "reason": "the packing line is being moved"
+     *           }
+     *         }
+     *       ],
+     *       "more": true
+     *     }
+     */
     History: {
       target: {
         /** @enum {string} */
@@ -2982,6 +3599,51 @@ export interface components {
       /** @description Whether earlier entries of the window were left out (`limit`) */
       more: boolean;
     };
+    /**
+     * @example {
+     *       "pipeline": "nightly-sales",
+     *       "digest": "sha256:9f2c4e0b7a61d3f58c2e9a04b6d17e3c5a8f0b29d4c61e7a3b5f08c2d9e4a716",
+     *       "dryRun": false,
+     *       "changed": true,
+     *       "applied": true,
+     *       "events": 3,
+     *       "positions": {
+     *         "first": 1201,
+     *         "last": 1203
+     *       },
+     *       "attempts": 1,
+     *       "summary": "applied jobs +0 ~0 -0, endpoints +0 ~1 -1, edges +0 ~0 -0 (3 events)",
+     *       "diff": {
+     *         "jobs": {
+     *           "create": [],
+     *           "change": [],
+     *           "unchanged": 2,
+     *           "archive": []
+     *         },
+     *         "endpoints": {
+     *           "create": [],
+     *           "change": [
+     *             {
+     *               "id": "load",
+     *               "fields": [
+     *                 "request.body"
+     *               ]
+     *             }
+     *           ],
+     *           "unchanged": 2,
+     *           "archive": [
+     *             "legacy-export"
+     *           ]
+     *         },
+     *         "edges": {
+     *           "create": [],
+     *           "change": [],
+     *           "unchanged": 2,
+     *           "remove": []
+     *         }
+     *       }
+     *     }
+     */
     PipelineApply: {
       pipeline: string;
       /** @description `sha256:<hex>` of the document as parsed, secrets left out */
@@ -3240,6 +3902,26 @@ export interface components {
         modelCalls: number;
       };
     };
+    /**
+     * @example {
+     *       "id": "run-demo-orders-mm8y7c00",
+     *       "endpointId": "demo-orders",
+     *       "jobId": "demo-shop",
+     *       "status": "succeeded",
+     *       "outcome": "succeeded",
+     *       "attempt": 1,
+     *       "reason": "interval_hint",
+     *       "scheduledFor": "2026-03-02T09:00:00.000Z",
+     *       "dispatchedAt": "2026-03-02T09:00:00.012Z",
+     *       "latenessMs": 12,
+     *       "startedAt": "2026-03-02T09:00:00.015Z",
+     *       "finishedAt": "2026-03-02T09:00:00.034Z",
+     *       "durationMs": 19,
+     *       "httpStatus": 200,
+     *       "error": null,
+     *       "test": false
+     *     }
+     */
     Run: {
       id: string;
       endpointId: string;
@@ -3298,6 +3980,37 @@ export interface components {
       bodyTruncated: boolean;
       error: components['schemas']['RunError'] | null;
     };
+    /**
+     * @example {
+     *       "id": "run-demo-orders-mm8y7c00",
+     *       "endpointId": "demo-orders",
+     *       "jobId": "demo-shop",
+     *       "status": "succeeded",
+     *       "outcome": "succeeded",
+     *       "attempt": 1,
+     *       "reason": "interval_hint",
+     *       "scheduledFor": "2026-03-02T09:00:00.000Z",
+     *       "dispatchedAt": "2026-03-02T09:00:00.012Z",
+     *       "latenessMs": 12,
+     *       "startedAt": "2026-03-02T09:00:00.015Z",
+     *       "finishedAt": "2026-03-02T09:00:00.034Z",
+     *       "durationMs": 19,
+     *       "httpStatus": 200,
+     *       "error": null,
+     *       "test": false,
+     *       "response": {
+     *         "headers": {
+     *           "content-type": "application/json"
+     *         },
+     *         "body": {
+     *           "new": 2,
+     *           "batch_id": "b418"
+     *         },
+     *         "bodyTruncated": false,
+     *         "error": null
+     *       }
+     *     }
+     */
     RunDetail: {
       id: string;
       endpointId: string;
@@ -3450,7 +4163,108 @@ export interface components {
       moveWindowMs: number;
       summary: string;
     };
-    /** @description The simulated history against the recorded one */
+    /**
+     * @description The simulated history against the recorded one
+     * @example {
+     *       "window": {
+     *         "from": "2026-01-01T10:00:00.000Z",
+     *         "to": "2026-01-01T10:30:00.000Z"
+     *       },
+     *       "toleranceMs": 250,
+     *       "endpoints": [
+     *         {
+     *           "endpointId": "demo-orders",
+     *           "jobId": "demo-shop",
+     *           "recorded": {
+     *             "runs": 600,
+     *             "skipped": 0,
+     *             "refusals": 1
+     *           },
+     *           "simulated": {
+     *             "runs": 300,
+     *             "skipped": 0,
+     *             "refusals": 0
+     *           },
+     *           "unchanged": 298,
+     *           "moved": {
+     *             "count": 2,
+     *             "items": [
+     *               {
+     *                 "recorded": {
+     *                   "runId": "run-demo-orders-mjvacvnc",
+     *                   "at": "2026-01-01T10:12:03.000Z",
+     *                   "reason": "baseline_interval"
+     *                 },
+     *                 "simulated": {
+     *                   "runId": "run-demo-orders-mjvacwhw",
+     *                   "at": "2026-01-01T10:12:04.100Z",
+     *                   "reason": "baseline_interval"
+     *                 },
+     *                 "shiftMs": 1100
+     *               }
+     *             ]
+     *           },
+     *           "appeared": {
+     *             "count": 0,
+     *             "items": []
+     *           },
+     *           "vanished": {
+     *             "count": 300,
+     *             "items": [
+     *               {
+     *                 "runId": "run-demo-orders-mjv9xg3c",
+     *                 "at": "2026-01-01T10:00:03.000Z",
+     *                 "reason": "baseline_interval"
+     *               }
+     *             ]
+     *           },
+     *           "proposals": {
+     *             "decided": 4,
+     *             "changed": {
+     *               "count": 1,
+     *               "items": [
+     *                 {
+     *                   "proposalId": "plan-7f3a-1",
+     *                   "kind": "interval",
+     *                   "source": "planner",
+     *                   "at": "2026-01-01T10:20:00.000Z",
+     *                   "recorded": {
+     *                     "outcome": "rejected",
+     *                     "rule": "anti_thrash"
+     *                   },
+     *                   "simulated": {
+     *                     "outcome": "accepted",
+     *                     "rule": null,
+     *                     "detail": null
+     *                   }
+     *                 }
+     *               ]
+     *             }
+     *           },
+     *           "responses": {
+     *             "recorded": 298,
+     *             "reused": 2,
+     *             "assumed": 0,
+     *             "assumedRuns": []
+     *           },
+     *           "moveWindowMs": 1500,
+     *           "summary": "demo-orders: 300 runs instead of 600 (298 unchanged, 2 moved, 300 vanished)"
+     *         }
+     *       ],
+     *       "totals": {
+     *         "recordedRuns": 600,
+     *         "simulatedRuns": 300,
+     *         "unchanged": 298,
+     *         "moved": 2,
+     *         "appeared": 0,
+     *         "vanished": 300,
+     *         "proposalsChanged": 1,
+     *         "reusedResponses": 2,
+     *         "assumedResponses": 0
+     *       },
+     *       "summary": "1 endpoint simulated; demo-orders: 300 runs instead of 600 (298 unchanged, 2 moved, 300 vanished); 1 proposal decided otherwise"
+     *     }
+     */
     WhatIfReport: {
       window: {
         /**
@@ -3492,6 +4306,14 @@ export interface components {
       /** @description Streams set aside because their events failed */
       parked: number;
     };
+    /**
+     * @example {
+     *       "id": "acme-logistics",
+     *       "name": "Acme Logistics",
+     *       "status": "disabled",
+     *       "createdAt": "2026-02-11T14:05:31.207Z"
+     *     }
+     */
     TenantSummary: {
       id: string;
       name: string;
@@ -3506,6 +4328,38 @@ export interface components {
        */
       createdAt: string;
     };
+    /**
+     * @example {
+     *       "id": "acme-logistics",
+     *       "name": "Acme Logistics",
+     *       "status": "disabled",
+     *       "createdAt": "2026-02-11T14:05:31.207Z",
+     *       "disabled": {
+     *         "reason": "the invoice of March is unpaid",
+     *         "actor": {
+     *           "kind": "system",
+     *           "id": "admin"
+     *         },
+     *         "since": "2026-03-02T08:15:00.000Z"
+     *       },
+     *       "keys": [
+     *         {
+     *           "id": "3be2c1d0a9f4",
+     *           "name": "deploy pipeline",
+     *           "createdAt": "2026-02-11T14:06:02.911Z",
+     *           "revoked": true,
+     *           "revokedAt": "2026-02-20T10:00:00.000Z"
+     *         },
+     *         {
+     *           "id": "7c41d9e2a0b3",
+     *           "name": "deploy pipeline (rotated)",
+     *           "createdAt": "2026-02-20T09:58:41.530Z",
+     *           "revoked": false,
+     *           "revokedAt": null
+     *         }
+     *       ]
+     *     }
+     */
     TenantDetail: {
       id: string;
       name: string;
@@ -3604,7 +4458,63 @@ export interface components {
             replayed: unknown;
           }[];
         };
-    /** @description What a compare-only replay of the log found, table by table and row by row */
+    /**
+     * @description What a compare-only replay of the log found, table by table and row by row
+     * @example {
+     *       "head": 1187,
+     *       "through": 1187,
+     *       "livePosition": 1187,
+     *       "notCompared": null,
+     *       "streams": [
+     *         "endpoint-default.demo-orders",
+     *         "planner-default.demo-orders",
+     *         "job-default.demo-shop",
+     *         "tenant-default"
+     *       ],
+     *       "events": 412,
+     *       "replayMs": 84.2,
+     *       "timings": {
+     *         "readMs": 21.5,
+     *         "decodeMs": 6.1,
+     *         "foldMs": 18.7,
+     *         "writeWaitMs": 4.9,
+     *         "finishMs": 33
+     *       },
+     *       "compareMs": 12.6,
+     *       "parked": [],
+     *       "tables": [
+     *         {
+     *           "table": "schedule",
+     *           "live": 1,
+     *           "replayed": 1,
+     *           "differences": 1
+     *         },
+     *         {
+     *           "table": "runs",
+     *           "live": 131,
+     *           "replayed": 131,
+     *           "differences": 0
+     *         }
+     *       ],
+     *       "differences": [
+     *         {
+     *           "table": "schedule",
+     *           "key": {
+     *             "tenant_id": "default",
+     *             "endpoint_id": "demo-orders"
+     *           },
+     *           "kind": "changed",
+     *           "changes": [
+     *             {
+     *               "path": "next_run_at",
+     *               "live": "2026-03-02T09:00:03.000Z",
+     *               "replayed": "2026-03-02T09:00:01.000Z"
+     *             }
+     *           ]
+     *         }
+     *       ]
+     *     }
+     */
     ReplayReport: {
       /** @description The log's head when the replay started */
       head: number;
@@ -3655,10 +4565,23 @@ export interface components {
       }[];
       differences: components['schemas']['ReplayDifference'][];
     };
+    /**
+     * @example {
+     *       "id": "acme-logistics",
+     *       "name": "Acme Logistics"
+     *     }
+     */
     Tenant: {
       id: string;
       name: string;
     };
+    /**
+     * @example {
+     *       "keyId": "7c41d9e2a0b3",
+     *       "key": "ork_acme-logistics.7c41d9e2a0b3.eUgpTBIrfzstQe27RloX-_Ke2SRq0vr26_e3OuBeLeo",
+     *       "name": "deploy pipeline"
+     *     }
+     */
     NewApiKey: {
       keyId: string;
       key: string;
@@ -3688,6 +4611,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "ok"
+           *     }
+           */
           'application/json': {
             /** @enum {string} */
             status: 'ok';
@@ -3711,6 +4639,39 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "ready",
+           *       "head": 1187,
+           *       "processors": [
+           *         {
+           *           "name": "cascade",
+           *           "position": 1187,
+           *           "lag": 0,
+           *           "waitingMs": 0,
+           *           "active": true,
+           *           "parked": 0
+           *         },
+           *         {
+           *           "name": "hint-expiry",
+           *           "position": 1187,
+           *           "lag": 0,
+           *           "waitingMs": 0,
+           *           "active": true,
+           *           "parked": 0
+           *         },
+           *         {
+           *           "name": "scheduling",
+           *           "position": 1185,
+           *           "lag": 2,
+           *           "waitingMs": 40,
+           *           "active": true,
+           *           "parked": 0
+           *         }
+           *       ],
+           *       "parked": 0
+           *     }
+           */
           'application/json': {
             /** @enum {string} */
             status: 'ready';
@@ -3752,6 +4713,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "acme-logistics",
+           *           "name": "Acme Logistics",
+           *           "status": "disabled",
+           *           "createdAt": "2026-02-11T14:05:31.207Z"
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           'application/json': {
             items: components['schemas']['TenantSummary'][];
             /** @description Where the next page starts; null on the last page */
@@ -4503,6 +5477,12 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "keyId": "7c41d9e2a0b3",
+           *       "revoked": true
+           *     }
+           */
           'application/json': {
             keyId: string;
             /** @enum {boolean} */
@@ -4613,6 +5593,38 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "nightly-reports",
+           *           "name": "Nightly reports",
+           *           "description": "Builds the sales reports and mails them before the shops open",
+           *           "status": "active",
+           *           "paused": null,
+           *           "createdAt": "2026-03-01T09:30:00.000Z",
+           *           "planner": {
+           *             "enabled": true,
+           *             "backend": "heuristic",
+           *             "policy": {
+           *               "antiThrash": {
+           *                 "windowMs": 600000,
+           *                 "maxChanges": 3,
+           *                 "cooldownMs": 60000
+           *               },
+           *               "budget": {
+           *                 "windowMs": 3600000,
+           *                 "perEndpoint": 20,
+           *                 "perJob": 100
+           *               },
+           *               "maxPlannerPauseMs": 3600000
+           *             }
+           *           }
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           'application/json': {
             items: components['schemas']['Job'][];
             /** @description Where the next page starts; null on the last page */
@@ -5372,6 +6384,78 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "demo-orders",
+           *           "jobId": "demo-shop",
+           *           "status": "active",
+           *           "config": {
+           *             "name": "orders poll",
+           *             "description": "Fetches new orders; the shop fails now and then.",
+           *             "request": {
+           *               "method": "GET",
+           *               "url": "http://127.0.0.1:4610/orders",
+           *               "headers": {}
+           *             },
+           *             "baseline": {
+           *               "kind": "interval",
+           *               "everyMs": 3000
+           *             },
+           *             "start": {
+           *               "kind": "next_slot"
+           *             },
+           *             "timeoutMs": 10000,
+           *             "responseCapBytes": 65536,
+           *             "jitterMs": 0,
+           *             "minIntervalMs": 1000,
+           *             "backoff": {
+           *               "factor": 2,
+           *               "maxMs": 30000
+           *             }
+           *           },
+           *           "paused": null,
+           *           "hints": {
+           *             "interval": {
+           *               "kind": "interval",
+           *               "intervalMs": 1000,
+           *               "hintId": "5d0c6f2e-8a4b-4c1e-9f3a-2b7d1e6c4a90",
+           *               "source": "user",
+           *               "sourceId": "key:3be2c1d0a9f4",
+           *               "expiresAt": "2026-03-02T10:00:00.000Z",
+           *               "reason": "flash sale: poll the orders faster",
+           *               "clamped": {
+           *                 "requested": 500,
+           *                 "applied": 1000,
+           *                 "bound": "min"
+           *               }
+           *             },
+           *             "oneShot": null
+           *           },
+           *           "schedule": {
+           *             "nextRunAt": "2026-03-02T09:00:01.000Z",
+           *             "reason": "interval_hint"
+           *           },
+           *           "lastRun": {
+           *             "runId": "run-demo-orders-mm8y7c00",
+           *             "scheduledFor": "2026-03-02T09:00:00.000Z",
+           *             "dispatchedAt": "2026-03-02T09:00:00.012Z"
+           *           },
+           *           "inFlight": null,
+           *           "consecutiveFailures": 0,
+           *           "registeredAt": "2026-03-02T08:00:00.000Z",
+           *           "job": {
+           *             "paused": null,
+           *             "archived": false
+           *           },
+           *           "parked": [],
+           *           "dependsOn": []
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           'application/json': {
             items: components['schemas']['Endpoint'][];
             /** @description Where the next page starts; null on the last page */
@@ -6594,6 +7678,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "run-demo-orders-mm8y7c00",
+           *           "endpointId": "demo-orders",
+           *           "jobId": "demo-shop",
+           *           "status": "succeeded",
+           *           "outcome": "succeeded",
+           *           "attempt": 1,
+           *           "reason": "interval_hint",
+           *           "scheduledFor": "2026-03-02T09:00:00.000Z",
+           *           "dispatchedAt": "2026-03-02T09:00:00.012Z",
+           *           "latenessMs": 12,
+           *           "startedAt": "2026-03-02T09:00:00.015Z",
+           *           "finishedAt": "2026-03-02T09:00:00.034Z",
+           *           "durationMs": 19,
+           *           "httpStatus": 200,
+           *           "error": null,
+           *           "test": false
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           'application/json': {
             items: components['schemas']['Run'][];
             /** @description Where the next page starts; null on the last page */
@@ -6719,6 +7828,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "run-demo-orders-mm8y7c00",
+           *           "endpointId": "demo-orders",
+           *           "jobId": "demo-shop",
+           *           "status": "succeeded",
+           *           "outcome": "succeeded",
+           *           "attempt": 1,
+           *           "reason": "interval_hint",
+           *           "scheduledFor": "2026-03-02T09:00:00.000Z",
+           *           "dispatchedAt": "2026-03-02T09:00:00.012Z",
+           *           "latenessMs": 12,
+           *           "startedAt": "2026-03-02T09:00:00.015Z",
+           *           "finishedAt": "2026-03-02T09:00:00.034Z",
+           *           "durationMs": 19,
+           *           "httpStatus": 200,
+           *           "error": null,
+           *           "test": false
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           'application/json': {
             items: components['schemas']['Run'][];
             /** @description Where the next page starts; null on the last page */
@@ -7575,6 +8709,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "edgeId": "demo-orders.demo-pack",
+           *           "name": "orders",
+           *           "upstreamEndpointId": "demo-orders",
+           *           "downstreamEndpointId": "demo-pack",
+           *           "condition": "body.new > 0",
+           *           "mode": "trigger",
+           *           "freshness": {
+           *             "kind": "since_last_run"
+           *           }
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           'application/json': {
             items: components['schemas']['Dependency'][];
             /** @description Where the next page starts; null on the last page */
@@ -8270,6 +9422,59 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "proposalId": "plan-7f3a-1",
+           *           "target": {
+           *             "jobId": "partner-feeds",
+           *             "endpointId": "poll-payments"
+           *           },
+           *           "kind": "interval",
+           *           "slot": "interval",
+           *           "source": "planner",
+           *           "sourceId": "session-7f3a",
+           *           "fromEndpointId": "poll-payments",
+           *           "rule": "precedence",
+           *           "detail": "a live user hint (h-41) outranks a planner proposal",
+           *           "basedOnPosition": 1041,
+           *           "requested": {
+           *             "intervalMs": 5000,
+           *             "ttlMs": 600000
+           *           },
+           *           "stateMet": {
+           *             "version": 212,
+           *             "status": "active",
+           *             "pause": null,
+           *             "hints": {
+           *               "interval": {
+           *                 "hintId": "h-41",
+           *                 "source": "user",
+           *                 "sourceId": "key:3be2c1d0a9f4",
+           *                 "intervalMs": 60000,
+           *                 "expiresAt": "2031-03-01T07:00:00.000Z"
+           *               },
+           *               "oneShot": null
+           *             },
+           *             "consecutiveFailures": 0
+           *           },
+           *           "winner": {
+           *             "kind": "hint",
+           *             "hintId": "h-41",
+           *             "source": "user",
+           *             "sourceId": "key:3be2c1d0a9f4",
+           *             "intervalMs": 60000,
+           *             "expiresAt": "2031-03-01T07:00:00.000Z"
+           *           },
+           *           "cooldownUntil": null,
+           *           "position": 1044,
+           *           "recordedAt": "2031-03-01T06:12:09.412Z"
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           'application/json': {
             items: components['schemas']['Conflict'][];
             /** @description Where the next page starts; null on the last page */
@@ -8389,6 +9594,32 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "sessionId": "session-7f3a",
+           *           "endpointId": "poll-payments",
+           *           "jobId": "partner-feeds",
+           *           "planner": "claude",
+           *           "model": "claude-sonnet-4-5",
+           *           "outcome": "completed",
+           *           "startedAt": "2031-03-01T06:12:04.100Z",
+           *           "durationMs": 5210,
+           *           "proposalCount": 1,
+           *           "accepted": 0,
+           *           "rejected": 1,
+           *           "tokens": {
+           *             "input": 5820,
+           *             "output": 412
+           *           },
+           *           "position": 1045,
+           *           "recordedAt": "2031-03-01T06:12:09.412Z"
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           'application/json': {
             items: components['schemas']['PlannerSessionSummary'][];
             /** @description Where the next page starts; null on the last page */

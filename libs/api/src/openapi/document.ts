@@ -88,7 +88,15 @@ export function openApiOptions(publicUrl: string | undefined): SwaggerOptions {
       tags: [...apiTags],
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'ork_… API key' },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              "A tenant's API key (`ork_…`), as `Authorization: Bearer <key>`. `npm start` prints " +
+              'one for the tenant `default` (and keeps it in `.orrery/api-key`); make one with ' +
+              '`npm run orrery -- key create <tenant>`, or `POST /v1/admin/tenants/{tenantId}/keys` ' +
+              'with the admin key.',
+          },
         },
       },
       security: [{ apiKey: [] }],

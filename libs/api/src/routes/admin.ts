@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { authenticateAdmin } from '../auth/authenticate.js';
 import type { AuthFailureBudget } from '../auth/failure-budget.js';
 import { authenticateWithinBudget } from '../auth/rate-limits.js';
-import { problemAnswer, problemResponses, requestBody } from '../schemas/common.js';
+import { problemAnswer, problemResponses, requestBody, responseBody } from '../schemas/common.js';
 import { KeyId, TenantId } from '../schemas/tenants.js';
 import { createApiKey, createTenant, revokeApiKey } from '../tenants.js';
 import { adminReplayRoutes } from './admin-replay.js';
@@ -43,7 +43,9 @@ export const adminRoutes: FastifyPluginAsyncZod<{ failures: AuthFailureBudget }>
           [{ id: 'acme-logistics', name: 'Acme Logistics' }],
         ),
         response: {
-          201: z.object({ id: z.string(), name: z.string() }).meta({ id: 'Tenant' }),
+          201: responseBody(z.object({ id: z.string(), name: z.string() }), 'Tenant', [
+            { id: 'acme-logistics', name: 'Acme Logistics' },
+          ]),
           ...responses,
         },
       },
@@ -69,9 +71,17 @@ export const adminRoutes: FastifyPluginAsyncZod<{ failures: AuthFailureBudget }>
           [{ name: 'deploy pipeline' }],
         ),
         response: {
-          201: z
-            .object({ keyId: z.string(), key: z.string(), name: z.string() })
-            .meta({ id: 'NewApiKey' }),
+          201: responseBody(
+            z.object({ keyId: z.string(), key: z.string(), name: z.string() }),
+            'NewApiKey',
+            [
+              {
+                keyId: '7c41d9e2a0b3',
+                key: 'ork_acme-logistics.7c41d9e2a0b3.eUgpTBIrfzstQe27RloX-_Ke2SRq0vr26_e3OuBeLeo',
+                name: 'deploy pipeline',
+              },
+            ],
+          ),
           ...responses,
         },
       },
@@ -89,7 +99,12 @@ export const adminRoutes: FastifyPluginAsyncZod<{ failures: AuthFailureBudget }>
         summary: 'Revoke an API key (effective immediately)',
         description: 'Revokes a key: the next request made with it answers 401.',
         params: z.strictObject({ tenantId: TenantId, keyId: KeyId }),
-        response: { 200: z.object({ keyId: z.string(), revoked: z.literal(true) }), ...responses },
+        response: {
+          200: z
+            .object({ keyId: z.string(), revoked: z.literal(true) })
+            .meta({ examples: [{ keyId: '7c41d9e2a0b3', revoked: true }] }),
+          ...responses,
+        },
       },
     },
     async (request) => {

@@ -18,6 +18,18 @@ const ProcessorState = z
   })
   .meta({ id: 'ProcessorState' });
 
+const caughtUp = { lag: 0, waitingMs: 0, active: true, parked: 0 };
+const readyExample = {
+  status: 'ready',
+  head: 1187,
+  processors: [
+    { name: 'cascade', position: 1187, ...caughtUp },
+    { name: 'hint-expiry', position: 1187, ...caughtUp },
+    { name: 'scheduling', position: 1185, ...caughtUp, lag: 2, waitingMs: 40 },
+  ],
+  parked: 0,
+};
+
 /** Liveness (the process answers) and readiness (the database answers; processors keep up). */
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -29,7 +41,9 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Liveness',
         description: 'Answers 200 while the process serves requests; it checks nothing else.',
         security: [],
-        response: { 200: z.object({ status: z.literal('ok') }) },
+        response: {
+          200: z.object({ status: z.literal('ok') }).meta({ examples: [{ status: 'ok' }] }),
+        },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -50,12 +64,14 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
           '(stalled: no process runs it, or it cannot move).',
         security: [],
         response: {
-          200: z.object({
-            status: z.literal('ready'),
-            head: z.number().int().describe('The last position of the log'),
-            processors: z.array(ProcessorState),
-            parked: z.number().int().describe('Parked streams, all processors together'),
-          }),
+          200: z
+            .object({
+              status: z.literal('ready'),
+              head: z.number().int().describe('The last position of the log'),
+              processors: z.array(ProcessorState),
+              parked: z.number().int().describe('Parked streams, all processors together'),
+            })
+            .meta({ examples: [readyExample] }),
           503: problemAnswer('The database does not answer, or a processor is stalled'),
         },
       },

@@ -90,11 +90,25 @@ export const PageQuery = z.strictObject({
   ),
 });
 
-export const page = <T extends z.ZodType>(item: T) =>
-  z.object({
+/** A page of `item`s; its example is a last page of the item's first example, when it has one. */
+export const page = <T extends z.ZodType>(item: T) => {
+  const schema = z.object({
     items: z.array(item),
     nextCursor: Cursor.nullable().describe('Where the next page starts; null on the last page'),
   });
+  const examples: unknown = z.globalRegistry.get(item)?.examples;
+  const example: unknown = Array.isArray(examples) ? examples[0] : undefined;
+  return example === undefined
+    ? schema
+    : schema.meta({ examples: [{ items: [example], nextCursor: null }] });
+};
+
+/**
+ * Registers an answer's schema as the component `id` with realistic examples, type-checked
+ * against what it answers (a test validates them against the document too).
+ */
+export const responseBody = <T extends z.ZodType>(schema: T, id: string, examples: z.output<T>[]) =>
+  schema.meta({ id, examples });
 
 /** Cursors are opaque to clients: base64url of a JSON value. */
 export const encodeCursor = (value: unknown): string =>

@@ -1,7 +1,8 @@
 import { DependencySpec, FanIn, Freshness, OnUpstreamFailure } from '@orrery/domain';
 import { z } from 'zod';
 import { LogPoint } from './explain.js';
-import { Id, Instant, PageQuery, requestBody } from './common.js';
+import { Id, Instant, PageQuery, requestBody, responseBody } from './common.js';
+import { dependencyExample } from './endpoint-examples.js';
 
 /** Most edges one endpoint's `dependsOn` may list. */
 export const MAX_DEPENDS_ON = 64;
@@ -70,8 +71,9 @@ const dependencyShape = {
   onUpstreamFailure: OnUpstreamFailure.optional(),
 };
 
-export const DependencySchema = z.object(dependencyShape).meta({ id: 'Dependency' });
-export type DependencyView = z.infer<typeof DependencySchema>;
+const dependency = z.object(dependencyShape);
+export type DependencyView = z.infer<typeof dependency>;
+export const DependencySchema = responseBody(dependency, 'Dependency', [dependencyExample]);
 
 export const DependencyListQuery = PageQuery.extend({
   job: Id.optional().describe('Only edges with an end in this job'),
@@ -127,9 +129,56 @@ export const GraphEdgeSchema = z
   .object({ ...dependencyShape, state: EdgeStateSchema })
   .meta({ id: 'GraphEdge', description: 'An edge and what its downstream knows of it now' });
 
-export const GraphSchema = z
-  .object({ nodes: z.array(GraphNodeSchema), edges: z.array(GraphEdgeSchema) })
-  .meta({ id: 'Graph' });
+/** The orders poll's latest answer, as the demo's edge judged it. */
+const newOrders = {
+  runId: 'run-demo-orders-mm8y79oo',
+  respondedAt: '2026-03-02T08:59:57.058Z',
+  status: 200,
+  ok: true,
+  satisfied: true,
+};
+
+export const GraphSchema = responseBody(
+  z.object({ nodes: z.array(GraphNodeSchema), edges: z.array(GraphEdgeSchema) }),
+  'Graph',
+  [
+    {
+      nodes: [
+        {
+          endpointId: 'demo-orders',
+          jobId: 'demo-shop',
+          name: 'orders poll',
+          status: 'active',
+          baseline: 'interval',
+          fanIn: null,
+          inJob: true,
+        },
+        {
+          endpointId: 'demo-pack',
+          jobId: 'demo-fulfilment',
+          name: 'pack new orders',
+          status: 'active',
+          baseline: 'none',
+          fanIn: null,
+          inJob: true,
+        },
+      ],
+      edges: [
+        {
+          ...dependencyExample,
+          state: {
+            latest: newOrders,
+            lastSatisfied: newOrders,
+            gate: null,
+            breaker: null,
+            failures: 0,
+            waiting: 0,
+          },
+        },
+      ],
+    },
+  ],
+);
 export type GraphView = z.infer<typeof GraphSchema>;
 
 export const GraphQuery = z.strictObject({

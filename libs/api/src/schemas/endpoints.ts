@@ -1,14 +1,20 @@
-import {
-  EndpointConfig,
-  HeaderValue,
-  HintSlot,
-  HintSource,
-  HttpRequest,
-  RunOutcome,
-} from '@orrery/domain';
+import { EndpointConfig, HeaderValue, HintSlot, HttpRequest } from '@orrery/domain';
 import { z } from 'zod';
-import { Id, Instant, PageQuery, requestBody } from './common.js';
+import { Id, Instant, PageQuery, requestBody, responseBody } from './common.js';
 import { DependencySchema, DependsOnSchema } from './dependencies.js';
+import { endpointExamples } from './endpoint-examples.js';
+import { IntervalHintSchema, OneShotHintSchema } from './hint-views.js';
+
+// The answers of the hints routes live beside their examples; the routes import them from here.
+export {
+  ClearedHintsSchema,
+  HintSchema,
+  IntervalHintSchema,
+  OneShotHintSchema,
+  RunErrorSchema,
+  TestRunResultSchema,
+} from './hint-views.js';
+export type { HintView, IntervalHintView, OneShotHintView } from './hint-views.js';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -134,86 +140,55 @@ export const EndpointUpdateSchema = requestBody(
 );
 export type EndpointUpdate = z.infer<typeof EndpointUpdateSchema>;
 
-const hintCommon = {
-  hintId: z.string(),
-  source: HintSource,
-  sourceId: z.string(),
-  expiresAt: Instant,
-  reason: z.string(),
-};
-
-export const IntervalHintSchema = z
-  .object({
-    kind: z.literal('interval'),
-    intervalMs: z.number().int(),
-    ...hintCommon,
-    clamped: z
-      .object({ requested: z.number(), applied: z.number(), bound: z.enum(['min', 'max']) })
-      .optional()
-      .describe('Present when the requested interval was clamped to the endpoint bounds'),
-  })
-  .meta({ id: 'IntervalHint' });
-export type IntervalHintView = z.infer<typeof IntervalHintSchema>;
-
-export const OneShotHintSchema = z
-  .object({ kind: z.literal('oneShot'), runAt: Instant, ...hintCommon })
-  .meta({ id: 'OneShotHint' });
-export type OneShotHintView = z.infer<typeof OneShotHintSchema>;
-
-export const HintSchema = z
-  .discriminatedUnion('kind', [IntervalHintSchema, OneShotHintSchema])
-  .meta({ id: 'Hint' });
-export type HintView = z.infer<typeof HintSchema>;
-
 const RunRef = { runId: z.string(), scheduledFor: Instant, dispatchedAt: Instant };
 
-export const EndpointSchema = z
-  .object({
-    id: Id,
-    jobId: Id,
-    status: z.enum(['active', 'archived']),
-    config: EndpointConfigSchema,
-    paused: z
-      .object({ until: Instant.nullable(), reason: z.string() })
-      .nullable()
-      .describe('The pause in force now (a lapsed pause reads as null)'),
-    hints: z
-      .object({ interval: IntervalHintSchema.nullable(), oneShot: OneShotHintSchema.nullable() })
-      .describe('Live hints only'),
-    schedule: z.object({
-      nextRunAt: Instant.nullable().describe('null: never, until something changes'),
-      reason: z.string(),
-    }),
-    lastRun: z.object(RunRef).nullable(),
-    inFlight: z.object({ ...RunRef, leaseUntil: Instant, attempt: z.number().int() }).nullable(),
-    consecutiveFailures: z.number().int(),
-    registeredAt: Instant,
-    job: z
-      .object({
-        paused: z
-          .object({ until: Instant.nullable(), reason: z.string() })
-          .nullable()
-          .describe("The job's pause in force now: it holds every endpoint of the job"),
-        archived: z.boolean().describe('The job is archived: the endpoint never runs again'),
-      })
-      .describe("The job's hold on the endpoint (the next run already takes it into account)"),
-    parked: z
-      .array(
-        z.object({
-          processor: z.string().describe('Which consumer of the log set it aside'),
-          error: z.string(),
-          since: Instant,
-          position: z.number().int().describe('The first event it could not handle'),
-        }),
-      )
-      .describe(
-        "Processors that set this endpoint's events aside because they failed; they are " +
-          'retried, and at once after any change to the endpoint (empty when all is well)',
-      ),
-    dependsOn: z.array(DependencySchema).describe('Its incoming edges, by name'),
-  })
-  .meta({ id: 'Endpoint' });
-export type EndpointView = z.infer<typeof EndpointSchema>;
+const endpoint = z.object({
+  id: Id,
+  jobId: Id,
+  status: z.enum(['active', 'archived']),
+  config: EndpointConfigSchema,
+  paused: z
+    .object({ until: Instant.nullable(), reason: z.string() })
+    .nullable()
+    .describe('The pause in force now (a lapsed pause reads as null)'),
+  hints: z
+    .object({ interval: IntervalHintSchema.nullable(), oneShot: OneShotHintSchema.nullable() })
+    .describe('Live hints only'),
+  schedule: z.object({
+    nextRunAt: Instant.nullable().describe('null: never, until something changes'),
+    reason: z.string(),
+  }),
+  lastRun: z.object(RunRef).nullable(),
+  inFlight: z.object({ ...RunRef, leaseUntil: Instant, attempt: z.number().int() }).nullable(),
+  consecutiveFailures: z.number().int(),
+  registeredAt: Instant,
+  job: z
+    .object({
+      paused: z
+        .object({ until: Instant.nullable(), reason: z.string() })
+        .nullable()
+        .describe("The job's pause in force now: it holds every endpoint of the job"),
+      archived: z.boolean().describe('The job is archived: the endpoint never runs again'),
+    })
+    .describe("The job's hold on the endpoint (the next run already takes it into account)"),
+  parked: z
+    .array(
+      z.object({
+        processor: z.string().describe('Which consumer of the log set it aside'),
+        error: z.string(),
+        since: Instant,
+        position: z.number().int().describe('The first event it could not handle'),
+      }),
+    )
+    .describe(
+      "Processors that set this endpoint's events aside because they failed; they are " +
+        'retried, and at once after any change to the endpoint (empty when all is well)',
+    ),
+  dependsOn: z.array(DependencySchema).describe('Its incoming edges, by name'),
+});
+export type EndpointView = z.infer<typeof endpoint>;
+
+export const EndpointSchema = responseBody(endpoint, 'Endpoint', endpointExamples);
 
 export const EndpointListQuery = PageQuery.extend({
   status: z.enum(['active', 'archived']).optional(),
@@ -303,9 +278,6 @@ export const HintCreateSchema = requestBody(
 );
 
 export const ClearHintsQuery = z.strictObject({ slot: HintSlot.optional() });
-export const ClearedHintsSchema = z
-  .object({ cleared: z.array(HintSlot).describe('The slots that held a hint') })
-  .meta({ id: 'ClearedHints' });
 
 export const RunNowSchema = requestBody(
   z.strictObject({ reason, source: proposer.source }),
@@ -313,26 +285,3 @@ export const RunNowSchema = requestBody(
   [{ reason: 'the customer asked for fresh numbers' }, { source: 'agent' }],
 );
 export const TestRunSchema = requestBody(z.strictObject({}), 'TestRun', [{}]);
-
-export const RunErrorSchema = z
-  .object({
-    kind: z.enum(['timeout', 'network', 'too_large', 'refused', 'internal', 'template']),
-    message: z.string(),
-  })
-  .meta({ id: 'RunError' });
-
-export const TestRunResultSchema = z
-  .object({
-    runId: z.string(),
-    startedAt: Instant,
-    finishedAt: Instant,
-    status: z.number().int().nullable().describe('HTTP status; null when no response arrived'),
-    ok: z.boolean(),
-    durationMs: z.number(),
-    headers: z.record(z.string(), z.string()).describe('A lower-cased subset'),
-    body: z.unknown().describe('JSON when the answer was complete JSON, else text'),
-    bodyTruncated: z.boolean(),
-    error: RunErrorSchema.optional(),
-    outcome: RunOutcome.describe("What became of the call, as a run's `outcome` says it"),
-  })
-  .meta({ id: 'TestRunResult' });

@@ -1,6 +1,6 @@
 import { catalogue, eventTypes, type EventType } from '@orrery/domain';
 import { z } from 'zod';
-import { Id, Instant, page } from './common.js';
+import { Id, Instant, page, responseBody } from './common.js';
 
 const isEventType = (name: string): name is EventType => Object.hasOwn(catalogue, name);
 
@@ -123,19 +123,37 @@ export const EventMetadataSchema = z
   })
   .meta({ id: 'EventMetadata', description: 'Who caused an event and how it chains to others' });
 
-export const EventSchema = z
-  .object({
-    position: z.number().int().describe('Global position in the log'),
-    streamId: z.string(),
-    streamVersion: z.number().int(),
-    type: z.enum(eventTypes).describe('A type of the event catalogue'),
-    data: z
-      .record(z.string(), z.unknown())
-      .describe('The data of the type (catalogue schema); secret values read "***"'),
-    metadata: EventMetadataSchema,
-    recordedAt: Instant,
-  })
-  .meta({ id: 'Event', description: 'An event of the log, as recorded (secrets redacted)' });
+export const EventSchema = responseBody(
+  z
+    .object({
+      position: z.number().int().describe('Global position in the log'),
+      streamId: z.string(),
+      streamVersion: z.number().int(),
+      type: z.enum(eventTypes).describe('A type of the event catalogue'),
+      data: z
+        .record(z.string(), z.unknown())
+        .describe('The data of the type (catalogue schema); secret values read "***"'),
+      metadata: EventMetadataSchema,
+      recordedAt: Instant,
+    })
+    .describe('An event of the log, as recorded (secrets redacted)'),
+  'Event',
+  [
+    {
+      position: 1160,
+      streamId: 'endpoint-default.demo-pack',
+      streamVersion: 57,
+      type: 'Paused',
+      data: { until: null, reason: 'the packing line is being moved' },
+      metadata: {
+        tenantId: 'default',
+        actor: { kind: 'user', id: 'key:3be2c1d0a9f4' },
+        correlationId: 'req-3b',
+      },
+      recordedAt: '2026-03-02T09:03:18.420Z',
+    },
+  ],
+);
 export type EventView = z.infer<typeof EventSchema>;
 
 export const EventPageSchema = page(EventSchema).meta({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ActorKindSchema } from './events.js';
-import { Id, Instant } from './common.js';
+import { Id, Instant, responseBody } from './common.js';
+import { explanationExample } from './explain-example.js';
 import { CascadeDecisionInputs, CascadeEventView, DependenciesView } from './explain-cascade.js';
 
 export const ExplainParams = z.strictObject({ endpointId: Id });
@@ -245,7 +246,7 @@ const HintEvent = z
   ])
   .meta({ id: 'ExplanationHintEvent', description: 'A hint proposed, refused, lapsed or cleared' });
 
-export const ExplanationSchema = z
+const explanation = z
   .object({
     endpointId: z.string(),
     jobId: z.string(),
@@ -302,11 +303,10 @@ export const ExplanationSchema = z
         .describe('The last gate, fan-in and breaker decisions, oldest first'),
     }),
   })
-  .meta({
-    id: 'Explanation',
-    description: "The governor's decision for the endpoint's next run, with all its inputs",
-  });
-export type ExplanationView = z.infer<typeof ExplanationSchema>;
+  .describe("The governor's decision for the endpoint's next run, with all its inputs");
+export type ExplanationView = z.infer<typeof explanation>;
+
+export const ExplanationSchema = responseBody(explanation, 'Explanation', [explanationExample]);
 export type ExplanationInputsView = z.infer<typeof Inputs>;
 export type DispatchView = z.infer<typeof Dispatch>;
 export type HintEventView = z.infer<typeof HintEvent>;

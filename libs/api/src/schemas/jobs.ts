@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Id, Instant, requestBody } from './common.js';
+import { Id, Instant, requestBody, responseBody } from './common.js';
 import { PlannerSettingsSchema, PlannerSettingsSpecSchema } from './planner-settings.js';
 
-export const JobSchema = z
-  .object({
+export const JobSchema = responseBody(
+  z.object({
     id: Id,
     name: z.string(),
     description: z.string(),
@@ -11,8 +11,28 @@ export const JobSchema = z
     paused: z.object({ until: Instant.nullable(), reason: z.string() }).nullable(),
     createdAt: Instant.nullable(),
     planner: PlannerSettingsSchema,
-  })
-  .meta({ id: 'Job' });
+  }),
+  'Job',
+  [
+    {
+      id: 'nightly-reports',
+      name: 'Nightly reports',
+      description: 'Builds the sales reports and mails them before the shops open',
+      status: 'active',
+      paused: null,
+      createdAt: '2026-03-01T09:30:00.000Z',
+      planner: {
+        enabled: true,
+        backend: 'heuristic',
+        policy: {
+          antiThrash: { windowMs: 600_000, maxChanges: 3, cooldownMs: 60_000 },
+          budget: { windowMs: 3_600_000, perEndpoint: 20, perJob: 100 },
+          maxPlannerPauseMs: 3_600_000,
+        },
+      },
+    },
+  ],
+);
 export type JobView = z.infer<typeof JobSchema>;
 
 export const JobCreateSchema = requestBody(

@@ -1,6 +1,6 @@
 import { PipelineDocument } from '@orrery/domain';
 import { z } from 'zod';
-import { Id, requestBody } from './common.js';
+import { Id, requestBody, responseBody } from './common.js';
 
 export const PipelineParams = z.strictObject({
   name: Id.describe('The pipeline: its name, unique in the tenant'),
@@ -88,8 +88,8 @@ const EdgeDiffSectionSchema = z.object({
     .describe('Edges (`<upstream>.<downstream>`) the pipeline created and the document drops'),
 });
 
-export const PipelineApplySchema = z
-  .object({
+export const PipelineApplySchema = responseBody(
+  z.object({
     pipeline: z.string(),
     digest: z.string().describe('`sha256:<hex>` of the document as parsed, secrets left out'),
     dryRun: z.boolean(),
@@ -110,5 +110,29 @@ export const PipelineApplySchema = z
       endpoints: DiffSectionSchema,
       edges: EdgeDiffSectionSchema,
     }),
-  })
-  .meta({ id: 'PipelineApply' });
+  }),
+  'PipelineApply',
+  [
+    {
+      pipeline: 'nightly-sales',
+      digest: 'sha256:9f2c4e0b7a61d3f58c2e9a04b6d17e3c5a8f0b29d4c61e7a3b5f08c2d9e4a716',
+      dryRun: false,
+      changed: true,
+      applied: true,
+      events: 3,
+      positions: { first: 1201, last: 1203 },
+      attempts: 1,
+      summary: 'applied jobs +0 ~0 -0, endpoints +0 ~1 -1, edges +0 ~0 -0 (3 events)',
+      diff: {
+        jobs: { create: [], change: [], unchanged: 2, archive: [] },
+        endpoints: {
+          create: [],
+          change: [{ id: 'load', fields: ['request.body'] }],
+          unchanged: 2,
+          archive: ['legacy-export'],
+        },
+        edges: { create: [], change: [], unchanged: 2, remove: [] },
+      },
+    },
+  ],
+);

@@ -1,6 +1,6 @@
 import { replayedTables } from '@orrery/scheduling';
 import { z } from 'zod';
-import { Id, Instant } from './common.js';
+import { Id, Instant, responseBody } from './common.js';
 import { TenantId } from './tenants.js';
 
 /** The longest list of differences one answer carries per table (all are counted). */
@@ -85,48 +85,85 @@ const DifferenceSchema = z
     description: 'A row on which the read model and the log differ',
   });
 
-export const ReplayReportSchema = z
-  .object({
-    head: z.number().int().describe("The log's head when the replay started"),
-    through: z.number().int().describe('The position replayed through'),
-    livePosition: z.number().int().describe('Where the projection had read up to when compared'),
-    notCompared: z
-      .object({ after: z.number().int(), through: z.number().int() })
-      .nullable()
-      .describe(
-        'Events only one side had read (between the replay and the projection): the rows ' +
-          'they changed were not compared. null: every row in scope was compared',
+export const ReplayReportSchema = responseBody(
+  z
+    .object({
+      head: z.number().int().describe("The log's head when the replay started"),
+      through: z.number().int().describe('The position replayed through'),
+      livePosition: z.number().int().describe('Where the projection had read up to when compared'),
+      notCompared: z
+        .object({ after: z.number().int(), through: z.number().int() })
+        .nullable()
+        .describe(
+          'Events only one side had read (between the replay and the projection): the rows ' +
+            'they changed were not compared. null: every row in scope was compared',
+        ),
+      streams: z
+        .array(z.string())
+        .nullable()
+        .describe('The streams read, for one endpoint or job; null: the log was read'),
+      events: z.number().int().describe('Events read'),
+      replayMs: z.number().describe('Reading and folding the log, and writing the replayed rows'),
+      timings: z
+        .object({
+          readMs: z.number().describe('Waiting for the next chunk of the log'),
+          decodeMs: z.number().describe('Reading events from the chunks'),
+          foldMs: z.number().describe("The projection's folds"),
+          writeWaitMs: z.number().describe('Waiting for rows to be written while folding'),
+          finishMs: z.number().describe('Writing the final rows (schedule, jobs, runs in flight)'),
+        })
+        .describe('Where `replayMs` went'),
+      compareMs: z.number(),
+      parked: z
+        .array(z.object({ streamId: z.string(), position: z.number().int(), error: z.string() }))
+        .describe('Streams the projection could not handle in the replay (set aside, as live)'),
+      tables: z.array(
+        z.object({
+          table: Table,
+          live: z.number().int().describe('Rows in scope in the read model'),
+          replayed: z.number().int().describe('Rows in scope in the replay'),
+          differences: z.number().int().describe('Rows that differ (at most `limit` are listed)'),
+        }),
       ),
-    streams: z
-      .array(z.string())
-      .nullable()
-      .describe('The streams read, for one endpoint or job; null: the log was read'),
-    events: z.number().int().describe('Events read'),
-    replayMs: z.number().describe('Reading and folding the log, and writing the replayed rows'),
-    timings: z
-      .object({
-        readMs: z.number().describe('Waiting for the next chunk of the log'),
-        decodeMs: z.number().describe('Reading events from the chunks'),
-        foldMs: z.number().describe("The projection's folds"),
-        writeWaitMs: z.number().describe('Waiting for rows to be written while folding'),
-        finishMs: z.number().describe('Writing the final rows (schedule, jobs, runs in flight)'),
-      })
-      .describe('Where `replayMs` went'),
-    compareMs: z.number(),
-    parked: z
-      .array(z.object({ streamId: z.string(), position: z.number().int(), error: z.string() }))
-      .describe('Streams the projection could not handle in the replay (set aside, as live)'),
-    tables: z.array(
-      z.object({
-        table: Table,
-        live: z.number().int().describe('Rows in scope in the read model'),
-        replayed: z.number().int().describe('Rows in scope in the replay'),
-        differences: z.number().int().describe('Rows that differ (at most `limit` are listed)'),
-      }),
-    ),
-    differences: z.array(DifferenceSchema),
-  })
-  .meta({
-    id: 'ReplayReport',
-    description: 'What a compare-only replay of the log found, table by table and row by row',
-  });
+      differences: z.array(DifferenceSchema),
+    })
+    .describe('What a compare-only replay of the log found, table by table and row by row'),
+  'ReplayReport',
+  [
+    {
+      head: 1187,
+      through: 1187,
+      livePosition: 1187,
+      notCompared: null,
+      streams: [
+        'endpoint-default.demo-orders',
+        'planner-default.demo-orders',
+        'job-default.demo-shop',
+        'tenant-default',
+      ],
+      events: 412,
+      replayMs: 84.2,
+      timings: { readMs: 21.5, decodeMs: 6.1, foldMs: 18.7, writeWaitMs: 4.9, finishMs: 33 },
+      compareMs: 12.6,
+      parked: [],
+      tables: [
+        { table: 'schedule', live: 1, replayed: 1, differences: 1 },
+        { table: 'runs', live: 131, replayed: 131, differences: 0 },
+      ],
+      differences: [
+        {
+          table: 'schedule',
+          key: { tenant_id: 'default', endpoint_id: 'demo-orders' },
+          kind: 'changed',
+          changes: [
+            {
+              path: 'next_run_at',
+              live: '2026-03-02T09:00:03.000Z',
+              replayed: '2026-03-02T09:00:01.000Z',
+            },
+          ],
+        },
+      ],
+    },
+  ],
+);

@@ -1,7 +1,7 @@
 import { RunOutcome } from '@orrery/domain';
 import { z } from 'zod';
-import { Instant, PageQuery } from './common.js';
-import { RunErrorSchema } from './endpoints.js';
+import { Instant, PageQuery, responseBody } from './common.js';
+import { RunErrorSchema } from './hint-views.js';
 
 const RunStatus = z.enum(['dispatched', 'succeeded', 'failed']);
 
@@ -24,42 +24,62 @@ export const RunsQuery = PageQuery.extend({
   outcome: RunOutcome.optional().describe('Only runs with this outcome (see `Run.outcome`)'),
 });
 
-export const RunSchema = z
-  .object({
-    id: z.string(),
-    endpointId: z.string(),
-    jobId: z.string(),
-    status: RunStatus.describe(
-      '`dispatched` until the response is recorded, then `succeeded` (a 2xx answer, a body cut ' +
-        'at the cap included) or `failed`; `outcome` says more',
+const run = z.object({
+  id: z.string(),
+  endpointId: z.string(),
+  jobId: z.string(),
+  status: RunStatus.describe(
+    '`dispatched` until the response is recorded, then `succeeded` (a 2xx answer, a body cut ' +
+      'at the cap included) or `failed`; `outcome` says more',
+  ),
+  outcome: RunOutcome.describe(outcomeDoc),
+  attempt: z.number().int().describe('1, or more when a lapsed lease re-dispatched the run'),
+  reason: z.string().describe('Why the run was due (the governor reason, or test)'),
+  scheduledFor: Instant,
+  dispatchedAt: Instant,
+  latenessMs: z
+    .number()
+    .int()
+    .describe(
+      'Dispatch time minus scheduled time; 0 for a run dispatched ahead of its slot (its call ' +
+        'waits for the slot: `startedAt` minus `scheduledFor` is the lateness of the call)',
     ),
-    outcome: RunOutcome.describe(outcomeDoc),
-    attempt: z.number().int().describe('1, or more when a lapsed lease re-dispatched the run'),
-    reason: z.string().describe('Why the run was due (the governor reason, or test)'),
-    scheduledFor: Instant,
-    dispatchedAt: Instant,
-    latenessMs: z
-      .number()
-      .int()
-      .describe(
-        'Dispatch time minus scheduled time; 0 for a run dispatched ahead of its slot (its call ' +
-          'waits for the slot: `startedAt` minus `scheduledFor` is the lateness of the call)',
-      ),
-    startedAt: Instant.nullable(),
-    finishedAt: Instant.nullable(),
-    durationMs: z.number().nullable(),
-    httpStatus: z.number().int().nullable(),
-    error: z
-      .string()
-      .nullable()
-      .describe(
-        '`kind: message` when the call failed or its body was cut at the cap; null for a ' +
-          'complete answer, whatever its status (see `outcome`)',
-      ),
-    test: z.boolean().describe('A test run: recorded, with no effect on the schedule'),
-  })
-  .meta({ id: 'Run' });
-export type RunView = z.infer<typeof RunSchema>;
+  startedAt: Instant.nullable(),
+  finishedAt: Instant.nullable(),
+  durationMs: z.number().nullable(),
+  httpStatus: z.number().int().nullable(),
+  error: z
+    .string()
+    .nullable()
+    .describe(
+      '`kind: message` when the call failed or its body was cut at the cap; null for a ' +
+        'complete answer, whatever its status (see `outcome`)',
+    ),
+  test: z.boolean().describe('A test run: recorded, with no effect on the schedule'),
+});
+export type RunView = z.infer<typeof run>;
+
+/** A run of the demo's orders poll, due on its user's interval hint. */
+const runExample: RunView = {
+  id: 'run-demo-orders-mm8y7c00',
+  endpointId: 'demo-orders',
+  jobId: 'demo-shop',
+  status: 'succeeded',
+  outcome: 'succeeded',
+  attempt: 1,
+  reason: 'interval_hint',
+  scheduledFor: '2026-03-02T09:00:00.000Z',
+  dispatchedAt: '2026-03-02T09:00:00.012Z',
+  latenessMs: 12,
+  startedAt: '2026-03-02T09:00:00.015Z',
+  finishedAt: '2026-03-02T09:00:00.034Z',
+  durationMs: 19,
+  httpStatus: 200,
+  error: null,
+  test: false,
+};
+
+export const RunSchema = responseBody(run, 'Run', [runExample]);
 
 export const RunResponseSchema = z
   .object({
@@ -70,7 +90,21 @@ export const RunResponseSchema = z
   })
   .meta({ id: 'RunResponse' });
 
-export const RunDetailSchema = RunSchema.extend({
-  response: RunResponseSchema.nullable().describe('null until the response is recorded'),
-}).meta({ id: 'RunDetail' });
+export const RunDetailSchema = responseBody(
+  run.extend({
+    response: RunResponseSchema.nullable().describe('null until the response is recorded'),
+  }),
+  'RunDetail',
+  [
+    {
+      ...runExample,
+      response: {
+        headers: { 'content-type': 'application/json' },
+        body: { new: 2, batch_id: 'b418' },
+        bodyTruncated: false,
+        error: null,
+      },
+    },
+  ],
+);
 export type RunDetailView = z.infer<typeof RunDetailSchema>;

@@ -1,6 +1,6 @@
 import { EndpointOverride, PolicyOverride } from '@orrery/domain';
 import { z } from 'zod';
-import { Id, Instant, requestBody } from './common.js';
+import { Id, Instant, requestBody, responseBody } from './common.js';
 import { DependencyCreateSchema, EdgeId } from './dependencies.js';
 
 /** Bounds of one what-if (the route answers 422 beyond them). */
@@ -223,22 +223,103 @@ const EndpointWhatIfSchema = z
     description: 'One simulated endpoint: recorded against simulated',
   });
 
-export const WhatIfReportSchema = z
-  .object({
-    window: z.object({ from: Instant, to: Instant }),
-    toleranceMs: z.number().int(),
-    endpoints: z.array(EndpointWhatIfSchema),
-    totals: z.object({
-      recordedRuns: z.number().int(),
-      simulatedRuns: z.number().int(),
-      unchanged: z.number().int(),
-      moved: z.number().int(),
-      appeared: z.number().int(),
-      vanished: z.number().int(),
-      proposalsChanged: z.number().int(),
-      reusedResponses: z.number().int(),
-      assumedResponses: z.number().int(),
-    }),
-    summary: z.string(),
-  })
-  .meta({ id: 'WhatIfReport', description: 'The simulated history against the recorded one' });
+/** The orders poll of the demo every 6 s instead of 3 s, for half an hour. */
+const halfAsOften = 'demo-orders: 300 runs instead of 600 (298 unchanged, 2 moved, 300 vanished)';
+
+export const WhatIfReportSchema = responseBody(
+  z
+    .object({
+      window: z.object({ from: Instant, to: Instant }),
+      toleranceMs: z.number().int(),
+      endpoints: z.array(EndpointWhatIfSchema),
+      totals: z.object({
+        recordedRuns: z.number().int(),
+        simulatedRuns: z.number().int(),
+        unchanged: z.number().int(),
+        moved: z.number().int(),
+        appeared: z.number().int(),
+        vanished: z.number().int(),
+        proposalsChanged: z.number().int(),
+        reusedResponses: z.number().int(),
+        assumedResponses: z.number().int(),
+      }),
+      summary: z.string(),
+    })
+    .describe('The simulated history against the recorded one'),
+  'WhatIfReport',
+  [
+    {
+      window: { from: '2026-01-01T10:00:00.000Z', to: '2026-01-01T10:30:00.000Z' },
+      toleranceMs: 250,
+      endpoints: [
+        {
+          endpointId: 'demo-orders',
+          jobId: 'demo-shop',
+          recorded: { runs: 600, skipped: 0, refusals: 1 },
+          simulated: { runs: 300, skipped: 0, refusals: 0 },
+          unchanged: 298,
+          moved: {
+            count: 2,
+            items: [
+              {
+                recorded: {
+                  runId: 'run-demo-orders-mjvacvnc',
+                  at: '2026-01-01T10:12:03.000Z',
+                  reason: 'baseline_interval',
+                },
+                simulated: {
+                  runId: 'run-demo-orders-mjvacwhw',
+                  at: '2026-01-01T10:12:04.100Z',
+                  reason: 'baseline_interval',
+                },
+                shiftMs: 1_100,
+              },
+            ],
+          },
+          appeared: { count: 0, items: [] },
+          vanished: {
+            count: 300,
+            items: [
+              {
+                runId: 'run-demo-orders-mjv9xg3c',
+                at: '2026-01-01T10:00:03.000Z',
+                reason: 'baseline_interval',
+              },
+            ],
+          },
+          proposals: {
+            decided: 4,
+            changed: {
+              count: 1,
+              items: [
+                {
+                  proposalId: 'plan-7f3a-1',
+                  kind: 'interval',
+                  source: 'planner',
+                  at: '2026-01-01T10:20:00.000Z',
+                  recorded: { outcome: 'rejected', rule: 'anti_thrash' },
+                  simulated: { outcome: 'accepted', rule: null, detail: null },
+                },
+              ],
+            },
+          },
+          responses: { recorded: 298, reused: 2, assumed: 0, assumedRuns: [] },
+          moveWindowMs: 1_500,
+          summary: halfAsOften,
+        },
+      ],
+      totals: {
+        recordedRuns: 600,
+        simulatedRuns: 300,
+        unchanged: 298,
+        moved: 2,
+        appeared: 0,
+        vanished: 300,
+        proposalsChanged: 1,
+        reusedResponses: 2,
+        assumedResponses: 0,
+      },
+      summary: `1 endpoint simulated; ${halfAsOften}; 1 proposal decided otherwise`,
+    },
+  ],
+);
