@@ -949,7 +949,7 @@ export interface components {
          * @enum {string}
          */
         method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
-        /** Format: uri */
+        /** @description An absolute http(s) URL. A downstream of a cascade may template it with `{{ upstream.<edge>.body.… }}` (docs/cascades.md). */
         url: string;
         /** @default {} */
         headers?: {
@@ -1054,7 +1054,7 @@ export interface components {
       request?: {
         /** @enum {string} */
         method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
-        /** Format: uri */
+        /** @description An absolute http(s) URL. A downstream of a cascade may template it with `{{ upstream.<edge>.body.… }}` (docs/cascades.md). */
         url?: string;
         headers?: {
           [key: string]: {
@@ -1398,7 +1398,7 @@ export interface components {
              * @enum {string}
              */
             method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
-            /** Format: uri */
+            /** @description An absolute http(s) URL. A downstream of a cascade may template it with `{{ upstream.<edge>.body.… }}` (docs/cascades.md). */
             url: string;
             /** @default {} */
             headers?: {
@@ -3130,7 +3130,7 @@ export interface components {
          * @enum {string}
          */
         method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
-        /** Format: uri */
+        /** @description An absolute http(s) URL. A downstream of a cascade may template it with `{{ upstream.<edge>.body.… }}` (docs/cascades.md). */
         url: string;
         /** @default {} */
         headers: {
@@ -3280,14 +3280,14 @@ export interface components {
      *         "description": "Runs when the orders poll reports new orders, for that batch.",
      *         "request": {
      *           "method": "POST",
-     *           "url": "http://127.0.0.1:4610/pack",
+     *           "url": "http://127.0.0.1:4610/pack?batch={{ upstream.orders.body.batch_id }}",
      *           "headers": {
      *             "authorization": {
      *               "value": "***",
      *               "secret": true
      *             }
      *           },
-     *           "body": "{\"batch\": \"{{ upstream.orders.body.batch_id }}\", \"orders\": {{ upstream.orders.body.new }}}"
+     *           "body": "{\"orders\": {{ upstream.orders.body.new }}}"
      *         },
      *         "baseline": {
      *           "kind": "none"

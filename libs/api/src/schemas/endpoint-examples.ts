@@ -90,9 +90,9 @@ const packing: EndpointView = {
     description: 'Runs when the orders poll reports new orders, for that batch.',
     request: {
       method: 'POST',
-      url: 'http://127.0.0.1:4610/pack',
+      url: 'http://127.0.0.1:4610/pack?batch={{ upstream.orders.body.batch_id }}',
       headers: { authorization: { value: '***', secret: true } },
-      body: '{"batch": "{{ upstream.orders.body.batch_id }}", "orders": {{ upstream.orders.body.new }}}',
+      body: '{"orders": {{ upstream.orders.body.new }}}',
     },
     baseline: { kind: 'none' },
     ...defaults,

@@ -14,22 +14,39 @@ export const HeaderValue = z.strictObject({
   secret: z.boolean().default(false),
 });
 
+/** The URL as the WHATWG parser (and so the HTTP client) reads it; null when it does not parse. */
+const parsedUrl = (url: string): URL | null => {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+};
+
 /** True when a URL carries a user name or password (`http://user:pass@host/`). */
 const hasCredentials = (url: string): boolean => {
-  try {
-    const parsed = new URL(url);
-    return parsed.username !== '' || parsed.password !== '';
-  } catch {
-    return false; // z.url() reports a malformed URL
-  }
+  const parsed = parsedUrl(url);
+  return parsed !== null && (parsed.username !== '' || parsed.password !== '');
 };
 
 export const HttpRequest = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
   // Credentials in a URL are never sent by the HTTP client and would show in clear in every
   // view and event: they belong in a secret header instead.
+  // Not z.url(): its JSON Schema is `format: uri` (RFC 3986), which refuses the braces and spaces
+  // of a cascade's templates (`?batch={{ upstream.orders.body.batch_id }}`), so a client checking
+  // requests against the OpenAPI document would refuse valid ones. Parsed as the client sends it.
   url: z
-    .url({ protocol: /^https?$/ })
+    .string()
+    .refine((url) => {
+      const protocol = parsedUrl(url)?.protocol;
+      return protocol === 'http:' || protocol === 'https:';
+    }, 'an absolute http:// or https:// URL')
+    .meta({
+      description:
+        'An absolute http(s) URL. A downstream of a cascade may template it with ' +
+        '`{{ upstream.<edge>.body.… }}` (docs/cascades.md).',
+    })
     .refine(
       (url) => !hasCredentials(url),
       'credentials in the URL are not allowed: send them in a secret header ' +

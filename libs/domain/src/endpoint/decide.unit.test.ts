@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { makeEvent } from '../events/event.js';
+import { HttpRequest } from './config.js';
 import { decide } from './decide.js';
 import { fold } from './evolve.js';
 import { given, userMeta } from './decider-spec.test-support.js';
@@ -107,6 +109,45 @@ describe('Register', () => {
         T0,
       )
       .thenFails('validation', /secret header/, 'config.request.url');
+  });
+
+  it('takes only absolute http(s) URLs, templates of a cascade included', () => {
+    const register = (url: string) =>
+      given([]).when(
+        {
+          type: 'Register',
+          endpointId: 'e1',
+          jobId: 'j1',
+          tenantId: 't1',
+          config: { ...config, request: { url } },
+        },
+        T0,
+      );
+    for (const bad of ['ftp://127.0.0.1/orders', '/orders', 'not a url']) {
+      register(bad).thenFails('validation', /http:\/\/ or https:\/\/ URL/, 'config.request.url');
+    }
+    const url = 'http://127.0.0.1:4610/pack?batch={{ upstream.orders.body.batch_id }}';
+    const decided = decide(
+      {
+        type: 'Register',
+        endpointId: 'e1',
+        jobId: 'j1',
+        tenantId: 't1',
+        config: { ...config, request: { url } },
+      },
+      fold([]),
+      { now: T0, metadata: userMeta },
+    );
+    expect(decided.ok && decided.value[0]).toMatchObject({
+      type: 'EndpointRegistered',
+      data: { config: { request: { url } } },
+    });
+  });
+
+  it('documents the URL without format: uri, which would refuse a template', () => {
+    const url = z.toJSONSchema(HttpRequest, { io: 'input' }).properties?.['url'];
+    expect(url).toMatchObject({ type: 'string' });
+    expect(url).not.toHaveProperty('format');
   });
 
   it('refuses durations no schedule can use: min interval and backoff cap beyond 366 days', () => {
