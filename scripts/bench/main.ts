@@ -72,17 +72,17 @@ import { redisAvailable } from '@orrery/testkit';
 import { runApiReads } from './api/phase.js';
 import { runDistributed } from './distributed/phase.js';
 import type { DistributedResult } from './distributed/result.js';
-import { FLAT_GROWTH_PCT, runSoak, type SoakResult } from './distributed/soak.js';
+import { runSoak, type SoakResult } from './distributed/soak.js';
 import { runScale, type ScaleResult } from './scale/phase.js';
 import type { ApiResult } from './api/result.js';
 import { runBaseline, summarizeBaselines, type BaselineResult } from './baseline.js';
 import { runPipelineApply } from './apply/phase.js';
 import { runReplay } from './replay/phase.js';
-import { REPLAY_GOAL_EVENTS_PER_SECOND, type ReplayResult } from './replay/result.js';
-import { APPLY_GOAL_SECONDS, type PipelineApplyResult } from './apply/result.js';
+import type { ReplayResult } from './replay/result.js';
+import type { PipelineApplyResult } from './apply/result.js';
 import { chainLoad, runCascades } from './cascades/phase.js';
 import type { CascadesResult } from './cascades/result.js';
-import { COMMAND_TARGET_P99_MS, runCommands, type CommandsResult } from './commands/phase.js';
+import { runCommands, type CommandsResult } from './commands/phase.js';
 import { readConfig, REDIS_PHASES } from './config.js';
 import { adminDatabaseUrl, Cleanup, serverVersion } from './infra.js';
 import { PhaseMeters } from './meters.js';
@@ -93,8 +93,9 @@ import {
   type ThroughputResult,
 } from './orrery.js';
 import { Progress } from './progress.js';
-import { analyse, printResults, TARGETS, writeResults, type BenchResults } from './report.js';
+import { analyse, printResults, writeResults, type BenchResults } from './report.js';
 import { sleep } from './time.js';
+import { verdictOf } from './verdict.js';
 import { startTarget } from './target.js';
 import { runTracing } from './tracing/phase.js';
 import type { TracingResult } from './tracing/result.js';
@@ -324,10 +325,6 @@ async function main(): Promise<number> {
       })),
     };
     const distributedRatio = topology?.best ? overBaseline(topology.best.runsPerSecond) : null;
-    // The headline: slot → HTTP call start (the read model's started_at), never early.
-    const p99 = lateness ? lateness.callStartLateness.p99 : null;
-    const early = lateness ? lateness.earlyCalls : null;
-    const commandP99 = commands ? commands.long.command.p99 : null;
     const { phases, databaseUrl: _databaseUrl, ...rest } = cfg;
     const results: BenchResults = {
       startedAt,
@@ -358,64 +355,17 @@ async function main(): Promise<number> {
       scale,
       ratio,
       analysis: analyse(cfg.concurrency, baseline, throughput),
-      verdict: {
-        ratio: {
-          target: TARGETS.ratio,
-          reached: ratio,
-          met: ratio === null ? null : ratio >= TARGETS.ratio,
-        },
-        memoryFlat: {
-          target: FLAT_GROWTH_PCT,
-          reached: (soak as SoakResult | null)?.worstGrowthPct ?? null,
-          met: (soak as SoakResult | null)?.flat ?? null,
-        },
-        distributedRatio: {
-          target: TARGETS.ratio,
-          reached: distributedRatio,
-          met: distributedRatio === null ? null : distributedRatio >= TARGETS.ratio,
-        },
-        p99LatenessMs: {
-          target: TARGETS.p99LatenessMs,
-          reached: p99,
-          met: p99 === null ? null : p99 <= TARGETS.p99LatenessMs,
-        },
-        neverEarly: {
-          target: 0,
-          reached: early,
-          met: early === null ? null : early === 0,
-        },
-        p99CommandMs: {
-          target: COMMAND_TARGET_P99_MS,
-          reached: commandP99,
-          met: commandP99 === null ? null : commandP99 <= COMMAND_TARGET_P99_MS,
-        },
-        pipelineApplySeconds: {
-          target: APPLY_GOAL_SECONDS,
-          reached: pipeline?.apply.seconds ?? null,
-          met: pipeline?.goal.met ?? null,
-        },
-        replayEventsPerSecond: {
-          target: REPLAY_GOAL_EVENTS_PER_SECOND,
-          reached: replay?.replay.perSecond ?? null,
-          met: replay?.goal.met ?? null,
-        },
-        apiReadP99Ms: {
-          target: api?.goals.p99.target ?? null,
-          reached: api?.goals.p99.reached ?? null,
-          met: api?.goals.p99.met ?? null,
-        },
-        apiReadShareOfBare: {
-          target: api?.goals.shareOfBare.target ?? null,
-          reached: api?.goals.shareOfBare.reached ?? null,
-          met: api?.goals.shareOfBare.met ?? null,
-        },
-        tracingOffCostsNothingMeasurable: {
-          definition: tracing?.offCostsNothing.definition ?? null,
-          target: tracing?.offCostsNothing.noisePct ?? null,
-          reached: tracing?.offCostsNothing.costPct ?? null,
-          met: tracing?.offCostsNothing.met ?? null,
-        },
-      },
+      verdict: verdictOf({
+        ratio,
+        distributedRatio,
+        lateness,
+        commands,
+        pipeline,
+        replay,
+        api,
+        tracing,
+        soak: soak as SoakResult | null,
+      }),
     };
     printResults(results);
     const file = await writeResults(RESULTS_DIR, results);
