@@ -109,11 +109,22 @@ describe('embedded PostgreSQL supervision', () => {
     let port = 0;
     const blocker = createServer();
     servers.push(blocker);
+    // Someone else takes the port as soon as the server is gone. The dead server's processes can
+    // hold it a moment after the postmaster's exit (EADDRINUSE, seen in CI): try again every
+    // 10 ms, at most 300 times. The first restart waits a second, by then the port is taken.
+    let tries = 0;
+    const takePort = () => {
+      tries++;
+      blocker.listen(port, '127.0.0.1');
+    };
+    blocker.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' || tries >= 300) throw error;
+      setTimeout(takePort, 10);
+    });
     const { server, events } = await startInTempDir({
-      restart: { maxAttempts: 2, initialDelayMs: 50 },
-      // Someone else takes the port as soon as the server is gone.
+      restart: { maxAttempts: 2, initialDelayMs: 1_000 },
       onEvent: (event) => {
-        if (event.type === 'exited') blocker.listen(port, '127.0.0.1');
+        if (event.type === 'exited') takePort();
       },
     });
     port = Number(new URL(server.url).port);
