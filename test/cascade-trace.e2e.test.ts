@@ -164,7 +164,22 @@ describeWithRedis('a cascade across processes is one trace', () => {
     expect(extract?.traceId).toBe(traceId);
     expect(executed('transform')?.traceId).toBe(traceId);
 
-    const inTrace = receiver.spans.filter((s) => s.traceId === traceId);
+    // Each process exports on its own schedule: the projection's trigger spans may arrive after
+    // the load run's call span (seen in CI under load). Wait for them, then check the tree.
+    const triggerOf = (spans: typeof receiver.spans, edge: string) =>
+      spans.find(
+        (s) => s.name === 'orrery.cascade.trigger' && s.attributes['orrery.edge.id'] === edge,
+      );
+    const inTrace = await waitFor(
+      'the trace’s cascade trigger spans exported',
+      () => {
+        const spans = receiver.spans.filter((s) => s.traceId === traceId);
+        return triggerOf(spans, 'extract.transform') && triggerOf(spans, 'transform.load')
+          ? spans
+          : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     const services_ = new Set(inTrace.map((s) => s.service));
     expect(services_).toEqual(
       new Set(['orrery-dispatcher', 'orrery-executor', 'orrery-projection']),
@@ -173,11 +188,7 @@ describeWithRedis('a cascade across processes is one trace', () => {
     expect(root.map((s) => [s.name, s.attributes['orrery.endpoint.id']])).toEqual([
       ['orrery.run.dispatch', 'extract'],
     ]);
-    const trigger = inTrace.find(
-      (s) =>
-        s.name === 'orrery.cascade.trigger' &&
-        s.attributes['orrery.edge.id'] === 'extract.transform',
-    );
+    const trigger = triggerOf(inTrace, 'extract.transform');
     expect(trigger?.service).toBe('orrery-projection');
     expect(trigger?.parentSpanId).toBe(extract?.spanId);
     expect(trigger?.attributes['orrery.cascade.outcome']).toBe('triggered');
