@@ -295,6 +295,18 @@ describe('determinism', () => {
         verify: true,
       });
       expect(checked.differences).toEqual([]);
+      // Folded on the caller's thread, and split across three threads: the same rows.
+      for (const workers of [0, 3]) {
+        const split = await replay({
+          connectionString: url,
+          store: store2,
+          shadow: 'temporary',
+          workers,
+          batchSize: 500,
+        });
+        expect(split.differences, `${workers} workers`).toEqual([]);
+        expect(split.events, `${workers} workers`).toBe(report.events);
+      }
 
       // A full replay, in one pass.
       await emptyReadModels(db2);

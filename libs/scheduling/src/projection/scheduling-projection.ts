@@ -5,7 +5,6 @@ import {
   jobStream,
   parseEndpointStream,
   parseJobStream,
-  parsePlannerStream,
   tenantIdOf,
   type JobState,
   type Decider,
@@ -31,13 +30,9 @@ import { plannerSessionsOf, writeConflicts, writePlannerSessions } from './plann
 import { loadStates, writeBatch } from './write-batch.js';
 import { loadJobStates, writeJobs } from './write-jobs.js';
 import { ProjectionMetrics } from './projection-metrics.js';
+import { schedulingWants } from './wants.js';
 
-/** The events the scheduling projection folds: its streams' and tenants' status changes. */
-export const schedulingWants = (event: RecordedEvent): boolean =>
-  parseEndpointStream(event.streamId) !== null ||
-  parseJobStream(event.streamId) !== null ||
-  parsePlannerStream(event.streamId) !== null ||
-  isTenantStatusEvent(event);
+export { schedulingWants };
 
 export interface SchedulingProjectionOptions {
   readonly db: SchedulingDb;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { schedulingWants } from '../projection/scheduling-projection.js';
-import { MemoryFold, writeReady } from './memory-fold.js';
+import { schedulingWants } from '../projection/wants.js';
+import { writeFinal, writeReady } from './fold-writes.js';
+import { MemoryFold } from './memory-fold.js';
 import type { Shadow } from './shadow.js';
 import type { EventSource } from './source.js';
 
@@ -18,9 +19,12 @@ export interface ReplayProgress {
 /**
  * Where a replay's time went (milliseconds of wall time, which add up to the whole): waiting
  * for the log's next chunk, decoding it, folding it, waiting for the rows of earlier chunks to be
- * written, and the final writes (schedule, jobs, runs in flight).
+ * written, and the final writes (schedule, jobs, runs in flight). Folded in worker threads, the
+ * stages are those of the thread that took longest.
  */
 export interface ReplayTimings {
+  /** Starting the fold's worker threads (loading its code), when it runs in them. */
+  readonly startMs?: number;
   readonly readMs: number;
   readonly decodeMs: number;
   readonly foldMs: number;
@@ -88,7 +92,7 @@ export async function foldInto(
   }
   await writing;
   lap('writeWaitMs');
-  await fold.finish(shadow.db, deps.name);
+  await writeFinal(shadow.db, deps.name, [fold.result()]);
   lap('finishMs');
   for (const parked of fold.parked) {
     deps.log.error(

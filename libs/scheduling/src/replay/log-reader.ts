@@ -1,5 +1,6 @@
 import { catalogue, parseEvent, readTrustedEvent, type RecordedEvent } from '@orrery/domain';
-import { createEventStorePool } from '@orrery/event-store';
+import { connectionDefaults } from '@orrery/postgres';
+import pg from 'pg';
 
 /** An event the catalogue could not read: its stream is set aside, as the live projection does. */
 export interface UnreadableEvent {
@@ -35,6 +36,12 @@ export interface LogReadOptions {
    * (see `readTrustedEvent`), which makes a rebuild about twice as fast.
    */
   readonly verify?: boolean;
+  /**
+   * Read one of `count` parts of the log: the endpoint streams whose id hashes to `index`, the
+   * planner streams in part 0, and every other stream (jobs, tenants: few) in every part — so
+   * each part folds its endpoints completely, beside the holds they are written with.
+   */
+  readonly partition?: { readonly index: number; readonly count: number };
 }
 
 /** A row as the query's JSON spells it. */
@@ -59,6 +66,13 @@ const CHUNK_SQL = `
     '[]')::text as chunk
   from events where position > $1 and position <= $2`;
 
+const PARTITION_SQL = `${CHUNK_SQL}
+  and case
+    when stream_id like 'endpoint-%' then (hashtext(stream_id) & 2147483647) % $3 = $4
+    when stream_id like 'planner-%' then $4 = 0
+    else true
+  end`;
+
 /**
  * Reads the log in position order, a chunk at a time, the queries of the next chunks running on
  * connections of their own while the caller folds this one (`ahead` of them, default 1: on two
@@ -71,15 +85,23 @@ export async function* readLog(
 ): AsyncGenerator<LogChunk> {
   const size = options.chunk ?? 20_000;
   const ahead = options.ahead ?? 1;
-  const pool = createEventStorePool({
+  // A plain pool (the chunk is one text column: no type parsers needed), so a fold thread that
+  // reads the log loads pg and not the event store's adapter.
+  const pool = new pg.Pool({
+    ...connectionDefaults,
     connectionString,
     max: ahead,
     application_name: 'orrery-replay-read',
   });
+  pool.on('error', () => {}); // an idle client died: the next query says so
+  const { partition } = options;
   const fetch = (after: number) => {
     const through = Math.min(after + size, options.through);
     const text = pool
-      .query<{ chunk: string }>(CHUNK_SQL, [after, through])
+      .query<{ chunk: string }>(
+        partition ? PARTITION_SQL : CHUNK_SQL,
+        partition ? [after, through, partition.count, partition.index] : [after, through],
+      )
       .then((r) => r.rows[0]?.chunk ?? '[]');
     // Handled where awaited; never an unhandled rejection while the caller folds.
     text.catch(() => {});

@@ -1,5 +1,4 @@
 import {
-  jobStream,
   parseEndpointStream,
   parseJobStream,
   tenantIdOf,
@@ -7,26 +6,16 @@ import {
   type JobState,
   type RecordedEvent,
 } from '@orrery/domain';
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { SchedulingSchema } from '../read-model/schema.js';
 import { foldBatch, type FoldedBatch, type FoldedEndpoint } from '../projection/fold-batch.js';
 import type { Conflict } from '../projection/fold-conflicts.js';
 import { foldJobs, type FoldedJob } from '../projection/fold-jobs.js';
-import type { HoldsSource, TenantStatus } from '../projection/holds-source.js';
-import {
-  plannerSessionsOf,
-  writeConflicts,
-  writePlannerSessions,
-  type RecordedSession,
-} from '../projection/planner-reads.js';
-import { foldTenantStatus, writeTenantStatus } from '../projection/tenant-holds.js';
-import { writeBatch } from '../projection/write-batch.js';
-import { writeJobs } from '../projection/write-jobs.js';
-import { ParkedStreams } from '../processing/parked.js';
+import type { TenantStatus } from '../projection/holds-source.js';
+import { plannerSessionsOf, type RecordedSession } from '../projection/planner-reads.js';
+import { foldTenantStatus } from '../projection/tenant-holds.js';
+import type { FoldResult } from './fold-writes.js';
+import type { Ready } from './ready-rows.js';
 import type { LogChunk } from './log-reader.js';
 
-type Db = Kysely<SchedulingSchema>;
-type Trx = Transaction<SchedulingSchema>;
 type StreamKind = 'endpoint' | 'job' | 'tenant' | 'planner';
 
 /**
@@ -34,7 +23,7 @@ type StreamKind = 'endpoint' | 'job' | 'tenant' | 'planner';
  * milliseconds, turned into timestamps by Postgres (on its own core; exact: a millisecond count
  * of 13 digits divided by 1000 is well within a double's precision at microseconds).
  */
-interface RunDoc {
+export interface RunDoc {
   readonly run_id: string;
   readonly endpoint_id: string;
   readonly tenant_id: string;
@@ -72,9 +61,6 @@ const tenantOf = (streamId: string) =>
   '';
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Rows per statement of the writes (well under the protocol's 65 535 parameters). */
-const WRITE_CHUNK = 2_000;
-
 /**
  * The scheduling projection's fold, held in memory from position 0: the projection's own pure
  * folds (`foldBatch`, `foldJobs`, `foldTenantStatus`, conflicts and planner sessions) over the
@@ -84,7 +70,7 @@ const WRITE_CHUNK = 2_000;
  * holds and `as_of` rules of `holdsFor`), so the result equals the live read models.
  *
  * A stream whose event cannot be read or folded is parked at that event, as the live host parks
- * it, and its later events are skipped; the other streams go on.
+ * it, and its later events are skipped; the other streams go on. The writes are fold-writes.ts'.
  */
 export class MemoryFold {
   readonly #endpoints = new Map<string, FoldedEndpoint>();
@@ -153,32 +139,20 @@ export class MemoryFold {
   }
 
   /**
-   * Writes what is left, in one transaction: runs still in flight, the schedule, jobs and tenant
-   * rows from the final states, and the parked streams.
+   * What is left once the log is folded, as plain data (a worker thread hands it over as it is):
+   * the final states, the runs still in flight, the rows not yet taken, the parked streams.
+   * `writeFinal` writes it.
    */
-  async finish(db: Db, processor: string): Promise<void> {
-    const rest = this.takeReady(0);
-    await db.transaction().execute(async (trx) => {
-      if (rest) await writeReady(trx, rest);
-      await insertRuns(trx, [...this.#open.values()]);
-      for (const part of chunks([...this.#jobs])) await writeJobs(trx, new Map(part));
-      await writeTenantStatus(trx, this.#tenants, this.#changedTenants);
-      const source: HoldsSource = {
-        job: (tenantId, jobId) => this.#jobStates.get(jobStream(tenantId, jobId)) ?? null,
-        tenant: (tenantId) => this.#tenants.get(tenantId) ?? null,
-      };
-      for (const part of chunks([...this.#endpoints])) {
-        const batch: FoldedBatch = {
-          endpoints: new Map(part),
-          dispatched: [],
-          recorded: [],
-          conflicts: [],
-        };
-        await writeBatch(trx, batch, source);
-      }
-    });
-    const parked = new ParkedStreams(db, processor);
-    for (const { error, ...stream } of this.parked) await parked.park(stream, error);
+  result(): FoldResult {
+    return {
+      endpoints: this.#endpoints,
+      jobs: this.#jobs,
+      tenants: this.#tenants,
+      changedTenants: this.#changedTenants,
+      open: [...this.#open.values()],
+      rest: this.takeReady(0),
+      parked: this.parked,
+    };
   }
 
   /** Folds events and merges the results, or throws having merged nothing. */
@@ -296,45 +270,4 @@ export class MemoryFold {
   #park(at: Omit<ParkedAt, 'error'>, error: string): void {
     if (!this.#parked.has(at.streamId)) this.#parked.set(at.streamId, { ...at, error });
   }
-}
-
-/** Rows the fold has finished with, to write while it goes on. */
-export interface Ready {
-  readonly runs: readonly RunDoc[];
-  readonly conflicts: readonly Conflict[];
-  readonly sessions: readonly RecordedSession[];
-}
-
-/** Writes ready rows (into an empty shadow: every row is new). */
-export async function writeReady(db: Db | Trx, ready: Ready): Promise<void> {
-  await insertRuns(db, ready.runs);
-  const trx = db as Trx; // the projection's writers take a transaction; any handle runs them
-  for (const part of chunks(ready.conflicts)) await writeConflicts(trx, part);
-  for (const part of chunks(ready.sessions)) await writePlannerSessions(trx, part);
-}
-
-async function insertRuns(db: Db | Trx, runs: readonly RunDoc[]): Promise<void> {
-  for (const part of chunks(runs, 20_000)) {
-    // `json_to_recordset` reads the text as it goes (no jsonb built first).
-    await sql`
-      insert into runs (run_id, endpoint_id, tenant_id, job_id, scheduled_for, dispatched_at,
-        attempt, reason, status, outcome, lateness_ms, dispatch_position, test, started_at,
-        finished_at, duration_ms, http_status, error, response_position)
-      select run_id, endpoint_id, tenant_id, job_id, to_timestamp(scheduled_for / 1000),
-        to_timestamp(dispatched_at / 1000), attempt, reason, status, outcome, lateness_ms,
-        dispatch_position, test, to_timestamp(started_at / 1000),
-        to_timestamp(finished_at / 1000), duration_ms, http_status, error, response_position
-      from json_to_recordset(${JSON.stringify(part)}::json) as r(run_id text, endpoint_id text,
-        tenant_id text, job_id text, scheduled_for double precision,
-        dispatched_at double precision, attempt int, reason text, status text, outcome text,
-        lateness_ms int, dispatch_position bigint, test boolean, started_at double precision,
-        finished_at double precision, duration_ms double precision, http_status int,
-        error text, response_position bigint)`.execute(db);
-  }
-}
-
-function chunks<T>(items: readonly T[], size = WRITE_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

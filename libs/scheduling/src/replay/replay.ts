@@ -2,7 +2,9 @@ import type { EventStore } from '@orrery/domain';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { createSchedulingDb } from '../db.js';
+import { availableParallelism } from 'node:os';
 import { compareTables, type Difference, type TableComparison } from './compare.js';
+import { foldInWorkers } from './fold-in-workers.js';
 import {
   foldInto,
   type ReplayParked,
@@ -39,6 +41,12 @@ export interface ReplayOptions {
    * upcasts older ones), about twice as fast. Scoped replays always check.
    */
   readonly verify?: boolean;
+  /**
+   * Threads that fold the log (a whole-log or one tenant's replay), each its share of the
+   * endpoints, while this thread writes. Default: 2, or 1 on a single core. 0 folds on the
+   * caller's thread. An endpoint's or a job's replay reads a few streams and folds them here.
+   */
+  readonly workers?: number;
   /** Log positions read at a time, and rows written at a time while folding. Default 20 000. */
   readonly batchSize?: number;
   /** Structured logs (default: none). */
@@ -124,12 +132,24 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
     );
     try {
       const started = performance.now();
-      const { parked, events, timings } = await foldInto(shadow, source, {
+      const workers = options.workers ?? Math.min(2, availableParallelism());
+      const deps = {
         name: PROJECTION,
         batchSize,
         log: log.child({ shadow: shadow.schema }),
         onProgress: options.onProgress,
-      });
+      };
+      const { parked, events, timings } =
+        source.streams === null && workers > 0
+          ? await foldInWorkers(shadow, {
+              ...deps,
+              connectionString,
+              through: source.through,
+              verify: options.verify ?? false,
+              tenants: found.scope.tenants,
+              workers,
+            })
+          : await foldInto(shadow, source, deps);
       const replayMs = performance.now() - started;
       log.info(
         { events, ms: Math.round(replayMs), perSecond: Math.round(events / (replayMs / 1000)) },

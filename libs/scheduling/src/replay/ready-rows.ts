@@ -1,0 +1,35 @@
+import type { Conflict } from '../projection/fold-conflicts.js';
+import type { RecordedSession } from '../projection/planner-reads.js';
+import type { RunDoc } from './memory-fold.js';
+
+/** Runs per insert: one JSON text each, read by Postgres as it goes. */
+const RUNS_CHUNK = 20_000;
+
+/** Rows the fold has finished with, to write while it goes on. */
+export interface Ready {
+  readonly runs: readonly RunDoc[];
+  readonly conflicts: readonly Conflict[];
+  readonly sessions: readonly RecordedSession[];
+}
+
+/**
+ * The same rows as they are written: the runs already as the JSON texts their inserts send —
+ * made where the fold runs, so a worker thread hands over strings, not thousands of objects.
+ */
+export interface ReadyRows {
+  readonly runs: readonly string[];
+  readonly conflicts: readonly Conflict[];
+  readonly sessions: readonly RecordedSession[];
+}
+
+export const rowsOf = (ready: Ready): ReadyRows => ({
+  runs: slices(ready.runs, RUNS_CHUNK).map((part) => JSON.stringify(part)),
+  conflicts: ready.conflicts,
+  sessions: ready.sessions,
+});
+
+export function slices<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
