@@ -45,7 +45,8 @@ export async function leftoverShadows(live: SchedulingDb): Promise<string[]> {
 
 /**
  * Creates empty copies (`like … including all`: columns, defaults, constraints, indexes) of the
- * tables the scheduling projection writes, and of its checkpoint and parked streams.
+ * tables the scheduling projection writes, and of its checkpoint and parked streams — without
+ * their secondary indexes (see {@link dropSecondaryIndexes}).
  */
 export async function createShadow(
   connectionString: string,
@@ -86,9 +87,26 @@ export async function createShadow(
       await sql`create table ${sql.id(schema, table)}
         (like ${sql.id(liveSchema, table)} including all)`.execute(db);
     }
+    await dropSecondaryIndexes(db, schema);
   } catch (error) {
     await drop().catch(() => {}); // the first error says more
     throw error;
   }
   return { kind, schema, live: liveSchema, db, drop };
+}
+
+/**
+ * Drops the shadow's indexes that enforce nothing. Nothing reads the shadow by them (the
+ * comparison joins on keys, a swap copies rows), and each one costs every row written: the runs
+ * table alone has two, over hundreds of thousands of rows in a replay of a busy log. Unique
+ * indexes stay: the writers' upserts use them, and they refuse a row replayed twice.
+ */
+async function dropSecondaryIndexes(db: SchedulingDb, schema: string): Promise<void> {
+  const namespace = schema === 'pg_temp' ? sql`pg_my_temp_schema()` : sql`${schema}::regnamespace`;
+  // Names as regclass writes them: quoted where needed, found through the shadow's search_path.
+  const { rows } = await sql<{ name: string }>`
+    select i.indexrelid::regclass::text as name from pg_index i
+    join pg_class t on t.oid = i.indrelid
+    where t.relnamespace = ${namespace} and not i.indisunique`.execute(db);
+  for (const { name } of rows) await sql`drop index ${sql.raw(name)}`.execute(db);
 }
