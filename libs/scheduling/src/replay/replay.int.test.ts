@@ -146,6 +146,24 @@ describe('a replay of a live system', () => {
     expect(new Set(reports.map((r) => r.events)).size).toBe(1);
   });
 
+  it("writes into a shadow with its tables' keys and none of the indexes that enforce nothing", async () => {
+    let indexes: { table: string; unique: boolean }[] = [];
+    await run({
+      batchSize: 5,
+      onProgress: async () => {
+        if (indexes.length > 0) return;
+        const [schema] = await shadows();
+        const { rows } = await sql<{ table: string; unique: boolean }>`
+          select t.relname as table, i.indisunique as unique from pg_index i
+          join pg_class t on t.oid = i.indrelid
+          where t.relnamespace = ${schema ?? '?'}::regnamespace`.execute(live);
+        indexes = rows;
+      },
+    });
+    expect(indexes.map((i) => i.table)).toEqual(expect.arrayContaining(['runs', 'schedule']));
+    expect(indexes.filter((i) => !i.unique)).toEqual([]);
+  });
+
   it("as the services' role, replays into temporary tables (it may not create a schema)", async () => {
     const serviceUrl = await serviceRoleUrl(db());
     await expect(run({ connectionString: serviceUrl })).rejects.toThrow(/permission denied/);
