@@ -5,6 +5,7 @@ import {
   parseEndpointStream,
   runOutcome,
   type EndpointState,
+  type EntityRef,
   type Millis,
   type RecordedEvent,
   type RunOutcome,
@@ -64,16 +65,19 @@ export function foldBatch(
   loaded: ReadonlyMap<string, EndpointState>,
   events: readonly RecordedEvent[],
 ): FoldedBatch {
-  const endpoints = new Map<string, FoldedEndpoint>();
+  // A stream's id is parsed once, and its FoldedEndpoint made once, per batch: a replay folds
+  // batches of thousands of events through here.
+  const touched = new Map<string, Touched>();
   const dispatched: DispatchedRun[] = [];
   const recorded: RecordedRun[] = [];
   const conflicts: Conflict[] = [];
   for (const event of events) {
-    const ref = parseEndpointStream(event.streamId);
-    if (ref === null) continue;
     const { streamId } = event;
+    const seen = touched.get(streamId);
+    const ref = seen?.ref ?? parseEndpointStream(streamId);
+    if (ref === null) continue;
     const endpointId = ref.id;
-    const before = endpoints.get(streamId)?.state ?? loaded.get(streamId) ?? initialState();
+    const before = seen?.state ?? loaded.get(streamId) ?? initialState();
     if (event.streamVersion <= before.version) continue; // already folded
     if (event.streamVersion !== before.version + 1) {
       throw new Error(
@@ -81,7 +85,12 @@ export function foldBatch(
       );
     }
     const state = evolve(before, event);
-    endpoints.set(streamId, { state, asOf: fromIso(event.recordedAt), position: event.position });
+    if (seen) {
+      seen.state = state;
+      seen.last = event;
+    } else {
+      touched.set(streamId, { ref, state, last: event });
+    }
     const conflict = conflictOf(event, ref, before);
     if (conflict) conflicts.push(conflict);
     if (event.type === 'RunDispatched') {
@@ -112,5 +121,16 @@ export function foldBatch(
       });
     }
   }
+  const endpoints = new Map<string, FoldedEndpoint>();
+  for (const [streamId, { state, last }] of touched) {
+    endpoints.set(streamId, { state, asOf: fromIso(last.recordedAt), position: last.position });
+  }
   return { endpoints, dispatched, recorded, conflicts };
+}
+
+/** A stream while its batch is folded: its last state and the event that made it. */
+interface Touched {
+  readonly ref: EntityRef;
+  state: EndpointState;
+  last: RecordedEvent;
 }

@@ -59,6 +59,11 @@ const tenantOf = (streamId: string) =>
   parseJobStream(streamId)?.tenantId ??
   tenantIdOf(streamId) ??
   '';
+const KINDS: readonly StreamKind[] = ['endpoint', 'job', 'tenant', 'planner'];
+/** The kind a stream id starts with (`endpoint-…`), without cutting a string per event. */
+const kindOf = (streamId: string): StreamKind | 'other' =>
+  KINDS.find((kind) => streamId.startsWith(kind) && streamId.charCodeAt(kind.length) === 45) ??
+  'other';
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -101,7 +106,10 @@ export class MemoryFold {
   /** Folds a chunk of the log (in position order, after the chunks folded before). */
   apply(chunk: Pick<LogChunk, 'events' | 'unreadable'>): void {
     for (const { error, ...at } of chunk.unreadable) this.#park(at, error);
-    const events = chunk.events.filter((e) => !this.#parked.has(e.streamId) && this.wants(e));
+    const parked = this.#parked;
+    const events = chunk.events.filter(
+      (e) => (parked.size === 0 || !parked.has(e.streamId)) && this.wants(e),
+    );
     if (events.length === 0) return;
     try {
       this.#fold(events);
@@ -158,14 +166,11 @@ export class MemoryFold {
   /** Folds events and merges the results, or throws having merged nothing. */
   #fold(events: readonly RecordedEvent[]): void {
     // Each fold reads its own kind of stream: hand it only those (each checks them again).
-    const byKind = { endpoint: [], job: [], tenant: [], planner: [] } as Record<
-      StreamKind,
+    const byKind = { endpoint: [], job: [], tenant: [], planner: [], other: [] } as Record<
+      StreamKind | 'other',
       RecordedEvent[]
     >;
-    for (const event of events) {
-      const dash = event.streamId.indexOf('-');
-      byKind[event.streamId.slice(0, dash) as StreamKind]?.push(event);
-    }
+    for (const event of events) byKind[kindOf(event.streamId)]?.push(event);
     const batch = foldBatch(this.#endpointStates, byKind.endpoint);
     const jobs = foldJobs(this.#jobStates, byKind.job);
     const sessions = plannerSessionsOf(byKind.planner);
