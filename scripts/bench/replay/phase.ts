@@ -162,6 +162,16 @@ export async function runReplay(
     progress.log(
       `  replay --verify in ${verify.seconds.toFixed(1)} s: ${rate(verify.perSecond)} events/s · ${verify.differences} differences with the first`,
     );
+    const oneThread = await replayPass(
+      url,
+      { verify: false, swap: false, workers: 0 },
+      progress,
+      null,
+    );
+    if (signal.aborted) return null;
+    progress.log(
+      `  replay on one thread in ${oneThread.seconds.toFixed(1)} s: ${rate(oneThread.perSecond)} events/s · ${oneThread.differences} differences with the first`,
+    );
     await emptyReadModels(url);
     const prefix = Math.min(head, projectionEvents());
     const projection = await rebuild(url, cfg.replayBatch, prefix, null, progress, signal);
@@ -175,6 +185,7 @@ export async function runReplay(
       baselines,
       replay: first,
       verify,
+      oneThread,
       projection,
       breakdown: replayBreakdownOf(first),
       projectionBreakdown: projectionBreakdownOf(projection, baselines),
@@ -183,8 +194,12 @@ export async function runReplay(
         toReadAll: first.perSecond / baselines.readAll.perSecond,
         toRawRows: first.perSecond / baselines.raw.perSecond,
         toProjection: first.perSecond / projection.perSecond,
+        toOneThread: first.perSecond / oneThread.perSecond,
       },
-      checks: { ...checks, ok: checks.ok && verify.differences === 0 && first.swapped },
+      checks: {
+        ...checks,
+        ok: checks.ok && verify.differences === 0 && oneThread.differences === 0 && first.swapped,
+      },
       goal: {
         eventsPerSecond: REPLAY_GOAL_EVENTS_PER_SECOND,
         met: first.perSecond >= REPLAY_GOAL_EVENTS_PER_SECOND,

@@ -72,13 +72,20 @@ export function printReplay(out: string[], r: ReplayResult): void {
           rate(p.perSecond),
           pct(r.ratio.toProjection * 100),
         ],
-        ['REPLAY', x.events, x.seconds, rate(x.perSecond), null],
+        [`REPLAY (${x.workers} fold threads)`, x.events, x.seconds, rate(x.perSecond), null],
         ['replay --verify', v.events, v.seconds, rate(v.perSecond), null],
+        [
+          'replay on one thread (workers: 0)',
+          r.oneThread.events,
+          r.oneThread.seconds,
+          rate(r.oneThread.perSecond),
+          pct(r.ratio.toOneThread * 100),
+        ],
       ],
     ),
   );
   out.push(
-    `  replay ${rate(x.perSecond)} events/s (goal ≥ ${rate(r.goal.eventsPerSecond)}: ${r.goal.met ? 'MET' : 'MISSED'}) — ${r.ratio.toProjection.toFixed(1)}× the projection's catch-up, at ${pct(r.ratio.toReplayRead * 100)} of its own reader alone; compared in ${x.compareSeconds.toFixed(1)} s; --verify ${v.differences === 0 ? 'found no difference' : `found ${v.differences} DIFFERENCES`}`,
+    `  replay ${rate(x.perSecond)} events/s (goal ≥ ${rate(r.goal.eventsPerSecond)}: ${r.goal.met ? 'MET' : 'MISSED'}) — ${r.ratio.toOneThread.toFixed(2)}× the same replay on one thread, ${r.ratio.toProjection.toFixed(1)}× the projection's catch-up, at ${pct(r.ratio.toReplayRead * 100)} of its own reader alone; compared in ${x.compareSeconds.toFixed(1)} s; --verify ${v.differences === 0 ? 'found no difference' : `found ${v.differences} DIFFERENCES`}`,
   );
   out.push('\n  where the replay time goes');
   out.push(stages(r.breakdown));

@@ -5,6 +5,7 @@
  * event against the catalogue and compares with the first — no difference is the check that the
  * trusted read folds the same rows as the checked one.
  */
+import { availableParallelism } from 'node:os';
 import { createPostgresEventStore } from '@orrery/event-store';
 import { replay, type ReplayTimings } from '@orrery/scheduling';
 import pino from 'pino';
@@ -14,6 +15,8 @@ import type { Progress } from '../progress.js';
 export interface ReplayPassFigures {
   /** `trusted`: type and version checked (the default); `verify`: every event's schema. */
   readonly reads: 'trusted' | 'verify';
+  /** Threads that folded the log (0: the caller's). */
+  readonly workers: number;
   readonly events: number;
   readonly seconds: number;
   readonly perSecond: number;
@@ -29,12 +32,13 @@ export interface ReplayPassFigures {
 
 export async function replayPass(
   url: string,
-  options: { readonly verify: boolean; readonly swap: boolean },
+  options: { readonly verify: boolean; readonly swap: boolean; readonly workers?: number },
   progress: Progress,
   meters: PhaseMeters | null,
 ): Promise<ReplayPassFigures> {
   const store = createPostgresEventStore({ connectionString: url, maxConnections: 2 });
-  const label = options.verify ? 'replay --verify' : 'replay';
+  const workers = options.workers ?? Math.min(2, availableParallelism());
+  const label = `${options.verify ? 'replay --verify' : 'replay'}${workers === 0 ? ' (one thread)' : ''}`;
   try {
     await meters?.start();
     const report = await replay({
@@ -42,6 +46,7 @@ export async function replayPass(
       store,
       swap: options.swap,
       verify: options.verify,
+      workers,
       limit: 10,
       log: pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'warn' }, pino.destination(2)),
       onProgress: (p) => {
@@ -55,6 +60,7 @@ export async function replayPass(
     progress.done();
     return {
       reads: options.verify ? 'verify' : 'trusted',
+      workers,
       events: report.events,
       seconds: report.replayMs / 1000,
       perSecond: (report.events * 1000) / Math.max(report.replayMs, 1),

@@ -47,6 +47,8 @@ export interface ReplayResult {
   readonly replay: ReplayPassFigures;
   /** `replay --verify`, compared with the first pass's rows. */
   readonly verify: ReplayPassFigures;
+  /** The same replay folded on the caller's thread (`workers: 0`): what the threads buy. */
+  readonly oneThread: ReplayPassFigures;
   /** The live projection (a ProcessorHost) catching up from 0 over the log's first events. */
   readonly projection: RebuildFigures;
   /** Where the replay's time went. */
@@ -59,12 +61,17 @@ export interface ReplayResult {
     readonly toReadAll: number;
     readonly toRawRows: number;
     readonly toProjection: number;
+    /** The headline over the same replay on the caller's thread. */
+    readonly toOneThread: number;
   };
   readonly checks: ReplayChecks;
   readonly goal: { readonly eventsPerSecond: number; readonly met: boolean };
 }
 
-/** Splits the replay's wall time by its own report's stages. */
+/**
+ * Splits the replay's wall time by its own report's stages (folded in threads: those of the
+ * thread that took longest).
+ */
 export function replayBreakdownOf(pass: ReplayPassFigures): Stage[] {
   const wall = pass.seconds * 1000;
   const events = Math.max(pass.events, 1);
@@ -77,6 +84,9 @@ export function replayBreakdownOf(pass: ReplayPassFigures): Stage[] {
   });
   const t = pass.timings;
   return [
+    ...(t.startMs === undefined
+      ? []
+      : [stage('starting the fold threads (loading code)', t.startMs, 'replay timings: startMs')]),
     stage('waiting for the log (Postgres: scan, JSON)', t.readMs, 'replay timings: readMs'),
     stage('decoding chunks (JSON.parse, events)', t.decodeMs, 'replay timings: decodeMs'),
     stage("folding (the projection's folds)", t.foldMs, 'replay timings: foldMs'),
