@@ -21,6 +21,8 @@ export interface ReadDeps {
   readonly store: EventStore;
   readonly events: Kysely<EventStoreSchema>;
   readonly db: SchedulingDb;
+  /** The pool under `db` (the API's single reads are prepared statements on it). */
+  readonly pool: ReturnType<typeof createEventStorePool>;
   readonly now: () => number;
 }
 
@@ -47,10 +49,11 @@ export async function withReadDeps(
   const { url, embedded } = await connectForTool();
   const store = createPostgresEventStore({ connectionString: url, maxConnections: 2 });
   const events = createEventStoreDb(createEventStorePool({ connectionString: url, max: 2 }));
-  const db = createSchedulingDb({ connectionString: url, max: 2 });
+  const pool = createEventStorePool({ connectionString: url, max: 2 });
+  const db = createSchedulingDb({ pool });
   try {
     await migrateDatabase(url, undefined, schedulingMigrations);
-    return await read({ store, events, db, now: Date.now });
+    return await read({ store, events, db, pool, now: Date.now });
   } catch (error) {
     if (!(error instanceof ProblemError)) throw error;
     const where = error.code === 'not_found' && !/\btenant\b/.test(error.message);

@@ -21,12 +21,14 @@ export function createApiDeps(options: {
 }): { deps: ApiDeps; close: () => Promise<void> } {
   const { connectionString } = options;
   const store = createPostgresEventStore({ connectionString, maxConnections: 8 });
-  const db = createSchedulingDb({ connectionString, max: 8 });
+  const pool = createEventStorePool({ connectionString, max: 8 });
+  const db = createSchedulingDb({ pool });
   const events = createEventStoreDb(createEventStorePool({ connectionString, max: 4 }));
   const caller = createHttpCaller(options.http ?? {});
   const deps: ApiDeps = {
     store,
     db,
+    pool,
     events,
     connectionString,
     secrets: options.secrets,

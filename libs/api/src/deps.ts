@@ -3,13 +3,18 @@ import type { HttpCaller } from '@orrery/http';
 import type { SchedulingDb } from '@orrery/scheduling';
 import type { SecretBox } from '@orrery/secrets';
 import type { Kysely } from 'kysely';
-import type { EventStoreSchema } from '@orrery/event-store';
+import type { createEventStorePool, EventStoreSchema } from '@orrery/event-store';
 
 /** What the API needs, built by the service (or a test) and passed to buildApp. */
 export interface ApiDeps {
   readonly store: EventStore;
   /** Read models (jobs, schedule, runs). */
   readonly db: SchedulingDb;
+  /**
+   * The pg pool under `db`, for the hot reads sent as named prepared statements (Kysely sends
+   * none): see `reads/stream-head.ts`.
+   */
+  readonly pool: ReturnType<typeof createEventStorePool>;
   /** The event table, for filtered reads of the log (GET /v1/events). */
   readonly events: Kysely<EventStoreSchema>;
   readonly secrets: SecretBox;

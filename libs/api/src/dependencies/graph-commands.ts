@@ -19,7 +19,7 @@ import type { ApiDeps } from '../deps.js';
 import { fromDomainError } from '../problem.js';
 import { checkEnds, storedConfigs } from './graph-ends.js';
 
-export type GraphDeps = Pick<ApiDeps, 'store' | 'db' | 'now'>;
+export type GraphDeps = Pick<ApiDeps, 'store' | 'db' | 'pool' | 'now'>;
 
 /** What a graph command did: the events appended (none when already so) and the graph after. */
 export interface GraphChange {

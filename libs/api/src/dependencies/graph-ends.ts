@@ -3,7 +3,7 @@ import type { ApiDeps } from '../deps.js';
 import { ProblemError } from '../problem.js';
 import { readEndpoint } from '../reads/endpoints.js';
 
-type EndsDeps = Pick<ApiDeps, 'store' | 'db'>;
+type EndsDeps = Pick<ApiDeps, 'store' | 'db' | 'pool'>;
 
 /**
  * An endpoint of the tenant an edge may end at: registered and not archived (404 naming which

@@ -7,7 +7,7 @@ import type { GraphView } from '../schemas/dependencies.js';
 import { dependencyView, edgeStateOf, nodeOf, storedState } from './edge-state.js';
 import { readGraph } from './graph-commands.js';
 
-type ReadDeps = Pick<ApiDeps, 'store' | 'db' | 'now'>;
+type ReadDeps = Pick<ApiDeps, 'store' | 'db' | 'pool' | 'now'>;
 
 export interface Member {
   readonly endpointId: string;

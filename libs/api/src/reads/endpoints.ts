@@ -1,7 +1,6 @@
 import {
   endpointDecider,
   endpointStream,
-  foldWith,
   holdsOf,
   isPaused,
   jobPauseAt,
@@ -19,6 +18,7 @@ import {
 } from '@orrery/domain';
 import { endpointSnapshot } from '@orrery/scheduling';
 import { jobState } from './jobs.js';
+import { readStreamHead } from './stream-head.js';
 import { redactHeaders } from '@orrery/secrets';
 import { command } from '../commands/command.js';
 import { dependsOnOf } from '../dependencies/edge-state.js';
@@ -37,23 +37,34 @@ const notFound = (endpointId: string) =>
 /**
  * An endpoint of the tenant as of the head of its stream: the read model's
  * snapshot plus the events appended after it (the whole stream when the
- * projection has not seen it yet), so an answer never lags a write. Ids are
- * scoped by tenant: another tenant's endpoint of the same id is another stream.
+ * projection has not seen it yet), in one statement, so an answer never lags a
+ * write. Ids are scoped by tenant: another tenant's endpoint of the same id is
+ * another stream.
  */
 export async function readEndpoint(
-  deps: Pick<ApiDeps, 'store' | 'db'>,
+  deps: Pick<ApiDeps, 'pool'>,
   tenantId: string,
   endpointId: string,
 ): Promise<EndpointState> {
-  const snapshot = await endpointSnapshot(deps.db, tenantId, endpointId);
-  const from = snapshot ?? endpointDecider.initialState();
-  const tail = await deps.store.readStream(endpointStream(tenantId, endpointId), {
-    fromVersion: from.version + 1,
-  });
-  const state = foldWith(endpointDecider, tail, from);
+  const { state } = await readEndpointHead(deps, tenantId, endpointId);
   if (state.status === 'unregistered') throw notFound(endpointId);
   return state;
 }
+
+/** {@link readEndpoint}'s stream head, with the stream's last `window` events read too. */
+export const readEndpointHead = (
+  deps: Pick<ApiDeps, 'pool'>,
+  tenantId: string,
+  endpointId: string,
+  window = 0,
+) =>
+  readStreamHead(
+    deps.pool,
+    { table: 'schedule', id: 'endpoint_id' },
+    endpointDecider,
+    { tenantId, id: endpointId, streamId: endpointStream(tenantId, endpointId) },
+    window,
+  );
 
 /** 404 unless the tenant registered an endpoint of this id (one indexed row of the log). */
 export async function assertEndpointOfTenant(
@@ -198,7 +209,7 @@ export async function parkedOf(
 
 /** The hold of the endpoint's job and its parked streams, for {@link endpointView}. */
 export async function endpointContext(
-  deps: Pick<ApiDeps, 'store' | 'db'>,
+  deps: Pick<ApiDeps, 'db' | 'pool'>,
   state: EndpointState,
 ): Promise<EndpointContext> {
   const [job, parked] = await Promise.all([
@@ -209,6 +220,24 @@ export async function endpointContext(
     holds: holdsOf(job),
     parked: parked.get(endpointStream(state.tenantId, state.endpointId)) ?? [],
   };
+}
+
+/**
+ * {@link readEndpoint} with its {@link endpointContext}, in two round trips: the endpoint's
+ * parked streams are read alongside the endpoint, its job once the endpoint names it.
+ */
+export async function readEndpointInContext(
+  deps: Pick<ApiDeps, 'db' | 'pool'>,
+  tenantId: string,
+  endpointId: string,
+): Promise<{ state: EndpointState; context: EndpointContext }> {
+  const stream = endpointStream(tenantId, endpointId);
+  const [state, parked] = await Promise.all([
+    readEndpoint(deps, tenantId, endpointId),
+    parkedOf(deps.db, [stream]),
+  ]);
+  const job = await jobState(deps, tenantId, state.jobId);
+  return { state, context: { holds: holdsOf(job), parked: parked.get(stream) ?? [] } };
 }
 
 /**

@@ -1,5 +1,4 @@
 import {
-  endpointDecider,
   endpointStream,
   fold,
   foldWith,
@@ -17,8 +16,8 @@ import {
   type OneShotHint,
   type RecordedEvent,
 } from '@orrery/domain';
-import { endpointSnapshot } from '@orrery/scheduling';
 import type { ApiDeps } from '../deps.js';
+import { readEndpointHead } from './endpoints.js';
 import { jobState } from './jobs.js';
 import { cascadeEventView, cascadeInputsView, dependenciesView } from './explain-cascade.js';
 import { ProblemError } from '../problem.js';
@@ -50,20 +49,16 @@ export const RECENT_WINDOW = 200;
  *   not exist yet at `at`.
  */
 export async function explainEndpoint(
-  deps: Pick<ApiDeps, 'store' | 'events' | 'db' | 'now'>,
+  deps: Pick<ApiDeps, 'store' | 'events' | 'db' | 'pool' | 'now'>,
   tenantId: string,
   endpointId: string,
   { at, recent }: { at?: string | undefined; recent: number },
 ): Promise<ExplanationView> {
   const streamId = endpointStream(tenantId, endpointId);
   if (at === undefined) {
-    const from =
-      (await endpointSnapshot(deps.db, tenantId, endpointId)) ?? endpointDecider.initialState();
-    const tail = await deps.store.readStream(streamId, { fromVersion: from.version + 1 });
-    const state = foldWith(endpointDecider, tail, from);
-    const window = await deps.store.readStream(streamId, {
-      fromVersion: Math.max(1, state.version - RECENT_WINDOW + 1),
-    });
+    const head = await readEndpointHead(deps, tenantId, endpointId, RECENT_WINDOW);
+    const { state } = head;
+    const window = head.events.filter((e) => e.streamVersion > state.version - RECENT_WINDOW);
     const job =
       state.status === 'unregistered' ? null : await jobState(deps, tenantId, state.jobId);
     return explanation(endpointId, state, holdsOf(job), window, deps.now(), recent, at);

@@ -24,7 +24,7 @@ const unprocessable = (field: string, message: string) =>
  * run limit answer 422.
  */
 export async function runWhatIf(
-  deps: Pick<ApiDeps, 'events' | 'store' | 'db' | 'now'>,
+  deps: Pick<ApiDeps, 'events' | 'store' | 'db' | 'pool' | 'now'>,
   tenantId: string,
   body: WhatIfRequestBody,
 ): Promise<WhatIfReport> {

@@ -23,6 +23,7 @@ import {
   endpointView,
   parkedOf,
   readEndpoint,
+  readEndpointInContext,
 } from '../reads/endpoints.js';
 import { jobState, readJob } from '../reads/jobs.js';
 import {
@@ -236,7 +237,11 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         ...one,
       },
     },
-    async (request) => show(await readEndpoint(deps, request.tenantId, request.params.endpointId)),
+    async (request) => {
+      const { tenantId, params } = request;
+      const { state, context } = await readEndpointInContext(deps, tenantId, params.endpointId);
+      return endpointView(state, now(), context);
+    },
   );
 
   app.patch(

@@ -52,7 +52,8 @@ export function useApiHarness(overrides: Partial<ApiDeps> = {}): () => ApiHarnes
     const url = db().url;
     await migrateDatabase(url, undefined, schedulingMigrations);
     const store = createPostgresEventStore({ connectionString: url, maxConnections: 4 });
-    const readModels = createSchedulingDb({ connectionString: url, max: 4 });
+    const pool = createEventStorePool({ connectionString: url, max: 4 });
+    const readModels = createSchedulingDb({ pool });
     const eventsPool = createEventStorePool({ connectionString: url, max: 2 });
     const events = createEventStoreDb(eventsPool);
     const caller = createHttpCaller({ allowLoopback: true });
@@ -61,6 +62,7 @@ export function useApiHarness(overrides: Partial<ApiDeps> = {}): () => ApiHarnes
     const deps: ApiDeps = {
       store,
       db: readModels,
+      pool,
       events,
       secrets: SecretBox.fromBase64(SecretBox.generateKey()),
       caller,
