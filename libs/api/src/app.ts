@@ -2,11 +2,7 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import {
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authenticate } from './auth/authenticate.js';
 import { AuthFailureBudget } from './auth/failure-budget.js';
 import { authenticateWithinBudget, registerRateLimit } from './auth/rate-limits.js';
@@ -16,6 +12,7 @@ import { errorHandler } from './error-handler.js';
 import { guardInput } from './input-guard.js';
 import { answerUnroutedEarly, notFoundHandler } from './not-found.js';
 import { openApiOptions } from './openapi/document.js';
+import { serializerCompiler } from './response-serializer.js';
 import { v1Routes } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
 import { adminRoutes } from './routes/admin.js';
