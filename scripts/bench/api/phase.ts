@@ -21,7 +21,8 @@ import { API_GOALS, type ApiResult, type ApiTargetName, type ApiTargetResult } f
 
 const JOB = 'job-0000';
 
-async function seed(api: BenchApi, jobs: number, endpoints: number): Promise<void> {
+/** Creates `jobs` jobs and `endpoints` endpoints in the first job, through the API. */
+export async function seed(api: BenchApi, jobs: number, endpoints: number): Promise<void> {
   for (let i = 0; i < jobs; i++) {
     const id = `job-${String(i).padStart(4, '0')}`;
     const answer = await api.call('POST', '/v1/jobs', { id, name: `Job ${i}` });
