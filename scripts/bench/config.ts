@@ -16,7 +16,8 @@ export type Phase =
   | 'api'
   | 'distributed'
   | 'soak'
-  | 'scale';
+  | 'scale'
+  | 'log';
 const PHASES: readonly Phase[] = [
   'baseline',
   'throughput',
@@ -30,13 +31,14 @@ const PHASES: readonly Phase[] = [
   'distributed',
   'soak',
   'scale',
+  'log',
 ];
 /**
  * Phases run when none are named: all but `replay` (minutes of generating), `tracing`
- * (nine pipeline rounds, over two minutes), `soak` (five minutes) and `scale` (registering
- * 100 000 endpoints); ask for them.
+ * (nine pipeline rounds, over two minutes), `soak` (five minutes), `scale` (registering
+ * 100 000 endpoints) and `log` (a log grown to 10 000 000 events, ~10 GB); ask for them.
  */
-const OPT_IN: readonly Phase[] = ['replay', 'tracing', 'soak', 'scale'];
+const OPT_IN: readonly Phase[] = ['replay', 'tracing', 'soak', 'scale', 'log'];
 const DEFAULT_PHASES = PHASES.filter((p) => !OPT_IN.includes(p));
 /** Phases that run Orrery's runtime or the baseline, and so need Redis. */
 export const REDIS_PHASES: readonly Phase[] = [
@@ -113,8 +115,15 @@ export interface BenchConfig {
   readonly soakSampleSeconds: number;
   /** Executor processes of the soak's topology (BENCH_SOAK_EXECUTORS, default 1). */
   readonly soakExecutors: number;
+  /**
+   * Heap snapshots of each soak process after the first minute and at the end, kept in the
+   * directory the soak prints (BENCH_SOAK_HEAP_SNAPSHOTS, default 0; each pauses its process).
+   */
+  readonly soakHeapSnapshots: boolean;
   /** Registered endpoints of each run of the scale phase (BENCH_SCALE_ENDPOINTS, default 10000,100000). */
   readonly scaleEndpoints: readonly number[];
+  /** Sizes the log phase grows one log to, events, ascending (BENCH_LOG_EVENTS, default 1e6,3e6,1e7). */
+  readonly logEvents: readonly number[];
   /** Sample a CPU profile of the main thread in each phase (BENCH_PROFILE, default 0). */
   readonly profile: boolean;
   /** Where the loopback target runs: its own thread (default) or this event loop (BENCH_TARGET=inline). */
@@ -208,7 +217,9 @@ export function readConfig(): BenchConfig {
     soakSeconds: num('BENCH_SOAK_SECONDS', 300, 30, 3_600),
     soakSampleSeconds: num('BENCH_SOAK_SAMPLE_SECONDS', 10, 1, 60),
     soakExecutors: Math.round(num('BENCH_SOAK_EXECUTORS', 1, 1, 8)),
+    soakHeapSnapshots: flag('BENCH_SOAK_HEAP_SNAPSHOTS', false),
     scaleEndpoints: counts('BENCH_SCALE_ENDPOINTS', [10_000, 100_000], 1_000_000),
+    logEvents: counts('BENCH_LOG_EVENTS', [1_000_000, 3_000_000, 10_000_000], 50_000_000),
     profile: flag('BENCH_PROFILE', false),
     target: process.env['BENCH_TARGET'] === 'inline' ? 'inline' : 'thread',
     databaseUrl: process.env['DATABASE_URL'] || undefined,

@@ -44,6 +44,12 @@
  *                   (BENCH_SCALE_ENDPOINTS) registered idle: registration and projection time,
  *                   claim time idle and all due, reads as the log grows, bytes per event and per
  *                   schedule row, memory per endpoint. Needs no Redis.
+ *  13. log        — only when asked for (`--only log`): one log grown in SQL to 1, 3 and 10 million
+ *                   events (BENCH_LOG_EVENTS) from a seed written through appendMany; at each size
+ *                   the reads users depend on (a stream, the tail, the projection's catch-up batch,
+ *                   the head, GET /v1/events pages by tenant, endpoint, job, type and time window),
+ *                   p50/p99, bytes per event (table and each index); goal p99 flat (≤ 2× the first
+ *                   size's). ~10 GB of disk while it runs. Needs no Redis.
  *
  * Run some phases only with `npm run bench -- --only pipeline` (or BENCH_PHASES=pipeline,commands).
  *
@@ -74,6 +80,8 @@ import { runDistributed } from './distributed/phase.js';
 import type { DistributedResult } from './distributed/result.js';
 import { runSoak, type SoakResult } from './distributed/soak.js';
 import { runScale, type ScaleResult } from './scale/phase.js';
+import { runLog } from './log/phase.js';
+import type { LogResult } from './log/result.js';
 import type { ApiResult } from './api/result.js';
 import { runBaseline, summarizeBaselines, type BaselineResult } from './baseline.js';
 import { runPipelineApply } from './apply/phase.js';
@@ -159,6 +167,7 @@ async function main(): Promise<number> {
         : 0) +
       (cfg.phases.has('soak') ? cfg.soakSeconds + 30 : 0) +
       (cfg.phases.has('scale') ? cfg.scaleEndpoints.reduce((a, n) => a + n / 1_000, 0) : 0) +
+      (cfg.phases.has('log') ? Math.max(...cfg.logEvents) / 50_000 + 60 : 0) + // growing, reads
       (cfg.phases.has('replay') ? cfg.replayEvents / 4_000 : 0) + // generating, reading, replaying
       (cfg.phases.has('tracing') // three modes, each round a fresh runtime and database
         ? 3 * cfg.tracingRounds * (cfg.warmupSeconds + cfg.tracingSeconds + 5)
@@ -179,6 +188,7 @@ async function main(): Promise<number> {
     let distributed = null as DistributedResult | null;
     let soak = null as SoakResult | null;
     let scale = null as ScaleResult | null;
+    let log = null as LogResult | null;
     const meters = () => new PhaseMeters(cfg.profile);
     const cores = availableParallelism();
     if ((loadAtStart[0] ?? 0) > cores) {
@@ -305,6 +315,15 @@ async function main(): Promise<number> {
         },
       });
     }
+    if (cfg.phases.has('log')) {
+      steps.push({
+        label: `log: one log grown to ${cfg.logEvents.map((n) => n.toLocaleString('en')).join(' → ')} events in SQL; reads p50/p99 and bytes per event at each size`,
+        run: async () => {
+          const result = await runLog(cfg, admin.url, progress, signal);
+          if (!signal.aborted) log = result;
+        },
+      });
+    }
     for (const [i, step] of steps.entries()) {
       if (signal.aborted) break;
       if (i > 0) await sleep(1_000, signal);
@@ -353,6 +372,7 @@ async function main(): Promise<number> {
       distributed: distributedResult,
       soak,
       scale,
+      log,
       ratio,
       analysis: analyse(cfg.concurrency, baseline, throughput),
       verdict: verdictOf({
@@ -365,6 +385,7 @@ async function main(): Promise<number> {
         api,
         tracing,
         soak: soak as SoakResult | null,
+        log,
       }),
     };
     printResults(results);

@@ -21,6 +21,8 @@ import type { DistributedResult } from './distributed/result.js';
 import type { SoakResult } from './distributed/soak.js';
 import { printScale } from './scale/print.js';
 import type { ScaleResult } from './scale/phase.js';
+import { printLog } from './log/print.js';
+import type { LogResult } from './log/result.js';
 import type { ApiResult } from './api/result.js';
 import { printTracing } from './tracing/print.js';
 import type { TracingResult } from './tracing/result.js';
@@ -89,6 +91,8 @@ export interface BenchResults {
   readonly distributed: DistributedResult | null;
   readonly soak: SoakResult | null;
   readonly scale: ScaleResult | null;
+  /** The log phase: reads and bytes per event as one log grows (null when not run). */
+  readonly log: LogResult | null;
   readonly ratio: number | null;
   readonly analysis: Analysis;
   readonly verdict: {
@@ -98,6 +102,8 @@ export interface BenchResults {
      * mean (`target`: the most it may grow).
      */
     readonly memoryFlat: { target: number; reached: number | null; met: boolean | null };
+    /** The soak's live heap (in use after a full GC) grows less than the target, per process. */
+    readonly memoryLeakFree: { target: number; reached: number | null; met: boolean | null };
     /** The distributed topology's best runs/s (over its executor counts) over the baseline's. */
     readonly distributedRatio: { target: number; reached: number | null; met: boolean | null };
     /** Slot → HTTP call start p99 of the lateness phase, ms. */
@@ -133,6 +139,11 @@ export interface BenchResults {
       reached: number | null;
       met: boolean | null;
     };
+    /**
+     * The log phase's read that grew most: its p99 at the largest log over the smallest's
+     * (each floored at 1 ms), `target` the most it may grow.
+     */
+    readonly logReadsFlat: { target: number; reached: number | null; met: boolean | null };
   };
 }
 
@@ -328,6 +339,7 @@ export function printResults(results: BenchResults): void {
   if (results.distributed) printDistributed(out, results.distributed);
   if (results.soak) printSoak(out, results.soak);
   if (results.scale) printScale(out, results.scale);
+  if (results.log) printLog(out, results.log);
 
   for (const [label, meters] of [
     ...(baseline?.runs ?? []).map((run, i) => [`baseline #${i + 1}`, run.meters] as const),

@@ -3,6 +3,7 @@ import type { ApiResult } from './api/result.js';
 import { APPLY_GOAL_SECONDS, type PipelineApplyResult } from './apply/result.js';
 import { COMMAND_TARGET_P99_MS, type CommandsResult } from './commands/phase.js';
 import { FLAT_GROWTH_PCT, type SoakResult } from './distributed/soak.js';
+import { LOG_FLAT_GOAL_RATIO, type LogResult } from './log/result.js';
 import type { LatenessResult } from './orrery.js';
 import { REPLAY_GOAL_EVENTS_PER_SECOND, type ReplayResult } from './replay/result.js';
 import { TARGETS, type BenchResults } from './report.js';
@@ -20,6 +21,8 @@ export interface VerdictInputs {
   readonly api: ApiResult | null;
   readonly tracing: TracingResult | null;
   readonly soak: SoakResult | null;
+  /** The log phase (absent or null when not run). */
+  readonly log?: LogResult | null;
 }
 
 export function verdictOf(r: VerdictInputs): BenchResults['verdict'] {
@@ -38,6 +41,13 @@ export function verdictOf(r: VerdictInputs): BenchResults['verdict'] {
       target: FLAT_GROWTH_PCT,
       reached: soak?.worstGrowthPct ?? null,
       met: soak?.flat ?? null,
+    },
+    // RSS swings with the garbage between full GCs; the heap left live after one is what a
+    // leak would grow (see the soak's report).
+    memoryLeakFree: {
+      target: FLAT_GROWTH_PCT,
+      reached: soak?.worstLiveHeapGrowthPct ?? null,
+      met: soak?.leakFree ?? null,
     },
     distributedRatio: {
       target: TARGETS.ratio,
@@ -84,6 +94,11 @@ export function verdictOf(r: VerdictInputs): BenchResults['verdict'] {
       target: tracing?.offCostsNothing.noisePct ?? null,
       reached: tracing?.offCostsNothing.costPct ?? null,
       met: tracing?.offCostsNothing.met ?? null,
+    },
+    logReadsFlat: {
+      target: LOG_FLAT_GOAL_RATIO,
+      reached: r.log?.goal.reached ?? null,
+      met: r.log?.goal.met ?? null,
     },
   };
 }

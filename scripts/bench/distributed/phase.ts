@@ -64,7 +64,8 @@ export interface Topology {
 
 /**
  * Runs `fn` against the topology with `executors` executor processes on a fresh database and
- * BullMQ prefix; stops the processes and drops both afterwards, whatever happened.
+ * BullMQ prefix; stops the processes and drops both afterwards, whatever happened. `env` is added
+ * to every process's environment (the soak's memory probe).
  */
 export async function withTopology<T>(
   cfg: BenchConfig,
@@ -73,6 +74,7 @@ export async function withTopology<T>(
   label: string,
   progress: Progress,
   fn: (topology: Topology) => Promise<T>,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<T> {
   const database = await createBenchDatabase(adminUrl, label);
   const prefix = uniquePrefix(`bench-${label}`);
@@ -83,6 +85,7 @@ export async function withTopology<T>(
     await migrateDatabase(database.url, undefined, schedulingMigrations);
     const spawnedAt = Date.now();
     const processes = startTopology(services, cfg, executors, {
+      ...env,
       DATABASE_URL: database.url,
       REDIS_URL: cfg.redisUrl,
       QUEUE_PREFIX: prefix,

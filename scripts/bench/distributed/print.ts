@@ -1,6 +1,7 @@
 /** The distributed phase's table on stdout. */
 import { pct, table } from '../table.js';
 import type { DistributedResult } from './result.js';
+import type { Trend } from './memory.js';
 import { FLAT_GROWTH_PCT, type SoakResult } from './soak.js';
 
 export function printDistributed(out: string[], r: DistributedResult): void {
@@ -52,9 +53,23 @@ export function printSoak(out: string[], r: SoakResult): void {
   out.push(
     `\nMEMORY SOAK: projection, dispatcher and ${r.executors} executor process(es) at ${r.offeredPerSecond} runs/s offered for ${r.seconds} s; RSS every ${r.sampleSeconds} s; flat = trend after the first minute grows < ${FLAT_GROWTH_PCT} % of the mean`,
   );
+  const trend = (t: Trend | undefined) =>
+    t === undefined ? '–' : `${t.first.toFixed(0)}→${t.last.toFixed(0)} (${pct(t.growthPct)})`;
   out.push(
     table(
-      ['process', 'RSS MB first', 'last', 'max', 'MB/min after 1 min', 'trend growth', 'flat'],
+      [
+        'process',
+        'RSS MB first',
+        'last',
+        'max',
+        'MB/min after 1 min',
+        'trend growth',
+        'flat',
+        'heap used MB (trend)',
+        'live heap MB',
+        'RSS outside heap MB',
+        'full GCs',
+      ],
       r.processes.map((p) => [
         p.label,
         p.rssMb.first,
@@ -63,12 +78,26 @@ export function printSoak(out: string[], r: SoakResult): void {
         p.slopeMbPerMinute.toFixed(2),
         pct(p.trendGrowthPct),
         p.flat ? 'yes' : 'NO',
+        trend(p.heap?.used),
+        trend(p.heap?.live),
+        trend(p.heap?.outsideHeap),
+        p.heap?.majorGcs ?? '–',
       ]),
     ),
   );
+  if (r.leakFree !== null) {
+    out.push(
+      `  RSS = V8 heap + the rest. Live heap (in use after the last full GC) worst trend ${pct(r.worstLiveHeapGrowthPct ?? NaN)}, RSS outside the heap worst ${pct(r.worstOutsideHeapGrowthPct ?? NaN)}: ${
+        r.leakFree
+          ? 'no leak; RSS moves with the garbage V8 lets pile up between full GCs (a sawtooth, sampled).'
+          : 'NOT flat: a leak, in the live heap or outside it.'
+      }`,
+    );
+  }
   const answered = r.intervals.map((i) => i.answeredPerSecond);
   const p99s = r.intervals.flatMap((i) => (i.callStartP99Ms === null ? [] : [i.callStartP99Ms]));
   out.push(
     `  calls started per second by interval: min ${Math.min(...answered).toFixed(0)}, max ${Math.max(...answered).toFixed(0)}; call-start p99 by interval: min ${p99s.length ? Math.min(...p99s).toFixed(0) : '–'} ms, max ${p99s.length ? Math.max(...p99s).toFixed(0) : '–'} ms`,
   );
+  if (r.heapSnapshotDir) out.push(`  heap snapshots: ${r.heapSnapshotDir}`);
 }

@@ -5,6 +5,11 @@
  * over that span grows less than {@link FLAT_GROWTH_PCT} % of its mean. Runs answered and
  * call-start p99 per sample interval come from the runs read model at the end, so a process
  * that stayed flat only by falling behind shows it.
+ *
+ * Beside RSS, each process's V8 heap as a probe inside it reports it (`memory-probe.mjs`): the
+ * heap in use, and the heap in use just after the last full GC, whose trend tells a leak (it
+ * grows) from a heap that is still sizing itself or a sawtooth of garbage between collections
+ * (RSS moves, the live heap does not).
  */
 import type { SchedulingDb } from '@orrery/scheduling';
 import { sql } from 'kysely';
@@ -13,6 +18,7 @@ import { processUsage } from '../cpu.js';
 import type { Progress } from '../progress.js';
 import { sleep } from '../time.js';
 import { offerRate } from '../orrery/endpoints.js';
+import { memoryProbes, trendOf, type HeapSample, type Trend } from './memory.js';
 import { withTopology } from './phase.js';
 
 /** Most a process's RSS may grow over the soak after its first minute, as a trend, % of its mean. */
@@ -27,12 +33,37 @@ export interface SoakProcess {
   /** That slope over the span after the first minute, % of the span's mean RSS. */
   readonly trendGrowthPct: number;
   readonly flat: boolean;
+  /**
+   * RSS taken apart by the probe inside the process (null: it reported nothing), each with its
+   * trend after the first minute. RSS is the V8 heap's size plus the rest; a leak of JavaScript
+   * objects grows `live`, a native one (buffers, the allocator) grows `outsideHeap`, and what is
+   * left is the heap's garbage between full GCs: a sawtooth whose height V8 adjusts.
+   */
+  readonly heap: {
+    /** Heap in use at each sample, garbage included. */
+    readonly used: Trend;
+    /** Heap in use just after the last full GC: the live heap. */
+    readonly live: Trend;
+    /** RSS less the V8 heap's size (code, stacks, buffers, the allocator's pages). */
+    readonly outsideHeap: Trend;
+    /** Full (mark-compact) GCs over the soak. */
+    readonly majorGcs: number;
+  } | null;
 }
 
 export interface SoakInterval {
   /** Seconds from the first slot to the interval's start. */
   readonly fromS: number;
   readonly rssMb: readonly (number | null)[];
+  /**
+   * Per process at the interval's start: the V8 heap's size (what of RSS the heap holds), what of
+   * it is in use, what was in use after the last full GC, and memory outside it held by JS objects
+   * (buffers).
+   */
+  readonly heapTotalMb: readonly (number | null)[];
+  readonly heapUsedMb: readonly (number | null)[];
+  readonly heapAfterGcMb: readonly (number | null)[];
+  readonly externalMb: readonly (number | null)[];
   readonly answeredPerSecond: number;
   readonly callStartP99Ms: number | null;
 }
@@ -47,9 +78,25 @@ export interface SoakResult {
   /** The worst process's trend growth, % (the verdict's reached value). */
   readonly worstGrowthPct: number | null;
   readonly flat: boolean | null;
+  /**
+   * The worst process's trend growth of its live heap and of its RSS outside the heap, %, and
+   * whether both stayed under {@link FLAT_GROWTH_PCT} in every process (null: a probe did not
+   * report). When they did, whatever RSS did was the heap's garbage between full GCs, not a leak.
+   */
+  readonly worstLiveHeapGrowthPct: number | null;
+  readonly worstOutsideHeapGrowthPct: number | null;
+  readonly leakFree: boolean | null;
+  /** Where the heap snapshots went (BENCH_SOAK_HEAP_SNAPSHOTS), else null. */
+  readonly heapSnapshotDir: string | null;
 }
 
-export function runSoak(
+interface Sample {
+  readonly atS: number;
+  readonly rssMb: (number | null)[];
+  readonly heap: (HeapSample | null)[];
+}
+
+export async function runSoak(
   cfg: BenchConfig,
   adminUrl: string,
   targetUrl: string,
@@ -57,81 +104,122 @@ export function runSoak(
   signal: AbortSignal,
 ): Promise<SoakResult> {
   const executors = cfg.soakExecutors;
-  return withTopology(cfg, executors, adminUrl, 'soak', progress, async (topology) => {
-    const { processes, models } = topology;
-    const offered = await offerRate(cfg, models, targetUrl, signal);
-    await sleep(Math.max(0, offered.firstSlot - Date.now()), signal);
-    const samples: { atS: number; rssMb: (number | null)[] }[] = [];
-    const start = Date.now();
-    const intervals = Math.floor(cfg.soakSeconds / cfg.soakSampleSeconds);
-    for (let i = 0; i <= intervals && !signal.aborted; i++) {
-      const at = start + i * cfg.soakSampleSeconds * 1000;
-      await sleep(Math.max(0, at - Date.now()), signal);
-      const usage = await Promise.all(processes.map((p) => processUsage(p.pid)));
-      const rssMb = usage.map((u) => (u === null ? null : u.rssMb));
-      samples.push({ atS: (Date.now() - start) / 1000, rssMb });
-      progress.update(
-        `soak ${Math.round((Date.now() - start) / 1000)}/${cfg.soakSeconds} s  RSS MB ${processes
-          .map((p, j) => `${p.label} ${rssMb[j]?.toFixed(0) ?? '–'}`)
-          .join(' · ')}`,
-      );
-    }
-    await sleep(3_000, signal); // the last interval's runs reach the read model
-    // Interval i runs from sample i to sample i + 1.
-    const perInterval = await intervalFigures(
-      models.db,
-      start,
-      cfg.soakSampleSeconds,
-      samples.length - 1,
-    );
-    const figures = processes.map((p, j) =>
-      processTrend(
-        p.label,
-        samples.map((s) => ({ atS: s.atS, mb: s.rssMb[j] ?? null })),
-      ),
-    );
-    const growths = figures.map((f) => f.trendGrowthPct).filter(Number.isFinite);
-    const settled = samples.some((s) => s.atS > SETTLE_S + cfg.soakSampleSeconds);
-    return {
-      seconds: cfg.soakSeconds,
-      sampleSeconds: cfg.soakSampleSeconds,
+  const probes = await memoryProbes(cfg.soakHeapSnapshots);
+  try {
+    return await withTopology(
+      cfg,
       executors,
-      offeredPerSecond: (offered.endpoints * 1000) / offered.everyMs,
-      processes: figures,
-      intervals: samples.slice(0, -1).map((s, i) => ({
-        fromS: Math.round(s.atS),
-        rssMb: s.rssMb,
-        answeredPerSecond: perInterval[i]?.answered ?? 0,
-        callStartP99Ms: perInterval[i]?.p99 ?? null,
-      })),
-      worstGrowthPct: growths.length === 0 ? null : Math.max(...growths),
-      flat: settled && growths.length > 0 ? figures.every((f) => f.flat) : null,
-    };
-  });
+      adminUrl,
+      'soak',
+      progress,
+      async (topology) => {
+        const { processes, models } = topology;
+        const offered = await offerRate(cfg, models, targetUrl, signal);
+        await sleep(Math.max(0, offered.firstSlot - Date.now()), signal);
+        const samples: Sample[] = [];
+        const start = Date.now();
+        const intervals = Math.floor(cfg.soakSeconds / cfg.soakSampleSeconds);
+        let snapshotted = false;
+        for (let i = 0; i <= intervals && !signal.aborted; i++) {
+          const at = start + i * cfg.soakSampleSeconds * 1000;
+          await sleep(Math.max(0, at - Date.now()), signal);
+          const [usage, heap] = await Promise.all([
+            Promise.all(processes.map((p) => processUsage(p.pid))),
+            Promise.all(processes.map((p) => probes.read(p.pid))),
+          ]);
+          const rssMb = usage.map((u) => (u === null ? null : u.rssMb));
+          const atS = (Date.now() - start) / 1000;
+          samples.push({ atS, rssMb, heap });
+          // After the first minute and at the end (a snapshot pauses its process for seconds).
+          if (cfg.soakHeapSnapshots && ((!snapshotted && atS >= SETTLE_S) || i === intervals)) {
+            snapshotted = true;
+            for (const p of processes) p.kill('SIGUSR2');
+          }
+          progress.update(
+            `soak ${Math.round(atS)}/${cfg.soakSeconds} s  RSS/heap MB ${processes
+              .map(
+                (p, j) =>
+                  `${p.label} ${rssMb[j]?.toFixed(0) ?? '–'}/${heap[j]?.heapUsedMb.toFixed(0) ?? '–'}`,
+              )
+              .join(' · ')}`,
+          );
+        }
+        if (cfg.soakHeapSnapshots) await sleep(15_000, signal); // the last snapshots written
+        await sleep(3_000, signal); // the last interval's runs reach the read model
+        // Interval i runs from sample i to sample i + 1.
+        const perInterval = await intervalFigures(
+          models.db,
+          start,
+          cfg.soakSampleSeconds,
+          samples.length - 1,
+        );
+        const figures = processes.map((p, j) => processFigures(p.label, samples, j));
+        const growths = figures.map((f) => f.trendGrowthPct).filter(Number.isFinite);
+        const live = figures.map((f) => f.heap?.live.growthPct ?? NaN);
+        const outside = figures.map((f) => f.heap?.outsideHeap.growthPct ?? NaN);
+        const worst = (g: number[]) => (g.every(Number.isFinite) ? Math.max(...g) : null);
+        const settled = samples.some((s) => s.atS > SETTLE_S + cfg.soakSampleSeconds);
+        return {
+          seconds: cfg.soakSeconds,
+          sampleSeconds: cfg.soakSampleSeconds,
+          executors,
+          offeredPerSecond: (offered.endpoints * 1000) / offered.everyMs,
+          processes: figures,
+          intervals: samples.slice(0, -1).map((s, i) => ({
+            fromS: Math.round(s.atS),
+            rssMb: s.rssMb,
+            heapTotalMb: s.heap.map((h) => h?.heapTotalMb ?? null),
+            heapUsedMb: s.heap.map((h) => h?.heapUsedMb ?? null),
+            heapAfterGcMb: s.heap.map((h) => h?.heapUsedAfterGcMb ?? null),
+            externalMb: s.heap.map((h) => h?.externalMb ?? null),
+            answeredPerSecond: perInterval[i]?.answered ?? 0,
+            callStartP99Ms: perInterval[i]?.p99 ?? null,
+          })),
+          worstGrowthPct: growths.length === 0 ? null : Math.max(...growths),
+          flat: settled && growths.length > 0 ? figures.every((f) => f.flat) : null,
+          worstLiveHeapGrowthPct: worst(live),
+          worstOutsideHeapGrowthPct: worst(outside),
+          leakFree: settled
+            ? [...live, ...outside].every((g) => g < FLAT_GROWTH_PCT) // false for a NaN
+            : null,
+          heapSnapshotDir: cfg.soakHeapSnapshots ? probes.dir : null,
+        };
+      },
+      probes.env,
+    );
+  } finally {
+    await probes.close();
+  }
 }
 
-/** One process's RSS series: first, last, max, and its trend after the first minute. */
-function processTrend(label: string, series: readonly { atS: number; mb: number | null }[]) {
-  const known = series.filter((p): p is { atS: number; mb: number } => p.mb !== null);
-  const after = known.filter((p) => p.atS >= SETTLE_S);
-  const n = after.length;
-  const meanT = after.reduce((a, p) => a + p.atS, 0) / n;
-  const meanMb = after.reduce((a, p) => a + p.mb, 0) / n;
-  const sxx = after.reduce((a, p) => a + (p.atS - meanT) ** 2, 0);
-  const sxy = after.reduce((a, p) => a + (p.atS - meanT) * (p.mb - meanMb), 0);
-  const slopePerS = n >= 2 && sxx > 0 ? sxy / sxx : NaN;
-  const spanS = n >= 2 ? (after[n - 1]?.atS ?? 0) - (after[0]?.atS ?? 0) : 0;
-  const trendGrowthPct = (slopePerS * spanS * 100) / meanMb;
+/** Process `j`'s RSS and heap series: first, last, max, and their trends after the first minute. */
+function processFigures(label: string, samples: readonly Sample[], j: number): SoakProcess {
+  const series = (mb: (s: Sample) => number | null | undefined) =>
+    trendOf(
+      samples.map((s) => ({ atS: s.atS, mb: mb(s) ?? null })),
+      SETTLE_S,
+    );
+  const rss = series((s) => s.rssMb[j]);
+  const last = samples.findLast((s) => s.heap[j])?.heap[j] ?? null;
   return {
     label,
-    rssMb: {
-      first: known[0]?.mb ?? NaN,
-      last: known[known.length - 1]?.mb ?? NaN,
-      max: Math.max(...known.map((p) => p.mb)),
-    },
-    slopeMbPerMinute: slopePerS * 60,
-    trendGrowthPct,
-    flat: Number.isFinite(trendGrowthPct) && trendGrowthPct < FLAT_GROWTH_PCT,
+    rssMb: { first: rss.first, last: rss.last, max: rss.max },
+    slopeMbPerMinute: rss.slopeMbPerMinute,
+    trendGrowthPct: rss.growthPct,
+    flat: Number.isFinite(rss.growthPct) && rss.growthPct < FLAT_GROWTH_PCT,
+    heap:
+      last === null
+        ? null
+        : {
+            used: series((s) => s.heap[j]?.heapUsedMb),
+            live: series((s) => s.heap[j]?.heapUsedAfterGcMb),
+            // Both read by the probe at the same instant (RSS from /proc is up to a second apart).
+            outsideHeap: series((s) => {
+              const h = s.heap[j];
+              return h ? h.rssMb - h.heapTotalMb : null;
+            }),
+            majorGcs: last.majorGcs,
+          },
   };
 }
 
