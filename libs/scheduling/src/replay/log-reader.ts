@@ -1,4 +1,4 @@
-import { catalogue, parseEvent, readTrustedEvent, type RecordedEvent } from '@orrery/domain';
+import { catalogue, parseEvent, readTrustedEvent, toIso, type RecordedEvent } from '@orrery/domain';
 import { connectionDefaults } from '@orrery/postgres';
 import pg from 'pg';
 
@@ -53,17 +53,17 @@ type Row = [
   typeVersion: number,
   data: unknown,
   metadata: unknown,
-  recordedAt: string,
+  recordedAt: number,
 ];
 
 // Postgres writes each chunk as ONE JSON text (its CPU, the other core's): a single JSON.parse
-// here instead of a row message, two jsonb parses and a Date per event. recorded_at is formatted
-// as JavaScript's toISOString would (milliseconds, truncated as Date truncates microseconds).
+// here instead of a row message, two jsonb parses and a Date per event. recorded_at comes as
+// epoch milliseconds, truncated as Date truncates microseconds, and is written as toISOString
+// writes it here (a tenth of the query's time went to formatting it in Postgres).
 const CHUNK_SQL = `
   select coalesce(json_agg(json_build_array(position, stream_id, stream_version, type,
-    type_version, data, metadata,
-    to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) order by position),
-    '[]')::text as chunk
+    type_version, data, metadata, floor(extract(epoch from recorded_at) * 1000)::bigint)
+    order by position), '[]')::text as chunk
   from events where position > $1 and position <= $2`;
 
 const PARTITION_SQL = `${CHUNK_SQL}
@@ -136,7 +136,8 @@ const CURRENT = new Map(Object.entries(catalogue).map(([type, entry]) => [type, 
 function decode(rows: readonly Row[], verify: boolean): Pick<LogChunk, 'events' | 'unreadable'> {
   const events: RecordedEvent[] = [];
   const unreadable: UnreadableEvent[] = [];
-  for (const [position, streamId, streamVersion, type, version, data, metadata, at] of rows) {
+  for (const [position, streamId, streamVersion, type, version, data, metadata, ms] of rows) {
+    const at = toIso(ms);
     if (!verify && CURRENT.get(type) === version && typeof metadata === 'object' && metadata) {
       // readTrustedEvent's answer, built in place: this loop runs for every event of the log.
       const event = { type, data, metadata, position, streamId, streamVersion, recordedAt: at };
