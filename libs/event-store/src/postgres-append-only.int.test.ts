@@ -26,6 +26,7 @@ describe('migrations', () => {
       '0003_service_role',
       '0004_stream_scoped_idempotency',
       '0005_tenant_notify',
+      '0006_job_endpoints_index',
     ]);
     const lines: string[] = [];
     expect(await migrateDatabase(db().url, (line) => lines.push(line))).toEqual([]);
@@ -60,6 +61,22 @@ describe('migrations', () => {
     } finally {
       await kysely.destroy();
     }
+  });
+});
+
+describe('indexes', () => {
+  it("find a job's endpoints among the registrations alone, never the tenant's whole log", async () => {
+    const plan = await withClient(db().url, async (client) => {
+      await client.query('begin');
+      await client.query('set local enable_seqscan = off'); // a tiny table: plan as for a big one
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `explain select distinct stream_id from events
+         where tenant_id = 't1' and type = 'EndpointRegistered' and data->>'jobId' = 'nightly'`,
+      );
+      await client.query('rollback');
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('events_job_endpoints_idx');
   });
 });
 

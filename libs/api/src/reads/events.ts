@@ -56,7 +56,8 @@ export async function jobStreamIds(
     .select('stream_id')
     .distinct()
     .where('tenant_id', '=', tenantId)
-    .where('type', '=', 'EndpointRegistered')
+    // A literal, not a parameter: the planner then knows the partial index covers the query.
+    .where(sql<boolean>`type = 'EndpointRegistered'`)
     .where(sql<string>`data->>'jobId'`, '=', jobId)
     .execute();
   return [jobStream(tenantId, jobId), ...rows.map((row) => row.stream_id)];

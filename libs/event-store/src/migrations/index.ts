@@ -4,6 +4,7 @@ import { idempotencyKeys } from './0002-idempotency-keys.js';
 import { serviceRole } from './0003-service-role.js';
 import { streamScopedIdempotency } from './0004-stream-scoped-idempotency.js';
 import { tenantNotify } from './0005-tenant-notify.js';
+import { jobEndpointsIndex } from './0006-job-endpoints-index.js';
 
 /** The event store's migrations, applied in name order. Never edit one that has shipped. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -12,4 +13,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003_service_role': serviceRole,
   '0004_stream_scoped_idempotency': streamScopedIdempotency,
   '0005_tenant_notify': tenantNotify,
+  '0006_job_endpoints_index': jobEndpointsIndex,
 };
