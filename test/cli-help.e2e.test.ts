@@ -38,7 +38,7 @@ const verbs: readonly (readonly [string, readonly string[]])[] = [
   ['explain', ['<endpoint>', '--at', '--recent', '--json']],
   ['history', ['<endpoint|job>', '--since', '--limit', '--json']],
   ['events tail', ['--follow', '--type', '--after', '--json']],
-  ['replay', ['--to', '--swap', '--verify', '--json']],
+  ['replay', ['--to', '--swap', '--verify', '--workers', '--json']],
   ['what-if', ['--from', '--to', '--set', '--remove-edge', '--json']],
   ['mcp', ['--url', '--key', 'ORRERY_API_KEY']],
 ];
@@ -68,12 +68,13 @@ describe('orrery --help', () => {
 
 describe('a wrong command line', () => {
   it('is refused with exit 2, naming what is wrong and suggesting the nearest verb or option', async () => {
-    const [verb, sub, option, missing, missingSecond] = await Promise.all([
+    const [verb, sub, option, missing, missingSecond, value] = await Promise.all([
       orrery('histroy', 'demo-orders'),
       orrery('events', 'tial'),
       orrery('history', 'demo-orders', '--jsn'),
       orrery('explain'),
       orrery('key', 'revoke', 'acme'),
+      orrery('replay', '--workers', 'two'),
     ]);
     expect(verb).toMatchObject({ code: 2, stdout: '' });
     expect(verb.stderr).toMatch(/^orrery: unknown command 'histroy'\n\(Did you mean history\?\)/);
@@ -87,6 +88,8 @@ describe('a wrong command line', () => {
     );
     expect(missingSecond).toMatchObject({ code: 2 });
     expect(missingSecond.stderr).toMatch(/missing required argument 'keyId'/);
+    expect(value).toMatchObject({ code: 2 });
+    expect(value.stderr).toContain('--workers: two is not a number of threads from 0 to 16');
   });
 });
 

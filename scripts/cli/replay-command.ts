@@ -28,6 +28,10 @@ export function replayCommand(): Command {
       '--verify',
       "check every event against the catalogue's schemas, as the projection does (slower)",
     )
+    .option(
+      '--workers <n>',
+      "threads that fold the log, each its share of the endpoints (default 2, 1 on one core; 0: this process's own thread)",
+    )
     .addOption(jsonOption())
     .action(async (options: ReplayOptions) => {
       const { replayLog } = await import('../lib/replay-command.js');

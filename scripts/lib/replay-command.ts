@@ -28,6 +28,7 @@ export interface ReplayOptions {
   readonly endpoint?: string;
   readonly swap?: boolean;
   readonly verify?: boolean;
+  readonly workers?: string;
   readonly json?: boolean;
 }
 
@@ -47,6 +48,10 @@ function parseTo(text: string | undefined): number | Date | null | undefined {
 export async function replayLog(command: Command, options: ReplayOptions): Promise<number> {
   const to = parseTo(options.to);
   if (to === null) usageError(command, `--to: ${options.to} is neither a position nor an ISO time`);
+  const workers = options.workers === undefined ? undefined : Number(options.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 16)) {
+    usageError(command, `--workers: ${options.workers} is not a number of threads from 0 to 16`);
+  }
   const scope: ReplayScope = {
     ...(options.tenant === undefined ? {} : { tenantId: options.tenant }),
     ...(options.job === undefined ? {} : { jobId: options.job }),
@@ -65,6 +70,7 @@ export async function replayLog(command: Command, options: ReplayOptions): Promi
       ...(to === undefined ? {} : { to }),
       swap: options.swap === true,
       verify: options.verify === true,
+      ...(workers === undefined ? {} : { workers }),
       log: pino({ level: process.env['LOG_LEVEL'] ?? 'warn' }, pino.destination(2)),
       onProgress: (p) => progress.update(p),
     });
