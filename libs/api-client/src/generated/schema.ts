@@ -4533,8 +4533,10 @@ export interface components {
       events: number;
       /** @description Reading and folding the log, and writing the replayed rows */
       replayMs: number;
-      /** @description Where `replayMs` went */
+      /** @description Where `replayMs` went (folded in worker threads: the stages of the one that took longest) */
       timings: {
+        /** @description Starting the fold's worker threads (a whole or one tenant's replay) */
+        startMs?: number;
         /** @description Waiting for the next chunk of the log */
         readMs: number;
         /** @description Reading events from the chunks */

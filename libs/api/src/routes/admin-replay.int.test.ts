@@ -30,6 +30,8 @@ describe('POST /v1/admin/replay', () => {
     const { status, body } = await replay({});
     expect(status).toBe(200);
     expect(body).toMatchObject({ differences: [], notCompared: null, streams: null, parked: [] });
+    // Folded in worker threads (the API process's loop stays free): their start is a stage.
+    expect(body.timings.startMs).toBeGreaterThan(0);
     expect(body.tables.find((t: { table: string }) => t.table === 'schedule')).toEqual({
       table: 'schedule',
       live: 2,

@@ -106,13 +106,19 @@ export const ReplayReportSchema = responseBody(
       replayMs: z.number().describe('Reading and folding the log, and writing the replayed rows'),
       timings: z
         .object({
+          startMs: z
+            .number()
+            .optional()
+            .describe("Starting the fold's worker threads (a whole or one tenant's replay)"),
           readMs: z.number().describe('Waiting for the next chunk of the log'),
           decodeMs: z.number().describe('Reading events from the chunks'),
           foldMs: z.number().describe("The projection's folds"),
           writeWaitMs: z.number().describe('Waiting for rows to be written while folding'),
           finishMs: z.number().describe('Writing the final rows (schedule, jobs, runs in flight)'),
         })
-        .describe('Where `replayMs` went'),
+        .describe(
+          'Where `replayMs` went (folded in worker threads: the stages of the one that took longest)',
+        ),
       compareMs: z.number(),
       parked: z
         .array(z.object({ streamId: z.string(), position: z.number().int(), error: z.string() }))
