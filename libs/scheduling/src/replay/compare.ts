@@ -108,13 +108,19 @@ export async function compareTables(
         )
       : sql<boolean>`false`;
     const ignore = sql`${[...spec.ignore]}::text[]`;
+    // Rows compared column by column, typed (the columns but those ignored): as exact as
+    // comparing them as JSON, without building two JSON documents per row.
+    const columns = (await columnsOf(db, input.live, table)).filter(
+      (c) => !spec.ignore.includes(c),
+    );
+    const row = (alias: 'l' | 's') => sql`row(${sql.join(columns.map(side(alias)))})`;
     const differing = (select: RawBuilder<unknown>) => sql`
       ${sides} ${select}
       from l full join s on ${sql.join(
         spec.key.map((c) => sql`l.${sql.ref(c)} = s.${sql.ref(c)}`),
         sql` and `,
       )}
-      where (to_jsonb(l) - ${ignore}) is distinct from (to_jsonb(s) - ${ignore}) and not ${moved}`;
+      where ${row('l')} is distinct from ${row('s')} and not ${moved}`;
     const { rows: counts } = await sql<{ live: number; replayed: number; differences: number }>`
       with d as (${differing(sql`select 1`)})
       select (select count(*) from ${sql.id(input.live, table)} t where ${where}) as live,
@@ -150,4 +156,17 @@ export async function compareTables(
     }
   }
   return { tables, differences };
+}
+
+/** A live read model's columns, in their order. */
+async function columnsOf(
+  db: Kysely<SchedulingSchema>,
+  schema: string,
+  table: ReplayedTable,
+): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    select column_name as name from information_schema.columns
+    where table_schema = ${schema} and table_name = ${table} order by ordinal_position`.execute(db);
+  if (rows.length === 0) throw new Error(`no columns found for ${schema}.${table}`);
+  return rows.map((r) => r.name);
 }
