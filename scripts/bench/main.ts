@@ -1,74 +1,12 @@
 /**
- * `npm run bench`: Orrery's full pipeline against a raw BullMQ + undici
- * baseline, on this machine, in one run.
- *
- *   1. baseline   — a producer fills a BullMQ queue; a Worker (same concurrency as
- *                   Orrery's executor) calls the loopback target with undici. No event log.
- *   2. throughput — Orrery (projection + dispatcher + executor over Postgres and BullMQ)
- *                   with BENCH_ENDPOINTS endpoints on a 100 ms interval, kept saturated.
- *   3. lateness   — Orrery at a fixed offered load (BENCH_RATE runs/s, slots spread
- *                   evenly): dispatch lateness percentiles from the `runs` read model.
- *   4. commands   — command and explain latency through the API on an endpoint whose
- *                   stream holds BENCH_LONG_STREAM events, against one of 100 events.
- *   5. cascades   — cascade hop latency (upstream ResponseRecorded → downstream HTTP call
- *                   start) at a sustained BENCH_CHAIN_RATE chains/s of four-stage chains
- *                   (BENCH_CHAINS heads on an interval → s2 → s3 → s4, trigger-only, one edge
- *                   each): p50/p95/p99/max against p50 ≤ 20 ms and p99 ≤ 100 ms, where each
- *                   hop's time goes (cascade processor, projection + dispatcher, queue +
- *                   executor) from the log's timestamps, chains completed, no stage run twice.
- *   6. pipeline   — a BENCH_PIPELINE_ENDPOINTS-endpoint document (10 000: 1000 jobs of 10, ~9 900
- *                   edges, across jobs too) applied in one PUT /v1/pipelines/{name}, against
- *                   BENCH_PIPELINE_SAMPLE (300) of its endpoints registered one POST at a time,
- *                   extrapolated; the apply's time against the ≤ 5 s goal. Needs no Redis.
- *   7. replay     — only when asked for (`--only replay`): BENCH_REPLAY_EVENTS (1 000 000)
- *                   generated events, the read models rebuilt from position 0 by `replay`
- *                   (then checked with `replay --verify`), events/s against reading the same
- *                   log and against the live projection catching up, where the time goes, and
- *                   the ≥ 100 000 events/s goal. Needs no Redis.
- *   8. tracing    — only when asked for (`--only tracing`): the saturated pipeline in short
- *                   interleaved rounds with tracing off (no SDK), an SDK sampling and exporting
- *                   by OTLP/HTTP to a loopback sink, and an SDK with sampler always_off: runs/s,
- *                   call-start lateness, CPU per run, spans exported per run, ratios to off, and
- *                   whether tracing off costs anything measurable (scripts/bench/README.md).
- *   9. api        — API reads on one process: a bare Fastify route, GET /v1/jobs/{id}, /v1/jobs,
- *                   /v1/endpoints/{id} and its explain, each saturated by autocannon (a worker
- *                   thread) and at BENCH_API_RATE req/s: req/s, share of bare, p50/p95/p99, the
- *                   server's CPU profile; goals p99 ≤ 10 ms and ≥ 25 % of bare. Needs no Redis.
- *  10. distributed — projection, dispatcher and 1, 2, 3 executors (BENCH_DISTRIBUTED_EXECUTORS)
- *                   as separate processes over Redis and Postgres: call-start lateness at
- *                   BENCH_RATE runs/s, then runs/s saturated (ratio to the baseline), CPU and
- *                   memory per process — the scale curve of the topology docker-compose runs.
- *  11. soak       — only when asked for (`--only soak`): that topology at BENCH_RATE runs/s for
- *                   BENCH_SOAK_SECONDS (300), each process's RSS sampled; flat or not.
- *  12. scale      — only when asked for (`--only scale`): 10 000 and 100 000 endpoints
- *                   (BENCH_SCALE_ENDPOINTS) registered idle: registration and projection time,
- *                   claim time idle and all due, reads as the log grows, bytes per event and per
- *                   schedule row, memory per endpoint. Needs no Redis.
- *  13. log        — only when asked for (`--only log`): one log grown in SQL to 1, 3 and 10 million
- *                   events (BENCH_LOG_EVENTS) from a seed written through appendMany; at each size
- *                   the reads users depend on (a stream, the tail, the projection's catch-up batch,
- *                   the head, GET /v1/events pages by tenant, endpoint, job, type and time window),
- *                   p50/p99, bytes per event (table and each index); goal p99 flat (≤ 2× the first
- *                   size's). ~10 GB of disk while it runs. Needs no Redis.
+ * `npm run bench`: Orrery's pipeline against a raw BullMQ + undici baseline, on this machine, in
+ * one run. The phases, what each measures, its goal and its environment variables are listed in
+ * scripts/bench/README.md (the table at its top and the knobs at its end); config.ts reads them.
  *
  * Run some phases only with `npm run bench -- --only pipeline` (or BENCH_PHASES=pipeline,commands).
- *
- * Prints runs/s for both, the ratio, lateness p50/p95/p99, where the time goes
- * (per-run stages, per-operation timings and batch sizes, ordering-lock
- * utilisation, CPU per process) read from the meters the runtime records into
- * (docs/observability.md), command latency by stream length, and writes the
- * same as JSON under bench/results/. Each Orrery phase gets a fresh database
- * (dropped at the end) and a unique BullMQ prefix (keys deleted). Only 127.0.0.1.
- *
- * Environment (all optional): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
- * BENCH_ENDPOINTS (2000), BENCH_EVERY_MS (100), BENCH_RATE (500),
- * BENCH_LATENESS_EVERY_MS (1000), BENCH_CONCURRENCY (32), BENCH_BATCH_SIZE (200),
- * BENCH_PHASES (baseline,throughput,lateness,commands,cascades), BENCH_LONG_STREAM
- * (1000000), BENCH_COMMANDS (200), BENCH_CHAINS (200), BENCH_CHAIN_RATE (200: chains/s),
- * BENCH_PIPELINE_ENDPOINTS (10000), BENCH_PIPELINE_SAMPLE (300), BENCH_REPLAY_EVENTS (1000000),
- * BENCH_REPLAY_BATCH (2000), BENCH_TRACING_ROUNDS (3), BENCH_TRACING_SECONDS (6), BENCH_TRACING_ENDPOINTS (1000),
- * BENCH_PROFILE (0: 1 adds a main-thread CPU profile per window), BENCH_TARGET (thread | inline), BENCH_LOG_LEVEL (warn), DATABASE_URL
- * (unset: embedded PostgreSQL), REDIS_URL (redis://127.0.0.1:6379).
+ * Each Orrery phase gets a fresh database (dropped at the end) and a unique BullMQ prefix (keys
+ * deleted); everything stays on 127.0.0.1. Results are printed and written as JSON under
+ * bench/results/.
  *
  * Exit codes: 0 done (targets met or not), 1 failed, 2 Redis unreachable (for a phase needing it).
  */
