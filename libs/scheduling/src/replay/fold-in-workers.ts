@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ReplayParked, ReplayProgress, ReplayTimings } from './fold-into.js';
-import { writeFinal, writeRows, type FoldResult } from './fold-writes.js';
+import { parkedOnce, writeFinal, writeRows } from './fold-writes.js';
 import type { Shadow } from './shadow.js';
 import type { FromWorker, ToWorker, WorkerTask } from './worker-messages.js';
 
@@ -111,7 +111,11 @@ export async function foldInWorkers(
     const finishMs = performance.now() - folded;
     const startMs = Math.max(0, folded - started - total(slowest.timings));
     return {
-      parked: parkedOf(done.map((d) => d.result)),
+      parked: parkedOnce(done.map((d) => d.result)).map(({ streamId, position, error }) => ({
+        streamId,
+        position,
+        error,
+      })),
       events: done.reduce((n, d) => n + d.read, 0),
       timings: { ...slowest.timings, startMs, finishMs },
     };
@@ -121,13 +125,6 @@ export async function foldInWorkers(
 }
 
 const total = (t: Done['timings']) => t.readMs + t.decodeMs + t.foldMs + t.writeWaitMs;
-
-function parkedOf(parts: readonly FoldResult[]): ReplayParked[] {
-  const byStream = new Map(parts.flatMap((p) => p.parked).map((at) => [at.streamId, at]));
-  return [...byStream.values()]
-    .sort((a, b) => a.position - b.position)
-    .map(({ streamId, position, error }) => ({ streamId, position, error }));
-}
 
 // Loader hooks belong to a thread: the worker registers tsx (a runtime dependency: the services
 // run TypeScript through it) and imports its entry through it.

@@ -78,11 +78,14 @@ export async function writeFinal(
       await writeBatch(trx, batch, source);
     }
   });
-  // A job or tenant stream parked by every part is parked once.
-  const parked = new Map(parts.flatMap((p) => p.parked).map((at) => [at.streamId, at]));
   const streams = new ParkedStreams(db, processor);
-  const inOrder = [...parked.values()].sort((a, b) => a.position - b.position);
-  for (const { error, ...stream } of inOrder) await streams.park(stream, error);
+  for (const { error, ...stream } of parkedOnce(parts)) await streams.park(stream, error);
+}
+
+/** The parts' parked streams in position order, once each (every part reads jobs and tenants). */
+export function parkedOnce(parts: readonly FoldResult[]): ParkedAt[] {
+  const byStream = new Map(parts.flatMap((p) => p.parked).map((at) => [at.streamId, at]));
+  return [...byStream.values()].sort((a, b) => a.position - b.position);
 }
 
 // `json_to_recordset` reads the text as it goes (no jsonb built first). Instants are epoch
