@@ -38,7 +38,7 @@ export interface ReplayOptions {
   /**
    * Check every event against the catalogue's schemas, as the live projection's reads do.
    * Default false: events were checked when made; a replay checks their type and version (and
-   * upcasts older ones), about twice as fast. Scoped replays always check.
+   * upcasts older ones), faster (the replay bench measures both). Scoped replays always check.
    */
   readonly verify?: boolean;
   /**
