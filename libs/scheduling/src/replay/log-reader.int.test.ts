@@ -39,7 +39,7 @@ async function insert(rows: { type: string; version?: number; data: unknown }[])
 
 async function read(options: { verify: boolean; chunk: number }): Promise<LogChunk[]> {
   const chunks: LogChunk[] = [];
-  for await (const chunk of readLog(db().url, { after: 0, through: 5, ...options })) {
+  for await (const chunk of readLog(db().url, { after: 0, through: 6, ...options })) {
     chunks.push(chunk);
   }
   return chunks;
@@ -47,6 +47,14 @@ async function read(options: { verify: boolean; chunk: number }): Promise<LogChu
 
 const valid: DomainEvent[] = [registered('e1'), dispatched('run-a', T0)];
 const negative = responded('run-a', { at: T0 + 10 });
+const refusalV1 = {
+  proposalId: 'p1',
+  slot: 'oneShot',
+  source: 'user',
+  sourceId: 'u1',
+  rule: 'outranked',
+  detail: 'a planner hint holds the slot',
+};
 
 beforeAll(async () => {
   await migrateDatabase(db().url, undefined, schedulingMigrations);
@@ -56,6 +64,8 @@ beforeAll(async () => {
     { type: negative.type, data: { ...negative.data, durationMs: -5 } },
     { type: 'NoSuchEvent', data: {} },
     { type: 'HintRejected', version: 9, data: {} },
+    // v1, upcast when read: the upcast event is checked in full, metadata included.
+    { type: 'HintRejected', version: 1, data: refusalV1 },
   ]);
 });
 
@@ -65,7 +75,7 @@ describe('readLog', () => {
     try {
       const fromStore = await store.readAll({ after: 0, limit: 2 });
       const chunks = await read({ verify: true, chunk: 2 });
-      expect(chunks.map((c) => c.through)).toEqual([2, 4, 5]);
+      expect(chunks.map((c) => c.through)).toEqual([2, 4, 6]);
       expect(chunks.flatMap((c) => c.events).slice(0, 2)).toEqual(fromStore);
     } finally {
       await store.close();
@@ -80,12 +90,30 @@ describe('readLog', () => {
       unreadable: chunks.flatMap((c) => c.unreadable.map((u) => u.position)),
     });
 
-    expect(where(trusted)).toEqual({ read: [1, 2, 3], unreadable: [4, 5] });
-    expect(where(checked)).toEqual({ read: [1, 2], unreadable: [3, 4, 5] });
+    expect(where(trusted)).toEqual({ read: [1, 2, 3, 6], unreadable: [4, 5] });
+    expect(where(checked)).toEqual({ read: [1, 2, 6], unreadable: [3, 4, 5] });
     const unreadable = checked.flatMap((c) => c.unreadable);
     expect(unreadable[0]).toMatchObject({ streamId: stream, streamVersion: 3, tenantId: 't1' });
     expect(unreadable[0]?.error).toMatch(/ResponseRecorded/);
     expect(unreadable[1]?.error).toMatch(/unknown event type NoSuchEvent/);
     expect(unreadable[2]?.error).toMatch(/HintRejected v9/);
+  });
+
+  it('leaves out what no fold reads, and reads whole an event it does not take as it is', async () => {
+    const events = (await read({ verify: false, chunk: 100 })).flatMap((c) => c.events);
+    const checked = (await read({ verify: true, chunk: 100 })).flatMap((c) => c.events);
+    const at = (list: typeof events, position: number) => list.find((e) => e.position === position);
+
+    // The response: its body and headers are left out, the rest is the event's.
+    const response = at(events, 3);
+    const { body, headers, ...rest } = negative.data as Record<string, unknown>;
+    expect([body, headers]).not.toEqual([undefined, undefined]);
+    expect(response?.data).toEqual({ ...rest, durationMs: -5 });
+    // An endpoint event's metadata is its tenant, one object for all of them.
+    expect(response?.metadata).toEqual({ tenantId: 't1' });
+    expect(at(events, 1)?.metadata).toBe(response?.metadata);
+    // The v1 refusal was read again whole, and upcast as a checked read upcasts it.
+    expect(at(events, 6)).toEqual(at(checked, 6));
+    expect(at(events, 6)?.metadata).toEqual({ tenantId: 't1', actor: { kind: 'user', id: 'u1' } });
   });
 });

@@ -1,7 +1,16 @@
 import { endpointStream, fold, type DomainEvent, type RecordedEvent } from '@orrery/domain';
-import { dispatched, endpointEvents, registered, responded, T0 } from '@orrery/domain/testing';
+import {
+  dispatched,
+  endpointEvents,
+  recordShop,
+  registered,
+  responded,
+  SHOP_TO,
+  T0,
+} from '@orrery/domain/testing';
 import { describe, expect, it } from 'vitest';
 import { schedulingWants } from '../projection/scheduling-projection.js';
+import { LEFT_OUT } from './log-reader.js';
 import { MemoryFold } from './memory-fold.js';
 
 const history = (id: string, run: string): DomainEvent[] => [
@@ -74,5 +83,45 @@ describe('MemoryFold', () => {
       { position: 3, streamId: e1, streamVersion: 2, tenantId: 't1', error: 'unreadable' },
     ]);
     expect(memory.takeReady(0)).toBeNull(); // its later events were skipped: no run
+  });
+
+  it('folds the same without what a trusted read leaves out, and never reads it', () => {
+    // A recorded minute of a shop: responses with bodies and headers, cascades, hints, a planner.
+    const history = recordShop().runUntil(SHOP_TO).history();
+    const events = [...history.endpoints.values(), ...history.jobs.values()]
+      .flat()
+      .sort((a, b) => a.position - b.position);
+    const left: readonly string[] = LEFT_OUT.data.ResponseRecorded;
+    const metadataKept: readonly string[] = LEFT_OUT.metadataOfEndpointEventsBut;
+    const unreadable = (what: string) => () => {
+      throw new Error(`a fold read ${what}, which a trusted replay leaves out`);
+    };
+    // As a trusted read gives them, but what it leaves out throws when read instead of missing.
+    const slim = events.map((event): RecordedEvent => {
+      if (!event.streamId.startsWith('endpoint-') || metadataKept.includes(event.type))
+        return event;
+      const metadata = new Proxy(
+        { tenantId: event.metadata.tenantId } as RecordedEvent['metadata'],
+        {
+          get: (target, key) =>
+            key === 'tenantId' ? target.tenantId : unreadable(`metadata.${String(key)}`)(),
+        },
+      );
+      if (event.type !== 'ResponseRecorded') return { ...event, metadata };
+      const data = Object.fromEntries(
+        Object.entries(event.data).filter(([k]) => !left.includes(k)),
+      );
+      for (const key of left) Object.defineProperty(data, key, { get: unreadable(`data.${key}`) });
+      return { ...event, metadata, data } as RecordedEvent;
+    });
+    expect(events.filter((e) => e.type === 'ResponseRecorded').length).toBeGreaterThan(10);
+
+    const whole = new MemoryFold(schedulingWants);
+    const trusted = new MemoryFold(schedulingWants);
+    whole.apply({ events, unreadable: [] });
+    trusted.apply({ events: slim, unreadable: [] });
+
+    expect(trusted.parked).toEqual([]);
+    expect(trusted.result()).toEqual(whole.result());
   });
 });
