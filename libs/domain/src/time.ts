@@ -1,7 +1,30 @@
 /** Instants are epoch milliseconds inside the domain and ISO-8601 strings in events. */
 export type Millis = number;
 
-export const toIso = (ms: Millis): string => new Date(ms).toISOString();
+/**
+ * `Date.prototype.toISOString`'s answer. Within one minute of the last call, only the seconds and
+ * milliseconds are written (from tables): a replay writes the time of every event of the log, in
+ * time order, and this is about five times as fast as a `Date` per call. Other instants (before
+ * 1970, from the year 10000, fractions, NaN) go to `toISOString`, which defines the answer.
+ */
+export function toIso(ms: Millis): string {
+  if (Number.isInteger(ms) && ms >= 0 && ms < YEAR_10000) {
+    const rest = ms % 60_000;
+    const minute = ms - rest;
+    if (minute !== lastMinute) {
+      lastMinute = minute;
+      minutePrefix = new Date(minute).toISOString().slice(0, 17); // YYYY-MM-DDTHH:mm:
+    }
+    return minutePrefix + SECONDS[(rest / 1000) | 0] + MILLIS[rest % 1000];
+  }
+  return new Date(ms).toISOString();
+}
+
+const YEAR_10000 = Date.UTC(10_000, 0, 1);
+let lastMinute = Number.NaN;
+let minutePrefix = '';
+const SECONDS = Array.from({ length: 60 }, (_, s) => `${String(s).padStart(2, '0')}.`);
+const MILLIS = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, '0')}Z`);
 
 export const fromIso = (iso: string): Millis => {
   const ms = iso.length === 24 ? fromCanonicalIso(iso) : Date.parse(iso);

@@ -15,6 +15,27 @@ const byFromIso = (iso: string): number | 'throws' => {
   }
 };
 
+describe('toIso', () => {
+  it('writes what Date.prototype.toISOString writes, in time order or not', () => {
+    const instant = fc.oneof(
+      fc.integer({ min: -62_135_596_800_000, max: 253_402_300_799_999 }),
+      fc.integer({ min: 1_700_000_000_000, max: 1_700_000_180_000 }), // a few minutes: cached
+      fc.double({ min: -1e13, max: 1e13, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(fc.array(instant, { minLength: 1, maxLength: 20 }), (instants) => {
+        for (const ms of instants) expect(toIso(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 2_000 },
+    );
+    for (const ms of [0, 59_999, 60_000, Date.UTC(9999, 11, 31, 23, 59, 59, 999)]) {
+      expect(toIso(ms)).toBe(new Date(ms).toISOString());
+    }
+    expect(() => toIso(Number.NaN)).toThrow(RangeError);
+    expect(() => toIso(Date.UTC(275_761, 0, 1))).toThrow(RangeError);
+  });
+});
+
 describe('fromIso', () => {
   it('reads back every instant toIso writes', () => {
     fc.assert(
