@@ -146,8 +146,9 @@ describe('a replay of a live system', () => {
     expect(new Set(reports.map((r) => r.events)).size).toBe(1);
   });
 
-  it("writes into a shadow with its tables' keys and none of the indexes that enforce nothing", async () => {
+  it("writes into an unlogged shadow with its tables' keys and none of the indexes that enforce nothing", async () => {
     let indexes: { table: string; unique: boolean }[] = [];
+    let persistence: string[] = [];
     await run({
       batchSize: 5,
       onProgress: async () => {
@@ -158,10 +159,16 @@ describe('a replay of a live system', () => {
           join pg_class t on t.oid = i.indrelid
           where t.relnamespace = ${schema ?? '?'}::regnamespace`.execute(live);
         indexes = rows;
+        const tables = await sql<{ persistence: string }>`
+          select distinct relpersistence as persistence from pg_class
+          where relnamespace = ${schema ?? '?'}::regnamespace and relkind = 'r'`.execute(live);
+        persistence = tables.rows.map((r) => r.persistence);
       },
     });
     expect(indexes.map((i) => i.table)).toEqual(expect.arrayContaining(['runs', 'schedule']));
     expect(indexes.filter((i) => !i.unique)).toEqual([]);
+    // No WAL for rows a crash would throw away anyway; a swap copies them into logged tables.
+    expect(persistence).toEqual(['u']);
   });
 
   it("as the services' role, replays into temporary tables (it may not create a schema)", async () => {

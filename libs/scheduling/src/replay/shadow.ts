@@ -44,7 +44,7 @@ export async function leftoverShadows(live: SchedulingDb): Promise<string[]> {
 }
 
 /**
- * Creates empty copies (`like … including all`: columns, defaults, constraints, indexes) of the
+ * Creates empty unlogged copies (`like … including all`: columns, defaults, constraints, indexes) of the
  * tables the scheduling projection writes, and of its checkpoint and parked streams — without
  * their secondary indexes (see {@link dropSecondaryIndexes}).
  */
@@ -83,8 +83,12 @@ export async function createShadow(
       await sql`create schema ${sql.id(schema)}`.execute(db);
       created = true;
     }
+    // Unlogged: the shadow's rows are written without WAL. A crash empties them, which loses
+    // nothing (a replay that did not finish is thrown away), and a swap copies them into the
+    // live tables, whose writes are logged. Temporary tables are never logged.
+    const unlogged = kind === 'schema' ? sql`unlogged` : sql``;
     for (const table of shadowTables) {
-      await sql`create table ${sql.id(schema, table)}
+      await sql`create ${unlogged} table ${sql.id(schema, table)}
         (like ${sql.id(liveSchema, table)} including all)`.execute(db);
     }
     await dropSecondaryIndexes(db, schema);
