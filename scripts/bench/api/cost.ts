@@ -6,6 +6,9 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx scripts/bench/api/cost.ts
  *
+ * COST_REQUESTS sets the requests measured per target (default 3000); COST_TARGETS, a
+ * comma-separated list of paths, measures those instead of the API phase's reads.
+ *
  * The database must run on this host (its backends' CPU is read from /proc).
  */
 import { readFile } from 'node:fs/promises';
@@ -19,7 +22,7 @@ import { seed } from './phase.js';
 
 const REQUESTS = Number(process.env['COST_REQUESTS'] ?? 3_000);
 const IN_FLIGHT = 10;
-const TARGETS = [
+const TARGETS = process.env['COST_TARGETS']?.split(',') ?? [
   '/v1/jobs/job-0000',
   '/v1/jobs',
   '/v1/endpoints/ep-0001',

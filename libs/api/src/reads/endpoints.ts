@@ -17,6 +17,7 @@ import {
   type OneShotHint,
 } from '@orrery/domain';
 import { endpointSnapshot } from '@orrery/scheduling';
+import { parkedView, readEndpointWithJob } from './endpoint-head.js';
 import { jobState } from './jobs.js';
 import { readStreamHead } from './stream-head.js';
 import { redactHeaders } from '@orrery/secrets';
@@ -196,13 +197,7 @@ export async function parkedOf(
     .orderBy('processor')
     .execute();
   for (const row of rows) {
-    const view = {
-      processor: row.processor,
-      error: row.error,
-      since: new Date(row.parked_at).toISOString(),
-      position: Number(row.position),
-    };
-    out.set(row.stream_id, [...(out.get(row.stream_id) ?? []), view]);
+    out.set(row.stream_id, [...(out.get(row.stream_id) ?? []), parkedView(row)]);
   }
   return out;
 }
@@ -223,21 +218,19 @@ export async function endpointContext(
 }
 
 /**
- * {@link readEndpoint} with its {@link endpointContext}, in two round trips: the endpoint's
- * parked streams are read alongside the endpoint, its job once the endpoint names it.
+ * {@link readEndpoint} with its {@link endpointContext}, in one statement
+ * ({@link readEndpointWithJob}).
  */
 export async function readEndpointInContext(
-  deps: Pick<ApiDeps, 'db' | 'pool'>,
+  deps: Pick<ApiDeps, 'pool'>,
   tenantId: string,
   endpointId: string,
 ): Promise<{ state: EndpointState; context: EndpointContext }> {
-  const stream = endpointStream(tenantId, endpointId);
-  const [state, parked] = await Promise.all([
-    readEndpoint(deps, tenantId, endpointId),
-    parkedOf(deps.db, [stream]),
-  ]);
-  const job = await jobState(deps, tenantId, state.jobId);
-  return { state, context: { holds: holdsOf(job), parked: parked.get(stream) ?? [] } };
+  const { state, job, parked } = await readEndpointWithJob(deps.pool, tenantId, endpointId, {
+    parked: true,
+  });
+  if (state.status === 'unregistered') throw notFound(endpointId);
+  return { state, context: { holds: holdsOf(job), parked } };
 }
 
 /**

@@ -17,8 +17,7 @@ import {
   type RecordedEvent,
 } from '@orrery/domain';
 import type { ApiDeps } from '../deps.js';
-import { readEndpointHead } from './endpoints.js';
-import { jobState } from './jobs.js';
+import { readEndpointWithJob } from './endpoint-head.js';
 import { cascadeEventView, cascadeInputsView, dependenciesView } from './explain-cascade.js';
 import { ProblemError } from '../problem.js';
 import type {
@@ -40,28 +39,29 @@ export const RECENT_WINDOW = 200;
  * last event at or before it was recorded. Time comes from the log, so the
  * same `at` always gives the same answer (replay).
  *
- * Now (no `at`) starts from the read model's snapshot and reads only the
- * events after it, plus the last {@link RECENT_WINDOW} events for the recent
- * decisions, so its cost does not grow with the stream's age. A past `at`
- * folds the stream from its start up to then.
+ * Now (no `at`) starts from the read model's snapshots of the endpoint and its
+ * job and reads only the events after them, plus the endpoint's last
+ * {@link RECENT_WINDOW} events for the recent decisions, in one statement
+ * ({@link readEndpointWithJob}), so its cost does not grow with the stream's
+ * age. A past `at` folds the stream from its start up to then.
  *
  * @throws ProblemError not_found when the endpoint is not the tenant's, or did
  *   not exist yet at `at`.
  */
 export async function explainEndpoint(
-  deps: Pick<ApiDeps, 'store' | 'events' | 'db' | 'pool' | 'now'>,
+  deps: Pick<ApiDeps, 'store' | 'events' | 'pool' | 'now'>,
   tenantId: string,
   endpointId: string,
   { at, recent }: { at?: string | undefined; recent: number },
 ): Promise<ExplanationView> {
   const streamId = endpointStream(tenantId, endpointId);
   if (at === undefined) {
-    const head = await readEndpointHead(deps, tenantId, endpointId, RECENT_WINDOW);
+    const head = await readEndpointWithJob(deps.pool, tenantId, endpointId, {
+      window: RECENT_WINDOW,
+    });
     const { state } = head;
     const window = head.events.filter((e) => e.streamVersion > state.version - RECENT_WINDOW);
-    const job =
-      state.status === 'unregistered' ? null : await jobState(deps, tenantId, state.jobId);
-    return explanation(endpointId, state, holdsOf(job), window, deps.now(), recent, at);
+    return explanation(endpointId, state, holdsOf(head.job), window, deps.now(), recent, at);
   }
   const stream = await deps.store.readStream(streamId);
   let time: Millis | null;

@@ -18,7 +18,7 @@ export interface StreamHead<State> {
 }
 
 /** The snapshot row has `state` and no position; every other row is an event of the stream. */
-type HeadRow = EventRow & { readonly state: unknown };
+export type HeadRow = EventRow & { readonly state: unknown };
 
 /**
  * The statement: $1 tenant, $2 id, $3 the decider's state version, $4 the stream, [$5 window].
@@ -74,6 +74,17 @@ export async function readStreamHead<State extends { readonly version: number },
     text: statement(source, window > 0),
     values: [tenantId, id, decider.stateVersion, streamId, ...(window > 0 ? [window] : [])],
   });
+  return foldHead(decider, rows);
+}
+
+/**
+ * One stream's rows of a head statement (its snapshot row, if any, then its events in stream
+ * order), folded: the snapshot's state and the events after it.
+ */
+export function foldHead<State extends { readonly version: number }, Command>(
+  decider: Decider<State, Command>,
+  rows: readonly HeadRow[],
+): StreamHead<State> {
   const snapshot = rows.find((row) => row.position === null);
   const from: State = snapshot
     ? { ...(snapshot.state as State), version: snapshot.stream_version }

@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  defaultPlannerSettings,
-  jobDecider,
-  jobStream,
-  toIso,
-  type JobCommand,
-  type JobState,
-  type PlannerSettings,
-} from '@orrery/domain';
+import { jobDecider, jobStream, toIso, type JobCommand, type JobState } from '@orrery/domain';
 import { jobSnapshot } from '@orrery/scheduling';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { command as runCommand } from '../commands/command.js';
+import { readJobPage } from '../reads/job-page.js';
 import { readJob } from '../reads/jobs.js';
 import {
   encodeCursor,
@@ -129,26 +122,15 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { limit, cursor, status } = request.query;
       const after = pageAfter(cursor, z.number().int());
-      let query = db
-        .selectFrom('jobs')
-        .select(['state', 'created_position', 'planner'])
-        .where('tenant_id', '=', request.tenantId)
-        .orderBy('created_position')
-        .limit(limit + 1);
-      if (after !== undefined) query = query.where('created_position', '>', after);
-      if (status) query = query.where('status', '=', status);
-      const rows = await query.execute();
-      // A row written before jobs had planner settings holds none (null): the defaults.
-      const items = rows.slice(0, limit).map((row) =>
-        jobView({
-          ...(row.state as JobState),
-          planner: (row.planner as PlannerSettings | null) ?? defaultPlannerSettings,
-        }),
-      );
+      const rows = await readJobPage(app.deps.pool, request.tenantId, {
+        after,
+        status,
+        limit: limit + 1,
+      });
       const last = rows[limit - 1];
       return {
-        items,
-        nextCursor: rows.length > limit && last ? encodeCursor(last.created_position) : null,
+        items: rows.slice(0, limit).map((row) => jobView(row.state)),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.position) : null,
       };
     },
   );
