@@ -46,6 +46,9 @@ export async function readTenant(store: EventStore, tenantId: string): Promise<T
   return state;
 }
 
+/** A page's cursor (built once, not per request). */
+const TenantCursor = z.number().int().nonnegative();
+
 /**
  * A page of tenants in creation order, read from the log: the page's TenantCreated events
  * (through the index on `type`), then the streams of those tenants in one query, folded. A page
@@ -55,7 +58,7 @@ export async function listTenants(
   events: Kysely<EventStoreSchema>,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: TenantSummaryView[]; nextCursor: string | null }> {
-  const after = pageAfter(query.cursor, z.number().int().nonnegative());
+  const after = pageAfter(query.cursor, TenantCursor);
   let created = events
     .selectFrom('events')
     .select(['stream_id', 'position'])

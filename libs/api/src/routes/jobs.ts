@@ -27,6 +27,9 @@ import {
 import { actor } from './actor.js';
 import { pauseEnd } from './pause-end.js';
 
+/** A page's cursor: the position of the last job's JobCreated (built once, not per request). */
+const JobCursor = z.number().int();
+
 export const jobView = (state: JobState): JobView => ({
   id: state.jobId,
   name: state.name,
@@ -121,7 +124,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { limit, cursor, status } = request.query;
-      const after = pageAfter(cursor, z.number().int());
+      const after = pageAfter(cursor, JobCursor);
       const rows = await readJobPage(app.deps.pool, request.tenantId, {
         after,
         status,
