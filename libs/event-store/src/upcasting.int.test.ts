@@ -1,5 +1,6 @@
 // Test-only edge: testkit imports this lib (embedded Postgres) for its global setup.
 import { endpointStream, schemaVersionOf } from '@orrery/domain';
+import { oneShotRefusalV1 } from '@orrery/domain/testing';
 import { useTestDatabase } from '@orrery/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from './migrator.js';
@@ -17,14 +18,7 @@ describe('an event stored at an older version', () => {
   it('is upcast when read: a HintRejected v1 (slot, no kind) reads as v2 through readStream and readAll', async () => {
     const store = closing(createPostgresEventStore({ connectionString: db().url }));
     const streamId = endpointStream('t1', 'old-refusal');
-    const v1 = {
-      proposalId: 'p1',
-      slot: 'oneShot',
-      source: 'user',
-      sourceId: 'u1',
-      rule: 'outranked',
-      detail: 'a planner hint holds the slot',
-    };
+    const v1 = oneShotRefusalV1;
     const position = await withClient(db().url, (client) =>
       insertRaw(client, { streamId, version: 1, type: 'HintRejected', typeVersion: 1, data: v1 }),
     );

@@ -167,3 +167,16 @@ export const endpointEvents = (
   events: readonly DomainEvent[],
   options: { firstVersion?: number; firstPosition?: number; recordedAt?: number } = {},
 ): RecordedEvent[] => recorded(endpointStream('t1', endpointId), events, options);
+
+/**
+ * A `HintRejected` as version 1 stored it (a one-shot slot, no `kind`): the catalogue's example of
+ * an older version, upcast when read (see upcasters.ts).
+ */
+export const oneShotRefusalV1 = {
+  proposalId: 'p1',
+  slot: 'oneShot',
+  source: 'user',
+  sourceId: 'u1',
+  rule: 'outranked',
+  detail: 'a planner hint holds the slot',
+} as const;

@@ -1,5 +1,5 @@
 import { endpointStream, type DomainEvent } from '@orrery/domain';
-import { dispatched, registered, responded, T0 } from '@orrery/domain/testing';
+import { dispatched, oneShotRefusalV1, registered, responded, T0 } from '@orrery/domain/testing';
 import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
 import { useTestDatabase } from '@orrery/testkit';
 import pg from 'pg';
@@ -47,14 +47,6 @@ async function read(options: { verify: boolean; chunk: number }): Promise<LogChu
 
 const valid: DomainEvent[] = [registered('e1'), dispatched('run-a', T0)];
 const negative = responded('run-a', { at: T0 + 10 });
-const refusalV1 = {
-  proposalId: 'p1',
-  slot: 'oneShot',
-  source: 'user',
-  sourceId: 'u1',
-  rule: 'outranked',
-  detail: 'a planner hint holds the slot',
-};
 
 beforeAll(async () => {
   await migrateDatabase(db().url, undefined, schedulingMigrations);
@@ -65,7 +57,7 @@ beforeAll(async () => {
     { type: 'NoSuchEvent', data: {} },
     { type: 'HintRejected', version: 9, data: {} },
     // v1, upcast when read: the upcast event is checked in full, metadata included.
-    { type: 'HintRejected', version: 1, data: refusalV1 },
+    { type: 'HintRejected', version: 1, data: oneShotRefusalV1 },
   ]);
 });
 
