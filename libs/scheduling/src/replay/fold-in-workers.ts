@@ -85,7 +85,7 @@ export async function foldInWorkers(
           const { rows } = message;
           if (rows) {
             writing = writing
-              .then(() => writeRows(shadow.db, rows))
+              .then(() => writeRows(shadow, rows))
               .then(() => worker.postMessage({ type: 'written' } satisfies ToWorker));
             writing.catch(failed);
           }
@@ -103,7 +103,7 @@ export async function foldInWorkers(
     await reporting;
     const folded = performance.now();
     await writeFinal(
-      shadow.db,
+      shadow,
       options.name,
       done.map((d) => d.result),
     );

@@ -77,7 +77,7 @@ export async function foldInto(
     const ready = fold.takeReady(deps.batchSize);
     if (ready) {
       await writing; // one write in flight: the fold never runs far ahead of the database
-      writing = writeReady(shadow.db, ready);
+      writing = writeReady(shadow, ready);
       writing.catch(() => {}); // awaited above or below; not unhandled meanwhile
     }
     lap('writeWaitMs');
@@ -92,7 +92,7 @@ export async function foldInto(
   }
   await writing;
   lap('writeWaitMs');
-  await writeFinal(shadow.db, deps.name, [fold.result()]);
+  await writeFinal(shadow, deps.name, [fold.result()]);
   lap('finishMs');
   for (const parked of fold.parked) {
     deps.log.error(

@@ -1,8 +1,9 @@
 import type { Conflict } from '../projection/fold-conflicts.js';
 import type { RecordedSession } from '../projection/planner-reads.js';
 import type { RunDoc } from './memory-fold.js';
+import { runsCopyText } from './runs-copy.js';
 
-/** Runs per insert: one JSON text each, read by Postgres as it goes. */
+/** Runs per COPY text (a few MB). */
 const RUNS_CHUNK = 20_000;
 
 /** Rows the fold has finished with, to write while it goes on. */
@@ -13,8 +14,8 @@ export interface Ready {
 }
 
 /**
- * The same rows as they are written: the runs already as the JSON texts their inserts send —
- * made where the fold runs, so a worker thread hands over strings, not thousands of objects.
+ * The same rows as they are written: the runs already as the text their COPY sends — made where
+ * the fold runs, so a worker thread hands over strings, not thousands of objects.
  */
 export interface ReadyRows {
   readonly runs: readonly string[];
@@ -23,7 +24,7 @@ export interface ReadyRows {
 }
 
 export const rowsOf = (ready: Ready): ReadyRows => ({
-  runs: slices(ready.runs, RUNS_CHUNK).map((part) => JSON.stringify(part)),
+  runs: slices(ready.runs, RUNS_CHUNK).map(runsCopyText),
   conflicts: ready.conflicts,
   sessions: ready.sessions,
 });
