@@ -37,7 +37,7 @@ async function insert(rows: { type: string; version?: number; data: unknown }[])
   }
 }
 
-async function read(options: { verify: boolean; chunk: number }): Promise<LogChunk[]> {
+async function readChunks(options: { verify: boolean; chunk: number }): Promise<LogChunk[]> {
   const chunks: LogChunk[] = [];
   for await (const chunk of readLog(db().url, { after: 0, through: 6, ...options })) {
     chunks.push(chunk);
@@ -66,7 +66,7 @@ describe('readLog', () => {
     const store = createPostgresEventStore({ connectionString: db().url });
     try {
       const fromStore = await store.readAll({ after: 0, limit: 2 });
-      const chunks = await read({ verify: true, chunk: 2 });
+      const chunks = await readChunks({ verify: true, chunk: 2 });
       expect(chunks.map((c) => c.through)).toEqual([2, 4, 6]);
       expect(chunks.flatMap((c) => c.events).slice(0, 2)).toEqual(fromStore);
     } finally {
@@ -74,9 +74,41 @@ describe('readLog', () => {
     }
   });
 
+  it('reads in position order however the rows lie on disk', async () => {
+    // An update (the owner may make one, the triggers set aside) moves a row to the table's end,
+    // and the chunks' queries are made to read the table in that order (new sessions take it).
+    const client = new pg.Client({ connectionString: db().url });
+    await client.connect();
+    const name = pg.escapeIdentifier(db().name);
+    try {
+      await client.query(`alter database ${name} set enable_indexscan = off`);
+      await client.query(`alter database ${name} set enable_bitmapscan = off`);
+      await client.query('begin');
+      await client.query('alter table events disable trigger events_refuse_update_delete');
+      await client.query('update events set data = data where position = 1');
+      await client.query('alter table events enable trigger events_refuse_update_delete');
+      await client.query('commit');
+      const { rows } = await client.query<{ position: string }>('select position from events');
+      expect(rows.map((r) => Number(r.position))).toEqual([2, 3, 4, 5, 6, 1]);
+
+      const ascending = (positions: number[]) => [...positions].sort((a, b) => a - b);
+      for (const verify of [false, true]) {
+        const chunks = await readChunks({ verify, chunk: 100 });
+        const read = chunks.flatMap((c) => c.events.map((e) => e.position));
+        const unreadable = chunks.flatMap((c) => c.unreadable.map((e) => e.position));
+        expect(read, `verify: ${verify}`).toEqual(ascending(read));
+        expect(unreadable, `verify: ${verify}`).toEqual(ascending(unreadable));
+        expect(ascending([...read, ...unreadable])).toEqual([1, 2, 3, 4, 5, 6]);
+      }
+    } finally {
+      await client.query(`alter database ${name} reset all`);
+      await client.end();
+    }
+  });
+
   it('trusts the data of a known type at its version; --verify checks it; neither reads an unknown type or version', async () => {
-    const trusted = await read({ verify: false, chunk: 100 });
-    const checked = await read({ verify: true, chunk: 100 });
+    const trusted = await readChunks({ verify: false, chunk: 100 });
+    const checked = await readChunks({ verify: true, chunk: 100 });
     const where = (chunks: LogChunk[]) => ({
       read: chunks.flatMap((c) => c.events.map((e) => e.position)),
       unreadable: chunks.flatMap((c) => c.unreadable.map((u) => u.position)),
@@ -92,8 +124,8 @@ describe('readLog', () => {
   });
 
   it('leaves out what no fold reads, and reads whole an event it does not take as it is', async () => {
-    const events = (await read({ verify: false, chunk: 100 })).flatMap((c) => c.events);
-    const checked = (await read({ verify: true, chunk: 100 })).flatMap((c) => c.events);
+    const events = (await readChunks({ verify: false, chunk: 100 })).flatMap((c) => c.events);
+    const checked = (await readChunks({ verify: true, chunk: 100 })).flatMap((c) => c.events);
     const at = (list: typeof events, position: number) => list.find((e) => e.position === position);
 
     // The response: its body and headers are left out, the rest is the event's.

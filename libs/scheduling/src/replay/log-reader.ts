@@ -96,9 +96,10 @@ const SLIM = `position, stream_id, stream_version, type, type_version,
 // Postgres writes each chunk as ONE JSON text (its CPU, the other core's): a single JSON.parse
 // here instead of a row message, two jsonb parses and a Date per event. recorded_at comes as
 // epoch milliseconds, truncated as Date truncates microseconds, and is written as toISOString
-// writes it here (a tenth of the query's time went to formatting it in Postgres).
+// writes it here (a tenth of the query's time went to formatting it in Postgres). The rows come
+// in the order Postgres reads them, put in position order here (see `byPosition`).
 const chunkSql = (columns: string, where: string) => `
-  select coalesce(json_agg(json_build_array(${columns}) order by position), '[]')::text as chunk
+  select coalesce(json_agg(json_build_array(${columns})), '[]')::text as chunk
   from events where ${where}`;
 
 const RANGE = 'position > $1 and position <= $2';
@@ -163,7 +164,7 @@ export async function* readLog(
       fill();
       const text = await current.text;
       const started = performance.now();
-      let rows = JSON.parse(text) as Row[];
+      let rows = byPosition(JSON.parse(text) as Row[]);
       if (!verify)
         rows = await wholeWhereNeeded(rows, (positions) => query(AGAIN_SQL, [positions]));
       const decoded = decode(rows, verify);
@@ -172,6 +173,19 @@ export async function* readLog(
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * The rows in position order. A range of the log is read in the order its rows lie on disk, which
+ * is position order but for rows moved since they were written (an owner's repair, say): checked
+ * in one pass, sorted only then. Measured on the replay bench's log, Postgres took a tenth of
+ * each chunk's time to sort it.
+ */
+function byPosition(rows: Row[]): Row[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i]![0] < rows[i - 1]![0]) return rows.sort((a, b) => a[0] - b[0]);
+  }
+  return rows;
 }
 
 /** The catalogue's current version of each type: an event at it, trusted, is taken as it is. */
