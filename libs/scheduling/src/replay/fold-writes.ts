@@ -34,8 +34,8 @@ export interface FoldResult {
   readonly parked: readonly ParkedAt[];
 }
 
-/** Where the rows go: the shadow's connection, its pool (for COPY) and its keys left off. */
-type Target = Pick<Shadow, 'db' | 'pool' | 'restoreKeys'>;
+/** Where the rows go: the shadow's connection and its pool (for COPY). */
+type Target = Pick<Shadow, 'db' | 'pool'>;
 
 /** Writes ready rows (into an empty shadow: every row is new). */
 export async function writeRows(shadow: Target, rows: ReadyRows): Promise<void> {
@@ -56,7 +56,7 @@ async function writeSmallRows(trx: Trx, rows: Pick<ReadyRows, 'conflicts' | 'ses
  * Writes what the folds left: the runs not written yet and those still in flight; then, in one
  * transaction, the other rows not written yet, the jobs and tenants (from the first part: every
  * part of a partitioned replay folds them) and the schedule from every part's endpoints; then the
- * parked streams. Last, the keys left off for the load are added back.
+ * parked streams.
  */
 export async function writeFinal(
   shadow: Target,
@@ -89,7 +89,6 @@ export async function writeFinal(
   });
   const streams = new ParkedStreams(shadow.db, processor);
   for (const { error, ...stream } of parkedOnce(parts)) await streams.park(stream, error);
-  await shadow.restoreKeys();
 }
 
 /** The parts' parked streams in position order, once each (every part reads jobs and tenants). */

@@ -1,7 +1,7 @@
 import type { Conflict } from '../projection/fold-conflicts.js';
 import type { RecordedSession } from '../projection/planner-reads.js';
 import type { RunDoc } from './memory-fold.js';
-import { runsCopyText } from './runs-copy.js';
+import { runsCopyData } from './runs-copy.js';
 
 /** Runs per COPY text (a few MB). */
 const RUNS_CHUNK = 20_000;
@@ -18,13 +18,13 @@ export interface Ready {
  * the fold runs, so a worker thread hands over strings, not thousands of objects.
  */
 export interface ReadyRows {
-  readonly runs: readonly string[];
+  readonly runs: readonly Uint8Array[];
   readonly conflicts: readonly Conflict[];
   readonly sessions: readonly RecordedSession[];
 }
 
 export const rowsOf = (ready: Ready): ReadyRows => ({
-  runs: slices(ready.runs, RUNS_CHUNK).map(runsCopyText),
+  runs: slices(ready.runs, RUNS_CHUNK).map(runsCopyData),
   conflicts: ready.conflicts,
   sessions: ready.sessions,
 });

@@ -26,21 +26,9 @@ export interface Shadow {
   readonly db: SchedulingDb;
   /** The pool of that one connection (`db`'s), for what Kysely does not do: a COPY. */
   readonly pool: pg.Pool;
-  /**
-   * Adds back the keys left off for the load (see {@link LOADED_WITHOUT_KEYS}), once every row is
-   * written. Fails if a row was written twice.
-   */
-  restoreKeys(): Promise<void>;
   /** Closes the connection and drops the schema (temporary tables go with their session). */
   drop(): Promise<void>;
 }
-
-/**
- * Tables a replay fills with plain inserts, each row once: their keys are left off while they are
- * loaded and built at the end, from the sorted rows — a quarter of the time Postgres takes to
- * keep a key as rows come (measured on the replay bench's 455k runs: 2.3 s against 1.0 s + 0.4 s).
- */
-export const LOADED_WITHOUT_KEYS = ['runs'] as const;
 
 export const SHADOW_PREFIX = 'replay_';
 
@@ -61,8 +49,7 @@ export async function leftoverShadows(live: SchedulingDb): Promise<string[]> {
 /**
  * Creates empty unlogged copies (`like … including all`: columns, defaults, constraints, indexes) of the
  * tables the scheduling projection writes, and of its checkpoint and parked streams — without
- * their secondary indexes (see {@link dropSecondaryIndexes}), and without the keys of the tables
- * it loads (see {@link LOADED_WITHOUT_KEYS}) until `restoreKeys`.
+ * their secondary indexes (see {@link dropSecondaryIndexes}).
  */
 export async function createShadow(
   connectionString: string,
@@ -82,7 +69,6 @@ export async function createShadow(
   });
   const db = createSchedulingDb({ pool });
   let created = false;
-  let keys: LeftOffKey[] = [];
   const drop = async () => {
     await db.destroy();
     if (created && kind === 'schema') {
@@ -108,23 +94,12 @@ export async function createShadow(
         (like ${sql.id(liveSchema, table)} including all)`.execute(db);
     }
     await dropSecondaryIndexes(db, schema);
-    keys = await leaveOffKeys(db, schema);
   } catch (error) {
     await drop().catch(() => {}); // the first error says more
     throw error;
   }
-  const restoreKeys = async () => {
-    for (const { table, name, definition } of keys.splice(0)) {
-      await sql`alter table ${sql.id(table)} add constraint ${sql.id(name)} ${sql.raw(definition)}`.execute(
-        db,
-      );
-    }
-  };
-  return { kind, schema, live: liveSchema, db, pool, restoreKeys, drop };
+  return { kind, schema, live: liveSchema, db, pool, drop };
 }
-
-const namespaceOf = (schema: string) =>
-  schema === 'pg_temp' ? sql`pg_my_temp_schema()` : sql`${schema}::regnamespace`;
 
 /**
  * Drops the shadow's indexes that enforce nothing. Nothing reads the shadow by them (the
@@ -133,32 +108,11 @@ const namespaceOf = (schema: string) =>
  * indexes stay: the writers' upserts use them, and they refuse a row replayed twice.
  */
 async function dropSecondaryIndexes(db: SchedulingDb, schema: string): Promise<void> {
-  const namespace = namespaceOf(schema);
+  const namespace = schema === 'pg_temp' ? sql`pg_my_temp_schema()` : sql`${schema}::regnamespace`;
   // Names as regclass writes them: quoted where needed, found through the shadow's search_path.
   const { rows } = await sql<{ name: string }>`
     select i.indexrelid::regclass::text as name from pg_index i
     join pg_class t on t.oid = i.indrelid
     where t.relnamespace = ${namespace} and not i.indisunique`.execute(db);
   for (const { name } of rows) await sql`drop index ${sql.raw(name)}`.execute(db);
-}
-
-interface LeftOffKey {
-  readonly table: string;
-  readonly name: string;
-  /** As `pg_get_constraintdef` writes it: `PRIMARY KEY (tenant_id, run_id)`. */
-  readonly definition: string;
-}
-
-/** Drops the keys of {@link LOADED_WITHOUT_KEYS}, returning what adds them back. */
-async function leaveOffKeys(db: SchedulingDb, schema: string): Promise<LeftOffKey[]> {
-  const { rows } = await sql<LeftOffKey>`
-    select t.relname as table, c.conname as name, pg_get_constraintdef(c.oid) as definition
-    from pg_constraint c join pg_class t on t.oid = c.conrelid
-    where t.relnamespace = ${namespaceOf(schema)} and c.contype in ('p', 'u')
-      and t.relname = any(${[...LOADED_WITHOUT_KEYS]}::text[])
-    order by t.relname, c.conname`.execute(db);
-  for (const { table, name } of rows) {
-    await sql`alter table ${sql.id(table)} drop constraint ${sql.id(name)}`.execute(db);
-  }
-  return rows;
 }
