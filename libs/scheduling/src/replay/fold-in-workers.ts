@@ -135,7 +135,8 @@ const ENTRY = fileURLToPath(new URL('./fold-worker.ts', import.meta.url));
  * The fold thread's code, bundled by esbuild (the compiler tsx runs the services' TypeScript
  * with) into one ES module, once per process. A thread that imported the TypeScript itself
  * registered tsx and loaded a few hundred files through its loader hooks: 0.8–0.9 s before it
- * read the log, against 0.3–0.4 s for the bundle (replays of the bench's log, alternated).
+ * read the log, against 0.4–0.5 s with the bundle, esbuild's time included (replays of the
+ * bench's log).
  * Node built-ins stay imports; the packages the fold uses (pg, zod, the domain) are in it.
  */
 let bundled: Promise<URL> | null = null;

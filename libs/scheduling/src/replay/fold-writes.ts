@@ -39,7 +39,7 @@ type Target = Pick<Shadow, 'db' | 'pool'>;
 
 /** Writes ready rows (into an empty shadow: every row is new). */
 export async function writeRows(shadow: Target, rows: ReadyRows): Promise<void> {
-  for (const text of rows.runs) await copyRuns(shadow.pool, text);
+  for (const data of rows.runs) await copyRuns(shadow.pool, data);
   await writeSmallRows(shadow.db as Trx, rows);
 }
 
@@ -68,7 +68,7 @@ export async function writeFinal(
   const rest = parts.flatMap((p) => (p.rest ? [rowsOf(p.rest)] : []));
   const open = rowsOf({ runs: parts.flatMap((p) => p.open), conflicts: [], sessions: [] });
   for (const rows of [...rest, open])
-    for (const text of rows.runs) await copyRuns(shadow.pool, text);
+    for (const data of rows.runs) await copyRuns(shadow.pool, data);
   await shadow.db.transaction().execute(async (trx) => {
     for (const rows of rest) await writeSmallRows(trx, rows);
     for (const part of chunks([...first.jobs])) await writeJobs(trx, new Map(part));

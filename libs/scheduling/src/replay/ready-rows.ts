@@ -3,7 +3,7 @@ import type { RecordedSession } from '../projection/planner-reads.js';
 import type { RunDoc } from './memory-fold.js';
 import { runsCopyData } from './runs-copy.js';
 
-/** Runs per COPY text (a few MB). */
+/** Runs per COPY (a few MB of its binary rows). */
 const RUNS_CHUNK = 20_000;
 
 /** Rows the fold has finished with, to write while it goes on. */
@@ -14,8 +14,8 @@ export interface Ready {
 }
 
 /**
- * The same rows as they are written: the runs already as the text their COPY sends — made where
- * the fold runs, so a worker thread hands over strings, not thousands of objects.
+ * The same rows as they are written: the runs already as the bytes their COPY sends — made where
+ * the fold runs, so a worker thread hands over bytes, not thousands of objects.
  */
 export interface ReadyRows {
   readonly runs: readonly Uint8Array[];
