@@ -9,8 +9,11 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
 interface ProcTimes {
-  /** pid → cpu ms, for the server processes we watch. */
-  readonly byPid: Map<number, { comm: string; ms: number }>;
+  /**
+   * pid → cpu ms, for the server processes we watch, with the parent's pid and the cpu ms of
+   * the children the process has reaped (a Postgres server's ended backends, for its postmaster).
+   */
+  readonly byPid: Map<number, { comm: string; ms: number; ppid: number; reapedMs: number }>;
   readonly machine: { busy: number; total: number } | null;
 }
 
@@ -23,7 +26,9 @@ export interface CpuReport {
   /**
    * % of one core, summed over the Postgres processes that served this window: the bench
    * database's backends and the server's background processes (null: not measured or not
-   * visible here). Other databases' backends on a shared server are left out.
+   * visible here). Other databases' backends on a shared server are left out — but for a window
+   * whose backends come and go (a replay opens and closes its own), the whole server's: every
+   * process of its postmaster, those that ended during the window included.
    */
   readonly postgresPct: number | null;
   readonly redisPct: number | null;
@@ -35,7 +40,7 @@ export interface CpuReport {
 const WATCHED = new Set(['postgres', 'redis-server']);
 
 async function procTimes(): Promise<ProcTimes> {
-  const byPid = new Map<number, { comm: string; ms: number }>();
+  const byPid: ProcTimes['byPid'] = new Map();
   let entries: string[] = [];
   try {
     entries = await readdir('/proc');
@@ -52,9 +57,13 @@ async function procTimes(): Promise<ProcTimes> {
           const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
           // Fields after the command name (which may hold spaces) start at ") ".
           const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          const utime = Number(fields[11]);
-          const stime = Number(fields[12]);
-          byPid.set(Number(pid), { comm, ms: (utime + stime) * TICK_MS });
+          const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
+          byPid.set(Number(pid), {
+            comm,
+            ms: (utime! + stime!) * TICK_MS,
+            ppid: Number(fields[1]),
+            reapedMs: (cutime! + cstime!) * TICK_MS,
+          });
         } catch {
           // The process ended meanwhile.
         }
@@ -88,8 +97,11 @@ export class CpuMeter {
     this.#startElu = performance.eventLoopUtilization();
   }
 
-  /** `postgresPids`: the Postgres processes to count (none: Postgres is not reported). */
-  async stop(postgresPids?: ReadonlySet<number>): Promise<CpuReport> {
+  /**
+   * `postgres`: the Postgres processes to count, or the postmaster of a server to count whole
+   * (none: Postgres is not reported).
+   */
+  async stop(postgres?: ReadonlySet<number> | { readonly postmaster: number }): Promise<CpuReport> {
     const wallMs = performance.now() - this.#startWall;
     const cpu = process.cpuUsage(this.#startCpu);
     const elu = performance.eventLoopUtilization(this.#startElu);
@@ -105,6 +117,21 @@ export class CpuMeter {
       }
       return seen ? (ms / wallMs) * 100 : null;
     };
+    // The postmaster and its processes: their CPU in the window, and that of the processes it
+    // reaped meanwhile (counted whole by the kernel, less what they had used before the window).
+    const serverWholePct = (postmaster: number): number | null => {
+      const before = start?.byPid.get(postmaster);
+      const after = end.byPid.get(postmaster);
+      if (!before || !after) return null;
+      let ms = after.ms + after.reapedMs - before.ms - before.reapedMs;
+      for (const [pid, now] of end.byPid) {
+        if (now.ppid === postmaster) ms += now.ms - (start?.byPid.get(pid)?.ms ?? 0);
+      }
+      for (const [pid, then] of start?.byPid ?? []) {
+        if (then.ppid === postmaster && !end.byPid.has(pid)) ms -= then.ms;
+      }
+      return (ms / wallMs) * 100;
+    };
     const machine =
       end.machine && start?.machine && end.machine.total > start.machine.total
         ? ((end.machine.busy - start.machine.busy) / (end.machine.total - start.machine.total)) *
@@ -114,7 +141,12 @@ export class CpuMeter {
       wallMs,
       nodeProcessPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
       mainLoopUtilisation: elu.utilization,
-      postgresPct: postgresPids ? serverPct('postgres', postgresPids) : null,
+      postgresPct:
+        postgres === undefined
+          ? null
+          : 'postmaster' in postgres
+            ? serverWholePct(postgres.postmaster)
+            : serverPct('postgres', postgres),
       redisPct: serverPct('redis-server'),
       machineBusyPct: machine,
       cores: this.cores,

@@ -22,9 +22,9 @@ export class PhaseMeters {
     await this.#cpu.start();
   };
 
-  /** `postgresPids`: the Postgres processes serving this phase (see CpuMeter.stop). */
-  stop = async (postgresPids?: ReadonlySet<number>): Promise<void> => {
-    const cpu = await this.#cpu.stop(postgresPids);
+  /** `postgres`: the Postgres processes serving this phase, or a whole server (see CpuMeter.stop). */
+  stop = async (postgres?: Parameters<CpuMeter['stop']>[0]): Promise<void> => {
+    const cpu = await this.#cpu.stop(postgres);
     const profile = (await this.#profiler?.stop()) ?? null;
     this.#result = { cpu, profile };
   };

@@ -5,9 +5,11 @@
  * event against the catalogue and compares with the first — no difference is the check that the
  * trusted read folds the same rows as the checked one.
  */
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { createPostgresEventStore } from '@orrery/event-store';
 import { replay, type ReplayTimings } from '@orrery/scheduling';
+import pg from 'pg';
 import pino from 'pino';
 import type { PhaseMeters, WindowMeters } from '../meters.js';
 import type { Progress } from '../progress.js';
@@ -40,6 +42,8 @@ export async function replayPass(
   const workers = options.workers ?? Math.min(2, availableParallelism());
   const label = `${options.verify ? 'replay --verify' : 'replay'}${workers === 0 ? ' (one thread)' : ''}`;
   try {
+    // The replay's backends end before the window does: the server is counted whole.
+    const postmaster = meters ? await postmasterOf(url) : undefined;
     await meters?.start();
     const report = await replay({
       connectionString: url,
@@ -56,7 +60,7 @@ export async function replayPass(
         );
       },
     });
-    await meters?.stop();
+    await meters?.stop(postmaster === undefined ? undefined : { postmaster });
     progress.done();
     return {
       reads: options.verify ? 'verify' : 'trusted',
@@ -73,5 +77,23 @@ export async function replayPass(
     };
   } finally {
     await store.close();
+  }
+}
+
+/** The postmaster of the server behind `url`, when it runs on this machine (its backends' parent). */
+async function postmasterOf(url: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const pid = rows[0]?.pid;
+    if (pid === undefined) return undefined;
+    if ((await readFile(`/proc/${pid}/comm`, 'utf8')).trim() !== 'postgres') return undefined;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined; // another machine's server, or /proc unreadable: not reported
+  } finally {
+    await client.end().catch(() => {});
   }
 }
