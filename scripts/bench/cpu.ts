@@ -5,6 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { statFields } from '../lib/proc-stat.js';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
@@ -55,8 +56,7 @@ async function procTimes(): Promise<ProcTimes> {
           const comm = (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
           if (!WATCHED.has(comm)) return;
           const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-          // Fields after the command name (which may hold spaces) start at ") ".
-          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          const fields = statFields(stat);
           const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
           byPid.set(Number(pid), {
             comm,
@@ -161,7 +161,7 @@ export async function processUsage(pid: number): Promise<{ cpuMs: number; rssMb:
       readFile(`/proc/${pid}/stat`, 'utf8'),
       readFile(`/proc/${pid}/status`, 'utf8'),
     ]);
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(stat);
     const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
     return {
       cpuMs: (Number(fields[11]) + Number(fields[12])) * TICK_MS,

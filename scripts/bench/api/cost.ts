@@ -19,6 +19,7 @@ import pino from 'pino';
 import { startApi } from '../commands/api.js';
 import { createBenchDatabase } from '../infra.js';
 import { seed } from './phase.js';
+import { statFields } from '../../lib/proc-stat.js';
 
 const REQUESTS = Number(process.env['COST_REQUESTS'] ?? 3_000);
 const IN_FLIGHT = 10;
@@ -45,7 +46,7 @@ const backendTicks = async (client: pg.Client, database: string): Promise<number
   let ticks = 0;
   for (const { pid } of rows) {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(stat);
     ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime, stime
   }
   return ticks;

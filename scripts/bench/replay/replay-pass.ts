@@ -13,6 +13,7 @@ import pg from 'pg';
 import pino from 'pino';
 import type { PhaseMeters, WindowMeters } from '../meters.js';
 import type { Progress } from '../progress.js';
+import { statFields } from '../../lib/proc-stat.js';
 
 export interface ReplayPassFigures {
   /** `trusted`: type and version checked (the default); `verify`: every event's schema. */
@@ -90,7 +91,7 @@ async function postmasterOf(url: string): Promise<number | undefined> {
     if (pid === undefined) return undefined;
     if ((await readFile(`/proc/${pid}/comm`, 'utf8')).trim() !== 'postgres') return undefined;
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number(statFields(stat)[1]);
   } catch {
     return undefined; // another machine's server, or /proc unreadable: not reported
   } finally {
