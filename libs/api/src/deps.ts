@@ -41,6 +41,11 @@ export interface ApiDeps {
    * larger event still comes alone). Default 1 MiB.
    */
   readonly eventPageBytes?: number;
+  /**
+   * GET /readyz answers 503 when a processor's oldest unhandled event has waited longer than
+   * this, in ms. Default 30 s.
+   */
+  readonly stallAfterMs?: number;
   /** Largest accepted request body in bytes. Default 256 KiB. */
   readonly bodyLimitBytes?: number;
   /** Base URL announced in the OpenAPI document's `servers`. */

@@ -138,3 +138,41 @@ function assertValidExpectedVersion(expected: ExpectedVersion): void {
     throw new TypeError(`expectedVersion must be 'any' or an integer >= 0, got ${expected}`);
   }
 }
+
+/**
+ * The instants a batch is recorded at. The log's time never goes back (design.md, "The log"): an
+ * event is recorded no earlier than the one before it. A clock-stamped event is moved up to its
+ * predecessor's instant (the system clock may step back); a pinned `recordedAt` (imports, tests)
+ * is the caller's word, so one earlier than the event before it (the log's last, or one earlier
+ * in the batch) is refused rather than changed. `last`: the log's last instant, undefined for an
+ * empty log; `now`: the clock. The Postgres store does the same in its insert statement.
+ */
+export function recordingInstants(
+  events: readonly PlannedEvent[],
+  last: Date | undefined,
+  now: () => Date,
+): Date[] {
+  let floor = last;
+  return events.map(({ recordedAt, streamId }) => {
+    let at = recordedAt === undefined ? now() : new Date(recordedAt);
+    if (Number.isNaN(at.getTime()))
+      throw new TypeError(`recordedAt is not an instant: ${recordedAt}`);
+    if (floor !== undefined && at < floor) {
+      if (recordedAt !== undefined) throw new TimeOrderError(recordedAt, streamId, floor);
+      at = floor;
+    }
+    floor = at;
+    return at;
+  });
+}
+
+/** A pinned `recordedAt` earlier than the event before it. */
+export class TimeOrderError extends RangeError {
+  constructor(recordedAt: string, streamId: string, floor: Date) {
+    super(
+      `recordedAt ${recordedAt} (stream ${streamId}) is earlier than ${floor.toISOString()}, ` +
+        `the instant of the event before it: the log's time never goes back`,
+    );
+    this.name = 'TimeOrderError';
+  }
+}

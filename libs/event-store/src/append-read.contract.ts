@@ -4,6 +4,14 @@ import { isStrictlyIncreasing, paused, resumed, uniqueStream } from './contract-
 
 /** Appending and reading: versions, positions, atomic batches, concurrency. */
 export function appendReadContract(store: () => EventStore): void {
+  /** The instant of the log's last event (ms), undefined for an empty log. */
+  const lastInstant = async () => {
+    const head = await store().headPosition();
+    const [last] = await store().readAll({ after: head - 1, limit: 1 });
+    return last === undefined ? undefined : Date.parse(last.recordedAt);
+  };
+  const at = (ms: number) => new Date(ms).toISOString();
+
   it('appends to a new stream and reads the events back with their place in the log', async () => {
     const stream = uniqueStream('endpoint');
     const result = await store().append(stream, [paused(), resumed()], { expectedVersion: 0 });
@@ -61,9 +69,43 @@ export function appendReadContract(store: () => EventStore): void {
 
   it('records the pinned recordedAt instant', async () => {
     const stream = uniqueStream('endpoint');
-    const recordedAt = '2024-03-31T01:30:00.000Z';
+    const last = await lastInstant();
+    const recordedAt = new Date((last ?? Date.parse('2024-03-31T01:30:00.000Z')) + 1).toISOString();
     await store().append(stream, [paused()], { expectedVersion: 0, recordedAt });
     expect((await store().readStream(stream))[0]?.recordedAt).toBe(recordedAt);
+  });
+
+  it("refuses a pinned instant earlier than the event before it, and appends nothing: the log's time never goes back", async () => {
+    await store().append(uniqueStream('a'), [paused()], { expectedVersion: 0 });
+    const head = await store().headPosition();
+    const last = (await lastInstant()) as number;
+    const early = new Date(last - 1).toISOString();
+    const stream = uniqueStream('endpoint');
+    await expect(
+      store().append(stream, [paused()], { expectedVersion: 0, recordedAt: early }),
+    ).rejects.toThrow(/recordedAt .*earlier than .*the log's time never goes back/);
+    // Within one batch too: the second request goes back from the first.
+    const batch = store().appendMany([
+      { streamId: stream, events: [paused()], expectedVersion: 0, recordedAt: at(last + 2) },
+      { streamId: stream, events: [resumed()], expectedVersion: 1, recordedAt: at(last + 1) },
+    ]);
+    await expect(batch).rejects.toThrow(/the log's time never goes back/);
+    expect(await store().headPosition()).toBe(head);
+    expect(await store().readStream(stream)).toEqual([]);
+  });
+
+  it('stamps an event after a pinned instant no earlier than it', async () => {
+    const ahead = at(Math.max(Date.now(), (await lastInstant()) ?? 0) + 1_000);
+    const stream = uniqueStream('endpoint');
+    await store().appendMany([
+      { streamId: stream, events: [paused()], expectedVersion: 0, recordedAt: ahead },
+      { streamId: stream, events: [resumed()], expectedVersion: 1 },
+    ]);
+    await store().append(stream, [paused()], { expectedVersion: 2 });
+    const instants = (await store().readStream(stream)).map((e) => Date.parse(e.recordedAt));
+    expect(instants[0]).toBe(Date.parse(ahead));
+    expect(instants[1]).toBeGreaterThanOrEqual(Date.parse(ahead));
+    expect(instants[2]).toBeGreaterThanOrEqual(instants[1] as number);
   });
 
   it('reads all streams in position order after a checkpoint, up to a limit', async () => {

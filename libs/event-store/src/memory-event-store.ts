@@ -11,7 +11,13 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@orrery/domain';
-import { outcomesOf, planAppend, scopedKey, type PlanContext } from './append-plan.js';
+import {
+  outcomesOf,
+  planAppend,
+  recordingInstants,
+  scopedKey,
+  type PlanContext,
+} from './append-plan.js';
 import { decodeEvent, type StoredEvent } from './stored-event.js';
 import { SubscriptionLoop } from './subscription-loop.js';
 
@@ -64,7 +70,8 @@ export class InMemoryEventStore implements EventStore {
 
   #append(requests: readonly AppendRequest[], mode: PlanContext['mode']): AppendOutcome[] {
     const plan = planAppend(requests, { current: this.#versions, existingKeys: this.#keys, mode });
-    const rows = plan.events.map(({ streamId, streamVersion, event, recordedAt }, index) => ({
+    const instants = recordingInstants(plan.events, this.#events.at(-1)?.recordedAt, this.#now);
+    const rows = plan.events.map(({ streamId, streamVersion, event }, index) => ({
       position: this.#events.length + index + 1,
       streamId,
       streamVersion,
@@ -72,7 +79,7 @@ export class InMemoryEventStore implements EventStore {
       typeVersion: schemaVersionOf(event.type),
       data: JSON.parse(JSON.stringify(event.data)) as unknown,
       metadata: JSON.parse(JSON.stringify(event.metadata)) as unknown,
-      recordedAt: recordedAt === undefined ? this.#now() : parseInstant(recordedAt),
+      recordedAt: instants[index] as Date,
     }));
     // Nothing below can fail: the append is all or nothing.
     this.#events.push(...rows);
@@ -135,10 +142,4 @@ export class InMemoryEventStore implements EventStore {
     this.#subscriptions.clear();
     await Promise.allSettled(open.map((s) => s.stop()));
   }
-}
-
-function parseInstant(value: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new TypeError(`recordedAt is not an instant: ${value}`);
-  return date;
 }

@@ -13,6 +13,23 @@ describe('InMemoryEventStore', () => {
     expect((await store.readStream(stream))[0]?.recordedAt).toBe('2025-01-02T03:04:05.000Z');
   });
 
+  it('moves a clock stamp that went back up to the event before it', async () => {
+    const clock = [
+      '2025-01-02T03:04:05.000Z',
+      '2025-01-02T03:04:04.000Z',
+      '2025-01-02T03:04:06.000Z',
+    ];
+    const store = new InMemoryEventStore({ now: () => new Date(clock.shift() as string) });
+    const stream = uniqueStream('endpoint');
+    for (let version = 0; version < 3; version++)
+      await store.append(stream, [paused()], { expectedVersion: version });
+    expect((await store.readStream(stream)).map((e) => e.recordedAt)).toEqual([
+      '2025-01-02T03:04:05.000Z',
+      '2025-01-02T03:04:05.000Z',
+      '2025-01-02T03:04:06.000Z',
+    ]);
+  });
+
   it('refuses an invalid recordedAt without writing anything', async () => {
     const store = new InMemoryEventStore();
     const append = store.append(uniqueStream('s'), [paused()], {

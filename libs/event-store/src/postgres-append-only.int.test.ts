@@ -27,6 +27,7 @@ describe('migrations', () => {
       '0004_stream_scoped_idempotency',
       '0005_tenant_notify',
       '0006_job_endpoints_index',
+      '0007_log_time_order',
     ]);
     const lines: string[] = [];
     expect(await migrateDatabase(db().url, (line) => lines.push(line))).toEqual([]);

@@ -108,14 +108,28 @@ export async function insertEvents(
       n,
     })),
   );
+  // The log's time never goes back (migration 0007): each event's floor is the latest instant
+  // before it, the log's last or an earlier one of the batch. A clock stamp below it is moved up;
+  // a pinned instant below it is refused. Under the ordering lock, the log's last event is final.
   const { rows } = await sql<{ position: unknown }>`
     with inserted as (
       insert into events
         (stream_id, stream_version, type, type_version, data, metadata, tenant_id, recorded_at,
          idempotency_key)
-      select s, v, t, tv, d, m, tenant, coalesce(r, clock_timestamp()), k
-      from jsonb_to_recordset(${batch}::jsonb) as u(s text, v int4, t text, tv int4, d jsonb,
-        m jsonb, tenant text, r timestamptz, k text, n int4)
+      select s, v, t, tv, d, m, tenant,
+        case when r < floor then events_refuse_time_order(r, floor, s)
+             else greatest(own, floor) end,
+        k
+      from (
+        select *, greatest(
+            (select recorded_at from events order by position desc limit 1),
+            max(own) over (order by n rows between unbounded preceding and 1 preceding)) as floor
+        from (
+          select *, coalesce(r, clock_timestamp()) as own
+          from jsonb_to_recordset(${batch}::jsonb) as u(s text, v int4, t text, tv int4, d jsonb,
+            m jsonb, tenant text, r timestamptz, k text, n int4)
+        ) as stamped
+      ) as u
       ${guard}
       order by n
       returning position

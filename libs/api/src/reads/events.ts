@@ -99,8 +99,20 @@ export function selectEvents(db: EventsDb, filter: EventFilter, after: number | 
   if (filter.types) query = query.where('type', 'in', [...filter.types]);
   if (filter.actorKind !== undefined)
     query = query.where(sql<string>`metadata #>> '{actor,kind}'`, '=', filter.actorKind);
-  if (filter.from !== undefined) query = query.where('recorded_at', '>=', new Date(filter.from));
-  if (filter.to !== undefined) query = query.where('recorded_at', '<', new Date(filter.to));
+  // A time bound is also a position bound (the log's time follows its order, migration 0007),
+  // so a window is read where it lies rather than by walking the log from its start.
+  if (filter.from !== undefined) {
+    const from = new Date(filter.from);
+    query = query
+      .where('position', '>=', sql<number>`events_from_position(${from})`)
+      .where('recorded_at', '>=', from);
+  }
+  if (filter.to !== undefined) {
+    const to = new Date(filter.to);
+    query = query
+      .where('position', '<', sql<number>`events_before_position(${to})`)
+      .where('recorded_at', '<', to);
+  }
   return query;
 }
 

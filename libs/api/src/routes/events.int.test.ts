@@ -63,11 +63,7 @@ describe('GET /v1/events', () => {
     await append(endpointStream('t1', 'fa2'), registered('fa2', 'fa'));
     await append(endpointStream('t1', 'fb1'), registered('fb1', 'fb'));
     await append(endpointStream('t1', 'fa1'), paused('by planner', planner));
-    const old = await append(
-      endpointStream('t1', 'fa1'),
-      paused('long ago'),
-      '2020-01-01T12:00:00.000Z',
-    );
+    await append(endpointStream('t1', 'fa1'), paused('later'));
 
     const byStream = await list('streamId=endpoint-t1.fa1');
     expect(byStream.items.map((e) => e.type)).toEqual(['EndpointRegistered', 'Paused', 'Paused']);
@@ -87,9 +83,29 @@ describe('GET /v1/events', () => {
 
     const byActor = await list('endpointId=fa1&actorKind=planner');
     expect(byActor.items.map((e) => e.data.reason)).toEqual(['by planner']);
+  });
 
-    const window = await list('from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z');
-    expect(window.items.map((e) => e.position)).toEqual([old]);
+  it('reads a window of recorded time exactly: from inclusive, to exclusive', async () => {
+    const head = await api().deps.store.headPosition();
+    const [last] = await api().deps.store.readAll({ after: head - 1, limit: 1 });
+    // Instants just ahead of the log (its time never goes back), a second apart.
+    const t0 = Math.max(Date.now(), Date.parse(last?.recordedAt ?? '')) + 1_000;
+    const at = (ms: number) => new Date(ms).toISOString();
+    const stream = endpointStream('t1', 'win');
+    const [a, b, c] = [
+      await append(stream, paused('a'), at(t0)),
+      await append(stream, paused('b'), at(t0 + 1_000)),
+      await append(stream, paused('c'), at(t0 + 2_000)),
+    ];
+    const positions = async (query: string) => (await list(query)).items.map((e) => e.position);
+    expect(await positions(`from=${at(t0 + 1_000)}&to=${at(t0 + 2_000)}`)).toEqual([b]);
+    expect(await positions(`from=${at(t0 + 1)}&to=${at(t0 + 2_001)}`)).toEqual([b, c]);
+    expect(await positions(`from=${at(t0)}`)).toEqual([a, b, c]);
+    expect(await positions(`from=${at(t0 + 2_001)}`)).toEqual([]);
+    const before = await positions(`to=${at(t0 + 1_000)}&limit=1000`);
+    expect(before).toContain(a);
+    expect(before).not.toContain(b);
+    expect(before.length).toBeGreaterThan(1); // the test's earlier events, recorded before t0
   });
 
   it('pages forward with the position cursor', async () => {

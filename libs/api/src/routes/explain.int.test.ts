@@ -2,10 +2,23 @@ import { endpointStream, makeEvent, type DomainEvent, type EventMetadata } from 
 import { describe, expect, it } from 'vitest';
 import { useApiHarness } from '../test-support/api-harness.js';
 
-const api = useApiHarness();
-const user: EventMetadata = { tenantId: 't1', actor: { kind: 'user', id: 'u' } };
 const MINUTE = 60_000;
+/** The API's clock, which each test sets 10 minutes after the history it wrote. */
+let now = Date.now();
+const api = useApiHarness({ now: () => now });
+const user: EventMetadata = { tenantId: 't1', actor: { kind: 'user', id: 'u' } };
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The start of a test's history, "10 minutes ago" to the API. The log's time never goes back,
+ * so a history cannot be written in the past of events already logged: each test writes its
+ * own after the last one's (and the harness's), and moves the API's clock past it instead.
+ */
+function tenMinutesAgo(): number {
+  const t0 = Math.max(now, Date.now() + 1);
+  now = t0 + 10 * MINUTE;
+  return t0;
+}
 
 /** Appends one event to the endpoint's stream, recorded at `at`; returns its position. */
 const append = async (endpointId: string, event: DomainEvent, at: number) => {
@@ -90,7 +103,7 @@ async function endpointWithHint(endpointId: string, t0: number) {
         source: 'planner',
         sourceId: 'heuristic',
         reason: 'busy upstream',
-        expiresAt: iso(Date.now() + 60 * MINUTE),
+        expiresAt: iso(t0 + 60 * MINUTE),
       },
       { ...user, actor: { kind: 'planner', id: 'heuristic' } },
     ),
@@ -104,7 +117,7 @@ const explain = (endpointId: string, query = '', key?: string | null) =>
 
 describe('GET /v1/endpoints/:endpointId/explain', () => {
   it('explains the next run now, with the live hint and the recent decisions', async () => {
-    const t0 = Date.now() - 10 * MINUTE;
+    const t0 = tenMinutesAgo();
     const { hint } = await endpointWithHint('ex-now', t0);
     const { status, body } = await explain('ex-now');
     expect(status).toBe(200);
@@ -129,12 +142,12 @@ describe('GET /v1/endpoints/:endpointId/explain', () => {
         hintEvents: [{ type: 'HintProposed', hintId: 'ex-now-h1', actor: { kind: 'planner' } }],
       },
     });
-    expect(Date.parse(body.asOf.time)).toBeGreaterThan(Date.now() - MINUTE);
+    expect(body.asOf.time).toBe(iso(now));
     expect(JSON.stringify(body)).not.toContain('enc:v1');
   });
 
   it('replays the state at a position before the hint: no hint, the baseline decides', async () => {
-    const t0 = Date.now() - 10 * MINUTE;
+    const t0 = tenMinutesAgo();
     const { response } = await endpointWithHint('ex-pos', t0);
     const { status, body } = await explain('ex-pos', `?at=${response}`);
     expect(status).toBe(200);
@@ -149,7 +162,7 @@ describe('GET /v1/endpoints/:endpointId/explain', () => {
   });
 
   it('replays the state at an instant: in flight before the response, and 404 before registration', async () => {
-    const t0 = Date.now() - 10 * MINUTE;
+    const t0 = tenMinutesAgo();
     await endpointWithHint('ex-time', t0);
     const during = await explain('ex-time', `?at=${iso(t0 + 500)}`);
     expect(during.status).toBe(200);
@@ -165,7 +178,7 @@ describe('GET /v1/endpoints/:endpointId/explain', () => {
   });
 
   it('refuses a bad `at` with 400 and hides the endpoint from another tenant', async () => {
-    await endpointWithHint('ex-iso', Date.now() - 10 * MINUTE);
+    await endpointWithHint('ex-iso', tenMinutesAgo());
     const bad = await explain('ex-iso', '?at=garbage');
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('querystring.at');

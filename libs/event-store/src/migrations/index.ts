@@ -5,6 +5,7 @@ import { serviceRole } from './0003-service-role.js';
 import { streamScopedIdempotency } from './0004-stream-scoped-idempotency.js';
 import { tenantNotify } from './0005-tenant-notify.js';
 import { jobEndpointsIndex } from './0006-job-endpoints-index.js';
+import { logTimeOrder } from './0007-log-time-order.js';
 
 /** The event store's migrations, applied in name order. Never edit one that has shipped. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -14,4 +15,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004_stream_scoped_idempotency': streamScopedIdempotency,
   '0005_tenant_notify': tenantNotify,
   '0006_job_endpoints_index': jobEndpointsIndex,
+  '0007_log_time_order': logTimeOrder,
 };
