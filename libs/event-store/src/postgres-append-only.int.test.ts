@@ -28,6 +28,7 @@ describe('migrations', () => {
       '0005_tenant_notify',
       '0006_job_endpoints_index',
       '0007_log_time_order',
+      '0008_rare_type_index',
     ]);
     const lines: string[] = [];
     expect(await migrateDatabase(db().url, (line) => lines.push(line))).toEqual([]);
@@ -78,6 +79,27 @@ describe('indexes', () => {
       return rows.map((row) => row['QUERY PLAN']).join('\n');
     });
     expect(plan).toContain('events_job_endpoints_idx');
+  });
+
+  it('find a page of a rare type after a cursor in one range of an index, and walk positions for a per-run type', async () => {
+    const planOf = (type: string) =>
+      withClient(db().url, async (client) => {
+        await client.query('begin');
+        await client.query('set local enable_seqscan = off'); // a tiny table: plan as for a big one
+        // As GET /v1/events?type= sends it: the types and the cursor are bound parameters.
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+          `explain select position from events
+           where tenant_id = $1 and position > $2 and type in ($3)
+           order by position limit 101`,
+          ['t1', 10, type],
+        );
+        await client.query('rollback');
+        return rows.map((row) => row['QUERY PLAN']).join('\n');
+      });
+    const rare = await planOf('HintRejected');
+    expect(rare).toContain('events_rare_type_idx');
+    expect(rare).not.toContain('Sort');
+    expect(await planOf('ResponseRecorded')).not.toContain('events_rare_type_idx');
   });
 });
 
