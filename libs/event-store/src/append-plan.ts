@@ -140,8 +140,8 @@ function assertValidExpectedVersion(expected: ExpectedVersion): void {
 }
 
 /**
- * The instants a batch is recorded at. The log's time never goes back (design.md, "The log"): an
- * event is recorded no earlier than the one before it. A clock-stamped event is moved up to its
+ * The instants a batch is recorded at. The log's time never goes back (docs/event-log.md, "Time follows
+ * position"): an event is recorded no earlier than the one before it. A clock-stamped event is moved up to its
  * predecessor's instant (the system clock may step back); a pinned `recordedAt` (imports, tests)
  * is the caller's word, so one earlier than the event before it (the log's last, or one earlier
  * in the batch) is refused rather than changed. `last`: the log's last instant, undefined for an
@@ -158,7 +158,7 @@ export function recordingInstants(
     if (Number.isNaN(at.getTime()))
       throw new TypeError(`recordedAt is not an instant: ${recordedAt}`);
     if (floor !== undefined && at < floor) {
-      if (recordedAt !== undefined) throw new TimeOrderError(recordedAt, streamId, floor);
+      if (recordedAt !== undefined) throw TimeOrderError.of(recordedAt, streamId, floor);
       at = floor;
     }
     floor = at;
@@ -166,13 +166,26 @@ export function recordingInstants(
   });
 }
 
-/** A pinned `recordedAt` earlier than the event before it. */
+/**
+ * A pinned `recordedAt` earlier than the event before it: nothing of the append was written.
+ * Both stores throw it (the Postgres store turns its insert's refusal into it).
+ */
 export class TimeOrderError extends RangeError {
-  constructor(recordedAt: string, streamId: string, floor: Date) {
-    super(
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TimeOrderError';
+  }
+
+  static of(recordedAt: string, streamId: string, floor: Date): TimeOrderError {
+    return new TimeOrderError(
       `recordedAt ${recordedAt} (stream ${streamId}) is earlier than ${floor.toISOString()}, ` +
         `the instant of the event before it: the log's time never goes back`,
     );
-    this.name = 'TimeOrderError';
   }
 }
+
+/** Whether a database error is the insert's refusal of a pinned instant (migration 0007). */
+export const isTimeOrderRefusal = (error: unknown): error is Error =>
+  error instanceof Error &&
+  (error as { code?: unknown }).code === '22000' &&
+  error.message.endsWith("the log's time never goes back");

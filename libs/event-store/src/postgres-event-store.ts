@@ -31,10 +31,12 @@ import { endSpan, noopInstrumentation, type Instrumentation } from '@orrery/tele
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import {
+  isTimeOrderRefusal,
   keysOf,
   streamsOf,
   outcomesOf,
   planAppend,
+  TimeOrderError,
   type AppendPlan,
   type PlanContext,
 } from './append-plan.js';
@@ -190,6 +192,7 @@ export class PostgresEventStore implements EventStore {
         }
       });
     } catch (error) {
+      if (isTimeOrderRefusal(error)) throw new TimeOrderError(error.message, { cause: error });
       if (!isStreamVersionConflict(error)) throw error;
       // Backstop: a writer outside this store's lock took the version first.
       const actual = await currentVersions(this.#db, requests);
