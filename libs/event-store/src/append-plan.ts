@@ -140,21 +140,23 @@ function assertValidExpectedVersion(expected: ExpectedVersion): void {
 }
 
 /**
- * The instants a batch is recorded at. The log's time never goes back (docs/event-log.md, "Time follows
- * position"): an event is recorded no earlier than the one before it. A clock-stamped event is moved up to its
- * predecessor's instant (the system clock may step back); a pinned `recordedAt` (imports, tests)
- * is the caller's word, so one earlier than the event before it (the log's last, or one earlier
- * in the batch) is refused rather than changed. `last`: the log's last instant, undefined for an
- * empty log; `now`: the clock. The Postgres store does the same in its insert statement.
+ * The instants an append's events are recorded at. The log's time never goes back
+ * (docs/event-log.md, "Time follows position"): an event is recorded no earlier than the one
+ * before it. The clock is read once per append; a clock-stamped event below the event before it
+ * is moved up to that event's instant (the system clock may step back). A pinned `recordedAt`
+ * (imports, tests) is the caller's word, so one earlier than the event before it (the log's last,
+ * or one earlier in the append) is refused rather than changed. `last`: the log's last instant,
+ * undefined for an empty log. The Postgres store does the same in its insert statement.
  */
 export function recordingInstants(
   events: readonly PlannedEvent[],
   last: Date | undefined,
   now: () => Date,
 ): Date[] {
+  const clock = events.some((e) => e.recordedAt === undefined) ? now() : undefined;
   let floor = last;
   return events.map(({ recordedAt, streamId }) => {
-    let at = recordedAt === undefined ? now() : new Date(recordedAt);
+    let at = recordedAt === undefined ? (clock as Date) : new Date(recordedAt);
     if (Number.isNaN(at.getTime()))
       throw new TypeError(`recordedAt is not an instant: ${recordedAt}`);
     if (floor !== undefined && at < floor) {

@@ -108,28 +108,33 @@ export async function insertEvents(
       n,
     })),
   );
-  // The log's time never goes back (migration 0007): each event's floor is the latest instant
-  // before it, the log's last or an earlier one of the batch. A clock stamp below it is moved up;
-  // a pinned instant below it is refused. Under the ordering lock, the log's last event is final.
+  // The log's time never goes back (migration 0007): under the ordering lock, the log's last
+  // event is final, and no event is recorded before it. Without a pinned instant (every append
+  // of the services), the batch is recorded at one instant: the clock, or the last event's if
+  // the clock is behind it. With pins, each event's floor is the latest instant before it (the
+  // log's last, or an earlier one of the batch): a clock stamp below it is moved up, a pinned
+  // instant below it refused.
+  const last = sql`(select recorded_at from events order by position desc limit 1)`;
+  const recordset = sql`jsonb_to_recordset(${batch}::jsonb) as u(s text, v int4, t text,
+    tv int4, d jsonb, m jsonb, tenant text, r timestamptz, k text, n int4)`;
+  const stamped = events.some((e) => e.recordedAt !== undefined)
+    ? sql`(
+        select *, case when r < floor then events_refuse_time_order(r, floor, s)
+                       else greatest(own, floor) end as at
+        from (
+          select *, greatest(${last},
+              max(own) over (order by n rows between unbounded preceding and 1 preceding)) as floor
+          from (select *, coalesce(r, clock_timestamp()) as own from ${recordset}) as u
+        ) as u
+      )`
+    : sql`(select *, (select greatest(clock_timestamp(), ${last})) as at from ${recordset})`;
   const { rows } = await sql<{ position: unknown }>`
     with inserted as (
       insert into events
         (stream_id, stream_version, type, type_version, data, metadata, tenant_id, recorded_at,
          idempotency_key)
-      select s, v, t, tv, d, m, tenant,
-        case when r < floor then events_refuse_time_order(r, floor, s)
-             else greatest(own, floor) end,
-        k
-      from (
-        select *, greatest(
-            (select recorded_at from events order by position desc limit 1),
-            max(own) over (order by n rows between unbounded preceding and 1 preceding)) as floor
-        from (
-          select *, coalesce(r, clock_timestamp()) as own
-          from jsonb_to_recordset(${batch}::jsonb) as u(s text, v int4, t text, tv int4, d jsonb,
-            m jsonb, tenant text, r timestamptz, k text, n int4)
-        ) as stamped
-      ) as u
+      select s, v, t, tv, d, m, tenant, at, k
+      from ${stamped} as u
       ${guard}
       order by n
       returning position
