@@ -1,4 +1,4 @@
-import { endpointStream, type EventStore } from '@orrery/domain';
+import { endpointStream } from '@orrery/domain';
 import { InProcessQueue } from '@orrery/queue';
 import { startRuntime, type Runtime } from '@orrery/scheduling';
 import { startTargetServer, waitFor, type TargetServer } from '@orrery/testkit';
@@ -18,12 +18,6 @@ const endpoint = (id: string, extra: Record<string, unknown>) => ({
   request: { url: `${target.url}/${id}` },
   ...extra,
 });
-
-/** Dispatches (first attempts) of an endpoint, from the log. */
-const dispatches = async (store: EventStore, id: string) =>
-  (await store.readStream(endpointStream('t1', id))).filter(
-    (e) => e.type === 'RunDispatched' && e.data.attempt === 1,
-  );
 
 beforeAll(async () => {
   // orders reports a new order on every call: pack runs after each (a cross-job cascade).
@@ -66,14 +60,32 @@ beforeAll(async () => {
     from: new Date(started + 1_500).toISOString(),
     to: new Date(started + 5_500).toISOString(),
   };
-  // Until a run due after the window is in the log, with its cascade.
+  // Until every orders run due up to a second after the window has answered and its response
+  // has cascaded to pack: the what-if re-runs each of those cascades, so the log must hold them
+  // all, however far the cascade processor lags (a pack run due after the window, the condition
+  // this once waited for, could be the cascade of an earlier response than the window's last).
+  const settled = Date.parse(window.to) + 1_000;
   await waitFor(
-    'a pack run after the window',
+    "the window's orders runs answered and cascaded",
     async () => {
-      const runs = await dispatches(runtime.store, 'pack');
-      return runs.some(
-        (e) => e.type === 'RunDispatched' && Date.parse(e.data.scheduledFor) > started + 6_000,
-      )
+      const orders = await runtime.store.readStream(endpointStream('t1', 'orders'));
+      const slots = orders.flatMap((e) =>
+        e.type === 'RunDispatched' && e.data.attempt === 1
+          ? [{ runId: e.data.runId, at: Date.parse(e.data.scheduledFor) }]
+          : [],
+      );
+      if (!slots.some((run) => run.at > settled)) return undefined;
+      const answered = new Set(
+        orders.flatMap((e) => (e.type === 'ResponseRecorded' ? [e.data.runId] : [])),
+      );
+      const pack = await runtime.store.readStream(endpointStream('t1', 'pack'));
+      const cascaded = new Set(
+        pack.flatMap((e) =>
+          e.type === 'CascadeTriggered' ? e.data.inputs.map((input) => input.response.runId) : [],
+        ),
+      );
+      const due = slots.filter((run) => run.at <= settled);
+      return due.every((run) => answered.has(run.runId) && cascaded.has(run.runId))
         ? true
         : undefined;
     },
