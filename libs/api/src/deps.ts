@@ -43,7 +43,8 @@ export interface ApiDeps {
   readonly eventPageBytes?: number;
   /**
    * GET /readyz answers 503 when a processor's oldest unhandled event has waited longer than
-   * this, in ms. Default 30 s.
+   * this, in ms. Default 30 s, what the services use and the OpenAPI document states; a program
+   * that builds the API (a test) may set another.
    */
   readonly stallAfterMs?: number;
   /** Largest accepted request body in bytes. Default 256 KiB. */

@@ -33,7 +33,7 @@ export interface paths {
     };
     /**
      * Readiness: the database answers and the processors keep up with the log
-     * @description Answers 200 with the head of the log and, per processor (the projection, hint expiry), how far it has read, how many events wait and for how long, whether a process runs it, and how many streams it parked (set aside after their events failed; see `parked` on an endpoint). 503 when the database does not answer, or when a processor's oldest unhandled event has waited longer than the stall threshold (30 s unless the deployment sets another) (stalled: no process runs it, or it cannot move).
+     * @description Answers 200 with the head of the log and, per processor (the projection, hint expiry), how far it has read, how many events wait and for how long, whether a process runs it, and how many streams it parked (set aside after their events failed; see `parked` on an endpoint). 503 when the database does not answer, or when a processor's oldest unhandled event has waited more than 30 s (stalled: no process runs it, or it cannot move).
      */
     get: operations['checkReadiness'];
     put?: never;

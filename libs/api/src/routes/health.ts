@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { problem } from '../problem.js';
 import { problemAnswer } from '../schemas/common.js';
 
-/** A processor whose oldest unhandled event has waited this long is stalled: not ready (default). */
+/** A processor whose oldest unhandled event has waited this long is stalled: not ready. */
 export const STALL_AFTER_MS = 30_000;
 
 const ProcessorState = z
@@ -60,8 +60,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
           'how far it has read, how many events wait and for how long, whether a process runs ' +
           'it, and how many streams it parked (set aside after their events failed; see ' +
           `\`parked\` on an endpoint). 503 when the database does not answer, or when a ` +
-          `processor's oldest unhandled event has waited longer than the stall threshold ` +
-          `(${STALL_AFTER_MS / 1000} s unless the deployment sets another) ` +
+          `processor's oldest unhandled event has waited more than ${STALL_AFTER_MS / 1000} s ` +
           '(stalled: no process runs it, or it cannot move).',
         security: [],
         response: {
