@@ -114,6 +114,18 @@ describe('POST /v1/what-if over a log the real runtime wrote', () => {
       e.appeared.items,
       e.vanished.items,
     ]);
+    if (differences.flat(2).length > 0) {
+      // Known to fail now and then under load (see the closing note of 2026-11-30): what the
+      // next failure needs to be explained, printed with it.
+      const streams = ['orders', 'pack'].map((id) => endpointStream('t1', id));
+      const events = (await runtime.store.readAll({ after: 0, limit: 10_000 }))
+        .filter((e) => streams.includes(e.streamId))
+        .map(
+          (e) => `${e.position} ${e.recordedAt} ${e.streamId} ${e.type} ${JSON.stringify(e.data)}`,
+        );
+      console.log(`what-if window ${JSON.stringify(window)}; pack: ${JSON.stringify(pack)}`);
+      console.log(events.join('\n'));
+    }
     expect(differences).toEqual([
       [[], [], []],
       [[], [], []],
