@@ -115,8 +115,8 @@ describe('POST /v1/what-if over a log the real runtime wrote', () => {
       e.vanished.items,
     ]);
     if (differences.flat(2).length > 0) {
-      // Known to fail now and then under load (see the closing note of 2026-11-30): what the
-      // next failure needs to be explained, printed with it.
+      // What a failure needs to be explained, printed with it: the window and the log around it
+      // (this is how a cascade fired just before `from` and recorded just after it was found).
       const streams = ['orders', 'pack'].map((id) => endpointStream('t1', id));
       const events = (await runtime.store.readAll({ after: 0, limit: 10_000 }))
         .filter((e) => streams.includes(e.streamId))

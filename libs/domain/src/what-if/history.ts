@@ -97,8 +97,9 @@ export interface SplitStream {
   /** Every recorded run with a response, by slot: the responses the simulation feeds back. */
   readonly responses: readonly RecordedRun[];
   /**
-   * The runs whose slot lies in the window or after it (the comparison keeps those just after
-   * it that match a simulated run within the tolerance: a cascade fires a hop later live).
+   * The runs whose slot lies in the window or after it, and the runs of cascades recorded in it
+   * (the comparison keeps those just after it that match a simulated run within the tolerance
+   * or by cause: a cascade fires a hop later live).
    */
   readonly runs: readonly RecordedRun[];
   readonly skipped: number;
@@ -180,8 +181,30 @@ export function splitStream(
         break;
     }
   }
+  // A run is in the window by its slot, and also when the decision that set its slot is not in
+  // the prefix: a cascade that fired, a one-shot hint accepted. The simulation takes that
+  // decision again, at `from` at the earliest; live it was taken a round trip before it was
+  // recorded, so the run's slot can lie just before `from`.
+  const oneShots = new Set(
+    after.flatMap((e) =>
+      e.type === 'HintProposed' && e.data.slot === 'oneShot' ? [e.data.hintId] : [],
+    ),
+  );
+  const decidedInWindow = new Set(
+    after.flatMap((e) => {
+      if (e.type === 'CascadeTriggered') return [e.data.cascadeId];
+      const oneShot =
+        e.type === 'RunDispatched' &&
+        e.data.reason === 'one_shot_hint' &&
+        e.data.hintId !== undefined &&
+        oneShots.has(e.data.hintId);
+      return oneShot ? [e.data.runId] : [];
+    }),
+  );
   const responses = runsOf(events);
-  const runs = responses.all.filter((run) => run.slot >= window.from);
+  const runs = responses.all.filter(
+    (run) => run.slot >= window.from || decidedInWindow.has(run.runId),
+  );
   return { before, agenda, responses: responses.answered, runs, skipped };
 }
 

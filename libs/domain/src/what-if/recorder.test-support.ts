@@ -34,7 +34,8 @@ const meta = (kind: 'user' | 'planner' | 'system', id = kind): EventMetadata => 
  * re-run: a dispatcher polling every `tickMs` (so runs start up to a tick late, as real ones do),
  * an executor answering by a script after each answer's `durationMs`, a cascade processor that
  * observes each response `hopMs` later, and planner proposals decided when their time comes.
- * Every decision goes through the endpoint decider and is appended with positions and times.
+ * Every decision goes through the endpoint decider and is appended with positions and times: the
+ * time it was decided, plus `appendMs` (live, an append lands a round trip after its decision).
  */
 export class Recorder {
   readonly #endpoints = new Map<string, RecordedEvent[]>();
@@ -56,6 +57,7 @@ export class Recorder {
       readonly answer: (endpointId: string, call: number) => Answer;
       readonly tickMs?: number;
       readonly hopMs?: number;
+      readonly appendMs?: number;
     },
   ) {}
 
@@ -275,7 +277,7 @@ export class Recorder {
       streamId,
       streamVersion: version,
       position: this.#position,
-      recordedAt: toIso(this.now),
+      recordedAt: toIso(this.now + (this.options.appendMs ?? 0)),
     };
   }
 }

@@ -10,10 +10,12 @@ export const TO = T0 + 70_000;
  * A recorded minute of a small shop, like the demo's: `orders` every 3 s (one call in five
  * answers 503, so it backs off), `inventory` every 2 s, and `pack` in another job, trigger-only,
  * run by each orders response that reports new orders; `quiet`, trigger-only, never ran. A planner slowed inventory to 6 s for half
- * a minute, and asked for one extra look at orders. `timing`: the live system's dispatcher tick
- * and cascade hop (see {@link Recorder}).
+ * a minute, and asked for one extra look at orders. `timing`: the live system's dispatcher tick,
+ * cascade hop and append latency (see {@link Recorder}).
  */
-export function recordShop(timing: { tickMs?: number; hopMs?: number } = {}): Recorder {
+export function recordShop(
+  timing: { tickMs?: number; hopMs?: number; appendMs?: number } = {},
+): Recorder {
   return new Recorder({
     ...timing,
     answer: (id, n) => {

@@ -110,6 +110,38 @@ describe('what-if over a recorded minute of the shop', () => {
     expect(pack.responses).toMatchObject({ recorded: pack.simulated.runs, reused: 0 });
   });
 
+  it('given no change, reproduces a window that starts between a decision and its append', () => {
+    // Live, a decision is recorded a round trip after it was taken: a cascade fired, or a one-shot
+    // hint accepted, just before `from` (the run's slot) can be in the log just after it. The
+    // window holds that run, as the simulation does (it takes the decision again at `from`).
+    for (const late of [
+      recordShop({ appendMs: 12 }),
+      recordShop({ appendMs: 40, tickMs: 200, hopMs: 900 }),
+    ]) {
+      const { appendMs = 0 } = late.options;
+      // Between the decision and the append of every event in 30 s.
+      const between = ['orders', 'inventory', 'pack']
+        .flatMap((id) => late.events(id))
+        .map((e) => Date.parse(e.recordedAt) - appendMs / 2)
+        .filter((at) => at > FROM && at < FROM + 30_000);
+      expect(between.length).toBeGreaterThan(20);
+      const windows = between.flatMap((at) => [
+        { from: at, to: TO },
+        { from: FROM, to: at },
+      ]);
+      for (const window of windows) {
+        const report = whatIfOf(late, {}, window);
+        expect(report.totals, JSON.stringify(window)).toMatchObject({
+          moved: 0,
+          appeared: 0,
+          vanished: 0,
+          proposalsChanged: 0,
+        });
+        expect(report.totals.unchanged).toBe(report.totals.recordedRuns);
+      }
+    }
+  });
+
   it('given pack alone, the recorded orders responses drive its cascades as they did', () => {
     const { endpoints, jobs } = shop.history();
     const report = whatIf({
