@@ -16,6 +16,18 @@ const endpoint = (report: WhatIfReport, id: string): EndpointWhatIf => {
   return found;
 };
 
+/** A what-if with no change over `window` finds no difference: every recorded run unchanged. */
+const expectNoDifference = (recorder: Recorder, window: { from: number; to: number }) => {
+  const report = whatIfOf(recorder, {}, window);
+  expect(report.totals, JSON.stringify(window)).toMatchObject({
+    moved: 0,
+    appeared: 0,
+    vanished: 0,
+    proposalsChanged: 0,
+  });
+  expect(report.totals.unchanged).toBe(report.totals.recordedRuns);
+};
+
 describe('what-if over a recorded minute of the shop', () => {
   it('given no change, reproduces every recorded run and proposal outcome', () => {
     const report = whatIfOf(shop);
@@ -51,13 +63,7 @@ describe('what-if over a recorded minute of the shop', () => {
       { from: at - 20_000, to: at },
     ]);
     for (const window of windows) {
-      const report = whatIfOf(shop, {}, window);
-      expect(report.totals, JSON.stringify(window)).toMatchObject({
-        moved: 0,
-        appeared: 0,
-        vanished: 0,
-        proposalsChanged: 0,
-      });
+      expectNoDifference(shop, window);
     }
   });
 
@@ -95,16 +101,7 @@ describe('what-if over a recorded minute of the shop', () => {
         { from: at + 450, to: TO },
       ]),
     ];
-    for (const window of windows) {
-      const report = whatIfOf(busy, {}, window);
-      expect(report.totals, JSON.stringify(window)).toMatchObject({
-        moved: 0,
-        appeared: 0,
-        vanished: 0,
-        proposalsChanged: 0,
-      });
-      expect(report.totals.unchanged).toBe(report.totals.recordedRuns);
-    }
+    for (const window of windows) expectNoDifference(busy, window);
     const pack = endpoint(whatIfOf(busy), 'pack');
     expect(pack.recorded.runs).toBeGreaterThan(5);
     expect(pack.responses).toMatchObject({ recorded: pack.simulated.runs, reused: 0 });
@@ -129,16 +126,7 @@ describe('what-if over a recorded minute of the shop', () => {
         { from: at, to: TO },
         { from: FROM, to: at },
       ]);
-      for (const window of windows) {
-        const report = whatIfOf(late, {}, window);
-        expect(report.totals, JSON.stringify(window)).toMatchObject({
-          moved: 0,
-          appeared: 0,
-          vanished: 0,
-          proposalsChanged: 0,
-        });
-        expect(report.totals.unchanged).toBe(report.totals.recordedRuns);
-      }
+      for (const window of windows) expectNoDifference(late, window);
     }
   });
 
