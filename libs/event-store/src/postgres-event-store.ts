@@ -11,9 +11,7 @@
  * therefore never skips an event that commits late with a lower position.
  * The version check is a separate statement after the lock so its snapshot
  * includes the previous holder's commit. The cost is one writer at a time,
- * which `appendMany` amortises (one transaction, one INSERT for a batch), and
- * which sending the lock, the insert and the commit as one message keeps short
- * (`lockedInsertText`): no round trip to this process while the lock is held.
+ * which `appendMany` amortises (one transaction, one INSERT for a batch).
  */
 import {
   ConcurrencyError,
@@ -50,8 +48,6 @@ import {
   fromRow,
   insertEvents,
   isStreamVersionConflict,
-  lockedInsertResults,
-  lockedInsertText,
   versionsAndKeys,
 } from './postgres-statements.js';
 import type { EventStoreSchema } from './schema.js';
@@ -84,7 +80,6 @@ export interface PostgresEventStoreOptions {
  */
 export class PostgresEventStore implements EventStore {
   readonly #db: Kysely<EventStoreSchema>;
-  readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
   readonly #subscriptions = new Set<Subscription>();
   readonly #tracer: Tracer;
@@ -102,7 +97,6 @@ export class PostgresEventStore implements EventStore {
         connectionString: options.connectionString,
         max: options.maxConnections ?? 10,
       });
-    this.#pool = pool;
     this.#db = createEventStoreDb(pool);
   }
 
@@ -162,30 +156,21 @@ export class PostgresEventStore implements EventStore {
     span: Span,
   ): Promise<AppendOutcome[]> {
     try {
-      // Plan before taking the lock. Then the insert runs under the lock only if every stream
-      // is still at the version the plan saw and no key has appeared (then the plan is exact).
-      // Without pinned instants (every append of the services) that is one message, the lock
-      // held for one statement and the commit (see `lockedInsertText`). Otherwise, or when
-      // something moved, re-read and re-plan in a transaction under the lock.
-      const keys = keysOf(requests);
-      const early = await versionsAndKeys(this.#db, requests, keys);
-      const versions = new Map(streamsOf(requests).map((id) => [id, early.current.get(id) ?? 0]));
-      let plan = planOptimistically(requests, early, mode);
-      if (plan && plan.events.every((e) => e.recordedAt === undefined)) {
-        const text = lockedInsertText(this.#db, plan.events, { versions, keys }, ORDERING_LOCK_KEY);
-        const answer = lockedInsertResults(await this.#sendLocked(text));
-        this.#metrics.lock(answer.waitMs, answer.holdMs);
-        if (answer.positions.length > 0) {
-          span.setAttribute('orrery.append.events', answer.positions.length);
-          return outcomesOf(plan, answer.positions);
-        }
-        plan = null; // something moved: re-read under the lock
-      }
       return await this.#db.connection().execute(async (conn) => {
+        // Plan before taking the lock. Under the lock, the insert runs only if
+        // every stream is still at the version the plan saw and no key has
+        // appeared (then the plan is exact): the lock is held for one statement
+        // and the commit. Otherwise re-read and re-plan under the lock.
+        const keys = keysOf(requests);
+        const early = await versionsAndKeys(conn, requests, keys);
+        let plan = planOptimistically(requests, early, mode);
         const asked = performance.now();
         await sql.raw(BEGIN_AND_LOCK).execute(conn);
         const locked = performance.now();
         try {
+          const versions = new Map(
+            streamsOf(requests).map((id) => [id, early.current.get(id) ?? 0]),
+          );
           let positions = plan ? await insertEvents(conn, plan.events, { versions, keys }) : [];
           if (!plan || positions.length === 0) {
             span.addEvent('replanned under the lock');
@@ -221,23 +206,6 @@ export class PostgresEventStore implements EventStore {
         culprit.expectedVersion,
         actual.get(culprit.streamId) ?? 0,
       );
-    }
-  }
-
-  /** Sends a {@link lockedInsertText} message; rolls back what an error in it left open. */
-  async #sendLocked(text: string): Promise<{ rows: Record<string, unknown>[] }[]> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      const results: unknown = await client.query(text);
-      return results as { rows: Record<string, unknown>[] }[];
-    } catch (error) {
-      await client.query('rollback').catch((lost: Error) => {
-        broken = lost; // the connection is gone or unusable: the pool drops it
-      });
-      throw error;
-    } finally {
-      client.release(broken);
     }
   }
 

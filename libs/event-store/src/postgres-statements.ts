@@ -71,23 +71,15 @@ export async function versionsAndKeys(
 export async function insertEvents(
   trx: Kysely<EventStoreSchema> | Transaction<EventStoreSchema>,
   events: readonly PlannedEvent[],
-  unchanged?: Unchanged,
+  /**
+   * Insert only if every stream is still at the version the plan was made
+   * from and none of the keys has appeared (else nothing, and []).
+   */
+  unchanged?: {
+    readonly versions: ReadonlyMap<string, number>;
+    readonly keys: readonly StreamKey[];
+  },
 ): Promise<number[]> {
-  const { rows } = await insertStatement(events, unchanged).execute(trx);
-  return rows.map((row) => toPosition(row.position));
-}
-
-/**
- * Insert only if every stream is still at the version the plan was made from and none of the
- * keys has appeared (else nothing, and []).
- */
-export interface Unchanged {
-  readonly versions: ReadonlyMap<string, number>;
-  readonly keys: readonly StreamKey[];
-}
-
-/** The insert of {@link insertEvents}, as a statement. */
-function insertStatement(events: readonly PlannedEvent[], unchanged: Unchanged | undefined) {
   const guard =
     unchanged === undefined
       ? sql``
@@ -136,7 +128,7 @@ function insertStatement(events: readonly PlannedEvent[], unchanged: Unchanged |
         ) as u
       )`
     : sql`(select *, (select greatest(clock_timestamp(), ${last})) as at from ${recordset})`;
-  return sql<{ position: unknown }>`
+  const { rows } = await sql<{ position: unknown }>`
     with inserted as (
       insert into events
         (stream_id, stream_version, type, type_version, data, metadata, tenant_id, recorded_at,
@@ -150,73 +142,8 @@ function insertStatement(events: readonly PlannedEvent[], unchanged: Unchanged |
     notified as (
       select pg_notify(${EVENTS_CHANNEL}, max(position)::text) from inserted
     )
-    select position from inserted, notified order by position`;
-}
-
-/** The server's clock in epoch milliseconds, as a statement's one value. */
-const CLOCK = 'select (extract(epoch from clock_timestamp()) * 1000)::float8 as at';
-
-/**
- * The guarded insert of {@link insertEvents} under the ordering lock, as ONE simple-protocol
- * message: Postgres runs its statements back to back, so the lock is held from the moment it is
- * granted to the commit, whatever this process's event loop is doing meanwhile (sent statement
- * by statement, the lock was also held across two round trips, each waiting for this event loop
- * to read an answer and send the next). Each statement takes its own snapshot (read committed),
- * so the insert sees the previous holder's commit.
- *
- * The simple protocol takes no parameters: the statement's are written into it as literals
- * (strings dollar-quoted with a tag they do not contain, numbers as digits). An error skips the
- * rest of the message and leaves the transaction failed: the caller rolls it back. The answer's
- * results are read by {@link lockedInsertResults}.
- */
-export function lockedInsertText(
-  db: Kysely<EventStoreSchema>,
-  events: readonly PlannedEvent[],
-  unchanged: Unchanged,
-  lockKey: number,
-): string {
-  const { sql: text, parameters } = insertStatement(events, unchanged).compile(db);
-  const inlined = text.replace(/\$(\d+)/g, (_, n: string) => literal(parameters[Number(n) - 1]));
-  // The server's clock before the lock, once it is granted, and once the commit released it.
-  return [
-    CLOCK,
-    'begin',
-    `select pg_advisory_xact_lock(${lockKey})`,
-    CLOCK,
-    inlined,
-    'commit',
-    CLOCK,
-  ].join(';\n');
-}
-
-/** What {@link lockedInsertText}'s message answered: positions, and the lock's wait and hold. */
-export function lockedInsertResults(results: readonly { rows: Record<string, unknown>[] }[]): {
-  positions: number[];
-  waitMs: number;
-  holdMs: number;
-} {
-  const [asked, , , locked, inserted, , released] = results;
-  if (!inserted || !released) {
-    throw new Error(`the locked insert answered ${results.length} results, not 7`);
-  }
-  const at = (result: typeof asked) => Number(result?.rows[0]?.['at']);
-  return {
-    positions: inserted.rows.map((row) => toPosition(row['position'])),
-    waitMs: at(locked) - at(asked),
-    holdMs: at(released) - at(locked),
-  };
-}
-
-/** A parameter as an SQL literal: a string dollar-quoted, a number, an array of those. */
-function literal(value: unknown): string {
-  if (Array.isArray(value)) return `array[${value.map(literal).join(', ')}]`;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value === 'string') {
-    let tag = '$o$';
-    for (let n = 0; value.includes(tag); n++) tag = `$o${n}$`;
-    return `${tag}${value}${tag}`;
-  }
-  throw new Error(`no literal for a parameter of type ${typeof value}`);
+    select position from inserted, notified order by position`.execute(trx);
+  return rows.map((row) => toPosition(row.position));
 }
 
 export function fromRow(row: EventRow): RecordedEvent {
