@@ -97,9 +97,10 @@ export interface SplitStream {
   /** Every recorded run with a response, by slot: the responses the simulation feeds back. */
   readonly responses: readonly RecordedRun[];
   /**
-   * The runs whose slot lies in the window or after it, and the runs of cascades recorded in it
-   * (the comparison keeps those just after it that match a simulated run within the tolerance
-   * or by cause: a cascade fires a hop later live).
+   * The runs whose slot lies in the window or after it, and the runs whose slot a decision
+   * recorded in it set (a cascade fired, a one-shot hint accepted; see `splitStream`). The
+   * comparison keeps those just after it that match a simulated run within the tolerance or by
+   * cause: a cascade fires a hop later live.
    */
   readonly runs: readonly RecordedRun[];
   readonly skipped: number;
