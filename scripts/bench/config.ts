@@ -71,7 +71,7 @@ export interface BenchConfig {
   readonly baselineRuns: number;
   /** Dispatcher claim batch (BENCH_BATCH_SIZE, default 200, Orrery's default). */
   readonly batchSize: number;
-  /** Dispatch ahead, ms (BENCH_DISPATCH_AHEAD_MS, default 200, the services' default; 0: off). */
+  /** Dispatch ahead, ms (BENCH_DISPATCH_AHEAD_MS, default 500, the services' default; 0: off). */
   readonly dispatchAheadMs: number;
   /** Phases to run, comma-separated (BENCH_PHASES, default all of them but `replay`). */
   readonly phases: ReadonlySet<Phase>;
@@ -194,7 +194,7 @@ export function readConfig(): BenchConfig {
     latenessEveryMs: Math.round(num('BENCH_LATENESS_EVERY_MS', 1000, 100, 60_000)),
     concurrency: Math.round(num('BENCH_CONCURRENCY', 32, 1, 512)),
     batchSize: Math.round(num('BENCH_BATCH_SIZE', 200, 1, 5000)),
-    dispatchAheadMs: Math.round(num('BENCH_DISPATCH_AHEAD_MS', 200, 0, 1000)),
+    dispatchAheadMs: Math.round(num('BENCH_DISPATCH_AHEAD_MS', 500, 0, 1000)),
     baselineRuns: Math.round(num('BENCH_BASELINE_RUNS', 2, 1, 2)),
     phases: phases(),
     longStream: Math.round(num('BENCH_LONG_STREAM', 1_000_000, 1_000, 5_000_000)),

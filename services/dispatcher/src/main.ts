@@ -16,7 +16,7 @@ await runService(
         LEASE_MARGIN_MS: envInt(15_000, 100),
         // Dispatch ahead: runs due within this many ms are dispatched now and called at their
         // time by the executor (docs/scheduling.md#dispatch-ahead). 0 turns it off.
-        DISPATCH_AHEAD_MS: envInt(200, 0, 1000),
+        DISPATCH_AHEAD_MS: envInt(500, 0, 1000),
         DISPATCHER_ID: z.string().min(1).optional(),
       }),
     );

@@ -51,7 +51,7 @@ await runService(
         DEMO_PORT: envInt(4610, 1, 65535),
         EXECUTOR_CONCURRENCY: envInt(32, 1, 1000),
         // Dispatch ahead (docs/scheduling.md#dispatch-ahead); 0 turns it off.
-        DISPATCH_AHEAD_MS: envInt(200, 0, 1000),
+        DISPATCH_AHEAD_MS: envInt(500, 0, 1000),
         /** Embedded mode is for a developer's machine: loopback targets are allowed. */
         ALLOW_LOOPBACK: envBoolean(true),
         /** Targets on private networks (RFC 1918, unique local, link-local, CGNAT) are refused unless allowed. */
