@@ -2,6 +2,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import { createQueue, type QueueErrorContext } from '@orrery/queue';
 import { startRuntime, type Runtime } from '@orrery/scheduling';
+import { globalInstrumentation } from '@orrery/telemetry';
 import { MemoryTelemetry, uniquePrefix } from '@orrery/testkit';
 import pino from 'pino';
 import type { BenchConfig } from '../config.js';
@@ -23,8 +24,12 @@ export interface OrreryPipeline {
 }
 
 /**
- * `tracer`: where the runtime's spans go. Default: MemoryTelemetry's (every span kept in
- * memory); the tracing phase passes the tracer of the mode it measures.
+ * `tracer`: where the runtime's spans go. Default: the globally registered one, as the services
+ * wire it — a no-op until an OpenTelemetry SDK is registered, which is how Orrery runs unless an
+ * operator turns tracing on (the tracing phase measures what that costs, passing the tracer of
+ * each mode). The figures come from the meter, which is MemoryTelemetry's. (MemoryTelemetry's
+ * own tracer keeps every span in memory to the end of the phase, which no deployment does, and
+ * these phases never read them; the distributed phase's services run with the no-op too.)
  */
 export async function startPipeline(
   cfg: BenchConfig,
@@ -53,7 +58,7 @@ export async function startPipeline(
       dispatcher: { batchSize: cfg.batchSize, aheadMs: cfg.dispatchAheadMs },
       executor: { concurrency: cfg.concurrency, http: { allowLoopback: true } },
       instrumentation: {
-        tracer: tracer ?? telemetry.instrumentation.tracer,
+        tracer: tracer ?? globalInstrumentation().tracer,
         meter: telemetry.instrumentation.meter,
       },
     });
