@@ -281,6 +281,12 @@ export function printResults(results: BenchResults): void {
     out.push(
       `  p99 call-start lateness ${lateness.callStartLateness.p99.toFixed(1)} ms (target ≤ ${TARGETS.p99LatenessMs} ms: ${verdictText(results.verdict.p99LatenessMs.met)}); ${lateness.callsStarted} calls started, ${lateness.earlyCalls} before their slot${earliest} (target 0: ${verdictText(results.verdict.neverEarly.met)})`,
     );
+    const perSecond = (pick: (s: LatenessResult['bySecond'][number]) => number) =>
+      lateness.bySecond.map((s) => (s.runs === 0 ? '–' : pick(s).toFixed(0))).join(' ');
+    out.push(
+      `  second by second of the window (slots of each second), p99: ${perSecond((s) => s.p99)} ms`,
+      `                                                         max: ${perSecond((s) => s.max)} ms`,
+    );
   }
 
   out.push('\nSTAGES per run, ms (p50 / p95 / p99)');

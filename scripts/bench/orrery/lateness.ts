@@ -71,9 +71,10 @@ export async function runLateness(
       timeoutMs: 15_000,
       signal,
     });
-    const { rows } = await sql<{ lateness_ms: number; start_ms: number | null }>`
+    const { rows } = await sql<{ lateness_ms: number; start_ms: number | null; slot_ms: number }>`
       select lateness_ms,
-        extract(epoch from started_at - scheduled_for) * 1000 as start_ms from runs /* bench */
+        extract(epoch from started_at - scheduled_for) * 1000 as start_ms,
+        extract(epoch from scheduled_for) * 1000 as slot_ms from runs /* bench */
       where scheduled_for >= ${new Date(window.start)} and scheduled_for < ${new Date(window.end)}`.execute(
       runtime.db,
     );
@@ -88,6 +89,7 @@ export async function runLateness(
       slotsDispatched: rows.length,
       dispatchLateness: summarize(rows.map((r) => r.lateness_ms)),
       ...callStarts(rows.map((r) => (r.start_ms === null ? null : Number(r.start_ms)))),
+      bySecond: bySecond(window.start, rows),
     };
   } finally {
     await pipeline.stop();
@@ -106,4 +108,24 @@ function callStarts(
     earlyCalls: early.length,
     earliestMs: early.length === 0 ? null : Math.min(...early),
   };
+}
+
+/**
+ * The call-start lateness of the window's slots, second by second (by slot): whether the late
+ * calls came in one stretch (a backlog draining: after the start, after a stall) or spread.
+ */
+function bySecond(
+  start: number,
+  rows: readonly { start_ms: number | null; slot_ms: number }[],
+): LatenessResult['bySecond'] {
+  const seconds: number[][] = [];
+  for (const row of rows) {
+    if (row.start_ms === null) continue;
+    const second = Math.floor((Number(row.slot_ms) - start) / 1000);
+    (seconds[second] ??= []).push(Number(row.start_ms));
+  }
+  return Array.from(seconds, (values = [], second) => {
+    const summary = summarize(values);
+    return { second, runs: summary.count, p99: summary.p99, max: summary.max };
+  });
 }

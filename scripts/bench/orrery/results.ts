@@ -40,6 +40,13 @@ export interface LatenessResult extends PipelineReport {
   readonly earlyCalls: number;
   /** The earliest of them, ms (negative), or null. */
   readonly earliestMs: number | null;
+  /** Call-start lateness of the slots of each second of the window (second 0 first). */
+  readonly bySecond: readonly {
+    readonly second: number;
+    readonly runs: number;
+    readonly p99: number;
+    readonly max: number;
+  }[];
 }
 
 export function report(
