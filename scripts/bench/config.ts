@@ -130,6 +130,12 @@ export interface BenchConfig {
   readonly target: 'thread' | 'inline';
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string;
+  /**
+   * The queue of the in-process Orrery phases (max throughput, lateness, cascades, tracing):
+   * BullMQ on `redisUrl` (default, as `npm start` with REDIS_URL set runs it, and the baseline's
+   * transport) or the in-process queue, as `npm start` runs without Redis (BENCH_QUEUE).
+   */
+  readonly queue: 'bullmq' | 'in-process';
   /** Upper bound on jobs the baseline producer adds (a safety net, not a knob). */
   readonly maxBaselineJobs: number;
 }
@@ -140,6 +146,12 @@ function num(name: string, fallback: number, min: number, max: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value)) throw new Error(`${name}=${raw} is not a number`);
   return Math.min(Math.max(value, min), max);
+}
+
+function queueKind(): BenchConfig['queue'] {
+  const raw = process.env['BENCH_QUEUE']?.trim() || 'bullmq';
+  if (raw === 'bullmq' || raw === 'in-process') return raw;
+  throw new Error(`BENCH_QUEUE must be "bullmq" or "in-process", not ${JSON.stringify(raw)}`);
 }
 
 function flag(name: string, fallback: boolean): boolean {
@@ -224,6 +236,7 @@ export function readConfig(): BenchConfig {
     target: process.env['BENCH_TARGET'] === 'inline' ? 'inline' : 'thread',
     databaseUrl: process.env['DATABASE_URL'] || undefined,
     redisUrl: process.env['REDIS_URL'] || 'redis://127.0.0.1:6379',
+    queue: queueKind(),
     maxBaselineJobs: 2_000_000,
   };
 }

@@ -111,7 +111,7 @@ async function main(): Promise<number> {
         ? 3 * cfg.tracingRounds * (cfg.warmupSeconds + cfg.tracingSeconds + 5)
         : 0);
     console.log(
-      `Orrery bench: phases ${[...cfg.phases].join(', ')} · ~${Math.round(total + 5)} s · target ${target.url} (${target.where}) · PostgreSQL ${postgres}${admin.embedded ? ' (embedded)' : ''} · Redis ${needsRedis ? cfg.redisUrl : 'not needed'}`,
+      `Orrery bench: phases ${[...cfg.phases].join(', ')} · ~${Math.round(total + 5)} s · target ${target.url} (${target.where}) · PostgreSQL ${postgres}${admin.embedded ? ' (embedded)' : ''} · Redis ${needsRedis ? cfg.redisUrl : 'not needed'} · Orrery's queue ${cfg.queue === 'bullmq' ? 'BullMQ' : 'in process'}`,
     );
 
     const baselines: BaselineResult[] = [];

@@ -46,7 +46,8 @@ export async function startPipeline(
     const key = `${context.kind}: ${error.message.slice(0, 80)}`;
     queueErrors.set(key, (queueErrors.get(key) ?? 0) + 1);
   };
-  const queue = createQueue({ redisUrl: cfg.redisUrl, prefix, onError });
+  const inProcess = cfg.queue === 'in-process';
+  const queue = createQueue({ redisUrl: inProcess ? undefined : cfg.redisUrl, prefix, onError });
   let runtime: Runtime;
   try {
     runtime = await startRuntime({
@@ -77,7 +78,7 @@ export async function startPipeline(
       stopping ??= (async () => {
         await withTimeout(runtime.stop(), 30_000, `stopping the ${label} runtime`);
         await withTimeout(queue.close(), 10_000, `closing the ${label} queue`);
-        const keysDeleted = await deleteBenchKeys(prefix, cfg.redisUrl);
+        const keysDeleted = inProcess ? 0 : await deleteBenchKeys(prefix, cfg.redisUrl);
         await database.drop();
         await telemetry.shutdown();
         return { keysDeleted };
