@@ -66,7 +66,6 @@ const collectGarbage = runInNewContext('gc') as () => void;
 const CLAIMS = 30;
 const READS = 50;
 const CLAIM_BATCH = 200;
-const AHEAD_MS = 200;
 
 export async function runScale(
   cfg: BenchConfig,
@@ -78,13 +77,16 @@ export async function runScale(
   const points: ScalePoint[] = [];
   for (const endpoints of cfg.scaleEndpoints) {
     if (signal.aborted) break;
-    points.push(await runPoint(endpoints, adminUrl, targetUrl, progress, signal));
+    points.push(
+      await runPoint(endpoints, cfg.dispatchAheadMs, adminUrl, targetUrl, progress, signal),
+    );
   }
   return { points };
 }
 
 async function runPoint(
   endpoints: number,
+  aheadMs: number,
   adminUrl: string,
   targetUrl: string,
   progress: Progress,
@@ -122,14 +124,14 @@ async function runPoint(
       `    appended in ${appendSeconds.toFixed(1)} s, projected in ${projectedSeconds.toFixed(1)} s; claiming…`,
     );
     const claimIdleMs = await timed(CLAIMS, () =>
-      claimDue(db, Date.now(), 5_000, CLAIM_BATCH, AHEAD_MS),
+      claimDue(db, Date.now(), 5_000, CLAIM_BATCH, aheadMs),
     );
     await sql`update schedule set next_run_at = now() - interval '1 second' /* bench */`.execute(
       db,
     );
     let claimed = 0;
     const claimDueMs = await timed(CLAIMS, async () => {
-      claimed += (await claimDue(db, Date.now(), 60_000, CLAIM_BATCH, AHEAD_MS)).length;
+      claimed += (await claimDue(db, Date.now(), 60_000, CLAIM_BATCH, aheadMs)).length;
     });
     const store = runtime.store;
     const head = await store.headPosition();
