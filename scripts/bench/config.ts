@@ -109,6 +109,12 @@ export interface BenchConfig {
   readonly apiRate: number;
   /** Executor processes of each run of the distributed phase (BENCH_DISTRIBUTED_EXECUTORS, default 1,2,3). */
   readonly distributedExecutors: readonly number[];
+  /**
+   * Warm-up of the distributed phase's lateness window, s (BENCH_DISTRIBUTED_WARMUP_SECONDS,
+   * default 10): its services were just spawned, and their first seconds are a start, not the
+   * steady load the window measures (the per-second line shows them).
+   */
+  readonly distributedWarmupSeconds: number;
   /** Length of the memory soak, seconds (BENCH_SOAK_SECONDS, default 300). */
   readonly soakSeconds: number;
   /** Its RSS sampling interval, seconds (BENCH_SOAK_SAMPLE_SECONDS, default 10). */
@@ -226,6 +232,7 @@ export function readConfig(): BenchConfig {
     apiSeconds: num('BENCH_API_SECONDS', 5, 1, 120),
     apiRate: num('BENCH_API_RATE', 1000, 1, 100_000),
     distributedExecutors: counts('BENCH_DISTRIBUTED_EXECUTORS', [1, 2, 3], 8),
+    distributedWarmupSeconds: num('BENCH_DISTRIBUTED_WARMUP_SECONDS', 10, 0, 60),
     soakSeconds: num('BENCH_SOAK_SECONDS', 300, 30, 3_600),
     soakSampleSeconds: num('BENCH_SOAK_SAMPLE_SECONDS', 10, 1, 60),
     soakExecutors: Math.round(num('BENCH_SOAK_EXECUTORS', 1, 1, 8)),

@@ -12,6 +12,7 @@ import type { BenchConfig } from './config.js';
 import type { CommandsResult, StreamLatency } from './commands/phase.js';
 import { COMMAND_TARGET_P99_MS, RECENT_WINDOW } from './commands/phase.js';
 import type { WindowMeters } from './meters.js';
+import { perSecondLine } from './orrery/by-second.js';
 import { STAGES, type LatenessResult, type ThroughputResult } from './orrery.js';
 import { round, type Summary } from './stats.js';
 import { pct, table, type Cell } from './table.js';
@@ -281,11 +282,9 @@ export function printResults(results: BenchResults): void {
     out.push(
       `  p99 call-start lateness ${lateness.callStartLateness.p99.toFixed(1)} ms (target ≤ ${TARGETS.p99LatenessMs} ms: ${verdictText(results.verdict.p99LatenessMs.met)}); ${lateness.callsStarted} calls started, ${lateness.earlyCalls} before their slot${earliest} (target 0: ${verdictText(results.verdict.neverEarly.met)})`,
     );
-    const perSecond = (pick: (s: LatenessResult['bySecond'][number]) => number) =>
-      lateness.bySecond.map((s) => (s.runs === 0 ? '–' : pick(s).toFixed(0))).join(' ');
     out.push(
-      `  second by second of the window (slots of each second), p99: ${perSecond((s) => s.p99)} ms`,
-      `                                                         max: ${perSecond((s) => s.max)} ms`,
+      `  second by second of the window (slots of each second), p99: ${perSecondLine(lateness.bySecond, (s) => s.p99)} ms`,
+      `                                                         max: ${perSecondLine(lateness.bySecond, (s) => s.max)} ms`,
     );
   }
 

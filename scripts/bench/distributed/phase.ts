@@ -19,6 +19,7 @@ import { ServiceGroup, type ServiceProcess } from '../../../test/support/service
 import type { BenchConfig } from '../config.js';
 import { processUsage } from '../cpu.js';
 import { createBenchDatabase, deleteBenchKeys } from '../infra.js';
+import { bySecond } from '../orrery/by-second.js';
 import { offerRate, registerEndpoints, type LogAndReadModels } from '../orrery/endpoints.js';
 import type { Progress } from '../progress.js';
 import { summarize } from '../stats.js';
@@ -49,6 +50,7 @@ export async function runDistributed(
   return {
     seconds: cfg.seconds,
     warmupSeconds: cfg.warmupSeconds,
+    latenessWarmupSeconds: cfg.distributedWarmupSeconds,
     points,
     best: best && { executors: best.executors, runsPerSecond: best.throughput.runsPerSecond },
   };
@@ -169,7 +171,7 @@ async function measureLateness(
   const { everyMs, endpoints, firstSlot } = await offerRate(cfg, models, targetUrl, signal);
   const window = await measureWindow({
     label: 'dist lat',
-    warmupMs: Math.max(0, firstSlot - Date.now()) + cfg.warmupSeconds * 1000,
+    warmupMs: Math.max(0, firstSlot - Date.now()) + cfg.distributedWarmupSeconds * 1000,
     windowMs: cfg.seconds * 1000,
     signal,
     progress,
@@ -191,6 +193,13 @@ async function measureLateness(
     signal,
   });
   const started = await starts();
+  // Every slot from the first, the warm-up's too: how the start settled into the steady load.
+  const { rows: fromFirstSlot } = await sql<{ start_ms: number | null; slot_ms: number }>`
+    select extract(epoch from started_at - scheduled_for) * 1000 as start_ms,
+      extract(epoch from scheduled_for) * 1000 as slot_ms
+    from runs /* bench */
+    where scheduled_for >= ${new Date(firstSlot)} and scheduled_for < ${new Date(window.end)}
+      and endpoint_id like 'b%'`.execute(models.db);
   return {
     offeredPerSecond: (endpoints * 1000) / everyMs,
     endpoints,
@@ -198,6 +207,8 @@ async function measureLateness(
     callsStarted: started.length,
     callStart: summarize(started),
     earlyCalls: started.filter((ms) => ms < 0).length,
+    windowStartSecond: Math.floor((window.start - firstSlot) / 1000),
+    bySecond: bySecond(firstSlot, fromFirstSlot),
   };
 }
 

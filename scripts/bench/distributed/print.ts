@@ -1,4 +1,5 @@
 /** The distributed phase's table on stdout. */
+import { perSecondLine } from '../orrery/by-second.js';
 import { pct, table } from '../table.js';
 import type { DistributedResult } from './result.js';
 import type { Trend } from './memory.js';
@@ -8,7 +9,7 @@ export function printDistributed(out: string[], r: DistributedResult): void {
   const first = r.points[0];
   if (!first) return;
   out.push(
-    `\nDISTRIBUTED: projection, dispatcher and N executors as separate processes over Redis and Postgres; lateness at ${first.lateness.offeredPerSecond} runs/s offered, then ${first.throughput.endpoints} more endpoints every ${first.throughput.everyMs} ms (saturated); ${r.seconds} s windows after ${r.warmupSeconds} s warm-up`,
+    `\nDISTRIBUTED: projection, dispatcher and N executors as separate processes over Redis and Postgres; lateness at ${first.lateness.offeredPerSecond} runs/s offered, then ${first.throughput.endpoints} more endpoints every ${first.throughput.everyMs} ms (saturated); ${r.seconds} s windows after ${r.latenessWarmupSeconds} s (lateness: the services were just spawned) and ${r.warmupSeconds} s (saturated) of warm-up`,
   );
   out.push(
     table(
@@ -36,6 +37,15 @@ export function printDistributed(out: string[], r: DistributedResult): void {
       ]),
     ),
   );
+  out.push(
+    '  call start p99 ms second by second from the first slot of the lateness load (| where the window starts):',
+  );
+  for (const p of r.points) {
+    const { bySecond, windowStartSecond } = p.lateness;
+    const before = perSecondLine(bySecond.slice(0, windowStartSecond), (s) => s.p99);
+    const inWindow = perSecondLine(bySecond.slice(windowStartSecond), (s) => s.p99);
+    out.push(`  ${p.executors} executor(s): ${before} | ${inWindow}`);
+  }
   out.push('  per process over the saturated window: % of one core, RSS MB start → end');
   for (const p of r.points) {
     out.push(

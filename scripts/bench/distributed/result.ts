@@ -1,4 +1,5 @@
 /** The distributed phase's results (under `distributed` in the JSON). */
+import type { SecondOfLateness } from '../orrery/by-second.js';
 import type { Summary } from '../stats.js';
 
 /** One service process over the saturated window. */
@@ -24,6 +25,10 @@ export interface DistributedPoint {
     /** Slot → HTTP call start, ms (signed: negative would be early). */
     readonly callStart: Summary;
     readonly earlyCalls: number;
+    /** The window's first second, counted from the first slot. */
+    readonly windowStartSecond: number;
+    /** Call-start lateness second by second from the first slot (the warm-up's too). */
+    readonly bySecond: readonly SecondOfLateness[];
   };
   readonly throughput: {
     /** Endpoints on the smallest interval added on top of the lateness load, all due at once. */
@@ -40,6 +45,8 @@ export interface DistributedPoint {
 export interface DistributedResult {
   readonly seconds: number;
   readonly warmupSeconds: number;
+  /** Warm-up of the lateness windows (the services were just spawned). */
+  readonly latenessWarmupSeconds: number;
   readonly points: readonly DistributedPoint[];
   /** The point with the most runs/s: the topology's capacity on this machine. */
   readonly best: { readonly executors: number; readonly runsPerSecond: number } | null;

@@ -7,6 +7,7 @@ import { summarize } from '../stats.js';
 import { sleep, waitUntil } from '../time.js';
 import { measureWindow } from '../window.js';
 import { offerRate } from './endpoints.js';
+import { bySecond } from './by-second.js';
 import { figuresOf, statusOf, totalsOf } from './figures.js';
 import { projectionLag, startPipeline } from './pipeline.js';
 import { report, type LatenessResult } from './results.js';
@@ -108,24 +109,4 @@ function callStarts(
     earlyCalls: early.length,
     earliestMs: early.length === 0 ? null : Math.min(...early),
   };
-}
-
-/**
- * The call-start lateness of the window's slots, second by second (by slot): whether the late
- * calls came in one stretch (a backlog draining: after the start, after a stall) or spread.
- */
-function bySecond(
-  start: number,
-  rows: readonly { start_ms: number | null; slot_ms: number }[],
-): LatenessResult['bySecond'] {
-  const seconds: number[][] = [];
-  for (const row of rows) {
-    if (row.start_ms === null) continue;
-    const second = Math.floor((Number(row.slot_ms) - start) / 1000);
-    (seconds[second] ??= []).push(Number(row.start_ms));
-  }
-  return Array.from(seconds, (values = [], second) => {
-    const summary = summarize(values);
-    return { second, runs: summary.count, p99: summary.p99, max: summary.max };
-  });
 }

@@ -1,5 +1,6 @@
 import type { PhaseMeters, WindowMeters } from '../meters.js';
 import type { Summary } from '../stats.js';
+import type { SecondOfLateness } from './by-second.js';
 import type { WindowFigures } from './figures.js';
 import type { OrreryPipeline } from './pipeline.js';
 
@@ -41,12 +42,7 @@ export interface LatenessResult extends PipelineReport {
   /** The earliest of them, ms (negative), or null. */
   readonly earliestMs: number | null;
   /** Call-start lateness of the slots of each second of the window (second 0 first). */
-  readonly bySecond: readonly {
-    readonly second: number;
-    readonly runs: number;
-    readonly p99: number;
-    readonly max: number;
-  }[];
+  readonly bySecond: readonly SecondOfLateness[];
 }
 
 export function report(
