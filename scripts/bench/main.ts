@@ -101,7 +101,8 @@ async function main(): Promise<number> {
       (cfg.phases.has('cascades') ? 10 : 0) + // registering the chains, draining them
       (cfg.phases.has('api') ? 6 * (cfg.warmupSeconds + 2 * cfg.apiSeconds) + 10 : 0) +
       (cfg.phases.has('distributed') // per executor count: processes starting, two windows
-        ? cfg.distributedExecutors.length * (20 + 2 * (cfg.warmupSeconds + cfg.seconds + 3))
+        ? cfg.distributedExecutors.length *
+          (20 + cfg.distributedWarmupSeconds + cfg.warmupSeconds + 2 * (cfg.seconds + 3))
         : 0) +
       (cfg.phases.has('soak') ? cfg.soakSeconds + 30 : 0) +
       (cfg.phases.has('scale') ? cfg.scaleEndpoints.reduce((a, n) => a + n / 1_000, 0) : 0) +
