@@ -12,10 +12,10 @@ import type { BenchConfig } from './config.js';
 import type { CommandsResult, StreamLatency } from './commands/phase.js';
 import { COMMAND_TARGET_P99_MS, RECENT_WINDOW } from './commands/phase.js';
 import type { WindowMeters } from './meters.js';
-import { perSecondLine } from './orrery/by-second.js';
+import { printLateness } from './orrery/print.js';
 import { STAGES, type LatenessResult, type ThroughputResult } from './orrery.js';
 import { round, type Summary } from './stats.js';
-import { pct, table, type Cell } from './table.js';
+import { pct, summaryCells, table, verdictText, type Cell } from './table.js';
 import { printApiReads } from './api/print.js';
 import { printDistributed, printSoak } from './distributed/print.js';
 import type { DistributedResult } from './distributed/result.js';
@@ -167,9 +167,6 @@ export async function writeResults(dir: string, results: BenchResults): Promise<
   return file;
 }
 
-const summaryCells = (s: Summary | undefined): Cell[] =>
-  s ? [s.count, s.p50, s.p95, s.p99, s.max, s.mean] : [0, null, null, null, null, null];
-
 function cpuRow(label: string, meters: WindowMeters | undefined): Cell[] {
   const cpu = meters?.cpu;
   return [
@@ -181,9 +178,6 @@ function cpuRow(label: string, meters: WindowMeters | undefined): Cell[] {
     pct(cpu?.machineBusyPct),
   ];
 }
-
-const verdictText = (met: boolean | null) =>
-  met === null ? 'not measured' : met ? 'MET' : 'MISSED';
 
 export function printResults(results: BenchResults): void {
   const { baseline, throughput, lateness, commands, machine, config } = results;
@@ -259,33 +253,11 @@ export function printResults(results: BenchResults): void {
   );
 
   if (lateness) {
-    out.push(
-      `\nLATENESS at ${lateness.offeredPerSecond.toFixed(0)} runs/s offered (${lateness.endpoints} endpoints every ${lateness.everyMs} ms): achieved ${lateness.achievedPerSecond.toFixed(0)}/s, ${lateness.slotsDispatched}/${lateness.slotsOffered} slots dispatched`,
-    );
-    const stage = (name: string) => lateness.figures.stages[name];
-    out.push(
-      table(
-        ['ms', 'runs', 'p50', 'p95', 'p99', 'max', 'mean'],
-        [
-          ['slot → HTTP call start (runs.started_at)', ...summaryCells(lateness.callStartLateness)],
-          [
-            '  breakdown: dispatch lateness (runs.lateness_ms)',
-            ...summaryCells(lateness.dispatchLateness),
-          ],
-          ['  slot → dispatched (meter)', ...summaryCells(stage(STAGES.dispatchLateness))],
-          ['  slot → HTTP call starts (meter)', ...summaryCells(stage(STAGES.startLateness))],
-        ],
-      ),
-    );
-    const earliest =
-      lateness.earliestMs === null ? '' : `, earliest ${lateness.earliestMs.toFixed(1)} ms`;
-    out.push(
-      `  p99 call-start lateness ${lateness.callStartLateness.p99.toFixed(1)} ms (target ≤ ${TARGETS.p99LatenessMs} ms: ${verdictText(results.verdict.p99LatenessMs.met)}); ${lateness.callsStarted} calls started, ${lateness.earlyCalls} before their slot${earliest} (target 0: ${verdictText(results.verdict.neverEarly.met)})`,
-    );
-    out.push(
-      `  second by second of the window (slots of each second), p99: ${perSecondLine(lateness.bySecond, (s) => s.p99)} ms`,
-      `                                                         max: ${perSecondLine(lateness.bySecond, (s) => s.max)} ms`,
-    );
+    printLateness(out, lateness, {
+      targetMs: TARGETS.p99LatenessMs,
+      p99Met: results.verdict.p99LatenessMs.met,
+      neverEarlyMet: results.verdict.neverEarly.met,
+    });
   }
 
   out.push('\nSTAGES per run, ms (p50 / p95 / p99)');

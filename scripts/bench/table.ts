@@ -1,4 +1,5 @@
 /** Plain-text tables for stdout. */
+import type { Summary } from './stats.js';
 
 export type Cell = string | number | null | undefined;
 
@@ -27,3 +28,11 @@ export function table(header: readonly string[], rows: readonly (readonly Cell[]
 
 export const pct = (value: number | null | undefined): string =>
   value === null || value === undefined || !Number.isFinite(value) ? '–' : `${value.toFixed(0)}%`;
+
+/** A summary's cells: runs, p50, p95, p99, max, mean. */
+export const summaryCells = (s: Summary | undefined): Cell[] =>
+  s ? [s.count, s.p50, s.p95, s.p99, s.max, s.mean] : [0, null, null, null, null, null];
+
+/** A goal's verdict as the report prints it. */
+export const verdictText = (met: boolean | null): string =>
+  met === null ? 'not measured' : met ? 'MET' : 'MISSED';
