@@ -1,12 +1,14 @@
 /**
  * The API phase's load generator, in a worker thread so its CPU never shows in the server's
  * profile (it still shares the machine's cores, as a client on the same host does). Takes
- * `{ id, job }` messages, runs autocannon on this thread and posts `{ id, result }` back.
+ * `{ id, job }` messages, runs the load on this thread — autocannon to saturate, the open loop of
+ * open-loop.ts at a fixed rate — and posts `{ id, result }` back.
  */
 import { parentPort } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import hdr from 'hdr-histogram-js';
 import type { LoadJob, LoadResult } from './load.js';
+import { openLoop } from './open-loop.js';
 
 const port = parentPort;
 if (!port) throw new Error('load-worker.ts must run as a worker thread');
@@ -22,13 +24,13 @@ interface RawResult {
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
+  if (job.rate !== null) return openLoop({ ...job, rate: job.rate });
   // Off the main thread autocannon hands back its raw result: the latency histogram encoded.
   const raw = (await autocannon({
     url: job.url,
     connections: job.connections,
     duration: job.seconds,
     headers: job.headers,
-    ...(job.rate === null ? {} : { overallRate: job.rate }),
   })) as unknown as RawResult;
   const histogram = hdr.decodeFromCompressedBase64(raw.latencies);
   const at = (p: number) => histogram.getValueAtPercentile(p);

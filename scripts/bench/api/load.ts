@@ -1,11 +1,14 @@
-/** Drives HTTP load with autocannon from a worker thread (load-worker.ts). */
+/**
+ * Drives HTTP load from a worker thread (load-worker.ts): saturated with autocannon, at a fixed
+ * rate open loop (open-loop.ts).
+ */
 import { Worker } from 'node:worker_threads';
 import type { Summary } from '../stats.js';
 import { withTimeout } from '../time.js';
 
 export interface LoadJob {
   readonly url: string;
-  /** Open connections (autocannon keeps one request in flight on each). */
+  /** Open connections (one request in flight on each). */
   readonly connections: number;
   readonly seconds: number;
   readonly headers: Record<string, string>;
@@ -18,11 +21,15 @@ export interface LoadResult {
   readonly perSecond: number;
   readonly seconds: number;
   /**
-   * Response time (ms, whole milliseconds: autocannon's histogram resolution). At a fixed rate it
-   * is corrected for coordinated omission (a request sent late because an earlier one was slow
-   * counts the wait it should not have had).
+   * Response time, ms. Saturated: autocannon's, in whole milliseconds. At a fixed rate: from each
+   * request's planned send time to its response's last byte, to 10 µs (see open-loop.ts).
    */
   readonly latencyMs: Summary;
+  /**
+   * At a fixed rate: how late the load thread sent each request after its planned time — the
+   * generator's own share of `latencyMs` (its timer, its thread on a shared core).
+   */
+  readonly sendLagMs?: Summary;
   /** Connection errors and timeouts. */
   readonly errors: number;
   readonly non2xx: number;

@@ -3,8 +3,8 @@
  * fresh database with BENCH_API_JOBS jobs and BENCH_API_ENDPOINTS endpoints (read models caught
  * up, as a running projection keeps them), and a bare Fastify route in the same process. For each
  * target, autocannon (in a worker thread) saturates it with BENCH_API_CONNECTIONS connections,
- * then offers BENCH_API_RATE req/s; the server's main thread is CPU-profiled during the saturated
- * window. Nothing dispatches: no runtime, no Redis.
+ * then an open loop offers BENCH_API_RATE req/s (open-loop.ts); the server's main thread is
+ * CPU-profiled during the saturated window. Nothing dispatches: no runtime, no Redis.
  */
 import { migrateDatabase } from '@orrery/event-store';
 import { runToHead, schedulingMigrations, SchedulingProjection } from '@orrery/scheduling';
@@ -132,7 +132,7 @@ export async function runApiReads(
       };
       results.push(result);
       progress.log(
-        `  ${target.label}: ${saturated.perSecond.toFixed(0)} req/s saturated (p99 ${saturated.latencyMs.p99} ms); at ${cfg.apiRate} req/s p50 ${fixedRate.latencyMs.p50} ms, p99 ${fixedRate.latencyMs.p99} ms${saturated.non2xx + fixedRate.non2xx > 0 ? ` · ${saturated.non2xx + fixedRate.non2xx} non-2xx` : ''}`,
+        `  ${target.label}: ${saturated.perSecond.toFixed(0)} req/s saturated (p99 ${saturated.latencyMs.p99} ms); at ${cfg.apiRate} req/s p50 ${fixedRate.latencyMs.p50} ms, p99 ${fixedRate.latencyMs.p99} ms (send lag p99 ${fixedRate.sendLagMs?.p99 ?? '–'} ms)${saturated.non2xx + fixedRate.non2xx > 0 ? ` · ${saturated.non2xx + fixedRate.non2xx} non-2xx` : ''}`,
       );
     }
     progress.done();

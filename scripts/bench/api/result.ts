@@ -14,7 +14,7 @@ export interface ApiTargetResult {
   readonly path: string;
   /** As many requests as `connections` keep in flight, for the window. */
   readonly saturated: LoadResult;
-  /** The same at a fixed offered rate (coordinated omission corrected). */
+  /** The same at a fixed offered rate, open loop (latency from each request's planned time). */
   readonly fixedRate: LoadResult;
   /** Saturated req/s over the bare route's. */
   readonly shareOfBare: number | null;
