@@ -115,6 +115,12 @@ export interface BenchConfig {
    * steady load the window measures (the per-second line shows them).
    */
   readonly distributedWarmupSeconds: number;
+  /**
+   * Warm-up of the lateness phase's window after its first slot, s (BENCH_LATENESS_WARMUP_SECONDS,
+   * default 10): the runtime was just started, and a cold process takes seconds to reach its steady
+   * pace (README, Lateness); the per-second line shows that start, the window the steady load.
+   */
+  readonly latenessWarmupSeconds: number;
   /** Length of the memory soak, seconds (BENCH_SOAK_SECONDS, default 300). */
   readonly soakSeconds: number;
   /** Its RSS sampling interval, seconds (BENCH_SOAK_SAMPLE_SECONDS, default 10). */
@@ -233,6 +239,7 @@ export function readConfig(): BenchConfig {
     apiRate: num('BENCH_API_RATE', 1000, 1, 100_000),
     distributedExecutors: counts('BENCH_DISTRIBUTED_EXECUTORS', [1, 2, 3], 8),
     distributedWarmupSeconds: num('BENCH_DISTRIBUTED_WARMUP_SECONDS', 10, 0, 60),
+    latenessWarmupSeconds: num('BENCH_LATENESS_WARMUP_SECONDS', 10, 0, 60),
     soakSeconds: num('BENCH_SOAK_SECONDS', 300, 30, 3_600),
     soakSampleSeconds: num('BENCH_SOAK_SAMPLE_SECONDS', 10, 1, 60),
     soakExecutors: Math.round(num('BENCH_SOAK_EXECUTORS', 1, 1, 8)),

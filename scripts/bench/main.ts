@@ -96,6 +96,8 @@ async function main(): Promise<number> {
     ).length;
     const total =
       (runs - cfg.phases.size + pipelinePhases) * (cfg.warmupSeconds + cfg.seconds + 5) +
+      // The lateness window opens its own warm-up after a first slot 2 s out.
+      (cfg.phases.has('lateness') ? 2 + cfg.latenessWarmupSeconds - cfg.warmupSeconds : 0) +
       (cfg.phases.has('commands') ? cfg.longStream / 10_000 : 0) +
       (cfg.phases.has('pipeline') ? 20 + cfg.pipelineSample / 50 : 0) +
       (cfg.phases.has('cascades') ? 10 : 0) + // registering the chains, draining them

@@ -187,7 +187,7 @@ export function printResults(results: BenchResults): void {
     `Orrery bench — ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, PostgreSQL ${machine.postgres}${machine.embeddedPostgres ? ' (embedded)' : ''}, load avg ${machine.loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')} at start, ${machine.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')} at end`,
   );
   out.push(
-    `window ${config.seconds} s after ${config.warmupSeconds} s warm-up · concurrency ${config.concurrency} · dispatcher batch ${config.batchSize} · target in ${machine.target}`,
+    `window ${config.seconds} s after ${config.warmupSeconds} s warm-up (lateness: ${config.latenessWarmupSeconds} s after its first slot) · concurrency ${config.concurrency} · dispatcher batch ${config.batchSize} · target in ${machine.target}`,
   );
 
   out.push('\nTHROUGHPUT (runs recorded per second in the window)');
@@ -313,7 +313,7 @@ export function printResults(results: BenchResults): void {
   if (results.replay) printReplay(out, results.replay);
   if (results.tracing) printTracing(out, results.tracing);
   if (results.api) printApiReads(out, results.api);
-  if (results.distributed) printDistributed(out, results.distributed);
+  if (results.distributed) printDistributed(out, results.distributed, TARGETS.p99LatenessMs);
   if (results.soak) printSoak(out, results.soak);
   if (results.scale) printScale(out, results.scale);
   if (results.log) printLog(out, results.log);

@@ -1,11 +1,16 @@
 /** The distributed phase's table on stdout. */
-import { perSecondLine } from '../orrery/by-second.js';
+import { perSecondLine, settledSecond } from '../orrery/by-second.js';
 import { pct, table } from '../table.js';
 import type { DistributedResult } from './result.js';
 import type { Trend } from './memory.js';
 import { FLAT_GROWTH_PCT, type SoakResult } from './soak.js';
 
-export function printDistributed(out: string[], r: DistributedResult): void {
+/** `latenessTargetMs`: the lateness goal, for the first second of the start within it. */
+export function printDistributed(
+  out: string[],
+  r: DistributedResult,
+  latenessTargetMs: number,
+): void {
   const first = r.points[0];
   if (!first) return;
   out.push(
@@ -44,7 +49,10 @@ export function printDistributed(out: string[], r: DistributedResult): void {
     const { bySecond, windowStartSecond } = p.lateness;
     const before = perSecondLine(bySecond.slice(0, windowStartSecond), (s) => s.p99);
     const inWindow = perSecondLine(bySecond.slice(windowStartSecond), (s) => s.p99);
-    out.push(`  ${p.executors} executor(s): ${before} | ${inWindow}`);
+    const settled = settledSecond(bySecond, latenessTargetMs);
+    out.push(
+      `  ${p.executors} executor(s): ${before} | ${inWindow} (first second with p99 ≤ ${latenessTargetMs} ms: ${settled ?? 'none'})`,
+    );
   }
   out.push('  per process over the saturated window: % of one core, RSS MB start → end');
   for (const p of r.points) {

@@ -30,6 +30,15 @@ export function bySecond(
   });
 }
 
+/**
+ * The first second (from the start given to {@link bySecond}) whose p99 is within `targetMs`: how
+ * long a start took to settle into the steady load. Null if none was.
+ */
+export const settledSecond = (
+  seconds: readonly SecondOfLateness[],
+  targetMs: number,
+): number | null => seconds.find((s) => s.runs > 0 && s.p99 <= targetMs)?.second ?? null;
+
 /** A line of numbers, one a second (`–`: no call that second). */
 export const perSecondLine = (
   seconds: readonly SecondOfLateness[],

@@ -41,7 +41,12 @@ export interface LatenessResult extends PipelineReport {
   readonly earlyCalls: number;
   /** The earliest of them, ms (negative), or null. */
   readonly earliestMs: number | null;
-  /** Call-start lateness of the slots of each second of the window (second 0 first). */
+  /** Seconds from the first slot to the window's start (its index in `bySecond`). */
+  readonly windowStartSecond: number;
+  /**
+   * Call-start lateness of the slots of each second from the first slot (second 0), the
+   * warm-up's seconds (the runtime's start) and then the window's.
+   */
   readonly bySecond: readonly SecondOfLateness[];
 }
 
