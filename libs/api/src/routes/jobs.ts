@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { jobDecider, jobStream, toIso, type JobCommand, type JobState } from '@orrery/domain';
+import { jobDecider, jobStream, toIso, type JobCommand } from '@orrery/domain';
 import { jobSnapshot } from '@orrery/scheduling';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { command as runCommand } from '../commands/command.js';
-import { readJobPage } from '../reads/job-page.js';
+import { readJobPage, type ShownJobState } from '../reads/job-page.js';
 import { readJob } from '../reads/jobs.js';
 import {
   encodeCursor,
@@ -30,7 +30,7 @@ import { pauseEnd } from './pause-end.js';
 /** A page's cursor: the position of the last job's JobCreated (built once, not per request). */
 const JobCursor = z.number().int();
 
-export const jobView = (state: JobState): JobView => ({
+export const jobView = (state: ShownJobState): JobView => ({
   id: state.jobId,
   name: state.name,
   description: state.description,
