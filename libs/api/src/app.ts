@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import helmet from 'helmet';
+import { noopInstrumentation } from '@orrery/telemetry';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authenticate } from './auth/authenticate.js';
 import { AuthFailureBudget } from './auth/failure-budget.js';
@@ -9,6 +10,7 @@ import { authenticateWithinBudget, registerRateLimit } from './auth/rate-limits.
 import { TenantKeyCache } from './auth/tenant-key-cache.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './error-handler.js';
+import { recordRequests } from './http-metrics.js';
 import { guardInput } from './input-guard.js';
 import { answerUnroutedEarly, notFoundHandler } from './not-found.js';
 import { openApiOptions } from './openapi/document.js';
@@ -73,6 +75,8 @@ export async function buildApp(
     forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.decorate('deps', deps);
+  // First, so every answer is timed, whichever hook or route sends it.
+  recordRequests(app, (deps.instrumentation ?? noopInstrumentation).meter);
   // Key checks read tenants from memory while LISTEN orrery_tenants is up (see TenantKeyCache).
   const tenantKeys = new TenantKeyCache({
     store: deps.store,

@@ -6,6 +6,7 @@ import {
 import { createHttpCaller, type HttpCallerOptions } from '@orrery/http';
 import { createSchedulingDb } from '@orrery/scheduling';
 import type { SecretBox } from '@orrery/secrets';
+import type { Instrumentation } from '@orrery/telemetry';
 import type { ApiDeps } from './deps.js';
 
 /** Builds the API's dependencies over one database; `close` releases them. */
@@ -18,6 +19,8 @@ export function createApiDeps(options: {
   authFailuresPerMinute?: number;
   eventPageBytes?: number;
   publicUrl?: string;
+  /** Where the API's request metrics go (default: nowhere). Its event store records nothing. */
+  instrumentation?: Instrumentation;
 }): { deps: ApiDeps; close: () => Promise<void> } {
   const { connectionString } = options;
   const store = createPostgresEventStore({ connectionString, maxConnections: 8 });
@@ -41,6 +44,7 @@ export function createApiDeps(options: {
       : {}),
     ...(options.eventPageBytes ? { eventPageBytes: options.eventPageBytes } : {}),
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.instrumentation ? { instrumentation: options.instrumentation } : {}),
   };
   return {
     deps,

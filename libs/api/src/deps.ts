@@ -2,6 +2,7 @@ import type { EventStore } from '@orrery/domain';
 import type { HttpCaller } from '@orrery/http';
 import type { SchedulingDb } from '@orrery/scheduling';
 import type { SecretBox } from '@orrery/secrets';
+import type { Instrumentation } from '@orrery/telemetry';
 import type { Kysely } from 'kysely';
 import type { createEventStorePool, EventStoreSchema } from '@orrery/event-store';
 
@@ -29,6 +30,11 @@ export interface ApiDeps {
   readonly connectionString?: string;
   /** Guards /v1/admin routes; without it they answer 403. */
   readonly adminKey?: string;
+  /**
+   * Where the API records its metrics (`http.server.request.duration`, docs/observability.md).
+   * Default: nowhere (a no-op meter).
+   */
+  readonly instrumentation?: Instrumentation;
   /** Per-key rate limit (requests per minute). Default 600. */
   readonly rateLimitPerMinute?: number;
   /**

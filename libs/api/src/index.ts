@@ -12,6 +12,7 @@ export { listTenants, readTenant, tenantDetail, tenantSummary } from './reads/te
 export { generateApiKey, parseApiKey } from './auth/api-keys.js';
 export { problem, ProblemError, type Problem } from './problem.js';
 export { createApiDeps } from './create-deps.js';
+export { API_METRICS } from './http-metrics.js';
 export { command } from './commands/command.js';
 export {
   applyPipeline,

@@ -11,7 +11,7 @@ import {
   runService,
   secretKeyEnv,
 } from '@orrery/service-kit';
-import { startTelemetry } from '@orrery/telemetry';
+import { globalInstrumentation, startTelemetry } from '@orrery/telemetry';
 import { z } from 'zod';
 
 // The control plane: the OpenAPI-documented HTTP API. Stateless; run any number.
@@ -61,6 +61,8 @@ await runService(
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
       ...(config.ORRERY_ADMIN_KEY ? { adminKey: config.ORRERY_ADMIN_KEY } : {}),
       ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {}),
+      // Its request durations: a no-op until OTEL_* turns the SDK on.
+      instrumentation: globalInstrumentation(),
     });
     const app = await buildApp(deps, { logger: log });
     const address = await app.listen({ port: config.PORT, host: config.HOST });

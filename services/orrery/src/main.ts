@@ -150,6 +150,7 @@ await runService(
       },
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
       ...(config.ORRERY_ADMIN_KEY ? { adminKey: config.ORRERY_ADMIN_KEY } : {}),
+      instrumentation: globalInstrumentation(),
     });
     const demo = config.DEMO ? await startDemo(api.deps, log, config.DEMO_PORT) : null;
     const app = await buildApp(api.deps, {
