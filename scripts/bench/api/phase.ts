@@ -10,12 +10,14 @@ import { migrateDatabase } from '@orrery/event-store';
 import { runToHead, schedulingMigrations, SchedulingProjection } from '@orrery/scheduling';
 import Fastify from 'fastify';
 import pino from 'pino';
-import { buildApp } from '@orrery/api';
+import { API_METRICS, buildApp } from '@orrery/api';
+import { MemoryTelemetry } from '@orrery/testkit';
 import { startApi, type BenchApi } from '../commands/api.js';
 import type { BenchConfig } from '../config.js';
 import { createBenchDatabase } from '../infra.js';
 import { CpuProfiler } from '../profile.js';
 import type { Progress } from '../progress.js';
+import type { Summary } from '../stats.js';
 import { startLoadGenerator, type LoadGenerator, type LoadJob } from './load.js';
 import { API_GOALS, type ApiResult, type ApiTargetName, type ApiTargetResult } from './result.js';
 
@@ -52,9 +54,11 @@ export async function runApiReads(
   const bare = Fastify({ logger: false });
   let load: LoadGenerator | undefined;
   let uncached: Awaited<ReturnType<typeof buildApp>> | undefined;
+  // The API's own request durations (both API instances record here; the bare route does not).
+  const telemetry = new MemoryTelemetry();
   try {
     await migrateDatabase(database.url, undefined, schedulingMigrations);
-    api = await startApi(database.url);
+    api = await startApi(database.url, telemetry.instrumentation);
     progress.log(
       `  database ${database.name}: ${cfg.apiJobs} jobs, ${cfg.apiEndpoints} endpoints…`,
     );
@@ -119,7 +123,9 @@ export async function runApiReads(
       const saturated = await load.run(job(cfg.apiSeconds, null));
       const profile = (await profiler?.stop()) ?? null;
       progress.update(`${target.label}: ${cfg.apiRate} req/s offered`);
+      await telemetry.window();
       const fixedRate = await load.run(job(cfg.apiSeconds, cfg.apiRate));
+      const server = target.name === 'bare' ? null : serverTimes(await telemetry.window());
       if (target.name === 'bare') bareRate = saturated.perSecond;
       const result: ApiTargetResult = {
         name: target.name,
@@ -127,12 +133,13 @@ export async function runApiReads(
         path: target.path,
         saturated,
         fixedRate,
+        server,
         shareOfBare: bareRate ? saturated.perSecond / bareRate : null,
         profile,
       };
       results.push(result);
       progress.log(
-        `  ${target.label}: ${saturated.perSecond.toFixed(0)} req/s saturated (p99 ${saturated.latencyMs.p99} ms); at ${cfg.apiRate} req/s p50 ${fixedRate.latencyMs.p50} ms, p99 ${fixedRate.latencyMs.p99} ms (send lag p99 ${fixedRate.sendLagMs?.p99 ?? '–'} ms)${saturated.non2xx + fixedRate.non2xx > 0 ? ` · ${saturated.non2xx + fixedRate.non2xx} non-2xx` : ''}`,
+        `  ${target.label}: ${saturated.perSecond.toFixed(0)} req/s saturated (p99 ${saturated.latencyMs.p99} ms); at ${cfg.apiRate} req/s p50 ${fixedRate.latencyMs.p50} ms, p99 ${fixedRate.latencyMs.p99} ms (server p99 ${server?.p99.toFixed(2) ?? '–'} ms, send lag p99 ${fixedRate.sendLagMs?.p99 ?? '–'} ms)${saturated.non2xx + fixedRate.non2xx > 0 ? ` · ${saturated.non2xx + fixedRate.non2xx} non-2xx` : ''}`,
       );
     }
     progress.done();
@@ -172,4 +179,20 @@ export async function runApiReads(
     await api?.close();
     await database.drop();
   }
+}
+
+/** The API's own account of a window's answers (`http.server.request.duration`), in ms. */
+function serverTimes(seen: Awaited<ReturnType<MemoryTelemetry['window']>>): Summary | null {
+  const s = seen.histogram(API_METRICS.requestDuration);
+  if (s.count === 0) return null;
+  const ms = (seconds: number) => Math.round(seconds * 100_000) / 100; // two decimals
+  return {
+    count: s.count,
+    mean: ms(s.mean),
+    min: ms(s.min),
+    p50: ms(s.p50),
+    p95: ms(s.p95),
+    p99: ms(s.p99),
+    max: ms(s.max),
+  };
 }

@@ -4,7 +4,7 @@ import type { ApiResult } from './result.js';
 
 export function printApiReads(out: string[], r: ApiResult): void {
   out.push(
-    `\nAPI READS: one process, loopback, ${r.jobs} jobs and ${r.endpoints} endpoints (read models caught up); load from a worker thread over ${r.connections} connections, ${r.seconds} s windows after ${r.warmupSeconds} s warm-up: saturated (autocannon, whole ms), then ${r.rate} req/s open loop (each request sent at its planned time; latency from that time; 'send lag' is the load thread's own lateness in sending)`,
+    `\nAPI READS: one process, loopback, ${r.jobs} jobs and ${r.endpoints} endpoints (read models caught up); load from a worker thread over ${r.connections} connections, ${r.seconds} s windows after ${r.warmupSeconds} s warm-up: saturated (autocannon, whole ms), then ${r.rate} req/s open loop (each request sent at its planned time; latency from that time; 'server' is the API's own http.server.request.duration of those answers, arrival to answer written; 'send lag' is the load thread's own lateness in sending)`,
   );
   out.push(
     table(
@@ -18,6 +18,8 @@ export function printApiReads(out: string[], r: ApiResult): void {
         'p95',
         'p99',
         'max',
+        'server p50',
+        'server p99',
         'send lag p99',
         'non-2xx',
       ],
@@ -31,6 +33,8 @@ export function printApiReads(out: string[], r: ApiResult): void {
         t.fixedRate.latencyMs.p95,
         t.fixedRate.latencyMs.p99,
         t.fixedRate.latencyMs.max,
+        t.server?.p50,
+        t.server?.p99,
         t.fixedRate.sendLagMs?.p99,
         t.saturated.non2xx + t.fixedRate.non2xx + t.saturated.errors + t.fixedRate.errors,
       ]),

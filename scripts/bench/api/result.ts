@@ -1,5 +1,6 @@
 /** The API phase's results (under `api` in the JSON). */
 import type { ProfileSummary } from '../profile.js';
+import type { Summary } from '../stats.js';
 import type { LoadResult } from './load.js';
 
 /** Issue 14's goals for reads: p99 at 1,000 req/s on one process, and a share of a bare route. */
@@ -16,6 +17,11 @@ export interface ApiTargetResult {
   readonly saturated: LoadResult;
   /** The same at a fixed offered rate, open loop (latency from each request's planned time). */
   readonly fixedRate: LoadResult;
+  /**
+   * The fixed-rate window's answers as the API timed them (`http.server.request.duration`, ms:
+   * arrival to answer written), null for the bare route: what of `fixedRate` is the server's.
+   */
+  readonly server: Summary | null;
   /** Saturated req/s over the bare route's. */
   readonly shareOfBare: number | null;
   /** Where the server's main thread spent the saturated window (null for the bare route). */

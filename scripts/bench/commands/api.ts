@@ -1,6 +1,7 @@
 /** A real API (buildApp over createApiDeps) on the bench database, with one tenant and key. */
 import { buildApp, createApiDeps, createApiKey, createTenant } from '@orrery/api';
 import { SecretBox } from '@orrery/secrets';
+import type { Instrumentation } from '@orrery/telemetry';
 
 export interface BenchApi {
   readonly app: Awaited<ReturnType<typeof buildApp>>;
@@ -21,13 +22,18 @@ export interface BenchApi {
   close(): Promise<void>;
 }
 
-export async function startApi(connectionString: string): Promise<BenchApi> {
+/** `instrumentation`: where the API records its request durations (default: nowhere). */
+export async function startApi(
+  connectionString: string,
+  instrumentation?: Instrumentation,
+): Promise<BenchApi> {
   const tenantId = 'bench';
   const { deps, close } = createApiDeps({
     connectionString,
     secrets: SecretBox.fromBase64(SecretBox.generateKey()),
     // Measured requests come one after another from one key; the limit is not under test.
     rateLimitPerMinute: 10_000_000,
+    ...(instrumentation ? { instrumentation } : {}),
   });
   const app = await buildApp(deps);
   await createTenant(deps.store, tenantId, 'Bench');
