@@ -9,6 +9,7 @@
 import { migrateDatabase } from '@orrery/event-store';
 import { runToHead, schedulingMigrations, SchedulingProjection } from '@orrery/scheduling';
 import Fastify from 'fastify';
+import pg from 'pg';
 import pino from 'pino';
 import { API_METRICS, buildApp } from '@orrery/api';
 import { MemoryTelemetry } from '@orrery/testkit';
@@ -22,6 +23,9 @@ import { startLoadGenerator, type LoadGenerator, type LoadJob } from './load.js'
 import { API_GOALS, type ApiResult, type ApiTargetName, type ApiTargetResult } from './result.js';
 
 const JOB = 'job-0000';
+
+/** The references: no Orrery code serves them (no key, no profile, not a goal's read). */
+const bareTarget = (name: ApiTargetName) => name === 'bare' || name === 'bare-row';
 
 /** Creates `jobs` jobs and `endpoints` endpoints in the first job, through the API. */
 export async function seed(api: BenchApi, jobs: number, endpoints: number): Promise<void> {
@@ -52,6 +56,7 @@ export async function runApiReads(
   const database = await createBenchDatabase(adminUrl, 'api');
   let api: BenchApi | undefined;
   const bare = Fastify({ logger: false });
+  let rowPool: pg.Pool | undefined;
   let load: LoadGenerator | undefined;
   let uncached: Awaited<ReturnType<typeof buildApp>> | undefined;
   // The API's own request durations (both API instances record here; the bare route does not).
@@ -78,11 +83,29 @@ export async function runApiReads(
     uncached = await buildApp(noListen);
     const uncachedUrl = await uncached.listen({ host: '127.0.0.1', port: 0 });
     bare.get('/bare', async () => ({ ok: true }));
+    // The bare route plus the read at the core of a job's GET: one prepared statement for the
+    // job's row, on a pg pool of its own — Fastify, pg and Postgres without Orrery's hooks, checks
+    // and view. What any read that asks Postgres can reach here, in this run.
+    const pool = (rowPool = new pg.Pool({ connectionString: database.url, max: 8 }));
+    bare.get('/bare-row', async () => {
+      const { rows } = await pool.query<{ state: unknown }>({
+        name: 'bench-bare-row',
+        text: 'select state from jobs where tenant_id = $1 and job_id = $2',
+        values: [api?.tenantId, JOB],
+      });
+      return rows[0]?.state ?? null;
+    });
     const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
     load = await startLoadGenerator();
     const auth = { authorization: api.authorization };
     const targets: { name: ApiTargetName; label: string; url: string; path: string }[] = [
       { name: 'bare', label: 'bare Fastify route', url: bareUrl, path: '/bare' },
+      {
+        name: 'bare-row',
+        label: "bare route + the job's row (pg)",
+        url: bareUrl,
+        path: '/bare-row',
+      },
       { name: 'job', label: 'GET /v1/jobs/{id}', url: apiUrl, path: `/v1/jobs/${JOB}` },
       {
         name: 'job-uncached',
@@ -112,20 +135,20 @@ export async function runApiReads(
         url: `${target.url}${target.path}`,
         connections: cfg.apiConnections,
         seconds,
-        headers: target.name === 'bare' ? {} : auth,
+        headers: bareTarget(target.name) ? {} : auth,
         rate,
       });
       progress.update(`${target.label}: warming up`);
       if (cfg.warmupSeconds > 0) await load.run(job(cfg.warmupSeconds, null));
       progress.update(`${target.label}: saturated, ${cfg.apiConnections} connections`);
-      const profiler = target.name === 'bare' ? null : new CpuProfiler();
+      const profiler = bareTarget(target.name) ? null : new CpuProfiler();
       await profiler?.start();
       const saturated = await load.run(job(cfg.apiSeconds, null));
       const profile = (await profiler?.stop()) ?? null;
       progress.update(`${target.label}: ${cfg.apiRate} req/s offered`);
       await telemetry.window();
       const fixedRate = await load.run(job(cfg.apiSeconds, cfg.apiRate));
-      const server = target.name === 'bare' ? null : serverTimes(await telemetry.window());
+      const server = bareTarget(target.name) ? null : serverTimes(await telemetry.window());
       if (target.name === 'bare') bareRate = saturated.perSecond;
       const result: ApiTargetResult = {
         name: target.name,
@@ -144,7 +167,7 @@ export async function runApiReads(
     }
     progress.done();
     // The goals are about the API as it runs: the uncached comparison is not one of its reads.
-    const reads = results.filter((r) => r.name !== 'bare' && r.name !== 'job-uncached');
+    const reads = results.filter((r) => !bareTarget(r.name) && r.name !== 'job-uncached');
     const byP99 = [...reads].sort((a, b) => b.fixedRate.latencyMs.p99 - a.fixedRate.latencyMs.p99);
     const byShare = [...reads].sort((a, b) => (a.shareOfBare ?? 0) - (b.shareOfBare ?? 0));
     const p99 = byP99[0]?.fixedRate.latencyMs.p99 ?? Number.NaN;
@@ -175,6 +198,7 @@ export async function runApiReads(
   } finally {
     await load?.close();
     await bare.close();
+    await rowPool?.end();
     await uncached?.close();
     await api?.close();
     await database.drop();

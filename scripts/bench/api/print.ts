@@ -40,6 +40,13 @@ export function printApiReads(out: string[], r: ApiResult): void {
       ]),
     ),
   );
+  const row = r.targets.find((t) => t.name === 'bare-row');
+  const job = r.targets.find((t) => t.name === 'job');
+  if (row && job) {
+    out.push(
+      `  GET /v1/jobs/{id} served ${pct((job.saturated.perSecond / row.saturated.perSecond) * 100)} of the req/s of the bare route reading the same row (what Orrery's hooks, checks and view cost); that route ${pct((row.shareOfBare ?? Number.NaN) * 100)} of the bare route's (what one query costs)`,
+    );
+  }
   for (const t of r.targets) {
     if (!t.profile) continue;
     out.push(

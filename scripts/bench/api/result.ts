@@ -6,8 +6,12 @@ import type { LoadResult } from './load.js';
 /** Issue 14's goals for reads: p99 at 1,000 req/s on one process, and a share of a bare route. */
 export const API_GOALS = { p99Ms: 10, shareOfBare: 0.25 } as const;
 
-/** `job-uncached`: GET /v1/jobs/{id} on an API without LISTEN, folding the tenant per request. */
-export type ApiTargetName = 'bare' | 'job' | 'job-uncached' | 'jobs' | 'endpoint' | 'explain';
+/**
+ * `bare-row`: the bare route reading the job's row with one prepared statement (pg), no Orrery
+ * code. `job-uncached`: GET /v1/jobs/{id} on an API without LISTEN, folding the tenant per request.
+ */
+export type ApiTargetName =
+  'bare' | 'bare-row' | 'job' | 'job-uncached' | 'jobs' | 'endpoint' | 'explain';
 
 export interface ApiTargetResult {
   readonly name: ApiTargetName;
