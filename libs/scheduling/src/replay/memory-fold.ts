@@ -1,12 +1,21 @@
 import {
+  initialState,
   parseEndpointStream,
   parseJobStream,
   tenantIdOf,
   type EndpointState,
+  type EntityRef,
   type JobState,
   type RecordedEvent,
 } from '@orrery/domain';
-import { foldBatch, type FoldedBatch, type FoldedEndpoint } from '../projection/fold-batch.js';
+import {
+  foldedEndpoint,
+  foldEndpointEvent,
+  type DispatchedRun,
+  type EndpointRecords,
+  type FoldedEndpoint,
+  type RecordedRun,
+} from '../projection/fold-batch.js';
 import type { Conflict } from '../projection/fold-conflicts.js';
 import { foldJobs, type FoldedJob } from '../projection/fold-jobs.js';
 import type { TenantStatus } from '../projection/holds-source.js';
@@ -17,6 +26,7 @@ import type { Ready } from './ready-rows.js';
 import type { LogChunk } from './log-reader.js';
 
 type StreamKind = 'endpoint' | 'job' | 'tenant' | 'planner';
+type OtherKind = Exclude<StreamKind, 'endpoint'>;
 
 /**
  * A run's row as the runs table holds it once its response is in. Instants are epoch
@@ -61,16 +71,19 @@ const tenantOf = (streamId: string) =>
   '';
 const KINDS: readonly StreamKind[] = ['endpoint', 'job', 'tenant', 'planner'];
 /** The kind a stream id starts with (`endpoint-…`), without cutting a string per event. */
-const kindOf = (streamId: string): StreamKind | 'other' =>
-  KINDS.find((kind) => streamId.startsWith(kind) && streamId.charCodeAt(kind.length) === 45) ??
-  'other';
+function kindOf(streamId: string): StreamKind | 'other' {
+  for (const kind of KINDS) {
+    if (streamId.startsWith(kind) && streamId.charCodeAt(kind.length) === 45) return kind;
+  }
+  return 'other';
+}
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * The scheduling projection's fold, held in memory from position 0: the projection's own pure
- * folds (`foldBatch`, `foldJobs`, `foldTenantStatus`, conflicts and planner sessions) over the
- * log, chunk after chunk, with every state kept here instead of loaded and written back per
- * batch. A run's row is written once, when its response is in; a schedule, job or tenant row once,
+ * folds (`foldEndpointEvent`, the step of its `foldBatch`; `foldJobs`, `foldTenantStatus`,
+ * conflicts and planner sessions) over the log, chunk after chunk, with every state kept here
+ * instead of loaded and written back per batch. A run's row is written once, when its response is in; a schedule, job or tenant row once,
  * at the end, from the final states — the projection's rows are pure functions of those (the
  * holds and `as_of` rules of `holdsFor`), so the result equals the live read models.
  *
@@ -78,14 +91,15 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  * it, and its later events are skipped; the other streams go on. The writes are fold-writes.ts'.
  */
 export class MemoryFold {
-  readonly #endpoints = new Map<string, FoldedEndpoint>();
-  readonly #endpointStates = new Map<string, EndpointState>();
+  readonly #endpoints = new Map<string, EndpointStream>();
+  /** What the endpoint event being folded records; emptied as soon as it is merged. */
+  readonly #records: EndpointRecords = { dispatched: [], recorded: [], conflicts: [] };
   readonly #jobs = new Map<string, FoldedJob>();
   readonly #jobStates = new Map<string, JobState>();
   readonly #tenants = new Map<string, TenantStatus>();
   readonly #changedTenants = new Set<string>();
-  /** Runs dispatched and not yet answered, by tenant and run id (the table's key). */
-  readonly #open = new Map<string, RunDoc>();
+  /** Runs dispatched and not yet answered, by tenant, then run id (the table's key). */
+  readonly #open = new Map<string, Map<string, RunDoc>>();
   #answered: RunDoc[] = [];
   #conflicts: Conflict[] = [];
   #sessions: RecordedSession[] = [];
@@ -96,43 +110,74 @@ export class MemoryFold {
 
   /** The endpoints' states folded so far, by stream id. */
   get endpointStates(): ReadonlyMap<string, EndpointState> {
-    return this.#endpointStates;
+    return new Map([...this.#endpoints].map(([streamId, { state }]) => [streamId, state]));
   }
 
   get parked(): readonly ParkedAt[] {
     return [...this.#parked.values()].sort((a, b) => a.position - b.position);
   }
 
-  /** Folds a chunk of the log (in position order, after the chunks folded before). */
+  /**
+   * Folds a chunk of the log (in position order, after the chunks folded before). Endpoint
+   * events, nearly all of the log, are folded one at a time straight into the endpoints' states;
+   * the other streams' events of the chunk are folded together after them (each kind of stream
+   * has its own states, so the order between kinds does not matter).
+   */
   apply(chunk: Pick<LogChunk, 'events' | 'unreadable'>): void {
     for (const { error, ...at } of chunk.unreadable) this.#park(at, error);
     const parked = this.#parked;
-    const events = chunk.events.filter(
-      (e) => (parked.size === 0 || !parked.has(e.streamId)) && this.wants(e),
-    );
-    if (events.length === 0) return;
+    const others: RecordedEvent[] = [];
+    for (const event of chunk.events) {
+      if ((parked.size > 0 && parked.has(event.streamId)) || !this.wants(event)) continue;
+      const kind = kindOf(event.streamId);
+      if (kind === 'endpoint') this.#foldEndpoint(event);
+      else if (kind !== 'other') others.push(event);
+    }
+    if (others.length === 0) return;
     try {
-      this.#fold(events);
+      this.#foldOthers(others);
     } catch {
-      // Nothing of the chunk was kept (#fold merges only once every fold succeeded): fold it
+      // Nothing of them was kept (#foldOthers merges only once every fold succeeded): fold them
       // again an event at a time, parking the streams whose event fails.
-      for (const event of events) {
+      for (const event of others) {
         if (this.#parked.has(event.streamId)) continue;
         try {
-          this.#fold([event]);
+          this.#foldOthers([event]);
         } catch (error) {
-          this.#park(
-            {
-              streamId: event.streamId,
-              tenantId: tenantOf(event.streamId),
-              streamVersion: event.streamVersion,
-              position: event.position,
-            },
-            message(error),
-          );
+          this.#parkAt(event, error);
         }
       }
     }
+  }
+
+  /** Folds an endpoint event and merges what it records, or parks its stream at it. */
+  #foldEndpoint(event: RecordedEvent): void {
+    const known = this.#endpoints.get(event.streamId);
+    let stream = known;
+    if (!stream) {
+      const ref = parseEndpointStream(event.streamId);
+      if (ref === null) return; // not an endpoint's stream after all: the projection skips it
+      stream = { ref, state: initialState(), last: null };
+    }
+    const records = this.#records;
+    let state: EndpointState | null;
+    try {
+      state = foldEndpointEvent(stream.state, event, stream.ref, records);
+    } catch (error) {
+      records.dispatched.length = records.recorded.length = records.conflicts.length = 0;
+      this.#parkAt(event, error);
+      return;
+    }
+    if (state === null) return; // folded already
+    stream.state = state;
+    stream.last = event;
+    if (!known) this.#endpoints.set(event.streamId, stream);
+    const [dispatched] = records.dispatched;
+    if (dispatched) this.#dispatched(dispatched, state);
+    const [recorded] = records.recorded;
+    if (recorded) this.#recorded(recorded, state);
+    if (records.conflicts.length > 0) this.#conflicts.push(...records.conflicts);
+    records.dispatched.length = records.recorded.length = records.conflicts.length = 0;
   }
 
   /** Rows ready to be written while the fold goes on (answered runs, conflicts, sessions). */
@@ -152,32 +197,27 @@ export class MemoryFold {
    * `writeFinal` writes it.
    */
   result(): FoldResult {
+    const endpoints = new Map<string, FoldedEndpoint>();
+    for (const [streamId, { state, last }] of this.#endpoints) {
+      if (last) endpoints.set(streamId, foldedEndpoint(state, last));
+    }
     return {
-      endpoints: this.#endpoints,
+      endpoints,
       jobs: this.#jobs,
       tenants: this.#tenants,
       changedTenants: this.#changedTenants,
-      open: [...this.#open.values()],
+      open: [...this.#open.values()].flatMap((runs) => [...runs.values()]),
       rest: this.takeReady(0),
       parked: this.parked,
     };
   }
 
-  /** Folds events and merges the results, or throws having merged nothing. */
-  #fold(events: readonly RecordedEvent[]): void {
-    // Each fold reads its own kind of stream: hand it only those (each checks them again).
-    const byKind = { endpoint: [], job: [], tenant: [], planner: [], other: [] } as Record<
-      StreamKind | 'other',
-      RecordedEvent[]
-    >;
-    for (const event of events) byKind[kindOf(event.streamId)]?.push(event);
-    const batch = foldBatch(this.#endpointStates, byKind.endpoint);
+  /** Folds job, tenant and planner events and merges them, or throws having merged nothing. */
+  #foldOthers(events: readonly RecordedEvent[]): void {
+    const byKind: Record<OtherKind, RecordedEvent[]> = { job: [], tenant: [], planner: [] };
+    for (const event of events) byKind[kindOf(event.streamId) as OtherKind].push(event);
     const jobs = foldJobs(this.#jobStates, byKind.job);
     const sessions = plannerSessionsOf(byKind.planner);
-    for (const [streamId, folded] of batch.endpoints) {
-      this.#endpoints.set(streamId, folded);
-      this.#endpointStates.set(streamId, folded.state);
-    }
     for (const [streamId, folded] of jobs) {
       const createdPosition = this.#jobs.get(streamId)?.createdPosition ?? folded.createdPosition;
       this.#jobs.set(streamId, { state: folded.state, createdPosition });
@@ -186,8 +226,6 @@ export class MemoryFold {
     for (const tenantId of foldTenantStatus(this.#tenants, byKind.tenant)) {
       this.#changedTenants.add(tenantId);
     }
-    this.#mergeRuns(batch);
-    this.#conflicts.push(...batch.conflicts);
     this.#sessions.push(...sessions);
   }
 
@@ -195,84 +233,105 @@ export class MemoryFold {
    * The runs table as the projection's upserts leave it: a re-dispatch keeps the first attempt's
    * slot, reason, lateness and position and takes the attempt and time of the last; the first
    * response of a dispatched run completes its row; a test run gets its row with its response.
+   * `state` is the endpoint's, the event folded.
    */
-  #mergeRuns(batch: FoldedBatch): void {
-    const stateOf = (streamId: string) => batch.endpoints.get(streamId)?.state;
-    for (const run of batch.dispatched) {
-      const state = stateOf(run.streamId);
-      const tenantId = state?.tenantId ?? '';
-      const key = `${tenantId}\n${run.runId}`;
-      const open = this.#open.get(key);
-      if (open) {
-        open.attempt = run.attempt;
-        open.dispatched_at = run.dispatchedAt;
-        continue;
-      }
-      this.#open.set(key, {
+  #dispatched(run: DispatchedRun, state: EndpointState): void {
+    const open = this.#openOf(state.tenantId);
+    const known = open.get(run.runId);
+    if (known) {
+      known.attempt = run.attempt;
+      known.dispatched_at = run.dispatchedAt;
+      return;
+    }
+    open.set(run.runId, {
+      run_id: run.runId,
+      endpoint_id: run.endpointId,
+      tenant_id: state.tenantId,
+      job_id: state.jobId,
+      scheduled_for: run.scheduledFor,
+      dispatched_at: run.dispatchedAt,
+      attempt: run.attempt,
+      reason: run.reason,
+      status: 'dispatched',
+      outcome: 'pending',
+      lateness_ms: Math.max(0, Math.round(run.dispatchedAt - run.scheduledFor)),
+      dispatch_position: run.position,
+      test: false,
+      started_at: null,
+      finished_at: null,
+      duration_ms: null,
+      http_status: null,
+      error: null,
+      response_position: null,
+    });
+  }
+
+  #recorded(run: RecordedRun, state: EndpointState): void {
+    const open = this.#openOf(state.tenantId);
+    let doc = open.get(run.runId);
+    if (!doc && run.test) {
+      doc = {
         run_id: run.runId,
         endpoint_id: run.endpointId,
-        tenant_id: tenantId,
-        job_id: state?.jobId ?? '',
-        scheduled_for: run.scheduledFor,
-        dispatched_at: run.dispatchedAt,
-        attempt: run.attempt,
-        reason: run.reason,
+        tenant_id: state.tenantId,
+        job_id: state.jobId,
+        scheduled_for: run.startedAt,
+        dispatched_at: run.startedAt,
+        attempt: 1,
+        reason: 'test',
         status: 'dispatched',
         outcome: 'pending',
-        lateness_ms: Math.max(0, Math.round(run.dispatchedAt - run.scheduledFor)),
+        lateness_ms: 0,
         dispatch_position: run.position,
-        test: false,
+        test: true,
         started_at: null,
         finished_at: null,
         duration_ms: null,
         http_status: null,
         error: null,
         response_position: null,
-      });
+      };
     }
-    for (const run of batch.recorded) {
-      const state = stateOf(run.streamId);
-      const tenantId = state?.tenantId ?? parseEndpointStream(run.streamId)?.tenantId ?? '';
-      const key = `${tenantId}\n${run.runId}`;
-      if (run.test && !this.#open.has(key)) {
-        this.#open.set(key, {
-          run_id: run.runId,
-          endpoint_id: run.endpointId,
-          tenant_id: tenantId,
-          job_id: state?.jobId ?? '',
-          scheduled_for: run.startedAt,
-          dispatched_at: run.startedAt,
-          attempt: 1,
-          reason: 'test',
-          status: 'dispatched',
-          outcome: 'pending',
-          lateness_ms: 0,
-          dispatch_position: run.position,
-          test: true,
-          started_at: null,
-          finished_at: null,
-          duration_ms: null,
-          http_status: null,
-          error: null,
-          response_position: null,
-        });
-      }
-      const open = this.#open.get(key);
-      if (!open) continue; // a response to no dispatched run: the projection's update finds no row
-      open.status = run.ok ? 'succeeded' : 'failed';
-      open.outcome = run.outcome;
-      open.started_at = run.startedAt;
-      open.finished_at = run.finishedAt;
-      open.duration_ms = run.durationMs;
-      open.http_status = run.status;
-      open.error = run.error;
-      open.response_position = run.position;
-      this.#open.delete(key);
-      this.#answered.push(open);
-    }
+    if (!doc) return; // a response to no dispatched run: the projection's update finds no row
+    doc.status = run.ok ? 'succeeded' : 'failed';
+    doc.outcome = run.outcome;
+    doc.started_at = run.startedAt;
+    doc.finished_at = run.finishedAt;
+    doc.duration_ms = run.durationMs;
+    doc.http_status = run.status;
+    doc.error = run.error;
+    doc.response_position = run.position;
+    open.delete(run.runId);
+    this.#answered.push(doc);
+  }
+
+  /** A tenant's runs in flight. */
+  #openOf(tenantId: string): Map<string, RunDoc> {
+    let open = this.#open.get(tenantId);
+    if (!open) this.#open.set(tenantId, (open = new Map()));
+    return open;
+  }
+
+  #parkAt(event: RecordedEvent, error: unknown): void {
+    this.#park(
+      {
+        streamId: event.streamId,
+        tenantId: tenantOf(event.streamId),
+        streamVersion: event.streamVersion,
+        position: event.position,
+      },
+      message(error),
+    );
   }
 
   #park(at: Omit<ParkedAt, 'error'>, error: string): void {
     if (!this.#parked.has(at.streamId)) this.#parked.set(at.streamId, { ...at, error });
   }
+}
+
+/** An endpoint's stream as the fold holds it: its state and the last event folded into it. */
+interface EndpointStream {
+  readonly ref: EntityRef;
+  state: EndpointState;
+  last: RecordedEvent | null;
 }
