@@ -17,14 +17,29 @@ const scoped = (kind: string, tenantId: string, id: string): string => {
   return `${kind}-${tenantId}.${id}`;
 };
 
-const parseScoped = (kind: string, streamId: string): EntityRef | null => {
-  const prefix = `${kind}-`;
-  if (!streamId.startsWith(prefix)) return null;
-  const rest = streamId.slice(prefix.length);
-  const dot = rest.indexOf('.');
-  if (dot <= 0 || dot === rest.length - 1) return null;
-  return { tenantId: rest.slice(0, dot), id: rest.slice(dot + 1) };
+const DASH = 45;
+
+/** The dot of a well-formed `<kind>-<tenantId>.<id>`, or -1: the test without cutting strings. */
+const scopedDot = (kind: string, streamId: string): number => {
+  const start = kind.length + 1;
+  if (!streamId.startsWith(kind) || streamId.charCodeAt(kind.length) !== DASH) return -1;
+  const dot = streamId.indexOf('.', start);
+  return dot > start && dot < streamId.length - 1 ? dot : -1;
 };
+
+const parseScoped = (kind: string, streamId: string): EntityRef | null => {
+  const dot = scopedDot(kind, streamId);
+  if (dot < 0) return null;
+  return { tenantId: streamId.slice(kind.length + 1, dot), id: streamId.slice(dot + 1) };
+};
+
+/**
+ * Whether `streamId` is a stream of `kind` that its parser reads (`parseEndpointStream` and the
+ * others give non-null), without making the strings: a filter that runs for every event of a
+ * replayed log only needs the answer.
+ */
+export const isStreamOf = (kind: 'endpoint' | 'job' | 'planner', streamId: string): boolean =>
+  scopedDot(kind, streamId) >= 0;
 
 /** One stream per endpoint of a tenant. */
 export const endpointStream = (tenantId: string, endpointId: string): string =>

@@ -1,14 +1,9 @@
-import {
-  parseEndpointStream,
-  parseJobStream,
-  parsePlannerStream,
-  type RecordedEvent,
-} from '@orrery/domain';
+import { isStreamOf, type RecordedEvent } from '@orrery/domain';
 import { isTenantStatusEvent } from './tenant-holds.js';
 
 /** The events the scheduling projection folds: its streams' and tenants' status changes. */
 export const schedulingWants = (event: RecordedEvent): boolean =>
-  parseEndpointStream(event.streamId) !== null ||
-  parseJobStream(event.streamId) !== null ||
-  parsePlannerStream(event.streamId) !== null ||
+  isStreamOf('endpoint', event.streamId) ||
+  isStreamOf('job', event.streamId) ||
+  isStreamOf('planner', event.streamId) ||
   isTenantStatusEvent(event);
