@@ -9,6 +9,8 @@ import {
   T0,
 } from '@orrery/domain/testing';
 import { describe, expect, it } from 'vitest';
+import { foldBatch } from '../projection/fold-batch.js';
+import { foldJobs } from '../projection/fold-jobs.js';
 import { schedulingWants } from '../projection/scheduling-projection.js';
 import { LEFT_OUT } from './log-reader.js';
 import { MemoryFold } from './memory-fold.js';
@@ -26,6 +28,14 @@ function log(): RecordedEvent[] {
   return a
     .flatMap((event, i) => [event, b[i]])
     .flatMap((event, i) => (event ? [{ ...event, position: i + 1 }] : []));
+}
+
+/** A recorded minute of a shop (responses, cascades, hints, a planner), in position order. */
+function shopLog(): RecordedEvent[] {
+  const history = recordShop().runUntil(SHOP_TO).history();
+  return [...history.endpoints.values(), ...history.jobs.values()]
+    .flat()
+    .sort((a, b) => a.position - b.position);
 }
 
 describe('MemoryFold', () => {
@@ -83,6 +93,88 @@ describe('MemoryFold', () => {
       { position: 3, streamId: e1, streamVersion: 2, tenantId: 't1', error: 'unreadable' },
     ]);
     expect(memory.takeReady(0)).toBeNull(); // its later events were skipped: no run
+  });
+
+  it("gives the projection's own folds, however the log is cut into chunks", () => {
+    const events = shopLog();
+    const whole = new MemoryFold(schedulingWants);
+    whole.apply({ events, unreadable: [] });
+    const result = whole.result();
+
+    // The live projection's folds over the whole log, in one batch.
+    const batch = foldBatch(new Map(), events);
+    expect(result.endpoints.size).toBeGreaterThan(3);
+    expect(result.endpoints).toEqual(batch.endpoints);
+    expect([...result.jobs.values()].map((j) => j.state)).toEqual(
+      [...foldJobs(new Map(), events).values()].map((j) => j.state),
+    );
+    // Every run dispatched got one row: answered with its response's position, or still open.
+    const rows = [...(result.rest?.runs ?? []), ...result.open];
+    const dispatchedRuns = new Set(batch.dispatched.map((r) => r.runId));
+    expect(new Set(rows.filter((r) => !r.test).map((r) => r.run_id))).toEqual(dispatchedRuns);
+    const answeredAt = new Map(batch.recorded.map((r) => [r.runId, r.position]));
+    for (const row of result.rest?.runs ?? []) {
+      expect(row.response_position).toBe(answeredAt.get(row.run_id));
+    }
+    // Once each, and a run still open has no response.
+    expect(rows.length).toBe(new Set(rows.map((r) => r.run_id)).size);
+    expect(
+      result.open.every((r) => r.status === 'dispatched' && r.response_position === null),
+    ).toBe(true);
+    expect(result.open.length).toBeGreaterThan(0);
+    expect(result.rest?.runs.length).toBeGreaterThan(10);
+
+    for (const size of [1, 7, 64]) {
+      const chunked = new MemoryFold(schedulingWants);
+      for (let at = 0; at < events.length; at += size) {
+        chunked.apply({ events: events.slice(at, at + size), unreadable: [] });
+      }
+      expect(chunked.result(), `chunks of ${size}`).toEqual(result);
+    }
+  });
+
+  it("parks a job stream at an event it cannot fold and folds the chunk's other events", () => {
+    const events = shopLog();
+    const created = events.find((e) => e.type === 'JobCreated');
+    if (!created) throw new Error('the shop has no job');
+    const last = events.at(-1)!;
+    // A pause whose end is no instant (an owner's hand edit, say), then a resume after it.
+    const unfoldable = {
+      ...created,
+      type: 'JobPaused',
+      data: { until: 'next tuesday', reason: 'by hand' },
+      streamVersion: 2,
+      position: last.position + 1,
+    } as unknown as RecordedEvent;
+    const resumed = {
+      ...created,
+      type: 'JobResumed',
+      data: {},
+      streamVersion: 3,
+      position: last.position + 2,
+    } as unknown as RecordedEvent;
+    // The endpoints' events of the same chunk, around the job's.
+    const [head, tail] = [events.slice(0, -5), events.slice(-5)];
+
+    const whole = new MemoryFold(schedulingWants);
+    whole.apply({ events, unreadable: [] });
+    const broken = new MemoryFold(schedulingWants);
+    broken.apply({ events: [...head, unfoldable, resumed, ...tail], unreadable: [] });
+
+    expect(broken.parked).toEqual([
+      expect.objectContaining({
+        streamId: created.streamId,
+        streamVersion: 2,
+        position: unfoldable.position,
+      }),
+    ]);
+    expect(broken.parked[0]?.error).toMatch(/next tuesday/);
+    const [kept, all] = [broken.result(), whole.result()];
+    expect(kept.endpoints).toEqual(all.endpoints);
+    expect(kept.rest).toEqual(all.rest);
+    // The job stands as its creation left it (its resume was skipped); the others as they are.
+    expect(kept.jobs).toEqual(all.jobs);
+    expect(kept.jobs.get(created.streamId)?.state.version).toBe(1);
   });
 
   it('folds the same without what a trusted read leaves out, and never reads it', () => {
