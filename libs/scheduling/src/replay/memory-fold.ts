@@ -83,8 +83,8 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  * The scheduling projection's fold, held in memory from position 0: the projection's own pure
  * folds (`foldEndpointEvent`, the step of its `foldBatch`; `foldJobs`, `foldTenantStatus`,
  * conflicts and planner sessions) over the log, chunk after chunk, with every state kept here
- * instead of loaded and written back per batch. A run's row is written once, when its response is in; a schedule, job or tenant row once,
- * at the end, from the final states — the projection's rows are pure functions of those (the
+ * instead of loaded and written back per batch. A run's row is written once, when its response
+ * is in; a schedule, job or tenant row once, at the end, from the final states — the projection's rows are pure functions of those (the
  * holds and `as_of` rules of `holdsFor`), so the result equals the live read models.
  *
  * A stream whose event cannot be read or folded is parked at that event, as the live host parks
@@ -92,7 +92,7 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  */
 export class MemoryFold {
   readonly #endpoints = new Map<string, EndpointStream>();
-  /** What the endpoint event being folded records; emptied as soon as it is merged. */
+  /** What the endpoint event being folded records; emptied before each one. */
   readonly #records: EndpointRecords = { dispatched: [], recorded: [], conflicts: [] };
   readonly #jobs = new Map<string, FoldedJob>();
   readonly #jobStates = new Map<string, JobState>();
@@ -160,11 +160,11 @@ export class MemoryFold {
       stream = { ref, state: initialState(), last: null };
     }
     const records = this.#records;
+    records.dispatched.length = records.recorded.length = records.conflicts.length = 0;
     let state: EndpointState | null;
     try {
       state = foldEndpointEvent(stream.state, event, stream.ref, records);
     } catch (error) {
-      records.dispatched.length = records.recorded.length = records.conflicts.length = 0;
       this.#parkAt(event, error);
       return;
     }
@@ -177,7 +177,6 @@ export class MemoryFold {
     const [recorded] = records.recorded;
     if (recorded) this.#recorded(recorded, state);
     if (records.conflicts.length > 0) this.#conflicts.push(...records.conflicts);
-    records.dispatched.length = records.recorded.length = records.conflicts.length = 0;
   }
 
   /** Rows ready to be written while the fold goes on (answered runs, conflicts, sessions). */
