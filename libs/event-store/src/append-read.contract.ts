@@ -126,6 +126,37 @@ export function appendReadContract(store: () => EventStore): void {
     expect(await store().headPosition()).toBe(positions.at(-1));
   });
 
+  it('reads only the asked types, and covers the log up to its head past the others', async () => {
+    const head = await store().headPosition();
+    const a = await store().append(uniqueStream('a'), [paused('1'), resumed(), paused('2')], {
+      expectedVersion: 0,
+    });
+    const b = await store().append(uniqueStream('b'), [resumed()], { expectedVersion: 0 });
+    const [p1, r1, p2, r2] = [...a.positions, ...b.positions];
+
+    const all = await store().readTypes({ after: head, types: ['Paused'] });
+    expect(all.events.map((e) => [e.type, e.position, e.data])).toEqual([
+      ['Paused', p1, { until: null, reason: '1' }],
+      ['Paused', p2, { until: null, reason: '2' }],
+    ]);
+    // Fewer than the limit came back: the read covers the head, the trailing Resumed included.
+    expect(all.through).toBe(r2);
+    // A full page covers only up to its last event: what lies after it is read next time.
+    const page = await store().readTypes({ after: head, types: ['Paused'], limit: 1 });
+    expect(page.events.map((e) => e.position)).toEqual([p1]);
+    expect(page.through).toBe(p1);
+    const next = await store().readTypes({ after: page.through, types: ['Resumed'], limit: 1 });
+    expect(next.events.map((e) => e.position)).toEqual([r1]);
+    expect(next.through).toBe(r1);
+    // Nothing of the types after the checkpoint: no events, the checkpoint moves to the head.
+    const none = await store().readTypes({ after: p2 ?? 0, types: ['Paused'] });
+    expect(none).toEqual({ events: [], through: r2 });
+    expect(await store().readTypes({ after: r2 ?? 0, types: ['Paused'] })).toEqual({
+      events: [],
+      through: r2,
+    });
+  });
+
   it('appends to many streams in one call, chaining requests for one stream', async () => {
     const [s1, s2] = [uniqueStream('s1'), uniqueStream('s2')];
     await store().append(s2, [paused()], { expectedVersion: 0 });

@@ -14,7 +14,7 @@ export const EVENT_STORE_METRICS = {
   lockWait: 'orrery.event_store.ordering_lock.wait.duration',
   /** The ordering lock held: granted → commit or rollback done, in s. */
   lockHold: 'orrery.event_store.ordering_lock.hold.duration',
-  /** One read (readAll / readStream), query and decoding, in s. */
+  /** One read (readAll / readTypes / readStream), query and decoding, in s. */
   readDuration: 'orrery.event_store.read.duration',
 } as const;
 
@@ -26,7 +26,7 @@ export const EVENT_STORE_ATTRIBUTES = {
   eventType: 'orrery.event.type',
   /** `appended`, `duplicate` (idempotency key seen), `conflict` (version moved), `error`. */
   outcome: 'orrery.append.outcome',
-  /** `all` (by position) or `stream`. */
+  /** `all` (by position), `types` (by position, some event types) or `stream`. */
   readKind: 'orrery.read.kind',
 } as const;
 
@@ -118,7 +118,7 @@ export class EventStoreMetrics {
     this.#lockHold.record(seconds(holdMs));
   }
 
-  read(kind: 'all' | 'stream', ms: number): void {
+  read(kind: 'all' | 'types' | 'stream', ms: number): void {
     this.#read.record(seconds(ms), { [A.readKind]: kind });
   }
 }

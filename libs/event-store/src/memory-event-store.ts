@@ -7,9 +7,11 @@ import {
   type EventStore,
   type ExpectedVersion,
   type ReadAllOptions,
+  type ReadTypesOptions,
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
+  type TypesPage,
 } from '@orrery/domain';
 import {
   outcomesOf,
@@ -110,6 +112,26 @@ export class InMemoryEventStore implements EventStore {
     // Positions are 1..n without gaps, so position p sits at index p - 1.
     const start = Math.max(0, Math.floor(after));
     return this.#events.slice(start, start + limit).map(decodeEvent);
+  }
+
+  async readTypes({
+    after,
+    limit = DEFAULT_READ_LIMIT,
+    types,
+  }: ReadTypesOptions): Promise<TypesPage> {
+    const wanted = new Set<string>(types);
+    const found: StoredEvent[] = [];
+    for (let i = Math.max(0, Math.floor(after)); i < this.#events.length; i++) {
+      const event = this.#events[i] as StoredEvent;
+      if (!wanted.has(event.type)) continue;
+      found.push(event);
+      if (found.length >= limit) break;
+    }
+    const last = found.at(-1);
+    return {
+      events: found.map(decodeEvent),
+      through: found.length >= limit && last ? last.position : Math.max(after, this.#events.length),
+    };
   }
 
   subscribe(options: SubscribeOptions): Subscription {

@@ -83,10 +83,12 @@ describe('event store telemetry', () => {
     );
     await telemetry.window();
     await store.readAll({ after: 0 });
+    await store.readTypes({ after: 0, types: ['Paused'] });
     await store.readStream(uniqueStream('r'));
     await store.readStream(uniqueStream('r'));
     const seen = await telemetry.window();
     expect(seen.histogram(M.readDuration, { [A.readKind]: 'all' }).count).toBe(1);
+    expect(seen.histogram(M.readDuration, { [A.readKind]: 'types' }).count).toBe(1);
     expect(seen.histogram(M.readDuration, { [A.readKind]: 'stream' }).count).toBe(2);
   });
 });

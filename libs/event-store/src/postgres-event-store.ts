@@ -22,9 +22,11 @@ import {
   type EventStore,
   type ExpectedVersion,
   type ReadAllOptions,
+  type ReadTypesOptions,
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
+  type TypesPage,
 } from '@orrery/domain';
 import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
 import { endSpan, noopInstrumentation, type Instrumentation } from '@orrery/telemetry';
@@ -50,7 +52,9 @@ import {
   isStreamVersionConflict,
   versionsAndKeys,
 } from './postgres-statements.js';
-import type { EventStoreSchema } from './schema.js';
+import type { EventRow, EventStoreSchema } from './schema.js';
+
+type Nullable<T> = { [K in keyof T]: T[K] | null };
 import { SubscriptionLoop } from './subscription-loop.js';
 
 /** Advisory lock key that serializes appends ("orr" in ASCII, then 0001). */
@@ -241,6 +245,31 @@ export class PostgresEventStore implements EventStore {
     const events = rows.map(fromRow);
     this.#metrics.read('all', performance.now() - started);
     return events;
+  }
+
+  async readTypes({
+    after,
+    limit = DEFAULT_READ_LIMIT,
+    types,
+  }: ReadTypesOptions): Promise<TypesPage> {
+    const started = performance.now();
+    // One statement, so the head and the events come from one snapshot: every position up to the
+    // head it sees is committed for good (the ordering lock), none of the types missed. The rows
+    // of other types are passed over by the primary key's range scan, never sent.
+    const { rows } = await sql<Nullable<EventRow> & { head: unknown }>`
+      select h.head, e.* from (select max(position) as head from events) h
+      left join lateral (
+        select * from events where position > ${after} and type = any(${types}::text[])
+        order by position limit ${limit}
+      ) e on true`.execute(this.#db);
+    const events = rows.flatMap((row) => (row.position === null ? [] : [fromRow(row as EventRow)]));
+    this.#metrics.read('types', performance.now() - started);
+    const last = events.at(-1);
+    const head = toPosition(rows[0]?.head ?? 0);
+    return {
+      events,
+      through: events.length >= limit && last ? last.position : Math.max(after, head),
+    };
   }
 
   subscribe(options: SubscribeOptions): Subscription {

@@ -75,6 +75,29 @@ describe('ordered reading', () => {
     expect(follower.errors).toEqual([]);
   });
 
+  it('a read of some types never covers a position that is still to commit', async () => {
+    const store = closing(createPostgresEventStore({ connectionString: db().url }));
+    const writerA = closing(createPostgresEventStore({ connectionString: db().url }));
+    const hold = await gate();
+    const before = await store.append(uniqueStream('before'), [resumed('0')], {
+      expectedVersion: 0,
+    });
+    const head = await store.headPosition();
+
+    const a = writerA.append(uniqueStream(HELD), [paused('A')], { expectedVersion: 0 });
+    await hold.held();
+    // A holds its position, uncommitted: the read reaches the head it can see, no further.
+    const early = await store.readTypes({ after: 0, types: ['Paused', 'Resumed'] });
+    expect(early.through).toBe(head);
+    expect(positionsOf(early.events).at(-1)).toBe(before.positions[0]);
+
+    await hold.release();
+    const resultA = await a;
+    const late = await store.readTypes({ after: early.through, types: ['Paused'] });
+    expect(positionsOf(late.events)).toEqual(resultA.positions);
+    expect(late.through).toBe(resultA.positions[0]);
+  });
+
   it('without the ordering lock, a follower skips the late commit (the hazard the lock prevents)', async () => {
     const store = closing(createPostgresEventStore({ connectionString: db().url }));
     const unlocked = closing(new UnlockedWriter(db().url));

@@ -1,4 +1,9 @@
-import { parseEndpointStream, type Millis, type RecordedEvent } from '@orrery/domain';
+import {
+  parseEndpointStream,
+  type EventType,
+  type Millis,
+  type RecordedEvent,
+} from '@orrery/domain';
 import type { Processor, ProcessorContext, SchedulingDb } from '@orrery/scheduling';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
@@ -57,6 +62,7 @@ export class PlannerProcessor implements Processor {
     this.#usage = new PlannerUsage(this.#db);
   }
 
+  readonly types = ['ResponseRecorded'] as const satisfies readonly EventType[];
   readonly wants = (event: RecordedEvent): boolean => {
     if (event.type !== 'ResponseRecorded' || event.data.test) return false;
     const ref = parseEndpointStream(event.streamId);

@@ -1,3 +1,4 @@
+import type { EventType } from '../events/catalogue.js';
 import type { DomainEvent, RecordedEvent } from '../events/event.js';
 
 /**
@@ -63,6 +64,24 @@ export interface ReadAllOptions {
   readonly limit?: number;
 }
 
+export interface ReadTypesOptions extends ReadAllOptions {
+  /** Only events of these types are returned. */
+  readonly types: readonly EventType[];
+}
+
+/** A follower's read of some event types: the events, and how far into the log it reached. */
+export interface TypesPage {
+  /** The events of the types after `after`, in position order, at most `limit`. */
+  readonly events: readonly RecordedEvent[];
+  /**
+   * The position the read covers: the last event's when `limit` came back, else the log's head
+   * as the read saw it. No event of the types at or below it can appear later (see
+   * {@link EventStore}), so a follower moves its checkpoint here, past the events of other types
+   * it never read.
+   */
+  readonly through: number;
+}
+
 export interface SubscribeOptions {
   /** Checkpoint: delivery starts after this position. */
   readonly after: number;
@@ -112,6 +131,11 @@ export interface EventStore {
   ): Promise<readonly RecordedEvent[]>;
   /** Events of all streams in position order. */
   readAll(options: ReadAllOptions): Promise<readonly RecordedEvent[]>;
+  /**
+   * Events of some types in position order, and the position the read covers: what a follower
+   * that handles a few types reads, so events of the others are neither sent nor decoded.
+   */
+  readTypes(options: ReadTypesOptions): Promise<TypesPage>;
   /** Follows the log from a checkpoint, in position order, each event once. */
   subscribe(options: SubscribeOptions): Subscription;
   /** The highest position that readers can see. */

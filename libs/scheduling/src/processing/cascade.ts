@@ -10,6 +10,7 @@ import {
   type EndpointState,
   type EventOf,
   type EventStore,
+  type EventType,
   type Millis,
   type QueuePort,
   type RecordedEvent,
@@ -83,6 +84,11 @@ export class CascadeProcessor implements Processor {
     this.#metrics = new CascadeMetrics((deps.instrumentation ?? noopInstrumentation).meter);
   }
 
+  readonly types = [
+    'ResponseRecorded',
+    'DependencyDeclared',
+    'DependencyRemoved',
+  ] as const satisfies readonly EventType[];
   readonly wants = (event: RecordedEvent): boolean =>
     ((event.type === 'DependencyDeclared' || event.type === 'DependencyRemoved') &&
       isGraphStream(event.streamId)) ||

@@ -3,6 +3,7 @@ import {
   endpointDecider,
   parseEndpointStream,
   type EventStore,
+  type EventType,
   type HintSlot,
   type Millis,
   type RecordedEvent,
@@ -14,14 +15,16 @@ import { AppendBatcher } from '../executor/append-batcher.js';
 import { endpointSnapshot } from '../read-model/snapshots.js';
 import type { Processor, ProcessorContext } from './processor.js';
 
-const HINT_EVENTS = new Set([
+/** A hint's beginning, and the events that may end it. */
+const HINT_EVENTS = [
   'HintProposed',
   'HintSuperseded',
   'HintExpired',
   'HintsCleared',
   'RunDispatched',
   'EndpointArchived',
-]);
+] as const satisfies readonly EventType[];
+const IS_HINT_EVENT = new Set<string>(HINT_EVENTS);
 
 /**
  * Records `HintExpired` the moment a hint's TTL passes. The governor already ignores an expired
@@ -43,8 +46,9 @@ export class HintExpiryProcessor implements Processor {
     this.#batcher = new AppendBatcher(deps.store);
   }
 
+  readonly types = HINT_EVENTS;
   readonly wants = (event: RecordedEvent): boolean =>
-    HINT_EVENTS.has(event.type) && parseEndpointStream(event.streamId) !== null;
+    IS_HINT_EVENT.has(event.type) && parseEndpointStream(event.streamId) !== null;
 
   async handle(events: readonly RecordedEvent[], ctx: ProcessorContext): Promise<void> {
     await this.deps.db.transaction().execute(async (trx) => {

@@ -130,6 +130,47 @@ describe('a processor host', () => {
     }
   });
 
+  it('reads only the types a processor names, and moves its checkpoint past the others', async () => {
+    const name = `recorder-${randomUUID().slice(0, 6)}`;
+    const processor = Object.assign(new Recorder(name), { types: ['Resumed'] as const });
+    const stream = endpointStream('t1', `types-${name}`);
+    const resumed = makeEvent('Resumed', { reason: 'back' }, meta('t1'));
+    const { positions } = await store.append(
+      stream,
+      [paused('t1', 'a'), resumed, paused('t1', 'b')],
+      { expectedVersion: 0 },
+    );
+    // An event no processor can read, of a type this one does not name: never read, never parked.
+    const admin = createSchedulingDb({ connectionString: db().url, max: 1 });
+    try {
+      await sql`insert into events (stream_id, stream_version, type, type_version, data, metadata, tenant_id)
+        values (${endpointStream('t1', `odd-${name}`)}, 1, 'Exploded', 1, '{}',
+          ${JSON.stringify(meta('t1'))}, 't1')`.execute(admin);
+    } finally {
+      await admin.destroy();
+    }
+    const head = await store.headPosition();
+    const running = host(processor);
+    await running.start();
+    try {
+      const checkpoint = await waitFor('the checkpoint at the head', async () => {
+        const row = await readModels
+          .selectFrom('processor_checkpoints')
+          .select('position')
+          .where('name', '=', name)
+          .executeTakeFirst();
+        return Number(row?.position) >= head ? Number(row?.position) : undefined;
+      });
+      expect(checkpoint).toBe(head);
+      expect(processor.handled.map((e) => [e.type, e.position])).toEqual([
+        ['Resumed', positions[1]],
+      ]);
+      expect(await parkedRows(name)).toEqual([]);
+    } finally {
+      await running.stop();
+    }
+  });
+
   it('runs one active host at a time; a standby takes over, from the checkpoint, when it stops', async () => {
     const name = `recorder-${randomUUID().slice(0, 6)}`;
     const [first, second] = [new Recorder(name), new Recorder(name)];

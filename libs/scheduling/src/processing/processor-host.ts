@@ -5,6 +5,7 @@ import {
   type EventStore,
   type Millis,
   type RecordedEvent,
+  type TypesPage,
 } from '@orrery/domain';
 import { EVENTS_CHANNEL, UnreadableEventError } from '@orrery/event-store';
 import { notifications, WakeLoop, type WakeSource } from '@orrery/postgres';
@@ -205,18 +206,20 @@ export class ProcessorHost {
    * event ends the batch: its stream is parked and the round covers it too.
    */
   async #read(limit: number): Promise<{ events: RecordedEvent[]; through: number }> {
-    const { store } = this.options;
     try {
-      const events = [...(await store.readAll({ after: this.#position, limit }))];
-      return { events, through: events.at(-1)?.position ?? this.#position };
+      const { events, through } = await this.#readAfter(this.#position, limit);
+      return { events: [...events], through };
     } catch (error) {
       if (!(error instanceof UnreadableEventError)) throw error;
       const events: RecordedEvent[] = [];
       for (let after = this.#position; after < error.position;) {
-        const [next] = await store.readAll({ after, limit: 1 }).catch((e: unknown) => {
-          if (e instanceof UnreadableEventError && e.position === error.position) return [];
-          throw e;
-        });
+        const [next] = await this.#readAfter(after, 1).then(
+          (page) => page.events,
+          (e: unknown) => {
+            if (e instanceof UnreadableEventError && e.position === error.position) return [];
+            throw e;
+          },
+        );
         if (!next || next.position >= error.position) break;
         events.push(next);
         after = next.position;
@@ -227,6 +230,14 @@ export class ProcessorHost {
       );
       return { events, through: error.position };
     }
+  }
+
+  /** Up to `limit` events after `after` (of the processor's types, if it names them). */
+  async #readAfter(after: number, limit: number): Promise<TypesPage> {
+    const { store, processor } = this.options;
+    if (processor.types) return store.readTypes({ after, limit, types: processor.types });
+    const events = await store.readAll({ after, limit });
+    return { events, through: events.at(-1)?.position ?? after };
   }
 
   async #handle(batch: readonly RecordedEvent[], through: number): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Millis, RecordedEvent } from '@orrery/domain';
+import type { EventType, Millis, RecordedEvent } from '@orrery/domain';
 import type { SpanContext } from '@opentelemetry/api';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -28,6 +28,12 @@ export interface ProcessorContext {
 export interface Processor {
   /** The checkpoint's and lease's name; one active instance per name. */
   readonly name: string;
+  /**
+   * The only event types it can want, when it handles a few: the host then reads just these from
+   * the log (events of other types are neither sent by the database nor decoded here). Absent: it
+   * reads every event.
+   */
+  readonly types?: readonly EventType[];
   /** The events it handles; others are skipped (the checkpoint still moves past them). */
   readonly wants?: (event: RecordedEvent) => boolean;
   /**
