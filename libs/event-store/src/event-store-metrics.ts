@@ -101,15 +101,23 @@ export class EventStoreMetrics {
     if (error !== undefined) call['error.type'] = errorType(error);
     this.#duration.record(seconds(ms), call);
     this.#batchSize.record(requests.length, call);
+    // Counted per (type, outcome) once per call, not once per request: a batch of 200 requests
+    // of one type and outcome is one add, one attribute set for the SDK to hash, not 200.
+    const counts = new Map<string, { type: string; outcome: string; n: number }>();
     requests.forEach((request, i) => {
       // An atomic call that failed on a version appended none of its requests.
-      const outcome = outcomes?.[i] ?? (error instanceof ConcurrencyError ? error : undefined);
-      this.#requests.add(1, {
-        [A.mode]: mode,
-        [A.eventType]: typeOf(request),
-        [A.outcome]: outcomeOf(outcome),
-      });
+      const outcome = outcomeOf(
+        outcomes?.[i] ?? (error instanceof ConcurrencyError ? error : undefined),
+      );
+      const type = typeOf(request);
+      const key = `${type}\n${outcome}`;
+      const seen = counts.get(key);
+      if (seen) seen.n += 1;
+      else counts.set(key, { type, outcome, n: 1 });
     });
+    for (const { type, outcome, n } of counts.values()) {
+      this.#requests.add(n, { [A.mode]: mode, [A.eventType]: type, [A.outcome]: outcome });
+    }
   }
 
   /** The ordering lock was waited for `waitMs`, then held `holdMs`. */
