@@ -1,4 +1,4 @@
-import { parseEvent, type RecordedEvent } from '@orrery/domain';
+import { parseEvent, placeEvent, type RecordedEvent } from '@orrery/domain';
 
 /** An event as the store keeps it: catalogue type and version, raw JSON data and metadata. */
 export interface StoredEvent {
@@ -58,11 +58,10 @@ export function decodeEvent(row: StoredEvent): RecordedEvent {
       row.streamVersion,
     );
   }
-  return {
-    ...parsed.value,
+  return placeEvent(parsed.value, {
     position: row.position,
     streamId: row.streamId,
     streamVersion: row.streamVersion,
     recordedAt: row.recordedAt.toISOString(),
-  };
+  });
 }

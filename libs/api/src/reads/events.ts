@@ -2,6 +2,7 @@ import {
   endpointStream,
   jobStream,
   parseEvent,
+  placeEvent,
   type ActorKind,
   type DomainEvent,
   type EventType,
@@ -149,13 +150,12 @@ export async function readEventsAt(
     // Appends validate every event, so this is a broken invariant, not a client error.
     if (!parsed.ok)
       throw new Error(`event at position ${row.position} is unreadable: ${parsed.error.message}`);
-    return {
-      ...parsed.value,
+    return placeEvent(parsed.value, {
       position: row.position,
       streamId: row.stream_id,
       streamVersion: row.stream_version,
       recordedAt: row.recorded_at.toISOString(),
-    };
+    });
   });
 }
 

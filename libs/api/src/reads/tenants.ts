@@ -1,6 +1,7 @@
 import {
   foldWith,
   parseEvent,
+  placeEvent,
   tenantDecider,
   tenantStream,
   toIso,
@@ -98,13 +99,12 @@ async function readStreams(
   for (const row of rows) {
     const parsed = parseEvent({ ...row, version: row.type_version });
     if (!parsed.ok) throw new Error(`event ${row.position}: ${parsed.error.message}`);
-    const event: RecordedEvent = {
-      ...parsed.value,
+    const event: RecordedEvent = placeEvent(parsed.value, {
       position: row.position,
       streamId: row.stream_id,
       streamVersion: row.stream_version,
       recordedAt: row.recorded_at.toISOString(),
-    };
+    });
     const stream = byStream.get(row.stream_id);
     if (stream) stream.push(event);
     else byStream.set(row.stream_id, [event]);

@@ -4,6 +4,7 @@ import {
   LOOKBACK_MS,
   parseEndpointStream,
   parseEvent,
+  placeEvent,
   type EventType,
   type RecordedEvent,
   type WhatIfHistory,
@@ -87,13 +88,12 @@ async function readStreams(
     if (!parsed.ok) {
       throw new Error(`event at position ${row.position} is unreadable: ${parsed.error.message}`);
     }
-    return {
-      ...parsed.value,
+    return placeEvent(parsed.value, {
       position: row.position,
       streamId: row.stream_id,
       streamVersion: row.stream_version,
       recordedAt: row.recorded_at.toISOString(),
-    };
+    });
   });
 }
 

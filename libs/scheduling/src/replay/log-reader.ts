@@ -1,4 +1,11 @@
-import { catalogue, parseEvent, readTrustedEvent, toIso, type RecordedEvent } from '@orrery/domain';
+import {
+  catalogue,
+  parseEvent,
+  placeEvent,
+  readTrustedEvent,
+  toIso,
+  type RecordedEvent,
+} from '@orrery/domain';
 import { connectionDefaults } from '@orrery/postgres';
 import pg from 'pg';
 
@@ -233,7 +240,7 @@ function decode(rows: readonly Row[], verify: boolean): Pick<LogChunk, 'events' 
     }
     const parsed = (verify ? parseEvent : readTrustedEvent)({ type, version, data, metadata });
     if (parsed.ok) {
-      events.push({ ...parsed.value, position, streamId, streamVersion, recordedAt: at });
+      events.push(placeEvent(parsed.value, { position, streamId, streamVersion, recordedAt: at }));
     } else {
       const tenantId = (metadata as { tenantId?: unknown } | null)?.tenantId;
       unreadable.push({
