@@ -12,7 +12,16 @@ export function evolveSteering(steering: SteeringState, event: DomainEvent): Ste
   switch (event.type) {
     case 'ResponseRecorded':
       if (event.data.test || position === null) return steering;
-      return { ...steering, lastResponsePosition: position };
+      // Written out, not spread: every response of a log comes through here.
+      return {
+        lastResponsePosition: position,
+        pausePosition: steering.pausePosition,
+        lastIntervalMs: steering.lastIntervalMs,
+        direction: steering.direction,
+        changes: steering.changes,
+        cooldownUntil: steering.cooldownUntil,
+        extraRuns: steering.extraRuns,
+      };
     case 'Paused':
     case 'Resumed':
       return position === null ? steering : { ...steering, pausePosition: position };

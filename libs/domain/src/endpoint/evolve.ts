@@ -2,7 +2,7 @@ import type { DomainEvent } from '../events/event.js';
 import { fromIso } from '../time.js';
 import { evolveCascade } from '../graph/evolve-inputs.js';
 import { evolveSteering } from '../arbiter/evolve-steering.js';
-import { initialState, type EndpointState } from './state.js';
+import { initialState, type EndpointState, type InFlightRun, type LastRun } from './state.js';
 
 /**
  * Folds one event of an endpoint's stream into its state. Pure and total:
@@ -13,10 +13,9 @@ export function evolve(state: EndpointState, event: DomainEvent): EndpointState 
   const next = apply(state, event);
   const steering = evolveSteering(next.steering, event);
   const version = state.version + 1;
-  if (next === state) return { ...state, steering, version };
   // `next` is apply's own new object, seen by no one yet: finish it rather than copy it again
   // (a replay folds every event of the log through here; the second copy was a tenth of it).
-  const fresh = next as { -readonly [K in keyof EndpointState]: EndpointState[K] };
+  const fresh = next === state ? copyOf(state) : (next as Mutable<EndpointState>);
   fresh.steering = steering;
   fresh.version = version;
   return fresh;
@@ -55,13 +54,13 @@ function apply(state: EndpointState, event: DomainEvent): EndpointState {
       return { ...state, pause: null };
     case 'RunDispatched': {
       const { cascade } = event.data;
-      const run = {
-        runId: event.data.runId,
-        scheduledFor: fromIso(event.data.scheduledFor),
-        // A run dispatched ahead is released at its startAt (always later than its dispatch).
-        dispatchedAt: fromIso(event.data.startAt ?? event.data.dispatchedAt),
-        ...(cascade ? { cascade } : {}),
-      };
+      const runId = event.data.runId;
+      const scheduledFor = fromIso(event.data.scheduledFor);
+      // A run dispatched ahead is released at its startAt (always later than its dispatch).
+      const dispatchedAt = fromIso(event.data.startAt ?? event.data.dispatchedAt);
+      const run: LastRun = cascade
+        ? { runId, scheduledFor, dispatchedAt, cascade }
+        : { runId, scheduledFor, dispatchedAt };
       // A one-shot hint is spent by the run it caused, a cascade by its run.
       const spent =
         event.data.hintId !== undefined && state.hints.oneShot?.hintId === event.data.hintId;
@@ -69,36 +68,30 @@ function apply(state: EndpointState, event: DomainEvent): EndpointState {
       // A re-dispatch (attempt > 1) sends the same rendered request again.
       const again = state.inFlight?.runId === event.data.runId ? state.inFlight.request : undefined;
       const request = pending?.request ?? again;
-      return {
-        ...state,
-        lastRun: event.data.attempt === 1 ? run : (state.lastRun ?? run),
-        inFlight: {
-          ...run,
-          leaseUntil: fromIso(event.data.leaseUntil),
-          attempt: event.data.attempt,
-          ...(request ? { request } : {}),
-        },
-        hints: spent ? { ...state.hints, oneShot: null } : state.hints,
-        cascade: {
+      const next = copyOf(state);
+      next.lastRun = event.data.attempt === 1 ? run : (state.lastRun ?? run);
+      next.inFlight = inFlightRun(run, fromIso(event.data.leaseUntil), event.data.attempt, request);
+      if (spent) next.hints = { ...state.hints, oneShot: null };
+      const ownRunAt =
+        cascade === undefined && event.data.attempt === 1 ? dispatchedAt : state.cascade.ownRunAt;
+      if (pending || ownRunAt !== state.cascade.ownRunAt) {
+        next.cascade = {
           ...state.cascade,
           pending: pending
             ? state.cascade.pending.filter((p) => p !== pending)
             : state.cascade.pending,
-          ownRunAt:
-            cascade === undefined && event.data.attempt === 1
-              ? run.dispatchedAt
-              : state.cascade.ownRunAt,
-        },
-      };
+          ownRunAt,
+        };
+      }
+      return next;
     }
     case 'ResponseRecorded': {
       if (event.data.test) return state;
       const inFlight = state.inFlight?.runId === event.data.runId ? null : state.inFlight;
-      return {
-        ...state,
-        inFlight,
-        consecutiveFailures: event.data.ok ? 0 : state.consecutiveFailures + 1,
-      };
+      const next = copyOf(state);
+      next.inFlight = inFlight;
+      next.consecutiveFailures = event.data.ok ? 0 : state.consecutiveFailures + 1;
+      return next;
     }
     case 'HintProposed':
       return event.data.slot === 'interval'
@@ -187,6 +180,55 @@ function apply(state: EndpointState, event: DomainEvent): EndpointState {
     default:
       return assertNever(event);
   }
+}
+
+/** A run in flight, with only the optional fields it has (no spreads: this runs per dispatch). */
+function inFlightRun(
+  run: LastRun,
+  leaseUntil: number,
+  attempt: number,
+  request: InFlightRun['request'],
+): InFlightRun {
+  const { runId, scheduledFor, dispatchedAt, cascade } = run;
+  const inFlight: Mutable<InFlightRun> = {
+    runId,
+    scheduledFor,
+    dispatchedAt,
+    leaseUntil,
+    attempt,
+  };
+  if (cascade) inFlight.cascade = cascade;
+  if (request) inFlight.request = request;
+  return inFlight;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * A new state equal to `state`, for apply to change before anyone sees it. Written out, not
+ * spread: the two events that make up nine tenths of a log (a run dispatched, its response)
+ * change a state through it, and with spreads here and in `inFlightRun` evolve took 4.2–4.9 µs
+ * an event against 2.0–2.7 µs (a 300k-event generated log's endpoint events, alternating rounds).
+ * Every field of EndpointState is required, so the compiler names one left out here.
+ */
+function copyOf(state: EndpointState): Mutable<EndpointState> {
+  return {
+    status: state.status,
+    endpointId: state.endpointId,
+    tenantId: state.tenantId,
+    jobId: state.jobId,
+    config: state.config,
+    registeredAt: state.registeredAt,
+    pause: state.pause,
+    hints: state.hints,
+    lastRun: state.lastRun,
+    inFlight: state.inFlight,
+    consecutiveFailures: state.consecutiveFailures,
+    lastSkip: state.lastSkip,
+    cascade: state.cascade,
+    steering: state.steering,
+    version: state.version,
+  };
 }
 
 function assertNever(event: never): never {
