@@ -4,7 +4,7 @@
  * sends, through the store's pool, so int8 and jsonb are parsed as the store gets them, but not
  * decoded — with the catalogue's decoding of those rows (`decodeEventRow`: zod, per event) timed
  * on its own; (2) through the store's `readAll`, decoding included; (3) with the replay's own
- * reader (`readLog`: a chunk as one JSON text, the next one's query running meanwhile).
+ * reader (`readLog`: each event as one JSON array, the next chunk's query running meanwhile).
  */
 import {
   createEventStorePool,

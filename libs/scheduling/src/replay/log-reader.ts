@@ -100,14 +100,20 @@ const SLIM = `position, stream_id, stream_version, type, type_version,
   ${RECORDED_AT_MS},
   case when ${METADATA_LEFT_OUT} then tenant_id end`;
 
-// Postgres writes each chunk as ONE JSON text (its CPU, the other core's): a single JSON.parse
-// here instead of a row message, two jsonb parses and a Date per event. recorded_at comes as
-// epoch milliseconds, truncated as Date truncates microseconds, and is written as toISOString
-// writes it here (a tenth of the query's time went to formatting it in Postgres). The rows come
-// in the order Postgres reads them, put in position order here (see `byPosition`).
+// Postgres writes each event as one JSON array (its CPU, the other core's): a JSON.parse of one
+// text column here instead of a row of nine columns, two jsonb parses and a Date per event.
+// recorded_at comes as epoch milliseconds, truncated as Date truncates microseconds, and is
+// written as toISOString writes it here (a tenth of the query's time went to formatting it in
+// Postgres). The rows come in the order Postgres reads them, put in position order here (see
+// `byPosition`).
+//
+// A row per event, not the chunk aggregated into one JSON text (json_agg): a chunk's aggregate is
+// megabytes that Postgres copies several times into fresh memory, and on these machines the page
+// faults and copies (a perf profile of the backend: 19% memmove, 15% page faults) cost more than
+// building the JSON. Read from a 1M-event generated log, 500k events: 3.7–4.0 s of Postgres CPU
+// with a row per event against 6.8–8.0 s aggregated, 5.7–5.9 s against 7.8–9.9 s to read.
 const chunkSql = (columns: string, where: string) => `
-  select coalesce(json_agg(json_build_array(${columns})), '[]')::text as chunk
-  from events where ${where}`;
+  select json_build_array(${columns})::text from events where ${where}`;
 
 const RANGE = 'position > $1 and position <= $2';
 const PART = `${RANGE} and case
@@ -133,7 +139,7 @@ export async function* readLog(
 ): AsyncGenerator<LogChunk> {
   const size = options.chunk ?? 20_000;
   const ahead = options.ahead ?? 1;
-  // A plain pool (the chunk is one text column: no type parsers needed), so a fold thread that
+  // A plain pool (an event is one text column: no type parsers needed), so a fold thread that
   // reads the log loads pg and not the event store's adapter.
   const pool = new pg.Pool({
     ...connectionDefaults,
@@ -145,16 +151,17 @@ export async function* readLog(
   const { partition } = options;
   const verify = options.verify ?? false;
   const statements = verify ? CHUNK_SQL.whole : CHUNK_SQL.slim;
-  const query = async (text: string, values: unknown[]) =>
-    (await pool.query<{ chunk: string }>(text, values)).rows[0]?.chunk ?? '[]';
+  // Each row one column: the event as JSON text, parsed where the decoding is timed.
+  const query = async (text: string, values: unknown[]): Promise<string[][]> =>
+    (await pool.query<string[]>({ text, values, rowMode: 'array' })).rows;
   const fetch = (after: number) => {
     const through = Math.min(after + size, options.through);
-    const text = partition
+    const texts = partition
       ? query(statements.part, [after, through, partition.count, partition.index])
       : query(statements.range, [after, through]);
     // Handled where awaited; never an unhandled rejection while the caller folds.
-    text.catch(() => {});
-    return { through, text };
+    texts.catch(() => {});
+    return { through, texts };
   };
   try {
     const queued: ReturnType<typeof fetch>[] = [];
@@ -169,9 +176,9 @@ export async function* readLog(
     fill();
     for (let current = queued.shift(); current; current = queued.shift()) {
       fill();
-      const text = await current.text;
+      const texts = await current.texts;
       const started = performance.now();
-      let rows = byPosition(JSON.parse(text) as Row[]);
+      let rows = byPosition(parseRows(texts));
       if (!verify)
         rows = await wholeWhereNeeded(rows, (positions) => query(AGAIN_SQL, [positions]));
       const decoded = decode(rows, verify);
@@ -180,6 +187,13 @@ export async function* readLog(
   } finally {
     await pool.end();
   }
+}
+
+/** The query's rows, each an event as one JSON array. */
+function parseRows(texts: readonly (readonly string[])[]): Row[] {
+  const rows = new Array<Row>(texts.length);
+  for (let i = 0; i < texts.length; i++) rows[i] = JSON.parse(texts[i]![0]!) as Row;
+  return rows;
 }
 
 /**
@@ -204,15 +218,12 @@ const CURRENT = new Map(Object.entries(catalogue).map(([type, entry]) => [type, 
  */
 async function wholeWhereNeeded(
   rows: Row[],
-  readAgain: (positions: number[]) => Promise<string>,
+  readAgain: (positions: number[]) => Promise<string[][]>,
 ): Promise<Row[]> {
   const again = rows.filter(([, , , type, version]) => CURRENT.get(type) !== version);
   if (again.length === 0) return rows;
   const whole = new Map(
-    (JSON.parse(await readAgain(again.map(([position]) => position))) as Row[]).map((row) => [
-      row[0],
-      row,
-    ]),
+    parseRows(await readAgain(again.map(([position]) => position))).map((row) => [row[0], row]),
   );
   return rows.map((row) => whole.get(row[0]) ?? row);
 }
