@@ -99,7 +99,7 @@ async function readStreams(
   for (const row of rows) {
     const parsed = parseEvent({ ...row, version: row.type_version });
     if (!parsed.ok) throw new Error(`event ${row.position}: ${parsed.error.message}`);
-    const event: RecordedEvent = placeEvent(parsed.value, {
+    const event = placeEvent(parsed.value, {
       position: row.position,
       streamId: row.stream_id,
       streamVersion: row.stream_version,

@@ -14,14 +14,6 @@ export type DomainEvent = {
 
 export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
 
-/** A domain event as read back from the log, with its place in it. */
-export type RecordedEvent = DomainEvent & {
-  readonly position: number;
-  readonly streamId: string;
-  readonly streamVersion: number;
-  readonly recordedAt: string;
-};
-
 /** Where an event sits in the log. */
 export interface LogPlace {
   readonly position: number;
@@ -29,6 +21,9 @@ export interface LogPlace {
   readonly streamVersion: number;
   readonly recordedAt: string;
 }
+
+/** A domain event as read back from the log, with its place in it. */
+export type RecordedEvent = DomainEvent & LogPlace;
 
 /**
  * A read event with its place in the log. Built property by property, not by spreading the event:
