@@ -24,6 +24,25 @@ export async function unansweredRuns(db: SchedulingDb, until?: Date): Promise<st
 }
 
 /**
+ * Run ids with no ResponseRecorded whose latest lease lapsed before `now`. A
+ * live executor that took such a run too late skips it ("skipped a stale job")
+ * for a dispatcher to send again, so only a running dispatcher gets it recorded.
+ */
+export async function lapsedRuns(db: SchedulingDb, now: Date): Promise<string[]> {
+  const { rows } = await sql<{ run_id: string }>`
+    select d.data->>'runId' as run_id from events d
+    where d.type = 'RunDispatched'
+      and not exists (
+        select 1 from events r
+        where r.type = 'ResponseRecorded' and r.stream_id = d.stream_id
+          and r.data->>'runId' = d.data->>'runId')
+    group by 1
+    having max((d.data->>'leaseUntil')::timestamptz) < ${now}
+    order by 1`.execute(db);
+  return rows.map((row) => row.run_id);
+}
+
+/**
  * Endpoints that still owe a slot due before `cutoff`, as the projected
  * `schedule` rows say (see `owedBefore`). It only decides when the test stops
  * dispatching; what it asserts is the replay of the log (`slotReplayProblems`),
