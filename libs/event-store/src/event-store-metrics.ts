@@ -10,7 +10,7 @@ export const EVENT_STORE_METRICS = {
   appendBatchSize: 'orrery.event_store.append.batch_size',
   /** Append requests by outcome: appended, duplicate, conflict, error. */
   appendRequests: 'orrery.event_store.append.requests',
-  /** Waiting for the ordering lock (with the `begin` it is sent with), in s. */
+  /** Waiting for the ordering lock (by Postgres's clock on the one-query path), in s. */
   lockWait: 'orrery.event_store.ordering_lock.wait.duration',
   /** The ordering lock held: granted → commit or rollback done, in s. */
   lockHold: 'orrery.event_store.ordering_lock.hold.duration',

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { follow, paused, uniqueStream } from './contract-helpers.js';
 import { eventStoreContract } from './event-store.contract.js';
 import { migrateDatabase } from './migrator.js';
+import { TimeOrderError } from './append-plan.js';
 import { createPostgresEventStore } from './postgres-event-store.js';
 import { LISTENER_APPLICATION } from './postgres-listener.js';
 import { closeAfterEach, blockedSessions, insertRaw, withClient } from './postgres-test-helpers.js';
@@ -123,6 +124,65 @@ describe('PostgresEventStore', () => {
       (await listeners(db().url)) === before ? true : undefined,
     );
     expect(follower.errors).toEqual([]);
+  });
+
+  // An append's insert travels as one simple query with its values written in as literals
+  // (`inlineParameters`): whatever a value holds, it must arrive as it was sent, as text.
+  it('stores values that look like SQL exactly as they were sent', async () => {
+    const store = closing(createPostgresEventStore({ connectionString: db().url }));
+    const awkward = [
+      "it's",
+      "''; commit; drop table events; --",
+      String.raw`back\slash \' and \n, E'x'`,
+      '$1 $$ $tag$ ? :name',
+      '$o$ ends early? $o1$ $o',
+      'ends in half a tag $o',
+      'line\nbreak\ttab',
+      'ünïcödé ✓ 🚀 中文',
+    ];
+    const stream = uniqueStream(`odd'"\\$1`);
+    const results = await store.appendMany(
+      awkward.map((reason, i) => ({
+        streamId: stream,
+        expectedVersion: i === 0 ? 0 : 'any',
+        events: [paused(reason)],
+        idempotencyKey: `key '${i}' \\ $${i + 1}`,
+      })),
+    );
+    expect(results.map((r) => r.streamVersion)).toEqual(awkward.map((_, i) => i + 1));
+    const read = await store.readStream(stream);
+    expect(read.map((e) => e.streamId)).toEqual(awkward.map(() => stream));
+    expect(read.map((e) => (e.data as { reason: string }).reason)).toEqual(awkward);
+    // The keys were stored as sent: sending them again appends nothing.
+    const again = await store.appendEach(
+      awkward.map((reason, i) => ({
+        streamId: stream,
+        expectedVersion: 'any',
+        events: [paused(reason)],
+        idempotencyKey: `key '${i}' \\ $${i + 1}`,
+      })),
+    );
+    expect(
+      again.map((outcome) => !(outcome instanceof ConcurrencyError) && outcome.duplicate),
+    ).toEqual(awkward.map(() => true));
+  });
+
+  it('leaves no transaction open after a refused append: its connection serves the next', async () => {
+    // One connection: the refused append's connection is the one the next append gets.
+    const store = closing(
+      createPostgresEventStore({ connectionString: db().url, maxConnections: 1 }),
+    );
+    const stream = uniqueStream('refused');
+    await store.append(stream, [paused()], { expectedVersion: 0 });
+    // Pinned before the log's last event: the insert itself refuses it (the log's time order).
+    await expect(
+      store.append(stream, [paused()], {
+        expectedVersion: 1,
+        recordedAt: '2000-01-01T00:00:00.000Z',
+      }),
+    ).rejects.toThrow(TimeOrderError);
+    await store.append(stream, [paused('after')], { expectedVersion: 1 });
+    expect((await store.readStream(stream)).map((e) => e.streamVersion)).toEqual([1, 2]);
   });
 
   it('maps a unique violation from a writer outside the lock to ConcurrencyError', async () => {

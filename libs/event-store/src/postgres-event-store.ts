@@ -41,6 +41,7 @@ import {
   TimeOrderError,
   type AppendPlan,
   type PlanContext,
+  type PlannedEvent,
 } from './append-plan.js';
 import { batchType, EVENT_STORE_ATTRIBUTES, EventStoreMetrics } from './event-store-metrics.js';
 import { createEventStoreDb, createEventStorePool, toPosition } from './postgres-connection.js';
@@ -48,9 +49,12 @@ import { notificationWakeSource } from './postgres-listener.js';
 import {
   currentVersions,
   fromRow,
+  inlineParameters,
   insertEvents,
+  insertEventsQuery,
   isStreamVersionConflict,
   versionsAndKeys,
+  type Unchanged,
 } from './postgres-statements.js';
 import type { EventRow, EventStoreSchema } from './schema.js';
 
@@ -60,6 +64,8 @@ import { SubscriptionLoop } from './subscription-loop.js';
 /** Advisory lock key that serializes appends ("orr" in ASCII, then 0001). */
 export const ORDERING_LOCK_KEY = 0x6f7272_0001;
 const BEGIN_AND_LOCK = `begin; select pg_advisory_xact_lock(${ORDERING_LOCK_KEY})`;
+/** Epoch milliseconds of a Postgres instant, as a float8 (the driver reads it as a number). */
+const ms = (instant: string) => `(extract(epoch from ${instant}) * 1000)::float8`;
 const DEFAULT_READ_LIMIT = 1000;
 
 export interface PostgresEventStoreOptions {
@@ -84,6 +90,7 @@ export interface PostgresEventStoreOptions {
  */
 export class PostgresEventStore implements EventStore {
   readonly #db: Kysely<EventStoreSchema>;
+  readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
   readonly #subscriptions = new Set<Subscription>();
   readonly #tracer: Tracer;
@@ -95,13 +102,13 @@ export class PostgresEventStore implements EventStore {
     const { tracer, meter } = options.instrumentation ?? noopInstrumentation;
     this.#tracer = tracer;
     this.#metrics = new EventStoreMetrics(meter);
-    const pool =
+    this.#pool =
       options.pool ??
       createEventStorePool({
         connectionString: options.connectionString,
         max: options.maxConnections ?? 10,
       });
-    this.#db = createEventStoreDb(pool);
+    this.#db = createEventStoreDb(this.#pool);
   }
 
   async append(
@@ -160,28 +167,29 @@ export class PostgresEventStore implements EventStore {
     span: Span,
   ): Promise<AppendOutcome[]> {
     try {
+      // Plan before taking the lock, then insert in one round trip: under the lock, the insert
+      // runs only if every stream is still at the version the plan saw and no key has appeared
+      // (then the plan is exact). Otherwise re-read and re-plan under the lock.
+      const keys = keysOf(requests);
+      const early = await versionsAndKeys(this.#db, requests, keys);
+      const optimistic = planOptimistically(requests, early, mode);
+      if (optimistic) {
+        const versions = new Map(streamsOf(requests).map((id) => [id, early.current.get(id) ?? 0]));
+        const positions = await this.#insertInOneRoundTrip(optimistic.events, { versions, keys });
+        if (positions.length > 0) {
+          span.setAttribute('orrery.append.events', positions.length);
+          return outcomesOf(optimistic, positions);
+        }
+      }
       return await this.#db.connection().execute(async (conn) => {
-        // Plan before taking the lock. Under the lock, the insert runs only if
-        // every stream is still at the version the plan saw and no key has
-        // appeared (then the plan is exact): the lock is held for one statement
-        // and the commit. Otherwise re-read and re-plan under the lock.
-        const keys = keysOf(requests);
-        const early = await versionsAndKeys(conn, requests, keys);
-        let plan = planOptimistically(requests, early, mode);
         const asked = performance.now();
         await sql.raw(BEGIN_AND_LOCK).execute(conn);
         const locked = performance.now();
         try {
-          const versions = new Map(
-            streamsOf(requests).map((id) => [id, early.current.get(id) ?? 0]),
-          );
-          let positions = plan ? await insertEvents(conn, plan.events, { versions, keys }) : [];
-          if (!plan || positions.length === 0) {
-            span.addEvent('replanned under the lock');
-            const { current, existingKeys } = await versionsAndKeys(conn, requests, keys);
-            plan = planAppend(requests, { current, existingKeys, mode });
-            positions = plan.events.length > 0 ? await insertEvents(conn, plan.events) : [];
-          }
+          span.addEvent('replanned under the lock');
+          const { current, existingKeys } = await versionsAndKeys(conn, requests, keys);
+          const plan = planAppend(requests, { current, existingKeys, mode });
+          const positions = plan.events.length > 0 ? await insertEvents(conn, plan.events) : [];
           await sql.raw('commit').execute(conn);
           this.#metrics.lock(locked - asked, performance.now() - locked);
           span.setAttribute('orrery.append.events', positions.length);
@@ -210,6 +218,46 @@ export class PostgresEventStore implements EventStore {
         culprit.expectedVersion,
         actual.get(culprit.streamId) ?? 0,
       );
+    }
+  }
+
+  /**
+   * The planned events inserted if nothing changed since the plan: begin, the ordering lock, the
+   * guarded insert and the commit sent as ONE simple query (the values written into it as
+   * literals, see `inlineParameters`), so the lock is held for Postgres's own work only — not
+   * for a round trip, nor for this process's event loop between the insert's answer and the
+   * commit. The lock's wait and hold are read from Postgres's clock. The positions inserted, or
+   * [] when the guard refused (nothing was inserted; the transaction committed empty).
+   */
+  async #insertInOneRoundTrip(
+    events: readonly PlannedEvent[],
+    unchanged: Unchanged,
+  ): Promise<number[]> {
+    const insert = inlineParameters(insertEventsQuery(events, unchanged).compile(this.#db));
+    const text = [
+      'begin',
+      `select pg_advisory_xact_lock(${ORDERING_LOCK_KEY}),
+        ${ms('statement_timestamp()')} as asked, ${ms('clock_timestamp()')} as locked`,
+      insert,
+      'commit',
+      `select ${ms('clock_timestamp()')} as done`,
+    ].join(';\n');
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      const results = (await client.query(text)) as unknown as pg.QueryResult[];
+      const [, lock, inserted, , done] = results;
+      const { asked, locked } = lock?.rows[0] as { asked: number; locked: number };
+      this.#metrics.lock(locked - asked, (done?.rows[0] as { done: number }).done - locked);
+      return (inserted?.rows ?? []).map((row: { position: unknown }) => toPosition(row.position));
+    } catch (error) {
+      // A statement that failed skipped the ones after it: its transaction is open, aborted.
+      await client.query('rollback').catch((failure: unknown) => {
+        broken = failure instanceof Error ? failure : new Error(String(failure));
+      });
+      throw error;
+    } finally {
+      client.release(broken);
     }
   }
 
