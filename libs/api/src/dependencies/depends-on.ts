@@ -5,7 +5,12 @@ import {
   type EndpointConfig,
   type EventMetadata,
 } from '@orrery/domain';
-import { checkReplaceDependencies, replaceDependencies, type GraphDeps } from './graph-commands.js';
+import {
+  checkReplaceDependencies,
+  replaceDependencies,
+  type Companion,
+  type GraphDeps,
+} from './graph-commands.js';
 
 /**
  * A graph refusal's field as an endpoint body spells it: `edges.1.condition` →
@@ -49,9 +54,13 @@ export const checkEndpointEdges = (d: DependsOn): Promise<void> =>
     dependsOnField,
   );
 
-/** Makes `dependsOn` the endpoint's whole set of incoming edges. */
-export const applyEndpointEdges = (d: DependsOn, reason: string) =>
+/**
+ * Makes `dependsOn` the endpoint's whole set of incoming edges; with `companion` (the endpoint's
+ * registration), in the same transaction.
+ */
+export const applyEndpointEdges = (d: DependsOn, reason: string, companion?: Companion) =>
   replaceDependencies(d.deps, d.tenantId, d.endpointId, d.edges, d.config, d.metadata, {
     fieldOf: dependsOnField,
     reason,
+    ...(companion ? { companion } : {}),
   });

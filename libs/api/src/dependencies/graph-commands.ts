@@ -34,6 +34,29 @@ export interface GraphCommandOptions {
   readonly fieldOf?: FieldOf;
   /** Why edges are removed (recorded on DependencyRemoved). */
   readonly reason?: string;
+  /** Another append that must land in the same transaction as the graph's (see {@link Companion}). */
+  readonly companion?: Companion;
+}
+
+/**
+ * An append made atomically with a graph decision, after the graph's events and before the
+ * downstreams' — an endpoint's registration with the edges its create declares, so it never
+ * exists without them (a gated endpoint starting at once would run ungated). `outcome` is set
+ * when the graph decision appended: the companion's result, or the ConcurrencyError of its own
+ * stream (then the graph command throws {@link CompanionMoved} and nothing is appended). A
+ * decision that appends nothing leaves `outcome` unset: the companion was not appended.
+ */
+export interface Companion {
+  readonly request: AppendRequest;
+  outcome?: AppendOutcome;
+}
+
+/** The companion's own stream had moved: its caller decides again (see {@link Companion}). */
+export class CompanionMoved extends Error {
+  constructor(readonly conflict: ConcurrencyError) {
+    super(conflict.message, { cause: conflict });
+    this.name = 'CompanionMoved';
+  }
 }
 
 /**
@@ -46,15 +69,25 @@ async function appendWithDownstreams(
   store: EventStore,
   tenantId: string,
   request: AppendRequest,
+  companion: Companion | undefined,
 ): Promise<AppendOutcome> {
   const downstreams = downstreamAppends(tenantId, request.events);
   try {
-    const [result] = await store.appendMany([request, ...downstreams]);
+    const [result, ...rest] = await store.appendMany([
+      request,
+      ...(companion ? [companion.request] : []),
+      ...downstreams,
+    ]);
     if (!result) throw new Error('appendMany returned no result for the graph stream');
+    if (companion) companion.outcome = rest[0];
     return result;
   } catch (error) {
-    if (error instanceof ConcurrencyError) return error;
-    throw error;
+    if (!(error instanceof ConcurrencyError)) throw error;
+    if (companion && error.streamId === companion.request.streamId) {
+      companion.outcome = error;
+      throw new CompanionMoved(error);
+    }
+    return error;
   }
 }
 
@@ -69,11 +102,12 @@ export async function runGraphCommand(
   command: GraphCommand,
   metadata: EventMetadata,
   fieldOf?: FieldOf,
+  companion?: Companion,
 ): Promise<GraphChange> {
   const result = await handleCommand(deps.store, graphDecider, graphStream(tenantId), command, {
     now: deps.now,
     metadata,
-    append: (request) => appendWithDownstreams(deps.store, tenantId, request),
+    append: (request) => appendWithDownstreams(deps.store, tenantId, request, companion),
   });
   if (!result.ok) throw fromDomainError(result.error, fieldOf);
   return { events: result.events, state: result.state };
@@ -154,7 +188,7 @@ export async function replaceDependencies(
 ): Promise<GraphChange> {
   await checkEnds(deps, tenantId, edges, downstream);
   const command = replacing(tenantId, downstream, edges, config, options.reason);
-  return runGraphCommand(deps, tenantId, command, metadata, options.fieldOf);
+  return runGraphCommand(deps, tenantId, command, metadata, options.fieldOf, options.companion);
 }
 
 /**

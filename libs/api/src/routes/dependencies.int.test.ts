@@ -1,4 +1,5 @@
 import {
+  edgeOf,
   endpointStream,
   graphDecider,
   graphStream,
@@ -7,6 +8,11 @@ import {
   type EventMetadata,
 } from '@orrery/domain';
 import { describe, expect, it } from 'vitest';
+import {
+  CompanionMoved,
+  replaceDependencies,
+  type Companion,
+} from '../dependencies/graph-commands.js';
 import { useApiHarness } from '../test-support/api-harness.js';
 
 const api = useApiHarness();
@@ -272,6 +278,77 @@ describe('dependsOn on an endpoint', () => {
     });
     expect(retried.status).toBe(200);
     expect(retried.body.dependsOn).toEqual(created.body.dependsOn);
+  });
+
+  it('registers the endpoint and declares its edges in one append: it never exists ungated', async () => {
+    const job = await newJob('deps-atomic');
+    await newEndpoints(job, ['da-monitor']);
+    const created = await api().request('POST', `/v1/jobs/${job}/endpoints`, {
+      body: endpoint('da-low', {
+        start: { kind: 'immediately' },
+        dependsOn: [{ upstream: 'da-monitor', mode: 'gate', condition: 'ok' }],
+      }),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const { store } = api().deps;
+    const events = await store.readStream(endpointStream('t1', 'da-low'));
+    expect(events.map((e) => e.type)).toEqual(['EndpointRegistered', 'DependencyDeclared']);
+    // One transaction's positions are consecutive: the graph's decision, the registration, the
+    // endpoint's copy of the edge. No dispatcher can have decided on the endpoint in between.
+    const [declaredOnGraph] = (await store.readStream(graphStream('t1'))).filter(
+      (e) => e.type === 'DependencyDeclared' && e.data.downstreamEndpointId === 'da-low',
+    );
+    expect([declaredOnGraph?.position, ...events.map((e) => e.position)]).toEqual([
+      events[0]!.position - 1,
+      events[0]!.position,
+      events[0]!.position + 1,
+    ]);
+  });
+
+  it('answers concurrent creates of one endpoint with its edges once: one 201, the rest 200', async () => {
+    const job = await newJob('deps-race');
+    await newEndpoints(job, ['dx-up']);
+    const body = endpoint('dx-down', { dependsOn: [{ upstream: 'dx-up', mode: 'gate' }] });
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => api().request('POST', `/v1/jobs/${job}/endpoints`, { body })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 201]);
+    for (const answer of answers) {
+      expect(answer.body.dependsOn.map((e: { edgeId: string }) => e.edgeId)).toEqual([
+        'dx-up.dx-down',
+      ]);
+    }
+    const events = await api().deps.store.readStream(endpointStream('t1', 'dx-down'));
+    expect(events.map((e) => e.type)).toEqual(['EndpointRegistered', 'DependencyDeclared']);
+  });
+
+  it('appends nothing of a graph decision whose companion append finds its stream moved', async () => {
+    const job = await newJob('deps-moved');
+    await newEndpoints(job, ['dm-up', 'dm-down']);
+    const { deps } = api();
+    const metadata: EventMetadata = { tenantId: 't1', actor: { kind: 'user', id: 'test' } };
+    const graphBefore = await deps.store.readStream(graphStream('t1'));
+    const stream = endpointStream('t1', 'dm-down');
+    // A decision taken on a stale version of the endpoint: it is at 1, not 0.
+    const companion: Companion = {
+      request: {
+        streamId: stream,
+        expectedVersion: 0,
+        events: [makeEvent('Resumed', { reason: 'x' }, metadata)],
+      },
+    };
+    const edges = [edgeOf('dm-down', { upstream: 'dm-up' })];
+    const config = {
+      request: { method: 'GET', url: 'http://127.0.0.1:9/dm-down', headers: {} },
+    } as const;
+    await expect(
+      replaceDependencies(deps, 't1', 'dm-down', edges, config, metadata, { companion }),
+    ).rejects.toBeInstanceOf(CompanionMoved);
+    expect(companion.outcome).toMatchObject({ streamId: stream, expected: 0, actual: 1 });
+    expect(await deps.store.readStream(graphStream('t1'))).toHaveLength(graphBefore.length);
+    expect((await deps.store.readStream(stream)).map((e) => e.type)).toEqual([
+      'EndpointRegistered',
+    ]);
   });
 
   it('registers nothing when an edge is refused', async () => {

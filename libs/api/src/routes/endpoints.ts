@@ -3,6 +3,8 @@ import {
   endpointDecider,
   endpointStream,
   holdsOf,
+  type AppendOutcome,
+  type AppendRequest,
   type EndpointCommand,
   type EndpointState,
 } from '@orrery/domain';
@@ -10,6 +12,11 @@ import { endpointSnapshot } from '@orrery/scheduling';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { command } from '../commands/command.js';
+import {
+  CompanionMoved,
+  type Companion,
+  type GraphChange,
+} from '../dependencies/graph-commands.js';
 import {
   applyEndpointEdges,
   checkEndpointEdges,
@@ -144,6 +151,24 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
           }
         : null;
       if (edges) await checkEndpointEdges(edges);
+      // With edges, the registration is appended in the graph decision's transaction: a gated
+      // endpoint that starts at once must never run before its gate exists.
+      let declared: GraphChange | undefined;
+      const registerWithEdges = async (request: AppendRequest): Promise<AppendOutcome> => {
+        if (!edges) throw new Error('registerWithEdges without edges');
+        const companion: Companion = { request };
+        try {
+          declared = await applyEndpointEdges(edges, 'replaced by a create', companion);
+        } catch (error) {
+          if (error instanceof CompanionMoved) return error.conflict; // decided again
+          throw error;
+        }
+        if (companion.outcome) return companion.outcome;
+        // The graph already held these edges (nothing appended with them): register alone.
+        const [outcome] = await store.appendEach([request]);
+        if (!outcome) throw new Error('appendEach returned no outcome for one request');
+        return outcome;
+      };
       const registered = await command(
         store,
         endpointDecider,
@@ -161,12 +186,17 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
             },
           },
         }),
-        { ...options, snapshot: () => endpointSnapshot(db, tenantId, endpointId) },
+        {
+          ...options,
+          snapshot: () => endpointSnapshot(db, tenantId, endpointId),
+          ...(edges ? { append: registerWithEdges } : {}),
+        },
         (path) => (path === 'jobId' ? 'params.jobId' : path.replace(/^config\b/, 'body')),
       );
       // A paused job holds its new endpoint too: the job's state is an input of its schedule.
       const created = registered.events.length > 0;
-      const declared = edges && (await applyEndpointEdges(edges, 'replaced by a create'));
+      // Already registered as asked (nothing appended): a retried create declares what is missing.
+      if (edges && !created) declared = await applyEndpointEdges(edges, 'replaced by a create');
       const state =
         declared && declared.events.length > 0
           ? await readEndpoint(deps, tenantId, endpointId)
