@@ -3,7 +3,6 @@ import {
   endpointDecider,
   endpointStream,
   holdsOf,
-  type AppendOutcome,
   type AppendRequest,
   type EndpointCommand,
   type EndpointState,
@@ -154,11 +153,10 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
       // With edges, the registration is appended in the graph decision's transaction: a gated
       // endpoint that starts at once must never run before its gate exists.
       let declared: GraphChange | undefined;
-      const registerWithEdges = async (request: AppendRequest): Promise<AppendOutcome> => {
-        if (!edges) throw new Error('registerWithEdges without edges');
+      const registerWithEdges = (withEdges: DependsOn) => async (request: AppendRequest) => {
         const companion: Companion = { request };
         try {
-          declared = await applyEndpointEdges(edges, 'replaced by a create', companion);
+          declared = await applyEndpointEdges(withEdges, 'replaced by a create', companion);
         } catch (error) {
           if (error instanceof CompanionMoved) return error.conflict; // decided again
           throw error;
@@ -189,7 +187,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         {
           ...options,
           snapshot: () => endpointSnapshot(db, tenantId, endpointId),
-          ...(edges ? { append: registerWithEdges } : {}),
+          ...(edges ? { append: registerWithEdges(edges) } : {}),
         },
         (path) => (path === 'jobId' ? 'params.jobId' : path.replace(/^config\b/, 'body')),
       );
