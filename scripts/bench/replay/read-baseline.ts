@@ -4,7 +4,8 @@
  * sends, through the store's pool, so int8 and jsonb are parsed as the store gets them, but not
  * decoded — with the catalogue's decoding of those rows (`decodeEventRow`: zod, per event) timed
  * on its own; (2) through the store's `readAll`, decoding included; (3) with the replay's own
- * reader (`readLog`: each event as one JSON array, the next chunk's query running meanwhile).
+ * reader (`readLog`: each event as one JSON array, those of 256 consecutive positions in one
+ * text, the next chunk's query running meanwhile).
  */
 import {
   createEventStorePool,
