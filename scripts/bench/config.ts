@@ -136,7 +136,10 @@ export interface BenchConfig {
   readonly scaleEndpoints: readonly number[];
   /** Sizes the log phase grows one log to, events, ascending (BENCH_LOG_EVENTS, default 1e6,3e6,1e7). */
   readonly logEvents: readonly number[];
-  /** Sample a CPU profile of the main thread in each phase (BENCH_PROFILE, default 0). */
+  /**
+   * Sample a CPU profile of the main thread in each phase, and of each service process in the
+   * distributed phase (BENCH_PROFILE, default 0).
+   */
   readonly profile: boolean;
   /** Where the loopback target runs: its own thread (default) or this event loop (BENCH_TARGET=inline). */
   readonly target: 'thread' | 'inline';

@@ -313,7 +313,9 @@ export function printResults(results: BenchResults): void {
   if (results.replay) printReplay(out, results.replay);
   if (results.tracing) printTracing(out, results.tracing);
   if (results.api) printApiReads(out, results.api);
-  if (results.distributed) printDistributed(out, results.distributed, TARGETS.p99LatenessMs);
+  if (results.distributed) {
+    printDistributed(out, results.distributed, TARGETS.p99LatenessMs, baseline);
+  }
   if (results.soak) printSoak(out, results.soak);
   if (results.scale) printScale(out, results.scale);
   if (results.log) printLog(out, results.log);

@@ -11,20 +11,23 @@
  * The figures come from the log and the read models (the processes are not instrumented by the
  * bench), and /proc for CPU and memory.
  */
+import { availableParallelism } from 'node:os';
 import { createPostgresEventStore, migrateDatabase } from '@orrery/event-store';
 import { createSchedulingDb, schedulingMigrations } from '@orrery/scheduling';
 import { uniquePrefix } from '@orrery/testkit';
 import { sql } from 'kysely';
 import { ServiceGroup, type ServiceProcess } from '../../../test/support/service-process.js';
 import type { BenchConfig } from '../config.js';
-import { processUsage } from '../cpu.js';
+import { CpuMeter, processUsage } from '../cpu.js';
 import { createBenchDatabase, deleteBenchKeys } from '../infra.js';
 import { bySecond } from '../orrery/by-second.js';
 import { offerRate, registerEndpoints, type LogAndReadModels } from '../orrery/endpoints.js';
+import { postgresPids } from '../orrery/sampling.js';
 import type { Progress } from '../progress.js';
 import { summarize } from '../stats.js';
 import { sleep, waitUntil, withTimeout } from '../time.js';
 import { measureWindow } from '../window.js';
+import { serviceProfiles, type ServiceProfiles } from './profiles.js';
 import type { DistributedPoint, DistributedResult, ProcessFigures } from './result.js';
 
 /** Six `tsx` processes starting at once on two busy cores took 40-50 s in the e2e tier. */
@@ -105,7 +108,7 @@ export async function withTopology<T>(
   }
 }
 
-function runPoint(
+async function runPoint(
   cfg: BenchConfig,
   executors: number,
   adminUrl: string,
@@ -113,25 +116,32 @@ function runPoint(
   progress: Progress,
   signal: AbortSignal,
 ): Promise<DistributedPoint> {
-  return withTopology(
-    cfg,
-    executors,
-    adminUrl,
-    `distributed_${executors}`,
-    progress,
-    async ({ processes, models, startMs }) => {
-      const lateness = await measureLateness(cfg, models, targetUrl, progress, signal);
-      const throughput = await measureThroughput(
-        cfg,
-        models,
-        processes,
-        targetUrl,
-        progress,
-        signal,
-      );
-      return { executors, startMs, lateness, throughput };
-    },
-  );
+  const profiles = cfg.profile ? await serviceProfiles() : undefined;
+  try {
+    return await withTopology(
+      cfg,
+      executors,
+      adminUrl,
+      `distributed_${executors}`,
+      progress,
+      async ({ processes, models, startMs }) => {
+        const lateness = await measureLateness(cfg, models, targetUrl, progress, signal);
+        const throughput = await measureThroughput(
+          cfg,
+          models,
+          processes,
+          targetUrl,
+          progress,
+          signal,
+          profiles,
+        );
+        return { executors, startMs, lateness, throughput };
+      },
+      profiles?.env,
+    );
+  } finally {
+    await profiles?.close();
+  }
 }
 
 /** The compose topology's scheduling part: one projection (every processor), one dispatcher, N executors. */
@@ -220,6 +230,7 @@ async function measureThroughput(
   targetUrl: string,
   progress: Progress,
   signal: AbortSignal,
+  profiles: ServiceProfiles | undefined,
 ): Promise<DistributedPoint['throughput']> {
   const at = Date.now();
   progress.log(`    registering ${cfg.endpoints} endpoints every ${cfg.everyMs} ms on top…`);
@@ -227,8 +238,14 @@ async function measureThroughput(
     prefix: 'x',
   });
   const usage = () => Promise.all(processes.map((p) => processUsage(p.pid)));
+  const pids = processes.map((p) => p.pid);
   let before: Awaited<ReturnType<typeof usage>> = [];
   let after: Awaited<ReturnType<typeof usage>> = [];
+  // The rest of the machine in the same window: Postgres (the bench database's backends and the
+  // server's background processes), Redis, this process (the loopback target's thread and the
+  // bench's own reads) and the whole machine.
+  const servers = new CpuMeter(availableParallelism());
+  let serversReport: Awaited<ReturnType<CpuMeter['stop']>> | null = null;
   const window = await measureWindow({
     label: 'dist max',
     warmupMs: cfg.warmupSeconds * 1000,
@@ -237,12 +254,16 @@ async function measureThroughput(
     progress,
     status: async () => `answered ${await answeredSince(models, Date.now() - 1_000)}/s`,
     onWindowStart: async () => {
+      profiles?.start(pids);
+      await servers.start();
       before = await usage();
     },
     onWindowEnd: async () => {
       after = await usage();
+      serversReport = await servers.stop(await postgresPids(models).catch(() => undefined));
     },
   });
+  const profiled = profiles ? await profiles.collect(pids) : [];
   await sleep(500, signal); // appends stamped inside the window are committed by now
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n from events /* bench */
@@ -256,6 +277,7 @@ async function measureThroughput(
       label: p.label,
       cpuPct: a && b ? ((b.cpuMs - a.cpuMs) / (window.end - window.start)) * 100 : null,
       rssMb: { start: a?.rssMb ?? null, end: b?.rssMb ?? null },
+      profile: profiled[i] ?? null,
     };
   });
   return {
@@ -264,6 +286,7 @@ async function measureThroughput(
     runsPerSecond: (rows[0]?.n ?? 0) / window.seconds,
     ratio: null, // set against the baseline once every phase has run
     processes: figures,
+    servers: serversReport,
   };
 }
 

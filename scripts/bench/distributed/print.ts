@@ -1,15 +1,21 @@
 /** The distributed phase's table on stdout. */
+import type { BaselineSummary } from '../baseline.js';
+import type { CpuReport } from '../cpu.js';
 import { perSecondLine, settledSecond } from '../orrery/by-second.js';
 import { pct, table } from '../table.js';
 import type { DistributedResult } from './result.js';
 import type { Trend } from './memory.js';
 import { FLAT_GROWTH_PCT, type SoakResult } from './soak.js';
 
-/** `latenessTargetMs`: the lateness goal, for the first second of the start within it. */
+/**
+ * `latenessTargetMs`: the lateness goal, for the first second of the start within it;
+ * `baseline`: the same run's baseline, whose CPU per run the topology's is set against.
+ */
 export function printDistributed(
   out: string[],
   r: DistributedResult,
   latenessTargetMs: number,
+  baseline: BaselineSummary | null,
 ): void {
   const first = r.points[0];
   if (!first) return;
@@ -64,6 +70,87 @@ export function printDistributed(
         )
         .join(' · ')}`,
     );
+  }
+  printCpuPerRun(out, r, baseline);
+  printProfiles(out, r);
+}
+
+/** CPU ms per run of a window: `pct` % of one core over a window that recorded `perSecond` runs/s. */
+const msPerRun = (pct: number | null | undefined, perSecond: number) =>
+  pct === null || pct === undefined || perSecond <= 0 ? null : (pct * 10) / perSecond;
+
+/**
+ * On a machine whose cores are all busy, runs/s is the machine's CPU over the CPU each run costs:
+ * the cost per run, by who spends it, says where a higher ratio has to come from.
+ */
+function printCpuPerRun(
+  out: string[],
+  r: DistributedResult,
+  baseline: BaselineSummary | null,
+): void {
+  const machine = (cpu: CpuReport | null) =>
+    cpu?.machineBusyPct === null || cpu?.machineBusyPct === undefined
+      ? null
+      : cpu.machineBusyPct * cpu.cores;
+  const rows = [
+    ...(baseline?.runs ?? []).map((run, i) => {
+      const cpu = run.meters.cpu;
+      return [
+        `baseline #${i + 1}`,
+        run.runsPerSecond,
+        null,
+        null,
+        msPerRun(cpu?.redisPct, run.runsPerSecond),
+        msPerRun(cpu?.nodeProcessPct, run.runsPerSecond),
+        msPerRun(machine(cpu ?? null), run.runsPerSecond),
+      ];
+    }),
+    ...r.points.map((p) => {
+      const { runsPerSecond: perSecond, processes, servers } = p.throughput;
+      const services = processes.every((s) => s.cpuPct !== null)
+        ? processes.reduce((sum, s) => sum + (s.cpuPct ?? 0), 0)
+        : null;
+      return [
+        `${p.executors} executor(s)`,
+        perSecond,
+        msPerRun(services, perSecond),
+        msPerRun(servers?.postgresPct, perSecond),
+        msPerRun(servers?.redisPct, perSecond),
+        msPerRun(servers?.nodeProcessPct, perSecond),
+        msPerRun(machine(servers), perSecond),
+      ];
+    }),
+  ];
+  out.push(
+    "  CPU per recorded run over the saturated window, ms: Orrery's service processes, Postgres (the bench database's backends and background processes), Redis, the bench process (the baseline's producer and worker; the loopback target's thread in both), and the whole machine",
+  );
+  out.push(
+    table(
+      ['window', 'runs/s', 'services', 'postgres', 'redis', 'bench process', 'machine'],
+      rows.map(([label, perSecond, ...ms]) => [
+        label,
+        perSecond,
+        ...ms.map((v) => (typeof v === 'number' ? v.toFixed(2) : null)),
+      ]),
+    ),
+  );
+}
+
+/** BENCH_PROFILE=1: each service process's main thread over the saturated window. */
+function printProfiles(out: string[], r: DistributedResult): void {
+  for (const p of r.points) {
+    for (const s of p.throughput.processes) {
+      if (!s.profile) continue;
+      const top = (items: readonly { name: string; pct: number }[]) =>
+        items
+          .slice(0, 8)
+          .map((i) => `${i.name} ${pct(i.pct)}`)
+          .join(', ');
+      out.push(
+        `  ${p.executors} executor(s), ${s.label} (${s.profile.sampledMs} ms sampled, self time): ${top(s.profile.byPackage)}`,
+      );
+      out.push(`    functions: ${top(s.profile.topFunctions)}`);
+    }
   }
 }
 

@@ -1,5 +1,7 @@
 /** The distributed phase's results (under `distributed` in the JSON). */
+import type { CpuReport } from '../cpu.js';
 import type { SecondOfLateness } from '../orrery/by-second.js';
+import type { ProfileSummary } from '../profile.js';
 import type { Summary } from '../stats.js';
 
 /** One service process over the saturated window. */
@@ -9,6 +11,8 @@ export interface ProcessFigures {
   readonly cpuPct: number | null;
   /** Resident memory at the window's start and end, MB. */
   readonly rssMb: { readonly start: number | null; readonly end: number | null };
+  /** Its main thread's CPU profile over the window (BENCH_PROFILE=1; else null). */
+  readonly profile: ProfileSummary | null;
 }
 
 /** The topology with `executors` executor processes: one lateness load, then saturated. */
@@ -39,6 +43,12 @@ export interface DistributedPoint {
     /** Over the baseline's mean in the same bench run (null: no baseline run). */
     readonly ratio: number | null;
     readonly processes: readonly ProcessFigures[];
+    /**
+     * The rest of the machine over the same window (null: not measured): `postgresPct` the bench
+     * database's backends and the server's background processes, `redisPct`, `nodeProcessPct`
+     * the bench process (the loopback target's thread, the bench's own reads), `machineBusyPct`.
+     */
+    readonly servers: CpuReport | null;
   };
 }
 
