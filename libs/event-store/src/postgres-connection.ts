@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import { connectionDefaults } from '@orrery/postgres';
 import pg from 'pg';
+import { preparingPool } from './prepared-statements.js';
 import type { EventStoreSchema } from './schema.js';
 
 const int8ToNumber = (value: string): number => {
@@ -41,9 +42,14 @@ export function createEventStorePool(config: pg.PoolConfig): pg.Pool {
 /** The failure surfaces on the client's query instead (see {@link createEventStorePool}). */
 function ignoreLostConnection(): void {}
 
-/** A Kysely instance over `pool`, typed with the event store's schema. */
+/**
+ * A Kysely instance over `pool`, typed with the event store's schema; statements marked
+ * `/* prepare: <name> *\/` run prepared (see {@link preparingPool}).
+ */
 export function createEventStoreDb(pool: pg.Pool): Kysely<EventStoreSchema> {
-  return new Kysely<EventStoreSchema>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<EventStoreSchema>({
+    dialect: new PostgresDialect({ pool: preparingPool(pool) }),
+  });
 }
 
 /** Accepts an int8 as a number (our parser) or a string (a pool without it). */

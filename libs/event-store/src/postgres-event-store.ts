@@ -304,7 +304,9 @@ export class PostgresEventStore implements EventStore {
     // One statement, so the head and the events come from one snapshot: every position up to the
     // head it sees is committed for good (the ordering lock), none of the types missed. The rows
     // of other types are passed over by the primary key's range scan, never sent.
-    const { rows } = await sql<Nullable<EventRow> & { head: unknown }>`
+    const { rows } = await sql<
+      Nullable<EventRow> & { head: unknown }
+    >`/* prepare: orrery-read-types */
       select h.head, e.* from (select max(position) as head from events) h
       left join lateral (
         select * from events where position > ${after} and type = any(${types}::text[])

@@ -39,7 +39,11 @@ export async function versionsAndKeys(
   keys: readonly StreamKey[],
 ): Promise<{ current: Map<string, number>; existingKeys: Set<string> }> {
   const streamIds = streamsOf(requests);
-  const { rows } = await sql<{ kind: 'v' | 'k'; id: string; version: unknown }>`
+  const { rows } = await sql<{
+    kind: 'v' | 'k';
+    id: string;
+    version: unknown;
+  }>`/* prepare: orrery-versions-and-keys */
     select 'v' as kind, s.id, v.version::bigint
       from unnest(${streamIds}::text[]) as s(id)
       cross join lateral (

@@ -75,9 +75,10 @@ export class ProcessorLease {
   async fence(trx: Kysely<SchedulingSchema>, token: string, position?: number): Promise<void> {
     const result =
       position === undefined
-        ? await sql`update processor_checkpoints set token = token
+        ? await sql`/* prepare: orrery-lease-fence */ update processor_checkpoints set token = token
             where name = ${this.processor} and token = ${token}`.execute(trx)
-        : await sql`update processor_checkpoints set position = ${position}, updated_at = now()
+        : await sql`/* prepare: orrery-checkpoint-fence */
+            update processor_checkpoints set position = ${position}, updated_at = now()
             where name = ${this.processor} and token = ${token}`.execute(trx);
     if (Number(result.numAffectedRows ?? 0) !== 1) throw new LeaseLostError(this.processor);
   }
