@@ -7,7 +7,7 @@ export {
 export { EVENT_STORE_ATTRIBUTES, EVENT_STORE_METRICS } from './event-store-metrics.js';
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './memory-event-store.js';
 export { UnreadableEventError } from './stored-event.js';
-export { preparingPool, preparedName } from './prepared-statements.js';
+export { preparingPool } from './prepared-statements.js';
 export { TimeOrderError } from './append-plan.js';
 export { handleCommand, type CommandOptions, type CommandResult } from './command-handler.js';
 export {

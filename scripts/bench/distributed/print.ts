@@ -89,9 +89,7 @@ function printCpuPerRun(
   baseline: BaselineSummary | null,
 ): void {
   const machine = (cpu: CpuReport | null) =>
-    cpu?.machineBusyPct === null || cpu?.machineBusyPct === undefined
-      ? null
-      : cpu.machineBusyPct * cpu.cores;
+    cpu && cpu.machineBusyPct !== null ? cpu.machineBusyPct * cpu.cores : null;
   const rows = [
     ...(baseline?.runs ?? []).map((run, i) => {
       const cpu = run.meters.cpu;
