@@ -2,37 +2,17 @@ import {
   ENDPOINT_STATE_VERSION,
   endpointStream,
   parseEndpointStream,
-  scheduleOf,
   type EndpointState,
 } from '@orrery/domain';
 import { sql, type Transaction } from 'kysely';
 import { SCHEDULE_CHANNEL } from '../db.js';
 import type { SchedulingSchema } from '../read-model/schema.js';
 import type { FoldedBatch } from './fold-batch.js';
-import { holdsFor, type HoldsSource } from './holds-source.js';
+import type { HoldsSource } from './holds-source.js';
+import { scheduleRowOf } from './schedule-row.js';
 
 type Trx = Transaction<SchedulingSchema>;
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/** A schedule row as the upsert's JSON document carries it (instants as ISO-8601 text). */
-interface ScheduleDocRow {
-  readonly endpoint_id: string;
-  readonly tenant_id: string;
-  readonly job_id: string;
-  readonly stream_version: number;
-  readonly status: 'active' | 'archived';
-  readonly next_run_at: string | null;
-  readonly slot_at: string | null;
-  readonly reason: string;
-  readonly state: EndpointState;
-  readonly state_version: number;
-  readonly in_flight_run_id: string | null;
-  readonly hint_expires_at: string | null;
-  readonly updated_position: number;
-  readonly holds: unknown;
-  readonly job_version: number;
-  readonly as_of: string;
-}
 
 /**
  * The endpoints' states as the read model holds them, by stream id. A row whose state was
@@ -72,29 +52,17 @@ export async function loadStates(
  * the batch wholly or not at all.
  */
 export async function writeBatch(trx: Trx, batch: FoldedBatch, source: HoldsSource): Promise<void> {
-  const rows: ScheduleDocRow[] = [];
-  for (const { state, asOf, position: at } of batch.endpoints.values()) {
-    if (state.status === 'unregistered') continue;
-    const held = holdsFor(source, state, asOf);
-    const { holds } = held;
-    const view = scheduleOf(state, held.asOf, holds);
+  // Instants as ISO-8601 text in the upsert's JSON document.
+  const rows: object[] = [];
+  for (const endpoint of batch.endpoints.values()) {
+    const row = scheduleRowOf(endpoint, source);
+    if (!row) continue;
     rows.push({
-      endpoint_id: state.endpointId,
-      tenant_id: state.tenantId,
-      job_id: state.jobId,
-      stream_version: state.version,
-      status: state.status,
-      next_run_at: isoOrNull(view.dueAt),
-      slot_at: isoOrNull(view.slot),
-      reason: view.reason,
-      state,
-      state_version: ENDPOINT_STATE_VERSION,
-      in_flight_run_id: state.inFlight?.runId ?? null,
-      hint_expires_at: isoOrNull(view.hintExpiresAt),
-      updated_position: at,
-      holds,
-      job_version: holds.job?.version ?? 0,
-      as_of: new Date(asOf).toISOString(),
+      ...row,
+      next_run_at: isoOrNull(row.next_run_at),
+      slot_at: isoOrNull(row.slot_at),
+      hint_expires_at: isoOrNull(row.hint_expires_at),
+      as_of: new Date(row.as_of).toISOString(),
     });
   }
   if (rows.length > 0) {
