@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { schedulingWants } from '../projection/wants.js';
+import { finalRowsOf } from './final-rows.js';
 import { writeFinal, writeReady } from './fold-writes.js';
 import { MemoryFold } from './memory-fold.js';
 import type { Shadow } from './shadow.js';
@@ -92,7 +93,7 @@ export async function foldInto(
   }
   await writing;
   lap('writeWaitMs');
-  await writeFinal(shadow, deps.name, [fold.result()]);
+  await writeFinal(shadow, deps.name, [finalRowsOf(fold.result())]);
   lap('finishMs');
   for (const parked of fold.parked) {
     deps.log.error(

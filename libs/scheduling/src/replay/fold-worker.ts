@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RecordedEvent } from '@orrery/domain';
 import { schedulingWants } from '../projection/wants.js';
+import { finalBuffers, finalRowsOf } from './final-rows.js';
 import { rowsOf } from './ready-rows.js';
 import { readLog } from './log-reader.js';
 import { MemoryFold } from './memory-fold.js';
@@ -20,7 +21,8 @@ let written: (() => void) | null = null;
 port.on('message', (message: ToWorker) => {
   if (message.type === 'written') written?.();
 });
-const post = (message: FromWorker) => port.postMessage(message);
+const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
 
 const kept = task.tenants && new Set(task.tenants);
 const wants = (event: RecordedEvent) =>
@@ -62,5 +64,8 @@ for await (const chunk of readLog(task.connectionString, {
 }
 await inFlight;
 lap('writeWaitMs');
-post({ type: 'done', result: fold.result(), read, timings: spent });
+// This part's final rows, made here (each thread its own, at once) and handed over as bytes.
+const result = finalRowsOf(fold.result());
+lap('foldMs');
+post({ type: 'done', result, read, timings: spent }, finalBuffers(result));
 port.removeAllListeners('message'); // the thread ends once nothing holds it

@@ -1,17 +1,17 @@
-import { jobStream } from '@orrery/domain';
 import type { Transaction } from 'kysely';
-import type { FoldedBatch, FoldedEndpoint } from '../projection/fold-batch.js';
+import type { FoldedEndpoint } from '../projection/fold-batch.js';
 import type { FoldedJob } from '../projection/fold-jobs.js';
-import type { HoldsSource, TenantStatus } from '../projection/holds-source.js';
+import type { TenantStatus } from '../projection/holds-source.js';
 import { writeConflicts, writePlannerSessions } from '../projection/planner-reads.js';
 import { writeTenantStatus } from '../projection/tenant-holds.js';
-import { writeBatch } from '../projection/write-batch.js';
 import { writeJobs } from '../projection/write-jobs.js';
 import { ParkedStreams } from '../processing/parked.js';
 import type { SchedulingSchema } from '../read-model/schema.js';
 import type { ParkedAt, RunDoc } from './memory-fold.js';
 import { rowsOf, slices, type Ready, type ReadyRows } from './ready-rows.js';
 import { copyRuns } from './runs-copy.js';
+import type { FinalRows } from './final-rows.js';
+import { copySchedule } from './schedule-copy.js';
 import type { Shadow } from './shadow.js';
 
 export type { Ready, ReadyRows };
@@ -53,46 +53,34 @@ async function writeSmallRows(trx: Trx, rows: Pick<ReadyRows, 'conflicts' | 'ses
 }
 
 /**
- * Writes what the folds left: the runs not written yet and those still in flight; then, in one
- * transaction, the other rows not written yet, the jobs and tenants (from the first part: every
- * part of a partitioned replay folds them) and the schedule from every part's endpoints; then the
- * parked streams.
+ * Writes what the folds left: the runs not written yet and those still in flight, and every
+ * part's schedule rows; then, in one transaction, the other rows not written yet and the jobs and
+ * tenants (from the first part: every part of a partitioned replay folds them); then the parked
+ * streams.
  */
 export async function writeFinal(
   shadow: Target,
   processor: string,
-  parts: readonly FoldResult[],
+  parts: readonly FinalRows[],
 ): Promise<void> {
   const [first] = parts;
   if (!first) return;
-  const rest = parts.flatMap((p) => (p.rest ? [rowsOf(p.rest)] : []));
-  const open = rowsOf({ runs: parts.flatMap((p) => p.open), conflicts: [], sessions: [] });
-  for (const rows of [...rest, open])
-    for (const data of rows.runs) await copyRuns(shadow.pool, data);
+  for (const part of parts) {
+    for (const data of [...(part.rest?.runs ?? []), ...part.open])
+      await copyRuns(shadow.pool, data);
+    await copySchedule(shadow.pool, part.schedule);
+  }
   await shadow.db.transaction().execute(async (trx) => {
-    for (const rows of rest) await writeSmallRows(trx, rows);
-    for (const part of chunks([...first.jobs])) await writeJobs(trx, new Map(part));
+    for (const part of parts) if (part.rest) await writeSmallRows(trx, part.rest);
+    for (const jobs of chunks([...first.jobs])) await writeJobs(trx, new Map(jobs));
     await writeTenantStatus(trx, first.tenants, first.changedTenants);
-    const source: HoldsSource = {
-      job: (tenantId, jobId) => first.jobs.get(jobStream(tenantId, jobId))?.state ?? null,
-      tenant: (tenantId) => first.tenants.get(tenantId) ?? null,
-    };
-    for (const part of chunks(parts.flatMap((p) => [...p.endpoints]))) {
-      const batch: FoldedBatch = {
-        endpoints: new Map(part),
-        dispatched: [],
-        recorded: [],
-        conflicts: [],
-      };
-      await writeBatch(trx, batch, source);
-    }
   });
   const streams = new ParkedStreams(shadow.db, processor);
   for (const { error, ...stream } of parkedOnce(parts)) await streams.park(stream, error);
 }
 
 /** The parts' parked streams in position order, once each (every part reads jobs and tenants). */
-export function parkedOnce(parts: readonly FoldResult[]): ParkedAt[] {
+export function parkedOnce(parts: readonly Pick<FoldResult, 'parked'>[]): ParkedAt[] {
   const byStream = new Map(parts.flatMap((p) => p.parked).map((at) => [at.streamId, at]));
   return [...byStream.values()].sort((a, b) => a.position - b.position);
 }

@@ -1,5 +1,5 @@
 import type { ReplayTimings } from './fold-into.js';
-import type { FoldResult } from './fold-writes.js';
+import type { FinalRows } from './final-rows.js';
 import type { ReadyRows } from './ready-rows.js';
 
 /** What a fold worker is asked to do (its `workerData`). */
@@ -25,7 +25,7 @@ export type FromWorker =
     }
   | {
       readonly type: 'done';
-      readonly result: FoldResult;
+      readonly result: FinalRows;
       readonly read: number;
       readonly timings: Omit<ReplayTimings, 'finishMs'>;
     };
