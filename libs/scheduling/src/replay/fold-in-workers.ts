@@ -140,6 +140,15 @@ const ENTRY = fileURLToPath(new URL('./fold-worker.ts', import.meta.url));
  * Node built-ins stay imports; the packages the fold uses (pg, zod, the domain) are in it.
  */
 let bundled: Promise<URL> | null = null;
+
+/**
+ * Starts bundling the fold thread's code (in esbuild's own process) while the caller does other
+ * work — a replay creates its shadow meanwhile; {@link foldInWorkers} then finds it ready.
+ */
+export function prepareFoldThreads(): void {
+  void foldThreadCode().catch(() => {}); // a failure is foldInWorkers' to report
+}
+
 function foldThreadCode(): Promise<URL> {
   bundled ??= build({
     entryPoints: [ENTRY],

@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { createSchedulingDb } from '../db.js';
 import { availableParallelism } from 'node:os';
 import { compareTables, type Difference, type TableComparison } from './compare.js';
-import { foldInWorkers } from './fold-in-workers.js';
+import { foldInWorkers, prepareFoldThreads } from './fold-in-workers.js';
 import {
   foldInto,
   type ReplayParked,
@@ -109,6 +109,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
     if (options.swap) await assertNotRunning(live, PROJECTION);
     const head = await store.headPosition();
     const found = await resolveScope(live, scope);
+    const workers = options.workers ?? Math.min(2, availableParallelism());
+    if (!found.streams && workers > 0) prepareFoldThreads();
     const bound = await boundOf(live, head, options.to);
     const source = found.streams
       ? await streamSource(store, found.streams, bound, batchSize)
@@ -132,7 +134,6 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
     );
     try {
       const started = performance.now();
-      const workers = options.workers ?? Math.min(2, availableParallelism());
       const deps = {
         name: PROJECTION,
         batchSize,
