@@ -57,9 +57,13 @@ for await (const chunk of readLog(task.connectionString, {
   const ready = fold.takeReady(task.batchSize);
   const rows = ready && rowsOf(ready);
   lap('foldMs');
-  await inFlight;
-  lap('writeWaitMs');
-  if (rows) inFlight = new Promise<void>((resolve) => (written = resolve));
+  if (rows) {
+    // Only before handing over more rows: a chunk that brings none (most of them) goes on
+    // folding while the last batch is written.
+    await inFlight;
+    lap('writeWaitMs');
+    inFlight = new Promise<void>((resolve) => (written = resolve));
+  }
   post({ type: 'chunk', rows, read, position: chunk.through });
 }
 await inFlight;
