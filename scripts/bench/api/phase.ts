@@ -8,6 +8,7 @@
  */
 import { migrateDatabase } from '@orrery/event-store';
 import { runToHead, schedulingMigrations, SchedulingProjection } from '@orrery/scheduling';
+import { availableParallelism } from 'node:os';
 import Fastify from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
@@ -16,6 +17,8 @@ import { MemoryTelemetry } from '@orrery/testkit';
 import { startApi, type BenchApi } from '../commands/api.js';
 import type { BenchConfig } from '../config.js';
 import { createBenchDatabase } from '../infra.js';
+import { CpuMeter, type CpuReport } from '../cpu.js';
+import { postgresPids } from '../orrery/sampling.js';
 import { CpuProfiler } from '../profile.js';
 import type { Progress } from '../progress.js';
 import type { Summary } from '../stats.js';
@@ -45,6 +48,15 @@ export async function seed(api: BenchApi, jobs: number, endpoints: number): Prom
     });
     if (answer.status !== 201) throw new Error(`registering ${id} answered ${answer.status}`);
   }
+}
+
+/** µs of the main thread's and of Postgres's CPU per request answered in a window. */
+function cpuPerRequest(cpu: CpuReport, requests: number): ApiTargetResult['cpuPerRequest'] {
+  const usPer = (pctOfCore: number) => ((pctOfCore / 100) * cpu.wallMs * 1000) / requests;
+  return {
+    serverUs: usPer(cpu.mainLoopUtilisation * 100),
+    postgresUs: cpu.postgresPct === null ? null : usPer(cpu.postgresPct),
+  };
 }
 
 export async function runApiReads(
@@ -147,7 +159,10 @@ export async function runApiReads(
       const profile = (await profiler?.stop()) ?? null;
       progress.update(`${target.label}: ${cfg.apiRate} req/s offered`);
       await telemetry.window();
+      const meter = new CpuMeter(availableParallelism());
+      await meter.start();
       const fixedRate = await load.run(job(cfg.apiSeconds, cfg.apiRate));
+      const cpu = await meter.stop(await postgresPids(deps).catch(() => undefined));
       const server = bareTarget(target.name) ? null : serverTimes(await telemetry.window());
       if (target.name === 'bare') bareRate = saturated.perSecond;
       const result: ApiTargetResult = {
@@ -157,6 +172,7 @@ export async function runApiReads(
         saturated,
         fixedRate,
         server,
+        cpuPerRequest: cpuPerRequest(cpu, fixedRate.requests),
         shareOfBare: bareRate ? saturated.perSecond / bareRate : null,
         profile,
       };

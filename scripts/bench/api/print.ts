@@ -4,7 +4,7 @@ import type { ApiResult } from './result.js';
 
 export function printApiReads(out: string[], r: ApiResult): void {
   out.push(
-    `\nAPI READS: one process, loopback, ${r.jobs} jobs and ${r.endpoints} endpoints (read models caught up); load from a worker thread over ${r.connections} connections, ${r.seconds} s windows after ${r.warmupSeconds} s warm-up: saturated (autocannon, whole ms), then ${r.rate} req/s open loop (each request sent at its planned time; latency from that time; 'server' is the API's own http.server.request.duration of those answers, arrival to answer written; 'send lag' is the load thread's own lateness in sending)`,
+    `\nAPI READS: one process, loopback, ${r.jobs} jobs and ${r.endpoints} endpoints (read models caught up); load from a worker thread over ${r.connections} connections, ${r.seconds} s windows after ${r.warmupSeconds} s warm-up: saturated (autocannon, whole ms), then ${r.rate} req/s open loop (each request sent at its planned time; latency from that time; 'server' is the API's own http.server.request.duration of those answers, arrival to answer written; 'send lag' is the load thread's own lateness in sending; 'server µs/req' and 'pg µs/req' are the CPU the server's main thread and Postgres spent per answer in that window)`,
   );
   out.push(
     table(
@@ -21,6 +21,8 @@ export function printApiReads(out: string[], r: ApiResult): void {
         'server p50',
         'server p99',
         'send lag p99',
+        'server µs/req',
+        'pg µs/req',
         'non-2xx',
       ],
       r.targets.map((t) => [
@@ -36,6 +38,8 @@ export function printApiReads(out: string[], r: ApiResult): void {
         t.server?.p50,
         t.server?.p99,
         t.fixedRate.sendLagMs?.p99,
+        Math.round(t.cpuPerRequest.serverUs),
+        t.cpuPerRequest.postgresUs === null ? null : Math.round(t.cpuPerRequest.postgresUs),
         t.saturated.non2xx + t.fixedRate.non2xx + t.saturated.errors + t.fixedRate.errors,
       ]),
     ),

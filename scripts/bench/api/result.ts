@@ -26,6 +26,13 @@ export interface ApiTargetResult {
    * arrival to answer written), null for the bare route: what of `fixedRate` is the server's.
    */
   readonly server: Summary | null;
+  /**
+   * CPU per answered request in the fixed-rate window, µs: the server's main thread (its event
+   * loop's busy time: the API, or the bare routes, and nothing else) and Postgres (the bench
+   * database's backends; null where not visible). Unlike req/s, which swings with whatever else
+   * the machine runs, these move little from run to run.
+   */
+  readonly cpuPerRequest: { readonly serverUs: number; readonly postgresUs: number | null };
   /** Saturated req/s over the bare route's. */
   readonly shareOfBare: number | null;
   /** Where the server's main thread spent the saturated window (null for the bare route). */
