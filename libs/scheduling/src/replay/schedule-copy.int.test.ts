@@ -1,4 +1,4 @@
-import { type RecordedEvent } from '@orrery/domain';
+import { jobStream, type RecordedEvent } from '@orrery/domain';
 import { recordShop, SHOP_TO } from '@orrery/domain/testing';
 import { migrateDatabase } from '@orrery/event-store';
 import { useTestDatabase } from '@orrery/testkit';
@@ -61,10 +61,7 @@ describe("a replay's schedule rows, copied into its shadow", () => {
     // The live projection's upsert, from the same states, jobs and tenants.
     const upserted = await newShadow();
     const source: HoldsSource = {
-      job: (tenantId, jobId) =>
-        [...result.jobs.values()].find(
-          (j) => j.state.tenantId === tenantId && j.state.jobId === jobId,
-        )?.state ?? null,
+      job: (tenantId, jobId) => result.jobs.get(jobStream(tenantId, jobId))?.state ?? null,
       tenant: (tenantId) => result.tenants.get(tenantId) ?? null,
     };
     await upserted.db
