@@ -153,7 +153,11 @@ describe('POST /v1/what-if over a log the real runtime wrote', () => {
     expect(answer.status).toBe(200);
     const [orders] = answer.body.endpoints;
     expect(orders.appeared.count).toBeGreaterThanOrEqual(3);
-    expect(orders.responses.reused).toBe(orders.appeared.count);
+    // Every run that appeared answers with a recorded response reused; so may a run the
+    // comparison pairs as moved (a recorded run late past the tolerance, on a busy machine).
+    expect(orders.responses.reused).toBeGreaterThanOrEqual(orders.appeared.count);
+    expect(orders.responses.assumed).toBe(0);
+    expect(orders.responses.recorded + orders.responses.reused).toBe(orders.simulated.runs);
     // pack is outside the scope (another job): not simulated, not reported.
     expect(answer.body.endpoints).toHaveLength(1);
     const both = await whatIf({
