@@ -55,7 +55,23 @@ if (values.into !== undefined) {
     throw new Error(`--into ${values.into}: not a database name`);
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query(`create database ${values.into}`).finally(() => admin.end());
+  let exists = false;
+  try {
+    await admin.query(`create database ${values.into}`);
+  } catch (error) {
+    // 42P04 duplicate_database: a log is never generated on top of another one.
+    if ((error as { code?: string }).code !== '42P04') throw error;
+    exists = true;
+  } finally {
+    await admin.end();
+  }
+  if (exists) {
+    console.error(
+      `--into ${values.into}: that database already exists; drop it or choose another name`,
+    );
+    await embedded?.stop();
+    process.exit(2);
+  }
   const target = new URL(serverUrl);
   target.pathname = `/${values.into}`;
   url = target.toString();
