@@ -1,5 +1,5 @@
 import { catalogue, type EventDataInput, type EventType } from '../events/catalogue.js';
-import { makeEvent } from '../events/event.js';
+import { makeEvent, type EventOf } from '../events/event.js';
 import type { DecideContext, Decided } from '../decider.js';
 import type { EventMetadata } from '../events/metadata.js';
 import { differingPaths } from '../differences.js';
@@ -204,5 +204,12 @@ export function responseRecorded(
     const field = parsed.error.issues[0]?.path.join('.') ?? '';
     return fail('validation', `response.${field}: ${parsed.error.issues[0]?.message}`, { field });
   }
-  return ok([makeEvent('ResponseRecorded', parsed.data, metadata)]);
+  // Built from the data just parsed: makeEvent would parse it a second time (each run's response
+  // goes through here, its body included).
+  const event: EventOf<'ResponseRecorded'> = {
+    type: 'ResponseRecorded',
+    data: parsed.data,
+    metadata,
+  };
+  return ok([event]);
 }
