@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  isSpanContextValid,
   ROOT_CONTEXT,
   trace,
   TraceFlags,
@@ -10,24 +9,39 @@ import {
 } from '@opentelemetry/api';
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+/** What Orrery itself writes (version 00, lower case, nothing around it): read without captures. */
+const CANONICAL = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
 
 /**
  * The span context a W3C `traceparent` header names, or undefined when the value is not one
  * (unknown version 0xff, all-zero ids, wrong lengths). Later versions are read as version 00,
  * as the W3C Trace Context recommendation asks.
+ *
+ * An executor reads each run's `traceparent` several times (its spans, its log line), so the
+ * form Orrery writes is read by one test and three slices, the rest by the general pattern.
  */
 export function parseTraceparent(value: string): SpanContext | undefined {
+  if (value.length === 55 && CANONICAL.test(value)) {
+    return spanContext(value.slice(3, 35), value.slice(36, 52), value.slice(53, 55));
+  }
   const match = TRACEPARENT.exec(value.trim().toLowerCase());
   if (!match) return undefined;
   const [, version, traceId = '', spanId = '', flags = '00', rest] = match;
   if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
-  const context: SpanContext = {
+  return spanContext(traceId, spanId, flags);
+}
+
+/** Ids and flags already checked as hex of the right lengths; all-zero ids are invalid. */
+function spanContext(traceId: string, spanId: string, flags: string): SpanContext | undefined {
+  if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined;
+  return {
     traceId,
     spanId,
     traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED,
     isRemote: true,
   };
-  return isSpanContextValid(context) ? context : undefined;
 }
 
 /** The W3C `traceparent` of a span context (version 00). */

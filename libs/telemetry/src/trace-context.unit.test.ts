@@ -32,6 +32,19 @@ describe('traceparent', () => {
     expect(parseTraceparent(value)).toBeUndefined();
   });
 
+  it('reads upper case and surrounding spaces as the same context', () => {
+    expect(parseTraceparent(`  ${TP.toUpperCase()} `)).toEqual(parseTraceparent(TP));
+    expect(parseTraceparent(TP.replace(/-01$/, '-00'))?.traceFlags).toBe(0);
+  });
+
+  it.each([
+    ['all-zero trace id', '00-00000000000000000000000000000000-00F067AA0BA902B7-01'],
+    ['non-hex span id', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902bz-01'],
+    ['a short trace id', '00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01'],
+  ])('refuses %s outside the canonical form too', (_label, value) => {
+    expect(parseTraceparent(value)).toBeUndefined();
+  });
+
   it('reads a later version by its version-00 fields', () => {
     const later = '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future';
     expect(parseTraceparent(later)?.spanId).toBe('00f067aa0ba902b7');

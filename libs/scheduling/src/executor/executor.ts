@@ -290,10 +290,14 @@ export class Executor {
     });
     if (result instanceof ConcurrencyError) throw result; // cannot happen with 'any'
     this.#metrics.recorded(job, outcome, this.#now());
-    this.options.log[this.options.runLogLevel ?? 'debug'](
-      { ...runLine(job, outcome), ...traceLogFields(traceparent) },
-      RUN_RECORDED,
-    );
+    // The line's fields are built only when it is written (a `debug` line, by default, is not).
+    const level = this.options.runLogLevel ?? 'debug';
+    if (this.options.log.isLevelEnabled(level)) {
+      this.options.log[level](
+        { ...runLine(job, outcome), ...traceLogFields(traceparent) },
+        RUN_RECORDED,
+      );
+    }
   }
 
   #startSpan(job: QueuePayload<'execute'>): Span {
