@@ -265,7 +265,15 @@ async function measureThroughput(
       serversReport = await servers.stop(await postgresPids(models).catch(() => undefined));
     },
   });
-  const profiled = profiles ? await profiles.collect(pids) : [];
+  const profiled = profiles
+    ? await profiles.collect(
+        pids,
+        processes.map((p) => p.label),
+      )
+    : [];
+  if (profiles && profiled.some((p) => p !== null)) {
+    progress.log(`    CPU profiles of the services (Chrome DevTools): ${profiles.dir}`);
+  }
   await sleep(500, signal); // appends stamped inside the window are committed by now
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n from events /* bench */
