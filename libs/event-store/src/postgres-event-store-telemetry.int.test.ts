@@ -45,9 +45,47 @@ describe('event store telemetry', () => {
     expect(seen.sum(M.appendRequests, { [A.eventType]: 'Resumed' })).toBe(2);
     expect(seen.histogram(M.appendDuration, { [A.mode]: 'each' }).count).toBe(2);
     expect(seen.histogram(M.appendBatchSize).p50).toBeCloseTo(2, 0);
+    // Every time the lock was taken: the first append once; the second, whose requests expected
+    // what the log no longer holds, once for the insert its guess planned (refused), once for the
+    // plan made under the lock.
     const held = seen.histogram(M.lockHold);
-    expect(held.count).toBe(2);
+    expect(held.count).toBe(3);
     expect(held.max).toBeLessThan(seen.histogram(M.appendDuration).max);
+  });
+
+  it('an append that expects what the log holds is inserted at once; a stale one is refused, then answered from the log', async () => {
+    const store = closing(
+      createPostgresEventStore({
+        connectionString: db().url,
+        instrumentation: telemetry.instrumentation,
+      }),
+    );
+    const stream = uniqueStream('guess');
+    await store.appendEach([{ streamId: stream, expectedVersion: 0, events: [paused()] }]);
+    const eventsOf = (span: ReturnType<typeof telemetry.spans>[number] | undefined) =>
+      span?.events.map((e) => e.name);
+
+    await telemetry.window();
+    const [right] = await store.appendEach([
+      { streamId: stream, expectedVersion: 1, events: [resumed()] },
+    ]);
+    expect(right).toMatchObject({ streamVersion: 2 });
+    expect(eventsOf(telemetry.spans().at(-1))).toEqual([]);
+    expect((await telemetry.window()).histogram(M.lockHold).count).toBe(1);
+
+    const [stale, fresh] = await store.appendEach([
+      { streamId: stream, expectedVersion: 1, events: [paused()] },
+      { streamId: uniqueStream('fresh'), expectedVersion: 0, events: [paused()] },
+    ]);
+    expect(stale).toMatchObject({ streamId: stream, expected: 1, actual: 2 });
+    expect(fresh).toMatchObject({ streamVersion: 1 });
+    // Refused as guessed; then, a request being stale, planned under the lock from the log.
+    expect(eventsOf(telemetry.spans().at(-1))).toEqual([
+      'optimistic insert refused',
+      'replanned under the lock',
+    ]);
+    expect((await telemetry.window()).histogram(M.lockHold).count).toBe(2);
+    expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['Paused', 'Resumed']);
   });
 
   it('a failed atomic append is counted as a conflict for each of its requests, and its span ends', async () => {

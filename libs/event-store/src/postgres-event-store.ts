@@ -168,18 +168,30 @@ export class PostgresEventStore implements EventStore {
   ): Promise<AppendOutcome[]> {
     try {
       // Plan before taking the lock, then insert in one round trip: under the lock, the insert
-      // runs only if every stream is still at the version the plan saw and no key has appeared
-      // (then the plan is exact). Otherwise re-read and re-plan under the lock.
+      // runs only if every stream is still at the version the plan assumed and no key has
+      // appeared (then the plan is exact). The first plan assumes what the requests expect
+      // (see `expectedState`), so a caller that read its streams right pays no read here; if
+      // that insert is refused, the streams' versions and keys are read and the plan made again,
+      // and if that insert is refused too, the plan is made under the lock.
       const keys = keysOf(requests);
-      const early = await versionsAndKeys(this.#db, requests, keys);
-      const optimistic = planOptimistically(requests, early, mode);
-      if (optimistic) {
-        const versions = new Map(streamsOf(requests).map((id) => [id, early.current.get(id) ?? 0]));
+      const guesses = [
+        () => Promise.resolve(expectedState(requests)),
+        () => versionsAndKeys(this.#db, requests, keys),
+      ];
+      for (const guess of guesses) {
+        const assumed = await guess();
+        if (assumed === null) continue;
+        const optimistic = planOptimistically(requests, assumed, mode);
+        if (!optimistic) continue;
+        const versions = new Map(
+          streamsOf(requests).map((id) => [id, assumed.current.get(id) ?? 0]),
+        );
         const positions = await this.#insertInOneRoundTrip(optimistic.events, { versions, keys });
         if (positions.length > 0) {
           span.setAttribute('orrery.append.events', positions.length);
           return outcomesOf(optimistic, positions);
         }
+        span.addEvent('optimistic insert refused');
       }
       return await this.#db.connection().execute(async (conn) => {
         const asked = performance.now();
@@ -351,6 +363,28 @@ export class PostgresEventStore implements EventStore {
     await Promise.allSettled(open.map((s) => s.stop()));
     if (this.#ownsPool) await this.#db.destroy();
   }
+}
+
+/**
+ * The log as the requests expect it, read from them alone: each stream at the version its first
+ * request expects (or a condition names), and none of their idempotency keys in the log. Null
+ * when a request takes any version ('any'): only a read can say which. A wrong assumption costs
+ * one refused insert (nothing written), after which the store reads the log; a right one saves
+ * that read — the usual case, as commands decide on the stream they just read and the
+ * dispatcher and executor append to streams whose versions they hold.
+ */
+function expectedState(
+  requests: readonly AppendRequest[],
+): { current: Map<string, number>; existingKeys: Set<string> } | null {
+  const current = new Map<string, number>();
+  for (const request of requests) {
+    if (request.expectedVersion === 'any') return null;
+    if (!current.has(request.streamId)) current.set(request.streamId, request.expectedVersion);
+    for (const condition of request.conditions ?? []) {
+      if (!current.has(condition.streamId)) current.set(condition.streamId, condition.version);
+    }
+  }
+  return { current, existingKeys: new Set() };
 }
 
 /**
