@@ -16,7 +16,6 @@ import {
   type Millis,
   type OneShotHint,
 } from '@orrery/domain';
-import { endpointSnapshot } from '@orrery/scheduling';
 import { parkedView, readEndpointWithJob } from './endpoint-head.js';
 import { jobState } from './jobs.js';
 import { readStreamHead } from './stream-head.js';
@@ -83,32 +82,29 @@ export async function assertEndpointOfTenant(
 }
 
 /**
- * Runs a command on an endpoint of the tenant (404 when it has none of that id), starting from
- * the read model's snapshot. A function builds the command from the state read, and is called
- * again when a concurrent writer forces a re-read, so merges never lose an update. An endpoint
- * of an archived job takes no change but its own archiving (409), like an archived endpoint.
+ * Runs a command on an endpoint of the tenant (404 when it has none of that id). A function
+ * builds the command from the state read, and is called again when a concurrent writer forces a
+ * re-read, so merges never lose an update. An endpoint of an archived job takes no change but its
+ * own archiving (409), like an archived endpoint.
+ *
+ * The endpoint, its job and its parked streams are read in one statement
+ * ({@link readEndpointWithJob}: the read model's snapshots and the events after them), the
+ * command is decided on that head and appended at its version — the stream is read again only
+ * if another writer moved it meanwhile. The answer's `context` is the job's hold and the parked
+ * streams as that read found them (the command changes neither). Before, a command cost six
+ * statements, each a round trip: the job's status, the snapshot, the events after it, the
+ * append, then the job and the parked streams for the answer.
  */
 export async function commandEndpoint(
-  deps: Pick<ApiDeps, 'store' | 'db' | 'now'>,
+  deps: Pick<ApiDeps, 'store' | 'pool' | 'now'>,
   tenantId: string,
   endpointId: string,
   cmd: EndpointCommand | ((state: EndpointState, now: Millis) => EndpointCommand),
   metadata: EventMetadata,
 ) {
-  if (typeof cmd === 'function' || cmd.type !== 'Archive') {
-    // One indexed read: the job's status as the read models hold it.
-    const job = await deps.db
-      .selectFrom('schedule as s')
-      .innerJoin('jobs as j', (join) =>
-        join.onRef('j.tenant_id', '=', 's.tenant_id').onRef('j.job_id', '=', 's.job_id'),
-      )
-      .select('j.status')
-      .where('s.tenant_id', '=', tenantId)
-      .where('s.endpoint_id', '=', endpointId)
-      .executeTakeFirst();
-    if (job?.status === 'archived') {
-      throw new ProblemError('conflict', `the job of endpoint ${endpointId} is archived`);
-    }
+  const head = await readEndpointWithJob(deps.pool, tenantId, endpointId, { parked: true });
+  if ((typeof cmd === 'function' || cmd.type !== 'Archive') && head.job?.status === 'archived') {
+    throw new ProblemError('conflict', `the job of endpoint ${endpointId} is archived`);
   }
   // A command built from the state needs an endpoint to build it from.
   const build =
@@ -118,11 +114,20 @@ export async function commandEndpoint(
           return cmd(state, now);
         }
       : cmd;
-  return command(deps.store, endpointDecider, endpointStream(tenantId, endpointId), build, {
-    now: deps.now,
-    metadata,
-    snapshot: () => endpointSnapshot(deps.db, tenantId, endpointId),
-  });
+  const result = await command(
+    deps.store,
+    endpointDecider,
+    endpointStream(tenantId, endpointId),
+    build,
+    {
+      now: deps.now,
+      metadata,
+      snapshot: () => Promise.resolve(head.state),
+      readTail: 'on-conflict',
+    },
+  );
+  const context: EndpointContext = { holds: holdsOf(head.job), parked: head.parked };
+  return { ...result, context };
 }
 
 const intervalHintView = (hint: IntervalHint): IntervalHintView => ({

@@ -76,6 +76,17 @@ describe('endpoints', () => {
       expect(body.schedule).toEqual({ nextRunAt: null, reason: 'job_paused_indefinitely' });
       expect((await streamOf(id)).map((e) => e.type)).toEqual(['EndpointRegistered']);
     }
+    // A command's answer shows the job's hold, as a read does (with the read model behind).
+    const pausedToo = await api().request('POST', `/v1/endpoints/${later.id}/pause`, {
+      body: { reason: 'both' },
+    });
+    expect(pausedToo.status).toBe(200);
+    expect(pausedToo.body.job).toEqual({
+      paused: { until: null, reason: 'freeze' },
+      archived: false,
+    });
+    expect(pausedToo.body.paused).toEqual({ until: null, reason: 'both' });
+    await api().request('POST', `/v1/endpoints/${later.id}/resume`);
     // The read model follows the one event too: nothing of the job is due.
     await api().catchUp();
     const due = await api()
@@ -97,6 +108,13 @@ describe('endpoints', () => {
     expect(archived.body.schedule).toEqual({ nextRunAt: null, reason: 'job_archived' });
     const refused = await api().request('POST', `/v1/jobs/${jobId}/endpoints`, { body: config() });
     expect(refused.status).toBe(409);
+    // An endpoint of an archived job takes no change but its own archiving, answered as such.
+    const frozen = await api().request('POST', `/v1/endpoints/${later.id}/pause`, { body: {} });
+    expect(frozen.status).toBe(409);
+    expect(frozen.body.detail).toBe(`the job of endpoint ${later.id} is archived`);
+    const gone = await api().request('DELETE', `/v1/endpoints/${later.id}`);
+    expect(gone.status).toBe(200);
+    expect(gone.body).toMatchObject({ status: 'archived', job: { archived: true } });
   });
 
   it('merges updates over the config, pauses, resumes and archives', async () => {

@@ -60,9 +60,6 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store, db, now, secrets } = deps;
   const tags = ['endpoints'];
   const one = { params: EndpointParams, response: { 200: EndpointSchema, ...problemResponses } };
-  /** The endpoint as answers show it: with its job's hold and its parked streams. */
-  const show = async (state: EndpointState) =>
-    endpointView(state, now(), await endpointContext(deps, state));
   /** An update's `dependsOn`, applied before its config (checked against the merged config). */
   const replaceEdges = async (
     tenantId: string,
@@ -300,7 +297,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
       if (dependsOn) {
         await replaceEdges(request.tenantId, request.params.endpointId, dependsOn, patch, request);
       }
-      const { state } = await commandEndpoint(
+      const { state, context } = await commandEndpoint(
         deps,
         request.tenantId,
         request.params.endpointId,
@@ -312,7 +309,7 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         actor(request),
       );
-      return show(state);
+      return endpointView(state, now(), context);
     },
   );
 
@@ -329,14 +326,14 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { state } = await commandEndpoint(
+      const { state, context } = await commandEndpoint(
         deps,
         request.tenantId,
         request.params.endpointId,
         { type: 'Archive', reason: 'archived by API' },
         actor(request),
       );
-      return show(state);
+      return endpointView(state, now(), context);
     },
   );
 
@@ -356,14 +353,14 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const until = pauseEnd(request.body.until, now());
-      const { state } = await commandEndpoint(
+      const { state, context } = await commandEndpoint(
         deps,
         request.tenantId,
         request.params.endpointId,
         { type: 'Pause', until, reason: request.body.reason ?? '' },
         actor(request),
       );
-      return show(state);
+      return endpointView(state, now(), context);
     },
   );
 
@@ -380,14 +377,14 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { state } = await commandEndpoint(
+      const { state, context } = await commandEndpoint(
         deps,
         request.tenantId,
         request.params.endpointId,
         { type: 'Resume', reason: request.body?.reason ?? '' },
         actor(request),
       );
-      return show(state);
+      return endpointView(state, now(), context);
     },
   );
 };
