@@ -12,13 +12,17 @@ export async function jobState(
   tenantId: string,
   jobId: string,
 ): Promise<JobState | null> {
-  const { state } = await readStreamHead(deps.pool, { table: 'jobs', id: 'job_id' }, jobDecider, {
+  const { state } = await jobHead(deps, tenantId, jobId);
+  return state.status === 'unregistered' ? null : state;
+}
+
+/** The job's stream head (see `readStreamHead`), unregistered when the tenant has none. */
+export const jobHead = (deps: Pick<ApiDeps, 'pool'>, tenantId: string, jobId: string) =>
+  readStreamHead(deps.pool, { table: 'jobs', id: 'job_id' }, jobDecider, {
     tenantId,
     id: jobId,
     streamId: jobStream(tenantId, jobId),
   });
-  return state.status === 'unregistered' ? null : state;
-}
 
 /** {@link jobState}, or 404 when the tenant has no job of this id. */
 export async function readJob(

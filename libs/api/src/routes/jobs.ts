@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { jobDecider, jobStream, toIso, type JobCommand } from '@orrery/domain';
-import { jobSnapshot } from '@orrery/scheduling';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { command as runCommand } from '../commands/command.js';
 import { readJobPage, type ShownJobState } from '../reads/job-page.js';
-import { readJob } from '../reads/jobs.js';
+import { jobHead, readJob } from '../reads/jobs.js';
 import {
   encodeCursor,
   described,
@@ -45,7 +44,7 @@ export const jobView = (state: ShownJobState): JobView => ({
 
 /** Jobs: create, list, get, update, pause/resume (all endpoints), archive. */
 export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { store, db, now } = app.deps;
+  const { store, now } = app.deps;
   const command = (
     tenantId: string,
     jobId: string,
@@ -57,7 +56,15 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       jobDecider,
       jobStream(tenantId, jobId),
       cmd,
-      { now, metadata, snapshot: () => jobSnapshot(db, tenantId, jobId) },
+      {
+        now,
+        metadata,
+        // The job at the head of its stream (its snapshot and the events after it, in one
+        // statement): the command is decided on it and appended at its version, and the stream
+        // is read again only if another writer moved it meanwhile.
+        snapshot: async () => (await jobHead(app.deps, tenantId, jobId)).state,
+        readTail: 'on-conflict',
+      },
       (field) => `body.${field}`,
     );
 
