@@ -17,7 +17,6 @@ import {
   type OneShotHint,
 } from '@orrery/domain';
 import { parkedView, readEndpointWithJob } from './endpoint-head.js';
-import { jobState } from './jobs.js';
 import { readStreamHead } from './stream-head.js';
 import { redactHeaders } from '@orrery/secrets';
 import { command } from '../commands/command.js';
@@ -207,23 +206,8 @@ export async function parkedOf(
   return out;
 }
 
-/** The hold of the endpoint's job and its parked streams, for {@link endpointView}. */
-export async function endpointContext(
-  deps: Pick<ApiDeps, 'db' | 'pool'>,
-  state: EndpointState,
-): Promise<EndpointContext> {
-  const [job, parked] = await Promise.all([
-    jobState(deps, state.tenantId, state.jobId),
-    parkedOf(deps.db, [endpointStream(state.tenantId, state.endpointId)]),
-  ]);
-  return {
-    holds: holdsOf(job),
-    parked: parked.get(endpointStream(state.tenantId, state.endpointId)) ?? [],
-  };
-}
-
 /**
- * {@link readEndpoint} with its {@link endpointContext}, in one statement
+ * {@link readEndpoint} with its {@link EndpointContext}, in one statement
  * ({@link readEndpointWithJob}).
  */
 export async function readEndpointInContext(

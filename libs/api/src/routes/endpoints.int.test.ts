@@ -69,6 +69,9 @@ describe('endpoints', () => {
     // One event on the job's stream, none on the endpoints'.
     expect(await jobEvents()).toEqual(['JobCreated', 'JobPaused']);
     const later = await newEndpoint(jobId);
+    // The registration's answer shows the hold at once.
+    expect(later.job).toEqual({ paused: { until: null, reason: 'freeze' }, archived: false });
+    expect(later.schedule.reason).toBe('job_paused_indefinitely');
     for (const id of [before.id, later.id]) {
       const { body } = await api().request('GET', `/v1/endpoints/${id}`);
       expect(body.job).toEqual({ paused: { until: null, reason: 'freeze' }, archived: false });

@@ -7,7 +7,6 @@ import {
   type EndpointCommand,
   type EndpointState,
 } from '@orrery/domain';
-import { endpointSnapshot } from '@orrery/scheduling';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { command } from '../commands/command.js';
@@ -25,10 +24,10 @@ import {
 import { ProblemError } from '../problem.js';
 import {
   commandEndpoint,
-  endpointContext,
   endpointView,
   parkedOf,
   readEndpoint,
+  readEndpointHead,
   readEndpointInContext,
 } from '../reads/endpoints.js';
 import { jobState, readJob } from '../reads/jobs.js';
@@ -183,7 +182,10 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
         {
           ...options,
-          snapshot: () => endpointSnapshot(db, tenantId, endpointId),
+          // The endpoint's head in one statement (none yet, for a new id), appended at its
+          // version; the stream is read again only if another writer moved it meanwhile.
+          snapshot: async () => (await readEndpointHead(deps, tenantId, endpointId)).state,
+          readTail: 'on-conflict',
           ...(edges ? { append: registerWithEdges(edges) } : {}),
         },
         (path) => (path === 'jobId' ? 'params.jobId' : path.replace(/^config\b/, 'body')),
@@ -196,7 +198,9 @@ export const endpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         declared && declared.events.length > 0
           ? await readEndpoint(deps, tenantId, endpointId)
           : registered.state;
-      const view = endpointView(state, now(), await endpointContext(deps, state));
+      // The job's hold as read before the registration (which does not change the job).
+      const parked = (await parkedOf(db, [stream])).get(stream) ?? [];
+      const view = endpointView(state, now(), { holds: holdsOf(job), parked });
       return reply.status(created ? 201 : 200).send(view);
     },
   );
