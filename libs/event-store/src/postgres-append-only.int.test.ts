@@ -29,6 +29,7 @@ describe('migrations', () => {
       '0006_job_endpoints_index',
       '0007_log_time_order',
       '0008_rare_type_index',
+      '0009_stream_estimate',
     ]);
     const lines: string[] = [];
     expect(await migrateDatabase(db().url, (line) => lines.push(line))).toEqual([]);

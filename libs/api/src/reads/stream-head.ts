@@ -23,6 +23,14 @@ export type HeadRow = EventRow & { readonly state: unknown };
 /**
  * The statement: $1 tenant, $2 id, $3 the decider's state version, $4 the stream, [$5 window].
  * The snapshot row sorts before the events after it (`position` is null only there).
+ *
+ * The events after the snapshot name their stream as `(select $4::text)`, a value the planner
+ * does not see: it then estimates a stream as a small part of the log (event-store migration
+ * 0009) and reads the tail by the (stream_id, stream_version) index. Seen as a constant, a stream
+ * that dominates the table's statistics (one endpoint with a million events) was estimated at a
+ * third of its rows — the snapshot's version is not known when planning — and read by a
+ * sequential scan of the whole log: 125–310 ms for a few events, on every connection's first
+ * executions of the statement (the bench's commands phase on PostgreSQL 18).
  */
 const statement = ({ table, id }: SnapshotTable, window: boolean): string => {
   const after = window
@@ -41,7 +49,7 @@ const statement = ({ table, id }: SnapshotTable, window: boolean): string => {
     select null, stream_version, position, stream_id, type, type_version, data, metadata,
       tenant_id, recorded_at, idempotency_key
     from events
-    where stream_id = $4 and stream_version > ${after}
+    where stream_id = (select $4::text) and stream_version > ${after}
     order by stream_version, position nulls first`;
 };
 

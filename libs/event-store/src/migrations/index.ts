@@ -7,6 +7,7 @@ import { tenantNotify } from './0005-tenant-notify.js';
 import { jobEndpointsIndex } from './0006-job-endpoints-index.js';
 import { logTimeOrder } from './0007-log-time-order.js';
 import { rareTypeIndex } from './0008-rare-type-index.js';
+import { streamEstimate } from './0009-stream-estimate.js';
 
 /** The event store's migrations, applied in name order. Never edit one that has shipped. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -18,4 +19,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006_job_endpoints_index': jobEndpointsIndex,
   '0007_log_time_order': logTimeOrder,
   '0008_rare_type_index': rareTypeIndex,
+  '0009_stream_estimate': streamEstimate,
 };
