@@ -370,8 +370,8 @@ export class PostgresEventStore implements EventStore {
  * request expects (or a condition names), and none of their idempotency keys in the log. Null
  * when a request takes any version ('any'): only a read can say which. A wrong assumption costs
  * one refused insert (nothing written), after which the store reads the log; a right one saves
- * that read — the usual case, as commands decide on the stream they just read and the
- * dispatcher and executor append to streams whose versions they hold.
+ * that read — the usual case: commands decide on the stream they just read, and the dispatcher
+ * appends at the version of the row it claimed. (The executor's responses take any version.)
  */
 function expectedState(
   requests: readonly AppendRequest[],
@@ -388,8 +388,8 @@ function expectedState(
 }
 
 /**
- * A plan from a read taken before the lock, or null when only the locked path
- * can decide: a refusal (it may be stale) or nothing to insert.
+ * A plan from what the log is assumed (or was read) to hold before the lock, or null when it
+ * refuses a request (the assumption may be stale) or inserts nothing: then the next plan decides.
  */
 function planOptimistically(
   requests: readonly AppendRequest[],
