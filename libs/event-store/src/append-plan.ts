@@ -191,3 +191,43 @@ export const isTimeOrderRefusal = (error: unknown): error is Error =>
   error instanceof Error &&
   (error as { code?: unknown }).code === '22000' &&
   error.message.endsWith("the log's time never goes back");
+
+/**
+ * The log as the requests expect it, read from them alone: each stream at the version its first
+ * request expects (or a condition names), and none of their idempotency keys in the log. Null
+ * when a request takes any version ('any'): only a read can say which. A wrong assumption costs
+ * one refused insert (nothing written), after which the store reads the log; a right one saves
+ * that read — the usual case: commands decide on the stream they just read, and the dispatcher
+ * appends at the version of the row it claimed. (The executor's responses take any version.)
+ */
+export function expectedState(
+  requests: readonly AppendRequest[],
+): { current: Map<string, number>; existingKeys: Set<string> } | null {
+  const current = new Map<string, number>();
+  for (const request of requests) {
+    if (request.expectedVersion === 'any') return null;
+    if (!current.has(request.streamId)) current.set(request.streamId, request.expectedVersion);
+    for (const condition of request.conditions ?? []) {
+      if (!current.has(condition.streamId)) current.set(condition.streamId, condition.version);
+    }
+  }
+  return { current, existingKeys: new Set() };
+}
+
+/**
+ * A plan from what the log is assumed (or was read) to hold before the lock, or null when it
+ * refuses a request (the assumption may be stale) or inserts nothing: then the next plan decides.
+ */
+export function planOptimistically(
+  requests: readonly AppendRequest[],
+  early: { current: Map<string, number>; existingKeys: Set<string> },
+  mode: PlanContext['mode'],
+): AppendPlan | null {
+  try {
+    const plan = planAppend(requests, { ...early, mode });
+    return plan.events.length > 0 && plan.requests.every((r) => r.kind === 'append') ? plan : null;
+  } catch (error) {
+    if (error instanceof ConcurrencyError) return null;
+    throw error;
+  }
+}
