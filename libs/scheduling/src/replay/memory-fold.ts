@@ -1,4 +1,5 @@
 import {
+  fromIso,
   initialState,
   parseEndpointStream,
   parseJobStream,
@@ -9,7 +10,6 @@ import {
   type RecordedEvent,
 } from '@orrery/domain';
 import {
-  foldedEndpoint,
   foldEndpointEvent,
   type DispatchedRun,
   type EndpointRecords,
@@ -157,7 +157,7 @@ export class MemoryFold {
     if (!stream) {
       const ref = parseEndpointStream(event.streamId);
       if (ref === null) return; // not an endpoint's stream after all: the projection skips it
-      stream = { ref, state: initialState(), last: null };
+      stream = { ref, state: initialState(), recordedAt: '', position: 0 };
     }
     const records = this.#records;
     records.dispatched.length = records.recorded.length = records.conflicts.length = 0;
@@ -170,7 +170,8 @@ export class MemoryFold {
     }
     if (state === null) return; // folded already
     stream.state = state;
-    stream.last = event;
+    stream.recordedAt = event.recordedAt;
+    stream.position = event.position;
     if (!known) this.#endpoints.set(event.streamId, stream);
     const [dispatched] = records.dispatched;
     if (dispatched) this.#dispatched(dispatched, state);
@@ -197,8 +198,8 @@ export class MemoryFold {
    */
   result(): FoldResult {
     const endpoints = new Map<string, FoldedEndpoint>();
-    for (const [streamId, { state, last }] of this.#endpoints) {
-      if (last) endpoints.set(streamId, foldedEndpoint(state, last));
+    for (const [streamId, { state, recordedAt, position }] of this.#endpoints) {
+      if (position > 0) endpoints.set(streamId, { state, asOf: fromIso(recordedAt), position });
     }
     return {
       endpoints,
@@ -328,9 +329,15 @@ export class MemoryFold {
   }
 }
 
-/** An endpoint's stream as the fold holds it: its state and the last event folded into it. */
+/**
+ * An endpoint's stream as the fold holds it: its state, and when and where the last event folded
+ * into it was recorded (0: none yet) — what its schedule row's `as_of` and position are made of.
+ * Not the event itself: every endpoint's latest event would then live as long as its state, and
+ * each scavenge of a fold thread copied them (its data, its strings) with the states.
+ */
 interface EndpointStream {
   readonly ref: EntityRef;
   state: EndpointState;
-  last: RecordedEvent | null;
+  recordedAt: string;
+  position: number;
 }
