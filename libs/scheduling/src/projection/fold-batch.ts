@@ -103,7 +103,10 @@ export function foldBatch(
 }
 
 /** An endpoint's state with the time and position of the last event folded into it. */
-export const foldedEndpoint = (state: EndpointState, last: RecordedEvent): FoldedEndpoint => ({
+export const foldedEndpoint = (
+  state: EndpointState,
+  last: Pick<RecordedEvent, 'recordedAt' | 'position'>,
+): FoldedEndpoint => ({
   state,
   asOf: fromIso(last.recordedAt),
   position: last.position,

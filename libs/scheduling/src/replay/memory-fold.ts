@@ -1,5 +1,4 @@
 import {
-  fromIso,
   initialState,
   parseEndpointStream,
   parseJobStream,
@@ -10,6 +9,7 @@ import {
   type RecordedEvent,
 } from '@orrery/domain';
 import {
+  foldedEndpoint,
   foldEndpointEvent,
   type DispatchedRun,
   type EndpointRecords,
@@ -198,8 +198,8 @@ export class MemoryFold {
    */
   result(): FoldResult {
     const endpoints = new Map<string, FoldedEndpoint>();
-    for (const [streamId, { state, recordedAt, position }] of this.#endpoints) {
-      if (position > 0) endpoints.set(streamId, { state, asOf: fromIso(recordedAt), position });
+    for (const [streamId, stream] of this.#endpoints) {
+      if (stream.position > 0) endpoints.set(streamId, foldedEndpoint(stream.state, stream));
     }
     return {
       endpoints,
